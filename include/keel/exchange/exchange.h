@@ -1,0 +1,140 @@
+// keel/exchange/exchange.h: the venue interface the engine talks to.
+//
+// Implementations: sim::SimExchange (embedded, in-process, deterministic) and, later, the Binance
+// connector. All quantities are in the instrument's ticks and lots; amounts *_e8.
+// Outcome semantics (DESIGN.md R1; reference/binance-spot.md §0):
+//  - kAccepted / kRejected are evidence; kUnknown (5xx, -1006, -1007, timeout after send) is not:
+//    the caller keeps the intent PENDING until a query, the open-orders list or the trade history
+//    settles it.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "keel/core/instrument.h"
+#include "keel/core/status.h"
+
+namespace keel::exchange {
+
+// Binance order status (enums.md), the subset a post-only maker sees.
+enum class OrderStatus : unsigned char {
+  kNew = 0,
+  kPartiallyFilled = 1,
+  kFilled = 2,
+  kCanceled = 3,
+  kRejected = 4,
+  kExpired = 5,
+};
+const char* order_status_name(OrderStatus s);  // "NEW", "PARTIALLY_FILLED", ...
+bool is_open(OrderStatus s);                   // NEW or PARTIALLY_FILLED
+
+// A place request: always LIMIT_MAKER (post-only; GTC by nature, no timeInForce sent).
+struct OrderRequest {
+  std::string symbol;
+  Side side = Side::kBuy;
+  int64_t price_ticks = 0;
+  int64_t qty_lots = 0;
+  std::string client_order_id;  // newClientOrderId, keel's journal-derived id (W5)
+};
+
+// The exchange's view of one order (GET /api/v3/order, openOrders element).
+struct OrderReport {
+  std::string symbol;
+  int64_t order_id = 0;
+  std::string client_order_id;
+  Side side = Side::kBuy;
+  int64_t price_ticks = 0;
+  int64_t qty_lots = 0;
+  int64_t executed_lots = 0;
+  OrderStatus status = OrderStatus::kNew;
+  int64_t ts_update_ns = 0;  // exchange time of the last change
+};
+
+// One execution (GET /api/v3/myTrades element).
+struct TradeReport {
+  std::string symbol;
+  int64_t trade_id = 0;  // unique per symbol; fills are de-duplicated by it (R3)
+  int64_t order_id = 0;
+  std::string client_order_id;
+  Side side = Side::kBuy;
+  int64_t price_ticks = 0;
+  int64_t qty_lots = 0;
+  int64_t commission_e8 = 0;
+  std::string commission_asset;
+  bool is_maker = true;
+  int64_t ts_exchange_ns = 0;
+};
+
+// A Binance error: HTTP status, code and message exactly as the venue says them
+// (e.g. 400, -2010, "Order would immediately match and take.").
+struct VenueError {
+  int http_status = 0;
+  int code = 0;
+  std::string msg;
+};
+
+enum class Outcome : unsigned char { kAccepted = 0, kRejected = 1, kUnknown = 2 };
+
+struct PlaceResult {
+  Outcome outcome = Outcome::kUnknown;
+  OrderReport order;  // valid when kAccepted
+  VenueError error;   // valid when kRejected or kUnknown
+};
+
+struct CancelResult {
+  Outcome outcome = Outcome::kUnknown;
+  OrderReport order;  // the canceled order (status CANCELED) when kAccepted
+  VenueError error;   // -2011 "Unknown order sent." when already filled/canceled/unknown
+};
+
+// POST /api/v3/order/cancelReplace with STOP_ON_FAILURE.
+struct ReplaceResult {
+  Outcome cancel_outcome = Outcome::kUnknown;
+  Outcome place_outcome = Outcome::kUnknown;  // kRejected with code 0 when NOT_ATTEMPTED
+  OrderReport canceled;
+  OrderReport placed;
+  VenueError error;
+};
+
+// executionReport (user-data stream), reduced to what the engine folds.
+enum class ExecType : unsigned char { kNew, kCanceled, kReplaced, kRejected, kTrade, kExpired };
+struct ExecutionReport {
+  ExecType exec_type = ExecType::kNew;
+  OrderReport order;
+  TradeReport trade;  // valid when exec_type == kTrade
+};
+
+struct AssetBalance {
+  int64_t free_e8 = 0;
+  int64_t locked_e8 = 0;
+};
+using Balances = std::map<std::string, AssetBalance>;  // asset -> balance, ordered
+
+class Exchange {
+ public:
+  virtual ~Exchange() = default;
+  // POST /api/v3/order type=LIMIT_MAKER.
+  virtual PlaceResult place(const OrderRequest& req) = 0;
+  // DELETE /api/v3/order by origClientOrderId.
+  virtual CancelResult cancel(const std::string& symbol, const std::string& client_order_id) = 0;
+  // POST /api/v3/order/cancelReplace, cancelReplaceMode=STOP_ON_FAILURE.
+  virtual ReplaceResult cancel_replace(const std::string& cancel_client_order_id,
+                                       const OrderRequest& replacement) = 0;
+  // GET /api/v3/order by origClientOrderId; kNotFound (-2013) when the venue never saw it.
+  virtual Result<OrderReport> query_order(const std::string& symbol,
+                                          const std::string& client_order_id) = 0;
+  // GET /api/v3/openOrders?symbol=.
+  virtual Result<std::vector<OrderReport>> open_orders(const std::string& symbol) = 0;
+  // GET /api/v3/myTrades?symbol=&fromId= (inclusive), ascending by trade id.
+  virtual Result<std::vector<TradeReport>> trades_from(const std::string& symbol,
+                                                       int64_t from_trade_id) = 0;
+  // GET /api/v3/account balances.
+  virtual Result<Balances> balances() = 0;
+  // Moves user-data events received since the last call into `out` (appends), in arrival order.
+  virtual void poll_user_events(std::vector<ExecutionReport>& out) = 0;
+};
+
+}  // namespace keel::exchange

@@ -1,0 +1,34 @@
+// keel/journal/codec.h: the byte form of a journal record (the value stored in RocksDB).
+//
+// Grammar (little-endian integers):
+//   record   := magic:u8 (0x4B 'K') version:u8 (=1) type:u16 seq:u64 ts_local_ns:i64
+//               ts_exchange_ns:i64 prev_hash:32B task_len:u8 task:task_len B
+//               payload_len:u32 payload:payload_len B crc:u32
+//   payload  := cereal PortableBinary of the type's body struct
+//   crc      := CRC-32 (zlib) of every byte before it
+// A record's hash (the next record's prev_hash) is SHA-256 over all its bytes, crc included.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "keel/core/status.h"
+#include "keel/journal/record.h"
+
+namespace keel::journal {
+
+inline constexpr uint8_t kRecordMagic = 0x4B;
+inline constexpr uint8_t kFormatVersion = 1;
+inline constexpr size_t kMaxRecordBytes = 64 * 1024;  // a limit on everything
+
+// REQUIRES: rec.seq > 0, a valid task id; the encoding is at most kMaxRecordBytes (asserts).
+std::string encode(const Record& rec);
+
+// Errors: kCorruption naming what failed (short, bad magic, unknown version/type, crc mismatch,
+// payload decode). Never reads past `bytes`.
+Result<Record> decode(std::string_view bytes);
+
+Hash hash_bytes(std::string_view encoded);
+std::string hash_hex(const Hash& h);
+
+}  // namespace keel::journal

@@ -1,0 +1,79 @@
+// keel/journal/journal.h: the write-ahead journal on RocksDB.
+//
+// Keys: 8-byte big-endian seq (so RocksDB's order is sequence order). Values: codec.h records.
+// Invariants:
+//  - W1: append(..., sync=true) returns only after RocksDB's WriteOptions::sync write of one
+//    WriteBatch holding all the given records (one decision: one sync).
+//  - W4: the first failed write makes the journal fail-stop: every later append returns
+//    kFailStop with the original error. There is no way back in this process.
+//  - Open scans every record: the hash chain and CRCs are checked; a bad *last* record is a torn
+//    tail (end of journal: it is deleted and appending continues after the previous record);
+//    a bad record anywhere else is kCorruption naming its seq, and open fails.
+// Thread-compatible: one writer; callers serialise.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "keel/core/status.h"
+#include "keel/journal/record.h"
+
+namespace keel::journal {
+
+struct JournalStats {
+  uint64_t appends = 0;        // append() calls that succeeded
+  uint64_t records = 0;        // records appended by this process
+  uint64_t syncs = 0;          // appends with sync=true
+};
+
+struct VerifyReport {
+  uint64_t records = 0;
+  uint64_t last_seq = 0;
+  bool torn_tail = false;      // the last record was unreadable (reported, not an error)
+  uint64_t first_bad_seq = 0;  // 0 when intact
+  std::string problem;         // what was wrong with first_bad_seq
+};
+
+class Journal {
+ public:
+  struct Options {
+    bool create_if_missing = true;
+    bool read_only = false;  // inspect/export/verify: never writes, never repairs a torn tail
+  };
+
+  // Opens (or creates) the journal in directory `dir`. Errors: kIOError (RocksDB open),
+  // kCorruption (a bad record that is not the last; message names the seq).
+  static Result<std::unique_ptr<Journal>> open(const std::string& dir, Options options);
+  ~Journal();
+
+  uint64_t last_seq() const;   // 0 for an empty journal
+  uint64_t next_seq() const { return last_seq() + 1; }
+  const Hash& last_hash() const;
+
+  // Appends records whose seq are next_seq(), next_seq()+1, ... (asserts), filling prev_hash
+  // (and ts_local_ns when 0), in one WriteBatch; sync=true makes it durable before returning.
+  // Errors: kFailStop (this or an earlier write failed; sticky, W4).
+  Status append(std::vector<Record>& records, bool sync);
+
+  // Calls fn for every record with seq >= from_seq in order; fn returns false to stop.
+  // Errors: kCorruption naming the seq.
+  Status for_each(uint64_t from_seq, const std::function<bool(const Record&)>& fn) const;
+
+  // Full check of checksums and the hash chain without repairing anything.
+  static Result<VerifyReport> verify(const std::string& dir);
+
+  const JournalStats& stats() const;
+
+  // Test seam: make the next write fail as a sync failure would (W4 tests).
+  void inject_write_failure_for_testing();
+
+ private:
+  struct Impl;
+  explicit Journal(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace keel::journal

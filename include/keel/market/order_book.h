@@ -1,0 +1,62 @@
+// keel/market/order_book.h: the local order book, by Binance's diff-sync procedure.
+//
+// Procedure (reference/binance-spot.md §7 "Local order book", web-socket-streams.md:L629):
+// buffer diffs until a snapshot arrives; drop buffered diffs with u <= lastUpdateId; the first
+// applied diff must have U <= lastUpdateId+1 <= u; afterwards each diff must continue the last
+// (spot: U == last u + 1; USD-M: pu == last u); a diff with u < book id is ignored; a gap
+// discards the book and waits for a new snapshot (kUnsynced), counting the gap.
+// Quantities are absolute; 0 removes a level. Prices/quantities at 10^-8 (events.h).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <vector>
+
+#include "keel/core/instrument.h"
+#include "keel/core/status.h"
+#include "keel/market/events.h"
+
+namespace keel::market {
+
+class OrderBook {
+ public:
+  enum class SyncState { kUnsynced, kSynced };
+
+  // Bounded diff buffer while unsynced (oldest dropped first).
+  static constexpr size_t kMaxBufferedDiffs = 4096;
+
+  void on_diff(const DepthDiff& diff);
+  void on_snapshot(const DepthSnapshot& snap);
+  // Feeds any event (bookTicker and trade do not change depth). Convenience dispatcher.
+  void on_event(const MarketEvent& ev);
+
+  SyncState state() const;
+  bool synced() const { return state() == SyncState::kSynced; }
+  int64_t last_update_id() const;  // the book id (u of the last applied diff)
+  uint64_t gaps() const;           // gaps detected since construction
+  uint64_t diffs_applied() const;
+
+  // 0 when the side is empty or the book is unsynced.
+  int64_t best_bid_e8() const;
+  int64_t best_ask_e8() const;
+  // Quantity resting at exactly `price_e8` on `side` (0 if none or unsynced).
+  int64_t qty_at_e8(Side side, int64_t price_e8) const;
+  size_t depth(Side side) const;  // number of levels
+
+  // Levels best first, at most n.
+  std::vector<Level> top(Side side, size_t n) const;
+
+ private:
+  void reset_unsynced();
+  bool apply_diff(const DepthDiff& diff);  // false on a gap
+  SyncState state_ = SyncState::kUnsynced;
+  int64_t book_id_ = 0;
+  uint64_t gaps_ = 0;
+  uint64_t diffs_applied_ = 0;
+  std::vector<DepthDiff> buffer_;
+  std::map<int64_t, int64_t, std::greater<int64_t>> bids_;  // price_e8 -> qty_e8
+  std::map<int64_t, int64_t> asks_;
+};
+
+}  // namespace keel::market
