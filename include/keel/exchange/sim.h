@@ -26,6 +26,42 @@
 //    it. User-data events in flight are not persisted (as a real venue's stream is not).
 //  - Determinism: no clock, no randomness; time is the recording's exchange time. The same
 //    events and requests in the same order give the same results.
+//
+// Model details (stated once, here):
+//  - BBO for the post-only check: spot bookTicker `u` and depth `u` count the same update
+//    sequence, so the sim uses whichever of the last bookTicker and the synced depth book has the
+//    larger update id (in practice the real-time bookTicker). Our own resting orders count too:
+//    a BUY at or above our own open SELL is rejected like one crossing the market's ask.
+//  - Level quantity (queue_ahead at placement, clipping afterwards): a price better than the
+//    fresher bookTicker's best holds 0, its best price holds the ticker's quantity, deeper prices
+//    the depth book's. When neither source knows the level (book unsynced, price off the ticker)
+//    queue_ahead starts at 0 and is not clipped. Clipping only ever lowers queue_ahead.
+//  - Trades fill only orders on the side they hit (buyer_is_maker=true -> BUYs), including trades
+//    through the price (hftbacktest's rule). Our orders at one price share a trade's quantity in
+//    order-id order, so one trade never fills more than it printed at that price; a trade through
+//    the price fills every such order's whole remainder. Prices are compared at 10^-8, so an
+//    off-tick recorded price only matches as "through" or not at all.
+//  - Balances: a BUY locks its notional PLUS its maximum maker fee (fee_e8 of the notional) in
+//    quote, so a fill can always pay its fee; what is left is released on fill-out or cancel.
+//    Insufficient balance therefore means free < notional + fee for a BUY, free base < qty for a
+//    SELL. Rounding each fill's fee up can exceed the locked fee by 10^-8 per extra fill, taken
+//    from free quote. Check order: symbol (-1121), client id (-1100), PRICE_FILTER, LOT_SIZE,
+//    NOTIONAL (-1013), duplicate open id, balance, post-only (-2010).
+//  - An empty client_order_id gets "sim-<order id>" (Binance generates one when none is sent).
+//  - cancel_replace: when the cancel fails, cancel_outcome and place_outcome are kRejected (the
+//    place is NOT_ATTEMPTED) and error is the cancel's own error (400, -2011 "Unknown order
+//    sent."), i.e. Binance's data.cancelResponse; when only the place fails, error is the
+//    place's code and msg (data.newOrderResponse) with http_status 409 (Binance's -2021 partial
+//    failure). Both halves are one WriteBatch.
+//  - Errors of the Result-returning calls carry Binance's error body as the Status message, e.g.
+//    kNotFound {"code":-2013,"msg":"Order does not exist."}, kRejected {"code":-1121,...} for
+//    another symbol. query_order by client id returns the newest order with that id.
+//    trades_from returns every trade from the id on (no 1000-row page limit).
+//  - Durability: WriteOptions::sync=false: the RocksDB WAL is written before each call returns,
+//    so the state survives kill -9 of the process (not a power loss of the machine).
+//  - A state write that fails stops the sim for good: place/cancel return kUnknown (500, -1006),
+//    everything else kIOError.
+//  - executionReports wait in a bounded queue (10^6; the oldest are dropped beyond it).
 #pragma once
 
 #include <cstdint>
@@ -65,8 +101,17 @@ class SimExchange final : public Exchange {
   // Market replay. position() is the number of events consumed since the state was created;
   // on_market consumes the next one: updates the sim's book and BBO, matches resting orders,
   // queues executionReports, persists, and advances position by one.
+  // Events of another symbol count towards position but change nothing else.
+  // Errors: kInvalidArgument while warm_up is incomplete; kIOError when the state write failed.
   uint64_t position() const;
   Status on_market(const market::MarketEvent& ev);
+
+  // Rebuilds the market view (depth book, bookTicker BBO) after a reopen: no matching, no
+  // persistence, no clock change (those are in the stored state).
+  // REQUIRES: called for exactly the first position() events of the recording, in order, right
+  // after open and before any on_market. A fresh state (position() == 0) needs no warm-up.
+  // Errors: kInvalidArgument when called more than position() times.
+  Status warm_up(const market::MarketEvent& ev);
   // Exchange time of the last consumed event (ns): the sim's virtual clock.
   int64_t now_ns() const;
 

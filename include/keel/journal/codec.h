@@ -24,8 +24,14 @@ inline constexpr size_t kMaxRecordBytes = 64 * 1024;  // a limit on everything
 // REQUIRES: rec.seq > 0, a valid task id; the encoding is at most kMaxRecordBytes (asserts).
 std::string encode(const Record& rec);
 
+// As encode, but an encoding longer than kMaxRecordBytes (e.g. an oversized venue message or
+// params_yaml: input, not a bug) is kInvalidArgument instead of an assert.
+// REQUIRES: rec.seq > 0, a valid task id (asserts).
+Result<std::string> try_encode(const Record& rec);
+
 // Errors: kCorruption naming what failed (short, bad magic, unknown version/type, crc mismatch,
-// payload decode). Never reads past `bytes`.
+// payload decode). Never reads past `bytes`. `bytes` must be exactly one record (trailing bytes
+// are corruption). Decoding is canonical: encode(decode(b).value()) == b for every accepted b.
 Result<Record> decode(std::string_view bytes);
 
 Hash hash_bytes(std::string_view encoded);

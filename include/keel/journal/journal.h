@@ -34,7 +34,9 @@ struct VerifyReport {
   uint64_t last_seq = 0;
   bool torn_tail = false;      // the last record was unreadable (reported, not an error)
   uint64_t first_bad_seq = 0;  // 0 when intact
-  std::string problem;         // what was wrong with first_bad_seq
+  // What was wrong with first_bad_seq ("journal record seq 42: crc mismatch"); when only the
+  // tail is torn, first_bad_seq stays 0 and this describes the torn record ("torn tail: ...").
+  std::string problem;
 };
 
 class Journal {
@@ -55,7 +57,9 @@ class Journal {
 
   // Appends records whose seq are next_seq(), next_seq()+1, ... (asserts), filling prev_hash
   // (and ts_local_ns when 0), in one WriteBatch; sync=true makes it durable before returning.
-  // Errors: kFailStop (this or an earlier write failed; sticky, W4).
+  // An empty vector is a no-op. REQUIRES: not opened read_only (asserts).
+  // Errors: kFailStop (this or an earlier write failed; sticky, W4); kInvalidArgument when a
+  // record encodes to more than kMaxRecordBytes (nothing written, the journal stays usable).
   Status append(std::vector<Record>& records, bool sync);
 
   // Calls fn for every record with seq >= from_seq in order; fn returns false to stop.
@@ -66,6 +70,10 @@ class Journal {
   static Result<VerifyReport> verify(const std::string& dir);
 
   const JournalStats& stats() const;
+
+  // What open() found: records, last_seq, and whether a torn tail was dropped (not read_only:
+  // deleted from the store; read_only: skipped). For the caller to log.
+  const VerifyReport& open_report() const;
 
   // Test seam: make the next write fail as a sync failure would (W4 tests).
   void inject_write_failure_for_testing();

@@ -50,7 +50,15 @@ class OrderBook {
  private:
   void reset_unsynced();
   bool apply_diff(const DepthDiff& diff);  // false on a gap
+  // Private helpers (implementation detail, order_book.cc).
+  bool continues(const DepthDiff& diff) const;  // diff is the next one after book_id_
+  void apply_levels(const DepthDiff& diff);
+  void buffer_diff(const DepthDiff& diff);
+  void on_gap(const DepthDiff& diff);
   SyncState state_ = SyncState::kUnsynced;
+  // True between a snapshot and the first diff applied on it: that diff must bridge
+  // (U <= lastUpdateId+1 <= u) instead of continuing the previous diff.
+  bool awaiting_bridge_ = false;
   int64_t book_id_ = 0;
   uint64_t gaps_ = 0;
   uint64_t diffs_applied_ = 0;

@@ -1,0 +1,61 @@
+// keel/engine/config.h: the run configuration (YAML), validated with errors that name the file
+// and the field ("config/x.yaml: tasks[0].params.price_interval: '10.x' is not a decimal").
+//
+// Shape (config/paper-btcusdt-grid.yaml is the reference example):
+//   data_dir: var/NAME                 # optional; default var/<config file stem>/ (cwd-relative)
+//   instrument: {symbol, base_asset, quote_asset, tick_size, step_size, min_notional}
+//   exchange:
+//     kind: sim                        # the embedded simulated exchange
+//     speed: max                       # "max" (lock-step, deterministic) or a multiplier > 0
+//     data: [FILE, ...]                # recorded captures, relative to the config file's folder
+//     maker_fee: "0.001"               # fraction of notional (0.001 = 10 bps)
+//     balances: {ASSET: "amount"}      # the simulated account's starting balances
+//   tasks:
+//     - {id: grid1, strategy: grid, params: {price_interval, order_quantity,
+//        buy_window_size, sell_window_size, max_open_orders}}
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "keel/core/instrument.h"
+#include "keel/core/status.h"
+#include "keel/exchange/exchange.h"
+#include "keel/strategy/grid.h"
+
+namespace keel::engine {
+
+struct TaskConfig {
+  std::string id;
+  std::string strategy;      // "grid"
+  strategy::GridParams grid;
+  std::string params_text;   // canonical "key=value;..." of the params, journaled for audit
+};
+
+struct SimConfig {
+  std::string speed = "max";
+  double speed_multiplier = 0;      // 0 for max
+  std::vector<std::string> data;    // absolute or cwd-relative paths, resolved
+  int64_t maker_fee_rate_e8 = 100'000;
+  exchange::Balances balances;
+};
+
+struct Config {
+  std::string path;       // the file it came from
+  std::string data_dir;   // resolved
+  Instrument instrument;
+  std::string exchange_kind = "sim";
+  SimConfig sim;
+  std::vector<TaskConfig> tasks;
+};
+
+// Loads and validates `path`. Errors: kNotFound (the file, or a data file when
+// `check_data_files`), kInvalidArgument naming the field. Commands that only read the journal
+// (inspect, export, verify) pass check_data_files = false.
+Result<Config> load_config(const std::string& path, bool check_data_files = true);
+
+// Parses YAML text (no file checks for data files); `origin` names the source in messages.
+Result<Config> parse_config(const std::string& yaml_text, const std::string& origin,
+                            const std::string& base_dir);
+
+}  // namespace keel::engine

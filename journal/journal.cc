@@ -1,0 +1,271 @@
+// The write-ahead journal on RocksDB (contract in keel/journal/journal.h).
+//
+// Why RocksDB is used this plainly: every record is one Put under its big-endian seq, and one
+// append() is one WriteBatch, so RocksDB's WAL makes a batch all-or-nothing; sync=true makes the
+// WAL fdatasync before Write returns (W1). The WAL stays on and the default
+// kPointInTimeRecovery mode lets RocksDB drop its own torn WAL tail after a crash. On top of
+// that, each record carries its own CRC and the previous record's SHA-256, so a bad value that
+// RocksDB hands back (a bug, a bit flip, a hand edit) is still caught, and open() decides
+// between "torn tail" (the last record: end of journal) and "corruption" (anything else: stop).
+#include "keel/journal/journal.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/iterator.h>
+#include <rocksdb/options.h>
+#include <rocksdb/write_batch.h>
+
+#include <string_view>
+
+#include "keel/core/clock.h"
+#include "keel/journal/codec.h"
+
+namespace keel::journal {
+
+namespace {
+
+constexpr size_t kKeyBytes = 8;
+constexpr size_t kScanReadaheadBytes = 2 << 20;  // one sequential pass over ~10^5 records
+
+std::string key_of(uint64_t seq) {
+  std::string key(kKeyBytes, '\0');
+  for (size_t i = 0; i < kKeyBytes; ++i) {
+    key[kKeyBytes - 1 - i] = static_cast<char>(static_cast<uint8_t>(seq >> (8 * i)));
+  }
+  return key;
+}
+
+// 0 when the key is not 8 bytes (seq 0 is never stored).
+uint64_t seq_of_key(const rocksdb::Slice& key) {
+  if (key.size() != kKeyBytes) return 0;
+  uint64_t seq = 0;
+  for (size_t i = 0; i < kKeyBytes; ++i) seq = (seq << 8) | static_cast<uint8_t>(key[i]);
+  return seq;
+}
+
+std::string_view view(const rocksdb::Slice& s) { return {s.data(), s.size()}; }
+
+std::string seq_text(uint64_t seq) { return "journal record seq " + std::to_string(seq) + ": "; }
+
+rocksdb::Options db_options(const Journal::Options& options) {
+  rocksdb::Options o;
+  o.create_if_missing = options.create_if_missing && !options.read_only;
+  o.paranoid_checks = true;
+  o.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+  o.keep_log_file_num = 4;  // RocksDB's info LOG files, not the WAL
+  return o;
+}
+
+Result<std::unique_ptr<rocksdb::DB>> open_db(const std::string& dir,
+                                             const Journal::Options& options) {
+  rocksdb::DB* raw = nullptr;
+  const rocksdb::Options o = db_options(options);
+  const rocksdb::Status s = options.read_only ? rocksdb::DB::OpenForReadOnly(o, dir, &raw)
+                                              : rocksdb::DB::Open(o, dir, &raw);
+  if (!s.ok()) return Status::IOError("journal open " + dir + ": " + s.ToString());
+  KEEL_ASSERT(raw != nullptr);
+  return std::unique_ptr<rocksdb::DB>(raw);
+}
+
+// One stored entry checked against the expected seq and the previous record's hash.
+struct EntryCheck {
+  std::string problem;     // empty when the entry is good
+  bool unreadable = false; // the value itself does not decode: a torn tail if it is the last
+  Hash hash{};             // the entry's SHA-256 when good
+};
+
+EntryCheck check_entry(const rocksdb::Slice& key, const rocksdb::Slice& value,
+                       uint64_t expected_seq, const Hash& prev_hash) {
+  EntryCheck c;
+  const uint64_t key_seq = seq_of_key(key);
+  if (key.size() != kKeyBytes) {
+    c.problem = "missing (found a key of " + std::to_string(key.size()) + " bytes)";
+    return c;
+  }
+  if (key_seq != expected_seq) {
+    c.problem = "missing (the next key holds seq " + std::to_string(key_seq) + ")";
+    return c;
+  }
+  Result<Record> rec = decode(view(value));
+  if (!rec.ok()) {
+    c.problem = rec.status().message();
+    c.unreadable = true;
+    return c;
+  }
+  if (rec->seq != expected_seq) {
+    c.problem = "envelope holds seq " + std::to_string(rec->seq);
+    return c;
+  }
+  if (rec->prev_hash != prev_hash) {
+    c.problem = "prev_hash does not match the hash of the record before it (hash chain broken)";
+    return c;
+  }
+  c.hash = hash_bytes(view(value));
+  return c;
+}
+
+struct ScanResult {
+  VerifyReport report;
+  Hash last_hash{};
+};
+
+// One sequential pass: CRC/decode, seq contiguity from 1, the hash chain. Record-level findings
+// go to out->report; only a RocksDB read failure is an error.
+Status scan_journal(rocksdb::DB* db, ScanResult* out) {
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;
+  ro.readahead_size = kScanReadaheadBytes;
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro));
+  VerifyReport& rep = out->report;
+  Hash prev{};
+  uint64_t expected = 1;
+  it->SeekToFirst();
+  while (it->Valid()) {
+    EntryCheck c = check_entry(it->key(), it->value(), expected, prev);
+    if (!c.problem.empty()) {
+      it->Next();
+      const bool is_last = !it->Valid() && it->status().ok();
+      if (is_last && c.unreadable) {
+        rep.torn_tail = true;
+        rep.problem = "torn tail: " + seq_text(expected) + c.problem;
+      } else {
+        rep.first_bad_seq = expected;
+        rep.problem = seq_text(expected) + c.problem;
+      }
+      break;
+    }
+    prev = c.hash;
+    rep.records += 1;
+    rep.last_seq = expected;
+    expected += 1;
+    it->Next();
+  }
+  if (!it->status().ok()) return Status::IOError("journal scan: " + it->status().ToString());
+  out->last_hash = prev;
+  return Status::Ok();
+}
+
+Status delete_torn_tail(rocksdb::DB* db, uint64_t seq) {
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  const rocksdb::Status s = db->Delete(wo, key_of(seq));
+  if (!s.ok()) return Status::IOError(seq_text(seq) + "deleting the torn tail: " + s.ToString());
+  return Status::Ok();
+}
+
+}  // namespace
+
+struct Journal::Impl {
+  std::unique_ptr<rocksdb::DB> db;
+  Options options;
+  uint64_t last_seq = 0;
+  Hash last_hash{};
+  JournalStats stats;
+  VerifyReport open_report;
+  Status fail_stop;  // ok until the first failed write; then returned forever (W4)
+  bool inject_failure = false;
+};
+
+Journal::Journal(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Journal::~Journal() = default;
+
+Result<std::unique_ptr<Journal>> Journal::open(const std::string& dir, Options options) {
+  Result<std::unique_ptr<rocksdb::DB>> db = open_db(dir, options);
+  if (!db.ok()) return db.status();
+  ScanResult scan;
+  KEEL_RETURN_IF_ERROR(scan_journal(db->get(), &scan));
+  if (scan.report.first_bad_seq != 0) return Status::Corruption(scan.report.problem);
+  if (scan.report.torn_tail && !options.read_only) {
+    // The last record never completed: it is not part of the journal. Remove it so the next
+    // append reuses its seq and chains from the record before it.
+    KEEL_RETURN_IF_ERROR(delete_torn_tail(db->get(), scan.report.last_seq + 1));
+  }
+  auto impl = std::make_unique<Impl>();
+  impl->db = std::move(db).value();
+  impl->options = options;
+  impl->last_seq = scan.report.last_seq;
+  impl->last_hash = scan.last_hash;
+  impl->open_report = std::move(scan.report);
+  return std::unique_ptr<Journal>(new Journal(std::move(impl)));
+}
+
+uint64_t Journal::last_seq() const { return impl_->last_seq; }
+const Hash& Journal::last_hash() const { return impl_->last_hash; }
+const JournalStats& Journal::stats() const { return impl_->stats; }
+const VerifyReport& Journal::open_report() const { return impl_->open_report; }
+void Journal::inject_write_failure_for_testing() { impl_->inject_failure = true; }
+
+Status Journal::append(std::vector<Record>& records, bool sync) {
+  Impl& m = *impl_;
+  KEEL_ASSERT_MSG(!m.options.read_only, "append on a read-only journal");
+  if (!m.fail_stop.ok()) return m.fail_stop;
+  if (records.empty()) return Status::Ok();
+  rocksdb::WriteBatch batch;
+  Hash prev = m.last_hash;
+  for (size_t i = 0; i < records.size(); ++i) {
+    Record& rec = records[i];
+    KEEL_ASSERT_MSG(rec.seq == m.last_seq + 1 + i, "journal append: seq not contiguous");
+    rec.prev_hash = prev;
+    if (rec.ts_local_ns == 0) rec.ts_local_ns = SystemClock::instance().realtime_ns();
+    Result<std::string> bytes = try_encode(rec);
+    if (!bytes.ok()) return bytes.status();  // nothing written: the journal stays healthy
+    prev = hash_bytes(*bytes);
+    batch.Put(key_of(rec.seq), *bytes);
+  }
+  rocksdb::WriteOptions wo;
+  wo.sync = sync;
+  const rocksdb::Status s = m.inject_failure
+                                ? rocksdb::Status::IOError("injected write failure (test)")
+                                : m.db->Write(wo, &batch);
+  if (!s.ok()) {
+    // W4: never retry-and-continue. Whether the batch reached the disk is unknown, so no
+    // further record may be chained after it in this process.
+    m.fail_stop = Status::FailStop("journal write failed: " + s.ToString());
+    return m.fail_stop;
+  }
+  m.last_seq += records.size();
+  m.last_hash = prev;
+  m.stats.appends += 1;
+  m.stats.records += records.size();
+  if (sync) m.stats.syncs += 1;
+  return Status::Ok();
+}
+
+Status Journal::for_each(uint64_t from_seq,
+                         const std::function<bool(const Record&)>& fn) const {
+  const Impl& m = *impl_;
+  uint64_t expected = from_seq == 0 ? 1 : from_seq;
+  if (expected > m.last_seq) return Status::Ok();
+  const std::string upper = key_of(m.last_seq + 1);  // never reads a skipped torn tail
+  const rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;
+  ro.readahead_size = kScanReadaheadBytes;
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(m.db->NewIterator(ro));
+  for (it->Seek(key_of(expected)); it->Valid(); it->Next(), ++expected) {
+    if (seq_of_key(it->key()) != expected) return Status::Corruption(seq_text(expected) + "missing");
+    Result<Record> rec = decode(view(it->value()));
+    if (!rec.ok()) return Status::Corruption(seq_text(expected) + rec.status().message());
+    if (rec->seq != expected) {
+      return Status::Corruption(seq_text(expected) + "envelope holds seq " +
+                                std::to_string(rec->seq));
+    }
+    if (!fn(*rec)) return Status::Ok();
+  }
+  if (!it->status().ok()) return Status::IOError("journal read: " + it->status().ToString());
+  if (expected <= m.last_seq) return Status::Corruption(seq_text(expected) + "missing");
+  return Status::Ok();
+}
+
+Result<VerifyReport> Journal::verify(const std::string& dir) {
+  Options options;
+  options.create_if_missing = false;
+  options.read_only = true;
+  Result<std::unique_ptr<rocksdb::DB>> db = open_db(dir, options);
+  if (!db.ok()) return db.status();
+  ScanResult scan;
+  KEEL_RETURN_IF_ERROR(scan_journal(db->get(), &scan));
+  return std::move(scan.report);
+}
+
+}  // namespace keel::journal

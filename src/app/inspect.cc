@@ -1,0 +1,206 @@
+// keel inspect / export / verify: read the journal only; no exchange is needed.
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+#include "app.h"
+#include "keel/engine/config.h"
+#include "keel/journal/export.h"
+#include "keel/journal/journal.h"
+
+namespace keel::app {
+
+namespace {
+
+std::string quoted(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (static_cast<unsigned char>(c) < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      out += buf;
+      continue;
+    }
+    out += c;
+  }
+  return out + "\"";
+}
+
+struct SlotView {
+  std::string price, side, state, cid, qty, filled;
+};
+
+// What inspect shows of a slot: its current order if it has one, else its level and position.
+SlotView view_of(const model::TaskState& t, const model::Slot& s) {
+  const Instrument& ins = t.instrument;
+  SlotView v;
+  const model::SlotState st = t.slot_state(s);
+  v.state = model::slot_state_name(st);
+  if (const model::Order* o = t.current_order(s)) {
+    v.price = ins.format_price(o->price_ticks);
+    v.side = side_name(o->side);
+    v.cid = o->client_order_id;
+    v.qty = ins.format_qty(o->qty_lots);
+    v.filled = ins.format_qty(o->filled_lots);
+  } else {
+    v.price = ins.format_price(s.key);
+    v.side = st == model::SlotState::kFilled ? "SELL" : "BUY";  // the slot's next action
+    v.qty = ins.format_qty(s.position_lots);
+    v.filled = ins.format_qty(s.position_lots);
+  }
+  return v;
+}
+
+std::string quote_amount(int64_t e8) { return format_fixed(e8, kScaleE8, kScaleE8); }
+
+Result<model::State> fold_journal(const std::string& config_path) {
+  auto cfg = engine::load_config(config_path, /*check_data_files=*/false);
+  if (!cfg.ok()) return cfg.status();
+  const std::string dir = (std::filesystem::path(cfg->data_dir) / "journal").string();
+  if (!std::filesystem::exists(dir)) {
+    return Status::NotFound("no journal at " + dir + " (has `keel run --config " + config_path +
+                            "` run yet?)");
+  }
+  journal::Journal::Options o;
+  o.create_if_missing = false;
+  o.read_only = true;
+  auto j = journal::Journal::open(dir, o);
+  if (!j.ok()) return j.status();
+  model::State state;
+  Status s = (*j)->for_each(1, [&state](const journal::Record& r) {
+    model::apply(state, r);
+    return true;
+  });
+  if (!s.ok()) return s;
+  return state;
+}
+
+std::string journal_dir(const std::string& config_path, Status& s) {
+  auto cfg = engine::load_config(config_path, false);
+  if (!cfg.ok()) {
+    s = cfg.status();
+    return {};
+  }
+  return (std::filesystem::path(cfg->data_dir) / "journal").string();
+}
+
+}  // namespace
+
+std::string inspect_json(const model::State& state) {
+  std::ostringstream o;
+  o << "{\"tasks\":[";
+  bool first_task = true;
+  for (const auto& [id, t] : state.tasks) {
+    o << (first_task ? "" : ",") << "{\"id\":" << quoted(id)
+      << ",\"symbol\":" << quoted(t.instrument.symbol) << ",\"slots\":[";
+    first_task = false;
+    bool first_slot = true;
+    for (const auto& [key, slot] : t.slots) {
+      const SlotView v = view_of(t, slot);
+      o << (first_slot ? "" : ",") << "{\"price\":" << quoted(v.price)
+        << ",\"side\":" << quoted(v.side) << ",\"state\":" << quoted(v.state)
+        << ",\"client_order_id\":" << quoted(v.cid) << ",\"qty\":" << quoted(v.qty)
+        << ",\"filled_qty\":" << quoted(v.filled) << "}";
+      first_slot = false;
+    }
+    o << "],\"inventory\":" << quoted(t.instrument.format_qty(t.inventory_lots))
+      << ",\"fills\":" << (t.buys.fills + t.sells.fills)
+      << ",\"realized_pnl\":" << quoted(quote_amount(t.realized_pnl_e8))
+      << ",\"fees\":" << quoted(quote_amount(t.fees_e8))
+      << ",\"halted\":" << quoted(t.halted) << "}";
+  }
+  o << "],\"journal\":{\"records\":" << state.records << ",\"last_seq\":" << state.last_seq
+    << "},\"recording_ended\":" << (state.recording_ended ? "true" : "false") << "}";
+  return o.str();
+}
+
+void print_inspect_tables(const model::State& state, std::ostream& out) {
+  for (const auto& [id, t] : state.tasks) {
+    out << "task " << id << "  " << t.instrument.symbol << "  strategy " << t.config.strategy
+        << "  {" << t.config.params_yaml << "}\n";
+    out << "  " << std::left << std::setw(16) << "price" << std::setw(6) << "side"
+        << std::setw(9) << "state" << std::setw(22) << "client_order_id" << std::setw(13)
+        << "qty" << "filled_qty\n";
+    for (const auto& [key, slot] : t.slots) {
+      const SlotView v = view_of(t, slot);
+      out << "  " << std::setw(16) << v.price << std::setw(6) << v.side << std::setw(9)
+          << v.state << std::setw(22) << (v.cid.empty() ? "-" : v.cid) << std::setw(13) << v.qty
+          << v.filled << "\n";
+    }
+    out << "  inventory " << t.instrument.format_qty(t.inventory_lots) << " "
+        << t.instrument.base_asset << "   fills " << (t.buys.fills + t.sells.fills)
+        << "   realised PnL " << quote_amount(t.realized_pnl_e8) << " "
+        << t.instrument.quote_asset << "   fees " << quote_amount(t.fees_e8) << " "
+        << t.instrument.quote_asset << (t.halted.empty() ? "" : "   HALTED: " + t.halted)
+        << "\n";
+  }
+  out << "journal: " << state.records << " records, last seq " << state.last_seq
+      << (state.recording_ended ? ", recording ended" : "") << "\n";
+}
+
+int inspect_command(const std::string& config_path, bool json) {
+  auto state = fold_journal(config_path);
+  if (!state.ok()) {
+    std::cerr << "keel inspect: " << state.status().ToString() << "\n";
+    return state.status().code() == Code::kCorruption ? 2 : 1;
+  }
+  if (json) std::cout << inspect_json(*state) << "\n";
+  else print_inspect_tables(*state, std::cout);
+  return 0;
+}
+
+int export_command(const std::string& config_path, const std::string& format,
+                   const std::string& out_path) {
+  Status s;
+  const std::string dir = journal_dir(config_path, s);
+  if (!s.ok()) {
+    std::cerr << "keel export: " << s.ToString() << "\n";
+    return 1;
+  }
+  std::ofstream out(out_path, std::ios::trunc);
+  if (!out) {
+    std::cerr << "keel export: cannot write --out " << out_path << "\n";
+    return 1;
+  }
+  uint64_t rows = 0;
+  const auto fmt = format == "csv" ? journal::ExportFormat::kCsv : journal::ExportFormat::kJsonl;
+  s = journal::export_journal(dir, fmt, out, &rows);
+  out.close();
+  if (!s.ok() || !out) {
+    std::cerr << "keel export: " << (s.ok() ? "write to " + out_path + " failed" : s.ToString())
+              << "\n";
+    return s.code() == Code::kCorruption ? 2 : 1;
+  }
+  std::cerr << "keel export: " << rows << " records written to " << out_path << " (" << format
+            << ")\n";
+  return 0;
+}
+
+int verify_command(const std::string& config_path) {
+  Status s;
+  const std::string dir = journal_dir(config_path, s);
+  if (!s.ok()) {
+    std::cerr << "keel verify: " << s.ToString() << "\n";
+    return 1;
+  }
+  auto report = journal::Journal::verify(dir);
+  if (!report.ok()) {
+    std::cerr << "keel verify: " << report.status().ToString() << "\n";
+    return 1;
+  }
+  if (report->first_bad_seq != 0) {
+    std::cout << "journal " << dir << ": BROKEN at seq " << report->first_bad_seq << ": "
+              << report->problem << "\n";
+    return 1;
+  }
+  std::cout << "journal " << dir << ": intact, " << report->records << " records, seq 1.."
+            << report->last_seq << ", hash chain and checksums verified"
+            << (report->torn_tail ? " (a torn last record is ignored)" : "") << "\n";
+  return 0;
+}
+
+}  // namespace keel::app

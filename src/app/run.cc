@@ -1,0 +1,235 @@
+// keel run: the main job on the embedded simulated exchange over recorded data.
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include "app.h"
+#include "keel/core/clock.h"
+#include "keel/engine/config.h"
+#include "keel/engine/engine.h"
+#include "keel/exchange/sim.h"
+#include "keel/journal/journal.h"
+#include "keel/market/capture.h"
+
+namespace keel::app {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Progress on stderr: a rewritten line on a terminal, a line per 10 % otherwise.
+class Progress {
+ public:
+  explicit Progress(bool quiet) : quiet_(quiet), tty_(isatty(2) != 0) {}
+  void update(const char* phase, double fraction, uint64_t events, int64_t elapsed_ns) {
+    if (quiet_) return;
+    const int64_t now = SystemClock::instance().monotonic_ns();
+    const int decile = static_cast<int>(fraction * 10);
+    if (tty_ ? now - last_ns_ < 200'000'000 : decile <= last_decile_) return;
+    last_ns_ = now;
+    last_decile_ = decile;
+    const double rate = elapsed_ns > 0 ? events * 1e9 / elapsed_ns : 0;
+    std::fprintf(stderr, "%s[%5.1f%%] %s: %llu events, %.0f events/s%s", tty_ ? "\r" : "",
+                 fraction * 100, phase, static_cast<unsigned long long>(events), rate,
+                 tty_ ? "   " : "\n");
+  }
+  void done() {
+    if (!quiet_ && tty_) std::fputc('\n', stderr);
+  }
+
+ private:
+  bool quiet_, tty_;
+  int64_t last_ns_ = 0;
+  int last_decile_ = -1;
+};
+
+int64_t percentile(std::vector<int64_t> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const size_t i = std::min(v.size() - 1, static_cast<size_t>(p * (v.size() - 1) + 0.5));
+  return v[i];
+}
+
+void print_summary(const engine::Config& cfg, const engine::Engine& eng, uint64_t position,
+                   uint64_t events_this_run, int64_t elapsed_ns, const journal::Journal& j) {
+  const model::State& st = eng.state();
+  const auto& stats = eng.stats();
+  const Instrument& ins = cfg.instrument;
+  auto amt = [](int64_t e8) { return format_fixed(e8, kScaleE8, kScaleE8); };
+  std::printf("\nkeel run summary  (%s, data %s)\n", cfg.path.c_str(), cfg.data_dir.c_str());
+  std::printf("  %-22s %llu recorded events replayed%s; this run %llu in %.2f s (%.0f events/s)\n",
+              "events", static_cast<unsigned long long>(position),
+              st.recording_ended ? " (recording ended)" : "",
+              static_cast<unsigned long long>(events_this_run), elapsed_ns / 1e9,
+              elapsed_ns > 0 ? events_this_run * 1e9 / elapsed_ns : 0.0);
+  for (const auto& [id, t] : st.tasks) {
+    std::printf("  task %s (%s %s) %s\n", id.c_str(), t.config.strategy.c_str(),
+                t.instrument.symbol.c_str(),
+                eng.mode(id).quoting ? "quoting" : ("NOT QUOTING: " + eng.mode(id).reason).c_str());
+    std::printf("    %-20s place %llu  cancel %llu  amend %llu  (rejected %llu)\n", "intents",
+                (unsigned long long)t.intents_place, (unsigned long long)t.intents_cancel,
+                (unsigned long long)t.intents_amend, (unsigned long long)t.rejects);
+    std::printf("    %-20s buy %llu (%s %s)  sell %llu (%s %s)\n", "fills",
+                (unsigned long long)t.buys.fills, ins.format_qty(t.buys.qty_lots).c_str(),
+                ins.base_asset.c_str(), (unsigned long long)t.sells.fills,
+                ins.format_qty(t.sells.qty_lots).c_str(), ins.base_asset.c_str());
+    std::printf("    %-20s %s %s\n", "inventory", ins.format_qty(t.inventory_lots).c_str(),
+                ins.base_asset.c_str());
+    std::printf("    %-20s %s %s (gross)  fees %s %s  net %s %s\n", "realised PnL",
+                amt(t.realized_pnl_e8).c_str(), ins.quote_asset.c_str(), amt(t.fees_e8).c_str(),
+                ins.quote_asset.c_str(), amt(t.realized_pnl_e8 - t.fees_e8).c_str(),
+                ins.quote_asset.c_str());
+  }
+  std::printf("  %-22s %llu records (last seq %llu); this run %llu records, %llu syncs\n",
+              "journal", (unsigned long long)st.records, (unsigned long long)st.last_seq,
+              (unsigned long long)j.stats().records, (unsigned long long)j.stats().syncs);
+  std::printf("  %-22s p50 %.3f ms  p99 %.3f ms  (%zu synced intent batches this run)\n",
+              "intent sync latency", percentile(stats.intent_sync_ns, 0.50) / 1e6,
+              percentile(stats.intent_sync_ns, 0.99) / 1e6, stats.intent_sync_ns.size());
+}
+
+struct Runtime {
+  engine::Config cfg;
+  std::unique_ptr<journal::Journal> journal;
+  std::unique_ptr<exchange::sim::SimExchange> sim;
+  std::unique_ptr<market::CaptureReader> reader;
+};
+
+Status open_runtime(const RunOptions& opts, Runtime& rt) {
+  auto cfg = engine::load_config(opts.config_path);
+  if (!cfg.ok()) return cfg.status();
+  rt.cfg = std::move(*cfg);
+  std::error_code ec;
+  fs::create_directories(rt.cfg.data_dir, ec);
+  if (ec) return Status::IOError("data_dir " + rt.cfg.data_dir + ": " + ec.message());
+  auto j = journal::Journal::open((fs::path(rt.cfg.data_dir) / "journal").string(), {});
+  if (!j.ok()) return j.status().With("journal");
+  rt.journal = std::move(*j);
+  exchange::sim::SimOptions so;
+  so.instrument = rt.cfg.instrument;
+  so.maker_fee_rate_e8 = rt.cfg.sim.maker_fee_rate_e8;
+  so.initial_balances = rt.cfg.sim.balances;
+  so.state_dir = (fs::path(rt.cfg.data_dir) / "sim").string();
+  auto sim = exchange::sim::SimExchange::open(so);
+  if (!sim.ok()) return sim.status().With("simulated exchange state");
+  rt.sim = std::move(*sim);
+  auto reader = market::CaptureReader::open(rt.cfg.sim.data);
+  if (!reader.ok()) return reader.status();
+  rt.reader = std::move(*reader);
+  return Status::Ok();
+}
+
+// Re-reads the recording up to where the exchange is, so engine and exchange see the same market.
+Status catch_up(Runtime& rt, engine::Engine& eng, Progress& progress) {
+  const uint64_t target = rt.sim->position();
+  const int64_t t0 = SystemClock::instance().monotonic_ns();
+  market::MarketEvent ev;
+  for (uint64_t i = 0; i < target; ++i) {
+    Status s = rt.reader->next(ev);
+    if (!s.ok()) return s.With("re-reading the recording to the exchange's position");
+    KEEL_RETURN_IF_ERROR(rt.sim->warm_up(ev));
+    eng.observe(ev);
+    progress.update("catching up", rt.reader->progress(), i + 1,
+                    SystemClock::instance().monotonic_ns() - t0);
+  }
+  return Status::Ok();
+}
+
+void report_recovery(const recovery::Report& r) {
+  std::fprintf(stderr,
+               "keel: recovery: %zu trades since watermark, %zu fills recovered, %zu in-flight "
+               "places accepted, %zu never received, %zu orders closed, %zu cancels not "
+               "effective (%zu queries)\n",
+               r.trades_seen, r.fills_recovered, r.accepted, r.not_found, r.canceled,
+               r.cancels_not_effective, r.queries);
+  for (const std::string& p : r.problems) std::fprintf(stderr, "keel: recovery problem: %s\n", p.c_str());
+}
+
+int fail_stop(engine::Engine& eng, const Status& s) {
+  std::fprintf(stderr, "keel: FAIL-STOP (W4): %s\nkeel: no new intents; cancelling open orders\n",
+               s.ToString().c_str());
+  const size_t n = eng.emergency_cancel_all();
+  std::fprintf(stderr, "keel: %zu orders cancelled; exiting\n", n);
+  return 2;
+}
+
+void pace(const engine::Config& cfg, const market::MarketEvent& ev, int64_t& first_recv_ns,
+          int64_t start_ns) {
+  if (cfg.sim.speed_multiplier <= 0) return;  // max: lock-step, no waiting
+  if (first_recv_ns == 0) first_recv_ns = ev.ts_recv_ns;
+  const auto due = start_ns + static_cast<int64_t>((ev.ts_recv_ns - first_recv_ns) /
+                                                   cfg.sim.speed_multiplier);
+  const int64_t now = SystemClock::instance().monotonic_ns();
+  if (due > now) std::this_thread::sleep_for(std::chrono::nanoseconds(due - now));
+}
+
+}  // namespace
+
+int run_command(const RunOptions& opts) {
+  Runtime rt;
+  if (Status s = open_runtime(opts, rt); !s.ok()) {
+    std::fprintf(stderr, "keel run: %s\n", s.ToString().c_str());
+    return s.code() == Code::kCorruption ? 2 : 1;
+  }
+  engine::Engine eng(rt.cfg, *rt.journal, *rt.sim, SystemClock::instance());
+  Progress progress(opts.quiet);
+  if (Status s = eng.load_and_start(); !s.ok()) {
+    std::fprintf(stderr, "keel run: %s\n", s.ToString().c_str());
+    return s.code() == Code::kFailStop ? fail_stop(eng, s) : 1;
+  }
+  if (Status s = catch_up(rt, eng, progress); !s.ok()) {
+    std::fprintf(stderr, "keel run: %s\n", s.ToString().c_str());
+    return 1;
+  }
+  auto rec = eng.recover();
+  if (!rec.ok()) return fail_stop(eng, rec.status());
+  report_recovery(*rec);
+  const uint64_t start_pos = rt.sim->position();
+  const int64_t t0 = SystemClock::instance().monotonic_ns();
+  if (!rt.sim->recording_ended()) {
+    int64_t first_recv_ns = 0;
+    market::MarketEvent ev;
+    for (;;) {
+      Status s = rt.reader->next(ev);
+      if (s.code() == Code::kEndOfData) break;
+      if (!s.ok()) {
+        std::fprintf(stderr, "\nkeel run: %s\n", s.ToString().c_str());
+        return 1;
+      }
+      pace(rt.cfg, ev, first_recv_ns, t0);
+      if (Status m = rt.sim->on_market(ev); !m.ok()) {
+        std::fprintf(stderr, "\nkeel run: simulated exchange: %s\n", m.ToString().c_str());
+        return 2;
+      }
+      if (Status e = eng.on_market(ev); !e.ok()) return fail_stop(eng, e);
+      const uint64_t done = rt.sim->position() - start_pos;
+      progress.update("replaying", rt.reader->progress(), done,
+                      SystemClock::instance().monotonic_ns() - t0);
+      if (opts.stop_after > 0 && done >= static_cast<uint64_t>(opts.stop_after)) {
+        std::fprintf(stderr, "\nkeel run: stopped after %lld events (--stop-after)\n",
+                     static_cast<long long>(opts.stop_after));
+        return 0;
+      }
+    }
+    progress.done();
+    if (Status s = rt.sim->mark_recording_ended(); !s.ok()) {
+      std::fprintf(stderr, "keel run: simulated exchange: %s\n", s.ToString().c_str());
+      return 2;
+    }
+  } else {
+    std::fprintf(stderr, "keel run: the recording was already replayed to its end (%llu events); "
+                         "nothing left to do\n",
+                 static_cast<unsigned long long>(start_pos));
+  }
+  if (Status s = eng.finish_recording(rt.sim->position()); !s.ok()) return fail_stop(eng, s);
+  print_summary(rt.cfg, eng, rt.sim->position(), rt.sim->position() - start_pos,
+                SystemClock::instance().monotonic_ns() - t0, *rt.journal);
+  return 0;
+}
+
+}  // namespace keel::app

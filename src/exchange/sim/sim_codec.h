@@ -1,0 +1,40 @@
+// sim_codec.h (private): explicit binary encoding of the sim's stored records.
+//
+// Every value starts with kRecordVersion. Integers are 8-byte little-endian two's complement,
+// bytes and enums one byte, strings a 4-byte little-endian length then the bytes. A value that
+// is short, long, or of another version decodes to kCorruption naming the record.
+// Keys: "m" meta, "b" balances, "o"+<order id, 8 bytes big-endian>, "t"+<trade id, same>, so a
+// prefix scan returns orders and trades in id order.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "keel/core/status.h"
+#include "sim/sim_state.h"
+
+namespace keel::exchange::sim {
+
+inline constexpr std::string_view kMetaKey = "m";
+inline constexpr std::string_view kBalancesKey = "b";
+inline constexpr char kOrderPrefix = 'o';
+inline constexpr char kTradePrefix = 't';
+
+std::string order_key(int64_t order_id);
+std::string trade_key(int64_t trade_id);
+
+// Meta: symbol, account, counters, position, clock, recording_ended.
+std::string encode_meta(const SimState& s);
+Status decode_meta(std::string_view value, SimState& s);
+
+std::string encode_balances(const Balances& b);
+Status decode_balances(std::string_view value, Balances& b);
+
+std::string encode_order(const SimOrder& o);
+Status decode_order(std::string_view value, SimOrder& o);
+
+std::string encode_trade(const TradeReport& t);
+Status decode_trade(std::string_view value, TradeReport& t);
+
+}  // namespace keel::exchange::sim

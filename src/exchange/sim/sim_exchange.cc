@@ -1,0 +1,371 @@
+// SimExchange: opening the state, and the request side of the venue (place, cancel,
+// cancelReplace, queries). Market replay and matching live in sim_match.cc.
+#include <algorithm>
+#include <utility>
+
+#include "sim/sim_codec.h"
+#include "sim/sim_impl.h"
+
+namespace keel::exchange::sim {
+namespace {
+
+// Binance's error bodies and messages (reference/binance-spot.md §4, §5, §8), verbatim.
+constexpr const char* kMsgInvalidSymbol = "Invalid symbol.";
+constexpr const char* kMsgIllegalClientId =
+    "Illegal characters found in parameter 'newClientOrderId'; legal range is "
+    "'^[a-zA-Z0-9-_]{1,36}$'.";
+constexpr const char* kMsgWouldMatch = "Order would immediately match and take.";
+constexpr const char* kMsgInsufficient = "Account has insufficient balance for requested action.";
+constexpr const char* kMsgDuplicate = "Duplicate order sent.";
+constexpr const char* kMsgUnknownOrder = "Unknown order sent.";
+constexpr const char* kMsgNoSuchOrder = "Order does not exist.";
+constexpr const char* kMsgUnexpected =
+    "An unexpected response was received from the message bus. Execution status unknown.";
+
+VenueError venue_error(int http, int code, std::string msg) { return {http, code, std::move(msg)}; }
+
+// A Status carrying a Binance error body, e.g. {"code":-2013,"msg":"Order does not exist."}.
+std::string error_body(int code, const std::string& msg) {
+  return "{\"code\":" + std::to_string(code) + ",\"msg\":\"" + msg + "\"}";
+}
+
+bool valid_client_id(const std::string& id) {
+  if (id.empty() || id.size() > 36) return false;
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '-' || c == '_';
+  });
+}
+
+VenueError unknown_outcome() { return venue_error(500, -1006, kMsgUnexpected); }
+
+}  // namespace
+
+// --- Impl: requests ---------------------------------------------------------------------------
+
+void SimExchange::Impl::rebuild_indexes() {
+  open_ids.clear();
+  open_by_client.clear();
+  last_by_client.clear();
+  for (const auto& [id, o] : state.orders) {  // ascending id: the newest wins last_by_client
+    last_by_client[o.report.client_order_id] = id;
+    if (is_open(o.report.status)) {
+      open_ids.insert(id);
+      open_by_client[o.report.client_order_id] = id;
+    }
+  }
+}
+
+int64_t SimExchange::Impl::lock_for(Side side, int64_t price_ticks, int64_t qty_lots) const {
+  const Instrument& ins = opt.instrument;
+  if (side == Side::kSell) return ins.qty_e8(qty_lots);
+  const int64_t notional = ins.notional_e8(price_ticks, qty_lots);
+  return notional + fee_e8(notional, opt.maker_fee_rate_e8);
+}
+
+// Binance's checks in the order the sim applies them: symbol, client id, filters
+// (PRICE_FILTER, LOT_SIZE, NOTIONAL), duplicate open id, balance, post-only.
+std::optional<VenueError> SimExchange::Impl::check_place(const OrderRequest& req,
+                                                         int64_t lock_e8) const {
+  const Instrument& ins = opt.instrument;
+  if (req.symbol != ins.symbol) return venue_error(400, -1121, kMsgInvalidSymbol);
+  if (!req.client_order_id.empty() && !valid_client_id(req.client_order_id)) {
+    return venue_error(400, -1100, kMsgIllegalClientId);
+  }
+  if (req.price_ticks <= 0) return venue_error(400, -1013, "Filter failure: PRICE_FILTER");
+  if (req.qty_lots <= 0 || req.qty_lots < ins.min_qty_lots) {
+    return venue_error(400, -1013, "Filter failure: LOT_SIZE");
+  }
+  if (ins.notional_e8(req.price_ticks, req.qty_lots) < ins.min_notional_e8) {
+    return venue_error(400, -1013, "Filter failure: NOTIONAL");
+  }
+  if (open_by_client.count(req.client_order_id) != 0) {
+    return venue_error(400, -2010, kMsgDuplicate);
+  }
+  auto bal = state.balances.find(lock_asset(req.side));
+  if (bal == state.balances.end() || bal->second.free_e8 < lock_e8) {
+    return venue_error(400, -2010, kMsgInsufficient);
+  }
+  // Post-only: the opposite best is the market's, or one of our own resting orders if better
+  // (on a real venue it would be in the book and the order would trade against it).
+  const Side opp = req.side == Side::kBuy ? Side::kSell : Side::kBuy;
+  int64_t best = market.best_e8(opp);
+  for (int64_t id : open_ids) {
+    const OrderReport& o = state.orders.at(id).report;
+    if (o.side != opp) continue;
+    const int64_t px = ins.price_e8(o.price_ticks);
+    if (best == 0 || (opp == Side::kSell ? px < best : px > best)) best = px;
+  }
+  const int64_t px = ins.price_e8(req.price_ticks);
+  const bool crosses = req.side == Side::kBuy ? px >= best : px <= best;
+  if (best > 0 && crosses) return venue_error(400, -2010, kMsgWouldMatch);
+  return std::nullopt;
+}
+
+PlaceResult SimExchange::Impl::place(const OrderRequest& req, Dirty& d) {
+  PlaceResult r;
+  const int64_t lock = lock_for(req.side, req.price_ticks, req.qty_lots);
+  if (auto err = check_place(req, lock)) {
+    r.outcome = Outcome::kRejected;
+    r.error = std::move(*err);
+    return r;
+  }
+  SimOrder o;
+  OrderReport& rep = o.report;
+  rep.symbol = req.symbol;
+  rep.order_id = state.next_order_id++;
+  // Binance generates an id when none is sent; the sim's is deterministic.
+  rep.client_order_id =
+      req.client_order_id.empty() ? "sim-" + std::to_string(rep.order_id) : req.client_order_id;
+  rep.side = req.side;
+  rep.price_ticks = req.price_ticks;
+  rep.qty_lots = req.qty_lots;
+  rep.status = OrderStatus::kNew;
+  rep.ts_update_ns = state.now_ns;
+  // Joins the back of its level. Unknown level (no synced book, no ticker at the price): 0.
+  o.queue_ahead_e8 =
+      market.level_qty_e8(req.side, opt.instrument.price_e8(req.price_ticks)).value_or(0);
+  o.locked_e8 = lock;
+  AssetBalance& bal = balance(lock_asset(req.side));
+  bal.free_e8 -= lock;
+  bal.locked_e8 += lock;
+  d.balances = true;
+  d.orders.insert(rep.order_id);
+  open_ids.insert(rep.order_id);
+  open_by_client[rep.client_order_id] = rep.order_id;
+  last_by_client[rep.client_order_id] = rep.order_id;
+  r.outcome = Outcome::kAccepted;
+  r.order = rep;
+  state.orders.emplace(rep.order_id, std::move(o));
+  emit(ExecType::kNew, r.order, nullptr);
+  return r;
+}
+
+void SimExchange::Impl::close_order(SimOrder& o, OrderStatus status, Dirty& d) {
+  OrderReport& rep = o.report;
+  KEEL_ASSERT(is_open(rep.status) && !is_open(status));
+  rep.status = status;
+  rep.ts_update_ns = state.now_ns;
+  if (o.locked_e8 != 0) {
+    AssetBalance& bal = balance(lock_asset(rep.side));
+    bal.locked_e8 -= o.locked_e8;
+    bal.free_e8 += o.locked_e8;
+    o.locked_e8 = 0;
+    d.balances = true;
+  }
+  open_ids.erase(rep.order_id);
+  open_by_client.erase(rep.client_order_id);
+  d.orders.insert(rep.order_id);
+}
+
+CancelResult SimExchange::Impl::cancel(const std::string& symbol,
+                                       const std::string& client_order_id, Dirty& d) {
+  CancelResult r;
+  r.outcome = Outcome::kRejected;
+  if (symbol != opt.instrument.symbol) {
+    r.error = venue_error(400, -1121, kMsgInvalidSymbol);
+    return r;
+  }
+  auto it = open_by_client.find(client_order_id);
+  if (it == open_by_client.end()) {  // never seen, filled or already canceled
+    r.error = venue_error(400, -2011, kMsgUnknownOrder);
+    return r;
+  }
+  SimOrder& o = state.orders.at(it->second);
+  close_order(o, OrderStatus::kCanceled, d);
+  r.outcome = Outcome::kAccepted;
+  r.order = o.report;
+  emit(ExecType::kCanceled, r.order, nullptr);
+  return r;
+}
+
+Status SimExchange::Impl::commit(const Dirty& d) {
+  if (failed) return Status::IOError(failure);
+  Status s = store->write(state, d);
+  if (!s.ok()) {
+    failed = true;
+    failure = "sim: state write failed, the sim is stopped: " + s.message();
+  }
+  return s;
+}
+
+void SimExchange::Impl::emit(ExecType type, const OrderReport& order, const TradeReport* trade) {
+  ExecutionReport er;
+  er.exec_type = type;
+  er.order = order;
+  if (trade != nullptr) er.trade = *trade;
+  if (events.size() >= kMaxQueuedUserEvents) events.pop_front();
+  events.push_back(std::move(er));
+}
+
+// --- SimExchange ------------------------------------------------------------------------------
+
+SimExchange::SimExchange(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+SimExchange::~SimExchange() = default;
+
+Result<std::unique_ptr<SimExchange>> SimExchange::open(SimOptions options) {
+  const Instrument& ins = options.instrument;
+  if (ins.symbol.empty() || ins.tick_e8 <= 0 || ins.step_e8 <= 0) {
+    return Status::InvalidArgument("sim: instrument is not set (symbol, tick, step)");
+  }
+  if (options.maker_fee_rate_e8 < 0 || options.maker_fee_rate_e8 >= kOneE8) {
+    return Status::InvalidArgument("sim: maker_fee_rate_e8 must be in [0, 1e8)");
+  }
+  auto store = SimStore::open(options.state_dir);
+  if (!store.ok()) return store.status();
+  auto impl = std::make_unique<Impl>();
+  impl->opt = std::move(options);
+  impl->store = std::move(store).value();
+  SimState& st = impl->state;
+  auto loaded = impl->store->load(st);
+  if (!loaded.ok()) return loaded.status();
+  if (!*loaded) {
+    st.symbol = impl->opt.instrument.symbol;
+    st.account = impl->opt.account;
+    st.balances = impl->opt.initial_balances;
+    st.balances[impl->opt.instrument.base_asset];  // both assets always listed
+    st.balances[impl->opt.instrument.quote_asset];
+    Dirty d(st);
+    d.balances = true;
+    KEEL_RETURN_IF_ERROR(impl->store->write(st, d));
+  } else if (st.symbol != impl->opt.instrument.symbol || st.account != impl->opt.account) {
+    return Status::InvalidArgument("sim: state in '" + impl->opt.state_dir + "' belongs to " +
+                                   st.symbol + "/" + st.account + ", not " +
+                                   impl->opt.instrument.symbol + "/" + impl->opt.account);
+  }
+  impl->rebuild_indexes();
+  impl->warm_target = st.position;
+  return std::unique_ptr<SimExchange>(new SimExchange(std::move(impl)));
+}
+
+uint64_t SimExchange::position() const { return impl_->state.position; }
+int64_t SimExchange::now_ns() const { return impl_->state.now_ns; }
+Status SimExchange::on_market(const market::MarketEvent& ev) { return impl_->on_market(ev); }
+Status SimExchange::warm_up(const market::MarketEvent& ev) { return impl_->warm_up(ev); }
+bool SimExchange::recording_ended() const { return impl_->state.recording_ended; }
+
+Status SimExchange::mark_recording_ended() {
+  if (impl_->state.recording_ended) return Status::Ok();
+  impl_->state.recording_ended = true;
+  return impl_->commit(Dirty(impl_->state));
+}
+
+PlaceResult SimExchange::place(const OrderRequest& req) {
+  PlaceResult r;
+  if (impl_->failed) {
+    r.error = unknown_outcome();
+    return r;
+  }
+  Dirty d(impl_->state);
+  r = impl_->place(req, d);
+  if (r.outcome == Outcome::kAccepted && !impl_->commit(d).ok()) {
+    r.outcome = Outcome::kUnknown;
+    r.error = unknown_outcome();
+  }
+  return r;
+}
+
+CancelResult SimExchange::cancel(const std::string& symbol, const std::string& client_order_id) {
+  CancelResult r;
+  if (impl_->failed) {
+    r.error = unknown_outcome();
+    return r;
+  }
+  Dirty d(impl_->state);
+  r = impl_->cancel(symbol, client_order_id, d);
+  if (r.outcome == Outcome::kAccepted && !impl_->commit(d).ok()) {
+    r.outcome = Outcome::kUnknown;
+    r.error = unknown_outcome();
+  }
+  return r;
+}
+
+ReplaceResult SimExchange::cancel_replace(const std::string& cancel_client_order_id,
+                                          const OrderRequest& replacement) {
+  ReplaceResult r;
+  if (impl_->failed) {
+    r.error = unknown_outcome();
+    return r;
+  }
+  Dirty d(impl_->state);  // both halves go in one batch
+  CancelResult c = impl_->cancel(replacement.symbol, cancel_client_order_id, d);
+  r.cancel_outcome = c.outcome;
+  if (c.outcome != Outcome::kAccepted) {  // STOP_ON_FAILURE: newOrderResult NOT_ATTEMPTED
+    r.place_outcome = Outcome::kRejected;
+    r.error = std::move(c.error);
+    return r;
+  }
+  r.canceled = std::move(c.order);
+  PlaceResult p = impl_->place(replacement, d);
+  r.place_outcome = p.outcome;
+  if (p.outcome == Outcome::kAccepted) {
+    r.placed = std::move(p.order);
+  } else {
+    r.error = std::move(p.error);
+    r.error.http_status = 409;  // -2021: the cancel succeeded, the place failed
+  }
+  if (!impl_->commit(d).ok()) {
+    r.cancel_outcome = Outcome::kUnknown;
+    r.place_outcome = Outcome::kUnknown;
+    r.error = unknown_outcome();
+  }
+  return r;
+}
+
+Result<OrderReport> SimExchange::query_order(const std::string& symbol,
+                                             const std::string& client_order_id) {
+  if (impl_->failed) return Status::IOError(impl_->failure);
+  if (symbol != impl_->opt.instrument.symbol) {
+    return Status::Rejected(error_body(-1121, kMsgInvalidSymbol));
+  }
+  auto it = impl_->last_by_client.find(client_order_id);
+  if (it == impl_->last_by_client.end()) return Status::NotFound(error_body(-2013, kMsgNoSuchOrder));
+  return impl_->state.orders.at(it->second).report;
+}
+
+Result<std::vector<OrderReport>> SimExchange::open_orders(const std::string& symbol) {
+  if (impl_->failed) return Status::IOError(impl_->failure);
+  if (symbol != impl_->opt.instrument.symbol) {
+    return Status::Rejected(error_body(-1121, kMsgInvalidSymbol));
+  }
+  std::vector<OrderReport> out;
+  for (int64_t id : impl_->open_ids) out.push_back(impl_->state.orders.at(id).report);
+  return out;
+}
+
+Result<std::vector<TradeReport>> SimExchange::trades_from(const std::string& symbol,
+                                                          int64_t from_trade_id) {
+  if (impl_->failed) return Status::IOError(impl_->failure);
+  if (symbol != impl_->opt.instrument.symbol) {
+    return Status::Rejected(error_body(-1121, kMsgInvalidSymbol));
+  }
+  const auto& trades = impl_->state.trades;  // trades[i].trade_id == i + 1
+  const int64_t first = std::max<int64_t>(from_trade_id, 1) - 1;
+  std::vector<TradeReport> out;
+  for (auto i = static_cast<size_t>(std::min<int64_t>(first, static_cast<int64_t>(trades.size())));
+       i < trades.size(); ++i) {
+    out.push_back(trades[i]);
+  }
+  return out;
+}
+
+Result<Balances> SimExchange::balances() {
+  if (impl_->failed) return Status::IOError(impl_->failure);
+  return impl_->state.balances;
+}
+
+void SimExchange::poll_user_events(std::vector<ExecutionReport>& out) {
+  for (auto& e : impl_->events) out.push_back(std::move(e));
+  impl_->events.clear();
+}
+
+SimTruth SimExchange::truth() const {
+  SimTruth t;
+  for (const auto& [id, o] : impl_->state.orders) t.orders.push_back(o.report);
+  t.trades = impl_->state.trades;
+  t.balances = impl_->state.balances;
+  t.position = impl_->state.position;
+  return t;
+}
+
+}  // namespace keel::exchange::sim

@@ -1,0 +1,68 @@
+// sim_impl.h (private): SimExchange's implementation object, shared by sim_exchange.cc
+// (requests, open/close) and sim_match.cc (market replay and the queue-position model).
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "keel/exchange/sim.h"
+#include "sim/sim_market.h"
+#include "sim/sim_state.h"
+#include "sim/sim_store.h"
+
+namespace keel::exchange::sim {
+
+// Bound on executionReports waiting for poll_user_events; beyond it the oldest are dropped (as a
+// venue drops a stream it cannot deliver; the trade history still holds every fill).
+inline constexpr size_t kMaxQueuedUserEvents = 1'000'000;
+
+struct SimExchange::Impl {
+  SimOptions opt;
+  std::unique_ptr<SimStore> store;
+  SimState state;
+  MarketView market;
+  uint64_t warm_target = 0;  // position at open: warm_up must see exactly this many events
+  uint64_t warmed = 0;
+  bool failed = false;       // a state write failed: every later call fails (nothing is lost
+  std::string failure;       // silently; the caller sees kUnknown / kIOError)
+
+  // Indexes over state.orders (rebuilt on open).
+  std::set<int64_t> open_ids;                     // open orders, by order id (= time priority)
+  std::map<std::string, int64_t> open_by_client;  // client id -> open order id
+  std::map<std::string, int64_t> last_by_client;  // client id -> newest order with that id
+  std::deque<ExecutionReport> events;
+
+  // --- sim_exchange.cc: requests -------------------------------------------------------------
+  void rebuild_indexes();
+  std::optional<VenueError> check_place(const OrderRequest& req, int64_t lock_e8) const;
+  PlaceResult place(const OrderRequest& req, Dirty& d);
+  CancelResult cancel(const std::string& symbol, const std::string& client_order_id, Dirty& d);
+  // Writes the change set; on failure enters the failed state.
+  Status commit(const Dirty& d);
+
+  // --- sim_match.cc: market replay ------------------------------------------------------------
+  Status on_market(const market::MarketEvent& ev);
+  Status warm_up(const market::MarketEvent& ev);
+  void clip_queues(Dirty& d);
+  void match_trade(const market::Trade& t, Dirty& d);
+  // Fills `lots` of `o` at its limit price (maker), charging the fee and moving balances.
+  void fill(SimOrder& o, int64_t lots, int64_t ts_ns, Dirty& d);
+
+  // --- shared helpers -------------------------------------------------------------------------
+  // Funds a new order locks: BUY notional + its maker fee in quote, SELL quantity in base (e8).
+  int64_t lock_for(Side side, int64_t price_ticks, int64_t qty_lots) const;
+  AssetBalance& balance(const std::string& asset) { return state.balances[asset]; }
+  const std::string& lock_asset(Side side) const {
+    return side == Side::kBuy ? opt.instrument.quote_asset : opt.instrument.base_asset;
+  }
+  // Removes a no-longer-open order from the open indexes and returns its remaining lock.
+  void close_order(SimOrder& o, OrderStatus status, Dirty& d);
+  void emit(ExecType type, const OrderReport& order, const TradeReport* trade);
+};
+
+}  // namespace keel::exchange::sim

@@ -1,0 +1,156 @@
+// Market replay and the queue-position model (sim.h): every recorded event updates the market
+// view; depth and bookTicker events can only shorten the queue ahead of our orders; trades on
+// an order's side first eat the queue ahead of it, then fill it; a trade through its price fills
+// what remains. Our orders are not in the recorded book, so they never move the market.
+#include <algorithm>
+#include <type_traits>
+#include <variant>
+#include <vector>
+
+#include "sim/sim_impl.h"
+
+namespace keel::exchange::sim {
+namespace {
+
+// Exchange time of an event in ns; 0 when the event carries none (spot bookTicker, snapshot).
+int64_t event_ts_ns(const market::MarketEvent& ev) {
+  return std::visit(
+      [](const auto& b) -> int64_t {
+        using T = std::decay_t<decltype(b)>;
+        if constexpr (std::is_same_v<T, market::DepthSnapshot>) {
+          return 0;
+        } else {
+          return b.ts_exchange_ns;
+        }
+      },
+      ev.body);
+}
+
+}  // namespace
+
+Status SimExchange::Impl::warm_up(const market::MarketEvent& ev) {
+  if (warmed >= warm_target) {
+    return Status::InvalidArgument("sim: warm_up past the state's position " +
+                                   std::to_string(warm_target));
+  }
+  ++warmed;
+  if (ev.symbol.empty() || ev.symbol == opt.instrument.symbol) market.on_event(ev);
+  return Status::Ok();
+}
+
+Status SimExchange::Impl::on_market(const market::MarketEvent& ev) {
+  if (failed) return Status::IOError(failure);
+  if (warmed < warm_target) {
+    return Status::InvalidArgument("sim: warm_up incomplete: " + std::to_string(warmed) + " of " +
+                                   std::to_string(warm_target) + " events");
+  }
+  Dirty d(state);
+  // Another symbol's events count towards the position but do not touch this instrument.
+  if (ev.symbol.empty() || ev.symbol == opt.instrument.symbol) {
+    state.now_ns = std::max(state.now_ns, event_ts_ns(ev));  // a virtual clock never goes back
+    market.on_event(ev);
+    if (const auto* t = std::get_if<market::Trade>(&ev.body)) {
+      match_trade(*t, d);
+    } else {
+      clip_queues(d);
+    }
+  }
+  ++state.position;
+  return commit(d);
+}
+
+void SimExchange::Impl::clip_queues(Dirty& d) {
+  for (int64_t id : open_ids) {
+    SimOrder& o = state.orders.at(id);
+    if (o.queue_ahead_e8 == 0) continue;
+    auto q = market.level_qty_e8(o.report.side, opt.instrument.price_e8(o.report.price_ticks));
+    if (q && *q < o.queue_ahead_e8) {
+      o.queue_ahead_e8 = std::max<int64_t>(*q, 0);
+      d.orders.insert(id);
+    }
+  }
+}
+
+// A trade with buyer_is_maker=true was a sell hitting bids: it can fill our BUYs; otherwise our
+// SELLs. Our orders at the trade's price share its quantity in time priority (order id), so one
+// trade never fills more than it printed at that price; each order's queue_ahead (which counts
+// only the market's quantity) is eaten by what the earlier of our orders did not take.
+void SimExchange::Impl::match_trade(const market::Trade& t, Dirty& d) {
+  const Side side = t.buyer_is_maker ? Side::kBuy : Side::kSell;
+  const int64_t step = opt.instrument.step_e8;
+  int64_t avail_e8 = std::max<int64_t>(t.qty_e8, 0);
+  const std::vector<int64_t> ids(open_ids.begin(), open_ids.end());  // fills close orders
+  for (int64_t id : ids) {
+    SimOrder& o = state.orders.at(id);
+    if (o.report.side != side) continue;
+    const int64_t px = opt.instrument.price_e8(o.report.price_ticks);
+    const int64_t remaining = o.report.qty_lots - o.report.executed_lots;
+    const bool through = side == Side::kBuy ? t.price_e8 < px : t.price_e8 > px;
+    if (through) {
+      fill(o, remaining, t.ts_exchange_ns, d);
+      continue;
+    }
+    if (t.price_e8 != px) continue;
+    const int64_t eaten = std::min(o.queue_ahead_e8, avail_e8);
+    if (eaten > 0) {
+      o.queue_ahead_e8 -= eaten;
+      d.orders.insert(id);
+    }
+    const int64_t lots = std::min(remaining, (avail_e8 - eaten) / step);
+    if (lots > 0) {
+      fill(o, lots, t.ts_exchange_ns, d);
+      avail_e8 -= lots * step;
+    }
+  }
+}
+
+void SimExchange::Impl::fill(SimOrder& o, int64_t lots, int64_t ts_ns, Dirty& d) {
+  const Instrument& ins = opt.instrument;
+  OrderReport& rep = o.report;
+  KEEL_ASSERT(lots > 0 && rep.executed_lots + lots <= rep.qty_lots);
+  const int64_t notional = ins.notional_e8(rep.price_ticks, lots);
+  const int64_t fee = fee_e8(notional, opt.maker_fee_rate_e8);
+  AssetBalance& base = balance(ins.base_asset);
+  AssetBalance& quote = balance(ins.quote_asset);
+  if (rep.side == Side::kBuy) {
+    // Pays notional + fee from the lock; per-fill fee rounding can exceed the locked fee by
+    // 10^-8 per fill, which comes from free quote.
+    const int64_t cost = notional + fee;
+    const int64_t from_lock = std::min(cost, o.locked_e8);
+    o.locked_e8 -= from_lock;
+    quote.locked_e8 -= from_lock;
+    quote.free_e8 -= cost - from_lock;
+    base.free_e8 += ins.qty_e8(lots);
+  } else {
+    o.locked_e8 -= ins.qty_e8(lots);
+    base.locked_e8 -= ins.qty_e8(lots);
+    quote.free_e8 += notional - fee;
+  }
+  d.balances = true;
+  d.orders.insert(rep.order_id);
+
+  TradeReport tr;
+  tr.symbol = rep.symbol;
+  tr.trade_id = state.next_trade_id++;
+  tr.order_id = rep.order_id;
+  tr.client_order_id = rep.client_order_id;
+  tr.side = rep.side;
+  tr.price_ticks = rep.price_ticks;
+  tr.qty_lots = lots;
+  tr.commission_e8 = fee;
+  tr.commission_asset = ins.quote_asset;
+  tr.is_maker = true;
+  tr.ts_exchange_ns = ts_ns;
+  state.trades.push_back(tr);
+
+  rep.executed_lots += lots;
+  if (rep.executed_lots == rep.qty_lots) {
+    close_order(o, OrderStatus::kFilled, d);  // releases what is left of the lock
+  } else {
+    rep.status = OrderStatus::kPartiallyFilled;
+  }
+  rep.ts_update_ns = ts_ns;
+  emit(ExecType::kTrade, rep, &state.trades.back());
+}
+
+}  // namespace keel::exchange::sim

@@ -1,0 +1,52 @@
+// sim_state.h (private): the simulated exchange's persisted state and its change set.
+//
+// SimState is everything the sim must remember across a restart; the market view (book, BBO)
+// is not in it: it is rebuilt by SimExchange::warm_up from the recording.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "keel/exchange/exchange.h"
+
+namespace keel::exchange::sim {
+
+// Format version of every stored record (first byte of each value).
+inline constexpr uint8_t kRecordVersion = 1;
+
+struct SimOrder {
+  OrderReport report;
+  // Base quantity (10^-8) resting ahead of this order at its price (queue-position model).
+  int64_t queue_ahead_e8 = 0;
+  // Funds this order still locks: quote (10^-8) for a BUY, base (10^-8) for a SELL.
+  int64_t locked_e8 = 0;
+};
+
+struct SimState {
+  std::string symbol;    // the instrument's symbol, checked on reopen
+  std::string account;   // options.account, checked on reopen
+  int64_t next_order_id = 1;
+  int64_t next_trade_id = 1;
+  uint64_t position = 0;  // market events consumed
+  int64_t now_ns = 0;     // exchange time of the last consumed event (never decreases)
+  bool recording_ended = false;
+  Balances balances;
+  std::map<int64_t, SimOrder> orders;  // order id -> order, every order ever accepted
+  std::vector<TradeReport> trades;     // by trade id: trades[i].trade_id == i + 1
+};
+
+// What one state change touched; the store writes exactly this (plus the meta record) in one
+// WriteBatch.
+struct Dirty {
+  bool balances = false;
+  std::set<int64_t> orders;   // order ids to rewrite
+  size_t first_new_trade = 0;  // trades[first_new_trade..] are new
+
+  explicit Dirty(const SimState& s) : first_new_trade(s.trades.size()) {}
+};
+
+}  // namespace keel::exchange::sim

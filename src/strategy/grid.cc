@@ -1,0 +1,116 @@
+#include "keel/strategy/grid.h"
+
+#include <algorithm>
+#include <string>
+
+namespace keel::strategy {
+
+int64_t grid_center(int64_t price_ticks, int64_t interval_ticks) {
+  KEEL_ASSERT(price_ticks > 0);
+  KEEL_ASSERT(interval_ticks > 0);
+  return (price_ticks + interval_ticks / 2) / interval_ticks * interval_ticks;
+}
+
+namespace {
+
+struct Window {
+  int64_t center, buy_low, buy_high, sell_low, sell_high;
+};
+
+Window window_of(const MarketView& view, const GridParams& p) {
+  Window w{};
+  w.center = grid_center(view.last_trade_ticks, p.interval_ticks);
+  w.buy_low = w.center - p.buy_window * p.interval_ticks;
+  w.buy_high = w.center - p.interval_ticks;
+  w.sell_low = w.center + p.interval_ticks;
+  w.sell_high = w.center + p.sell_window * p.interval_ticks;
+  return w;
+}
+
+size_t live_orders(const model::TaskState& task) {
+  size_t n = 0;
+  for (const auto& [key, slot] : task.slots) n += slot.current_cid.empty() ? 0 : 1;
+  return n;
+}
+
+void decide_cancels(const Window& w, const model::TaskState& task,
+                    std::vector<IntentSpec>& out) {
+  for (const auto& [key, slot] : task.slots) {
+    const model::Order* o = task.current_order(slot);
+    if (o == nullptr || o->cancel_pending || o->phase != model::OrderPhase::kOpen) continue;
+    const bool buy_out = o->side == Side::kBuy &&
+                         (o->price_ticks < w.buy_low || o->price_ticks > w.buy_high);
+    const bool sell_out = o->side == Side::kSell && o->price_ticks > w.sell_high;
+    if (!buy_out && !sell_out) continue;
+    IntentSpec s;
+    s.kind = IntentSpec::Kind::kCancel;
+    s.slot_key = key;
+    s.client_order_id = o->client_order_id;
+    s.reason = buy_out ? "buy left the buy window" : "sell left the sell window; hold position";
+    out.push_back(std::move(s));
+  }
+}
+
+bool may_place(const model::Slot* slot, const MarketView& view) {
+  return slot == nullptr || (slot->current_cid.empty() && view.ts_exchange_ns >= slot->retry_after_ns);
+}
+
+void decide_sells(const Window& w, const MarketView& view, const model::TaskState& task,
+                  const GridParams& p, size_t& budget, std::vector<IntentSpec>& out) {
+  for (const auto& [key, slot] : task.slots) {
+    if (budget == 0) return;
+    if (slot.position_lots <= 0 || !may_place(&slot, view)) continue;
+    const int64_t price = std::max(key + p.interval_ticks, w.sell_low);
+    if (price > w.sell_high || price <= view.best_bid_ticks) continue;
+    // A position worth less than the minimum notional cannot be sold as one order: hold it.
+    if (task.instrument.notional_e8(price, slot.position_lots) < task.instrument.min_notional_e8) {
+      continue;
+    }
+    IntentSpec s;
+    s.kind = IntentSpec::Kind::kPlace;
+    s.slot_key = key;
+    s.side = Side::kSell;
+    s.price_ticks = price;
+    s.qty_lots = slot.position_lots;
+    s.reason = "grid sell one interval above the filled buy at " + std::to_string(key);
+    out.push_back(std::move(s));
+    --budget;
+  }
+}
+
+void decide_buys(const Window& w, const MarketView& view, const model::TaskState& task,
+                 const GridParams& p, size_t& budget, std::vector<IntentSpec>& out) {
+  for (int64_t level = w.buy_low; level <= w.buy_high; level += p.interval_ticks) {
+    if (budget == 0) return;
+    if (level <= 0 || level >= view.best_ask_ticks) continue;  // post-only would reject
+    auto it = task.slots.find(level);
+    const model::Slot* slot = it == task.slots.end() ? nullptr : &it->second;
+    if (!may_place(slot, view) || (slot != nullptr && slot->position_lots > 0)) continue;
+    IntentSpec s;
+    s.kind = IntentSpec::Kind::kPlace;
+    s.slot_key = level;
+    s.side = Side::kBuy;
+    s.price_ticks = level;
+    s.qty_lots = p.order_qty_lots;
+    s.reason = "grid buy level in window, center " + std::to_string(w.center);
+    out.push_back(std::move(s));
+    --budget;
+  }
+}
+
+}  // namespace
+
+void decide_grid(const MarketView& view, const model::TaskState& task, const GridParams& params,
+                 std::vector<IntentSpec>& out) {
+  KEEL_ASSERT(params.interval_ticks > 0 && params.order_qty_lots > 0);
+  KEEL_ASSERT(params.buy_window >= 1 && params.sell_window >= 1);
+  if (!view.ready() || !task.halted.empty()) return;
+  const Window w = window_of(view, params);
+  decide_cancels(w, task, out);
+  const size_t live = live_orders(task);
+  size_t budget = live >= params.max_open_orders ? 0 : params.max_open_orders - live;
+  decide_sells(w, view, task, params, budget, out);
+  decide_buys(w, view, task, params, budget, out);
+}
+
+}  // namespace keel::strategy

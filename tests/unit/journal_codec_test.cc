@@ -1,0 +1,351 @@
+// keel_journal codec: the envelope grammar, payload round trips, and that no damaged byte
+// string decodes (or crashes the decoder).
+#include <gtest/gtest.h>
+#include <zlib.h>
+
+#include <cstring>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "keel/journal/codec.h"
+#include "keel/journal/export.h"
+#include "keel/journal/record.h"
+
+namespace keel::journal {
+namespace {
+
+DecisionContext Ctx(std::string reason) {
+  DecisionContext c;
+  c.best_bid_ticks = 6183700;
+  c.best_ask_ticks = 6183800;
+  c.last_trade_ticks = 6183750;
+  c.reason = std::move(reason);
+  return c;
+}
+
+Record Rec(uint64_t seq, Body body) {
+  Record r;
+  r.seq = seq;
+  r.task_id = "grid_1";
+  r.ts_local_ns = 1'700'000'000'123'456'789;
+  r.ts_exchange_ns = -42;  // signed fields keep their sign
+  for (size_t i = 0; i < r.prev_hash.size(); ++i) r.prev_hash[i] = static_cast<uint8_t>(i * 7);
+  r.body = std::move(body);
+  return r;
+}
+
+// One record of every body type, fields away from their defaults.
+std::vector<Record> Samples() {
+  std::vector<Record> out;
+  out.push_back(Rec(1, TaskStarted{"grid", "BTCUSDT", "BTC", "USDT", 1'000'000, 1'000, 500'000'000,
+                                   "levels: 10\nstep: \"0.5%\"\n"}));
+  out.push_back(Rec(2, PlaceIntent{6183000, Side::kSell, 6183763, 100, "k1-grid_1-2",
+                                   Ctx("grid sell level 6183000")}));
+  out.push_back(Rec(3, CancelIntent{6183000, "k1-grid_1-2", Ctx("out of window")}));
+  out.push_back(Rec(4, AmendIntent{6183000, "k1-grid_1-2", "k1-grid_1-4", 6183900, 250,
+                                   Ctx("")}));
+  out.push_back(Rec(5, OrderAccepted{"k1-grid_1-4", 9'876'543'210, Source::kOpenOrders}));
+  out.push_back(Rec(6, OrderRejected{"k1-grid_1-4", -2010, "Order would immediately match.",
+                                     Source::kResponse}));
+  out.push_back(Rec(7, OrderFilled{"k1-grid_1-4", 555, 9'876'543'210, Side::kBuy, 6183900, 250,
+                                   -1234, "BNB", false, Source::kTradeHistory}));
+  out.push_back(Rec(8, OrderCanceled{"k1-grid_1-4", 125, Source::kUserStream}));
+  out.push_back(Rec(9, OrderNotFound{"k1-grid_1-4", Source::kQueryOrder}));
+  out.push_back(Rec(10, CancelRejected{"k1-grid_1-4", -2011, "Unknown order sent."}));
+  out.push_back(Rec(11, RecordingEnded{18'446'744'073'709'551'615ULL}));
+  return out;
+}
+
+// Offsets of codec.h's grammar.
+constexpr size_t kTaskLenPos = 60;
+
+size_t PayloadLenPos(const std::string& enc) {
+  return kTaskLenPos + 1 + static_cast<uint8_t>(enc[kTaskLenPos]);
+}
+
+std::string PayloadOf(const std::string& enc) {
+  const size_t pos = PayloadLenPos(enc);
+  uint32_t len = 0;
+  std::memcpy(&len, enc.data() + pos, 4);  // little-endian host (x86/arm64)
+  return enc.substr(pos + 4, len);
+}
+
+void PutU32(std::string& out, uint32_t v) {
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
+}
+
+// A record with the envelope of `enc` but another payload (and type), with a valid CRC: this
+// reaches the payload decoder past the checksum, as a bug or a malicious writer could.
+std::string Reframe(const std::string& enc, const std::string& payload,
+                    std::optional<uint16_t> type = std::nullopt) {
+  std::string out = enc.substr(0, PayloadLenPos(enc));
+  if (type) {
+    out[2] = static_cast<char>(*type & 0xFF);
+    out[3] = static_cast<char>(*type >> 8);
+  }
+  PutU32(out, static_cast<uint32_t>(payload.size()));
+  out += payload;
+  PutU32(out, static_cast<uint32_t>(
+                  crc32(0L, reinterpret_cast<const Bytef*>(out.data()), static_cast<uInt>(out.size()))));
+  return out;
+}
+
+std::string Json(const Record& r) { return record_to_json(r, Hash{}); }
+
+TEST(JournalCodec, RoundTripsEveryBodyType) {
+  const std::vector<Record> samples = Samples();
+  ASSERT_EQ(samples.size(), std::variant_size_v<Body>);
+  for (const Record& r : samples) {
+    SCOPED_TRACE(record_type_name(r.type()));
+    const std::string bytes = encode(r);
+    Result<Record> back = decode(bytes);
+    ASSERT_TRUE(back.ok()) << back.status().ToString();
+    EXPECT_EQ(back->body.index(), r.body.index());
+    EXPECT_EQ(back->seq, r.seq);
+    EXPECT_EQ(back->task_id, r.task_id);
+    EXPECT_EQ(back->ts_local_ns, r.ts_local_ns);
+    EXPECT_EQ(back->ts_exchange_ns, r.ts_exchange_ns);
+    EXPECT_EQ(back->prev_hash, r.prev_hash);
+    EXPECT_EQ(Json(*back), Json(r));  // every body field, by name
+    EXPECT_EQ(encode(*back), bytes);  // canonical: same bytes again
+  }
+}
+
+TEST(JournalCodec, BodyFieldsSurviveExactly) {
+  const std::vector<Record> s = Samples();
+  const auto fill = std::get<OrderFilled>(decode(encode(s[6])).value().body);
+  EXPECT_EQ(fill.trade_id, 555);
+  EXPECT_EQ(fill.side, Side::kBuy);
+  EXPECT_EQ(fill.commission_e8, -1234);
+  EXPECT_EQ(fill.commission_asset, "BNB");
+  EXPECT_FALSE(fill.is_maker);
+  EXPECT_EQ(fill.source, Source::kTradeHistory);
+  const auto place = std::get<PlaceIntent>(decode(encode(s[1])).value().body);
+  EXPECT_EQ(place.side, Side::kSell);
+  EXPECT_EQ(place.ctx.reason, "grid sell level 6183000");
+  EXPECT_EQ(place.ctx.best_ask_ticks, 6183800);
+  const auto ended = std::get<RecordingEnded>(decode(encode(s[10])).value().body);
+  EXPECT_EQ(ended.events, 18'446'744'073'709'551'615ULL);
+  const auto task = std::get<TaskStarted>(decode(encode(s[0])).value().body);
+  EXPECT_EQ(task.params_yaml, "levels: 10\nstep: \"0.5%\"\n");
+  EXPECT_EQ(task.min_notional_e8, 500'000'000);
+}
+
+TEST(JournalCodec, EnvelopeFollowsTheGrammar) {
+  const Record r = Samples()[1];
+  const std::string b = encode(r);
+  EXPECT_EQ(static_cast<uint8_t>(b[0]), kRecordMagic);
+  EXPECT_EQ(static_cast<uint8_t>(b[1]), kFormatVersion);
+  EXPECT_EQ(static_cast<uint8_t>(b[2]), 2);  // PlaceIntent, little-endian u16
+  EXPECT_EQ(static_cast<uint8_t>(b[3]), 0);
+  EXPECT_EQ(static_cast<uint8_t>(b[4]), 2);  // seq
+  EXPECT_EQ(std::memcmp(b.data() + 28, r.prev_hash.data(), 32), 0);
+  EXPECT_EQ(static_cast<uint8_t>(b[kTaskLenPos]), r.task_id.size());
+  EXPECT_EQ(b.substr(kTaskLenPos + 1, r.task_id.size()), r.task_id);
+  const std::string payload = PayloadOf(b);
+  EXPECT_EQ(static_cast<uint8_t>(payload[0]), 1);  // cereal PortableBinary: little endian
+  EXPECT_EQ(b.size(), PayloadLenPos(b) + 4 + payload.size() + 4);
+}
+
+TEST(JournalCodec, TypeNumbersAreFrozen) {
+  const std::vector<Record> s = Samples();
+  const uint16_t expected[] = {1, 2, 3, 4, 10, 11, 12, 13, 14, 15, 30};
+  for (size_t i = 0; i < s.size(); ++i) {
+    EXPECT_EQ(static_cast<uint16_t>(s[i].type()), expected[i]) << i;
+  }
+  EXPECT_STREQ(record_type_name(RecordType::kOrderFilled), "OrderFilled");
+  EXPECT_STREQ(record_type_name(RecordType::kRecordingEnded), "RecordingEnded");
+  EXPECT_STREQ(source_name(Source::kUserStream), "user_stream");
+  EXPECT_STREQ(source_name(Source::kTradeHistory), "trade_history");
+}
+
+TEST(JournalCodec, EverySingleByteCorruptionIsDetected) {
+  for (const Record& r : Samples()) {
+    const std::string bytes = encode(r);
+    for (size_t i = 0; i < bytes.size(); ++i) {
+      for (uint8_t mask : {0x01, 0x80, 0xFF}) {
+        std::string bad = bytes;
+        bad[i] = static_cast<char>(bad[i] ^ mask);
+        Result<Record> d = decode(bad);
+        ASSERT_FALSE(d.ok()) << record_type_name(r.type()) << " byte " << i;
+        EXPECT_EQ(d.status().code(), Code::kCorruption);
+      }
+    }
+  }
+}
+
+TEST(JournalCodec, EveryTruncationIsDetected) {
+  for (const Record& r : Samples()) {
+    const std::string bytes = encode(r);
+    for (size_t n = 0; n < bytes.size(); ++n) {
+      Result<Record> d = decode(std::string_view(bytes).substr(0, n));
+      ASSERT_FALSE(d.ok()) << record_type_name(r.type()) << " length " << n;
+      EXPECT_EQ(d.status().code(), Code::kCorruption);
+    }
+    EXPECT_FALSE(decode(bytes + '\0').ok()) << "a trailing byte after the crc";
+  }
+}
+
+TEST(JournalCodec, NamesWhatFailed) {
+  std::string b = encode(Samples()[0]);
+  b[b.size() - 1] ^= 1;
+  EXPECT_EQ(decode(b).status().message(), "crc mismatch");
+  EXPECT_NE(decode("").status().message().find("short record"), std::string::npos);
+  b = encode(Samples()[0]);
+  b[0] = 'X';
+  EXPECT_EQ(decode(b).status().message(), "bad magic");
+}
+
+TEST(JournalCodec, RejectsUnknownTypesEvenWithAValidCrc) {
+  const std::string enc = encode(Samples()[10]);
+  for (uint16_t type : {0, 5, 9, 16, 29, 31, 65535}) {
+    Result<Record> d = decode(Reframe(enc, PayloadOf(enc), type));
+    ASSERT_FALSE(d.ok()) << type;
+    EXPECT_NE(d.status().message().find("unknown record type"), std::string::npos);
+  }
+  EXPECT_TRUE(decode(Reframe(enc, PayloadOf(enc))).ok()) << "Reframe itself is faithful";
+}
+
+TEST(JournalCodec, RejectsTrailingPayloadBytes) {
+  for (const Record& r : Samples()) {
+    const std::string enc = encode(r);
+    Result<Record> d = decode(Reframe(enc, PayloadOf(enc) + '\0'));
+    ASSERT_FALSE(d.ok()) << record_type_name(r.type());
+    EXPECT_NE(d.status().message().find("trailing"), std::string::npos);
+  }
+}
+
+TEST(JournalCodec, RejectsOutOfRangeEnumsAndBools) {
+  const std::vector<Record> s = Samples();
+  // PlaceIntent payload: endian(1) slot_key(8) side(1) ...
+  std::string enc = encode(s[1]);
+  std::string p = PayloadOf(enc);
+  p[9] = 2;
+  EXPECT_FALSE(decode(Reframe(enc, p)).ok()) << "side 2";
+  // OrderFilled payload ends with is_maker(1) source(1).
+  enc = encode(s[6]);
+  p = PayloadOf(enc);
+  p[p.size() - 2] = 2;
+  EXPECT_FALSE(decode(Reframe(enc, p)).ok()) << "is_maker 2";
+  p = PayloadOf(enc);
+  p[p.size() - 1] = 5;
+  EXPECT_FALSE(decode(Reframe(enc, p)).ok()) << "source 5";
+  p = PayloadOf(enc);
+  p[0] = 0;
+  EXPECT_FALSE(decode(Reframe(enc, p)).ok()) << "big-endian flag";
+}
+
+TEST(JournalCodec, HugeStringLengthsFailWithoutAllocating) {
+  // OrderNotFound payload: endian(1) len(u64) bytes source(1).
+  const std::string enc = encode(Samples()[8]);
+  for (uint64_t len : {uint64_t{1} << 62, uint64_t{1} << 32, uint64_t{70'000}, uint64_t{200}}) {
+    std::string p = PayloadOf(enc);
+    std::memcpy(p.data() + 1, &len, 8);
+    Result<Record> d = decode(Reframe(enc, p));
+    ASSERT_FALSE(d.ok()) << len;
+    EXPECT_EQ(d.status().code(), Code::kCorruption);
+  }
+}
+
+TEST(JournalCodec, RandomPayloadMutationsNeverCrashAndStayCanonical) {
+  const std::vector<Record> s = Samples();
+  std::mt19937_64 rng(20240601);
+  int accepted = 0;
+  for (int iter = 0; iter < 100'000; ++iter) {
+    const std::string enc = encode(s[rng() % s.size()]);
+    std::string p = PayloadOf(enc);
+    switch (rng() % 4) {
+      case 0: p[rng() % p.size()] = static_cast<char>(rng()); break;
+      case 1: p.resize(rng() % (p.size() + 1)); break;
+      case 2: p.insert(p.begin() + static_cast<long>(rng() % (p.size() + 1)), static_cast<char>(rng())); break;
+      default:
+        for (int k = 0; k < 4; ++k) p[rng() % p.size()] = static_cast<char>(rng() % 3);
+    }
+    std::optional<uint16_t> type;
+    if (rng() % 8 == 0) type = static_cast<uint16_t>(rng() % 32);
+    const std::string bytes = Reframe(enc, p, type);
+    Result<Record> d = decode(bytes);
+    if (d.ok()) {
+      ++accepted;
+      ASSERT_EQ(encode(*d), bytes) << "an accepted record must re-encode to the same bytes";
+    } else {
+      ASSERT_EQ(d.status().code(), Code::kCorruption);
+    }
+  }
+  std::printf("random payload mutations: %d of 100000 still decoded (all canonical)\n", accepted);
+}
+
+TEST(JournalCodec, RandomBytesNeverCrash) {
+  std::mt19937_64 rng(7);
+  for (int iter = 0; iter < 20'000; ++iter) {
+    std::string bytes(rng() % 300, '\0');
+    for (char& c : bytes) c = static_cast<char>(rng());
+    if (!bytes.empty() && rng() % 2) bytes[0] = static_cast<char>(kRecordMagic);
+    if (bytes.size() > 1 && rng() % 2) bytes[1] = static_cast<char>(kFormatVersion);
+    EXPECT_FALSE(decode(bytes).ok());
+  }
+}
+
+TEST(JournalCodec, OversizedRecords) {
+  Record r = Samples()[0];
+  std::get<TaskStarted>(r.body).params_yaml.assign(kMaxRecordBytes, 'x');
+  Result<std::string> t = try_encode(r);
+  ASSERT_FALSE(t.ok());
+  EXPECT_EQ(t.status().code(), Code::kInvalidArgument);
+  EXPECT_DEATH(encode(r), "kMaxRecordBytes");
+  // Just under the limit is fine.
+  const size_t overhead = encode(Samples()[0]).size() -
+                          std::get<TaskStarted>(Samples()[0].body).params_yaml.size();
+  std::get<TaskStarted>(r.body).params_yaml.assign(kMaxRecordBytes - overhead, 'x');
+  EXPECT_EQ(encode(r).size(), kMaxRecordBytes);
+  EXPECT_TRUE(decode(encode(r)).ok());
+}
+
+TEST(JournalCodec, Sha256) {
+  EXPECT_EQ(hash_hex(hash_bytes("abc")),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(hash_hex(Hash{}), std::string(64, '0'));
+}
+
+TEST(JournalExportJson, RecordToJsonWithoutInstrumentUsesIntegers) {
+  Record r = Samples()[1];
+  std::get<PlaceIntent>(r.body).ctx.reason = "q\"b\\n\n\x01 \xc3\xa9 \xff";
+  r.prev_hash = Hash{};
+  const std::string j = record_to_json(r, Hash{});
+  const std::string zeros(64, '0');
+  EXPECT_EQ(j, "{\"seq\":2,\"type\":\"PlaceIntent\",\"task\":\"grid_1\","
+               "\"ts_local_ns\":1700000000123456789,\"ts_exchange_ns\":-42,"
+               "\"prev_hash\":\"" + zeros + "\",\"hash\":\"" + zeros + "\","
+               "\"slot_key\":6183000,\"side\":\"SELL\",\"price_ticks\":6183763,\"qty_lots\":100,"
+               "\"client_order_id\":\"k1-grid_1-2\",\"best_bid_ticks\":6183700,"
+               "\"best_ask_ticks\":6183800,\"last_trade_ticks\":6183750,"
+               "\"reason\":\"q\\\"b\\\\n\\n\\u0001 \xc3\xa9 \\u00ff\"}");
+}
+
+TEST(JournalExportJson, RecordToJsonWithInstrumentAddsExactDecimals) {
+  Instrument btc;
+  btc.tick_e8 = 1'000'000;  // 0.01
+  btc.step_e8 = 1'000;      // 0.00001
+  const std::vector<Record> s = Samples();
+  const std::string place = record_to_json(s[1], Hash{}, &btc);
+  EXPECT_NE(place.find("\"price_ticks\":6183763,\"price\":\"61837.63\""), std::string::npos);
+  EXPECT_NE(place.find("\"qty_lots\":100,\"qty\":\"0.001\""), std::string::npos);
+  EXPECT_NE(place.find("\"best_bid\":\"61837\""), std::string::npos);
+  const std::string fill = record_to_json(s[6], Hash{}, &btc);
+  EXPECT_NE(fill.find("\"commission_e8\":-1234,\"commission\":\"-0.00001234\""),
+            std::string::npos);
+  EXPECT_NE(fill.find("\"is_maker\":false"), std::string::npos);
+  EXPECT_NE(fill.find("\"source\":\"trade_history\""), std::string::npos);
+  const std::string task = record_to_json(s[0], Hash{}, nullptr);
+  EXPECT_NE(task.find("\"tick_e8\":1000000,\"tick_size\":\"0.01\""), std::string::npos);
+  EXPECT_NE(task.find("\"min_notional\":\"5\""), std::string::npos);
+  EXPECT_NE(task.find("\"params_yaml\":\"levels: 10\\nstep: \\\"0.5%\\\"\\n\""),
+            std::string::npos);
+  const std::string ended = record_to_json(s[10], Hash{});
+  EXPECT_NE(ended.find("\"events\":18446744073709551615}"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace keel::journal
