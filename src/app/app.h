@@ -4,22 +4,32 @@
 #include <iosfwd>
 #include <string>
 
+#include "keel/engine/config.h"
 #include "keel/model/state.h"
 
 namespace keel::app {
 
-struct RunOptions {
+// The config file, and where its data directory is (empty: the config's data_dir, else
+// var/<config stem>/).
+struct Target {
   std::string config_path;
+  std::string data_dir;
+};
+
+// Loads the config and applies the --data-dir override.
+Result<engine::Config> load_target(const Target& target, bool check_data_files);
+
+struct RunOptions {
+  Target target;
   bool quiet = false;      // no progress line
   int64_t stop_after = 0;  // testing aid: stop (as if killed) after this many events; 0 = never
 };
 
 // Exit codes: 0 done (or nothing left to do), 1 bad input/data, 2 fail-stop (W4) or corruption.
 int run_command(const RunOptions& opts);
-int inspect_command(const std::string& config_path, bool json);
-int export_command(const std::string& config_path, const std::string& format,
-                   const std::string& out_path);
-int verify_command(const std::string& config_path);
+int inspect_command(const Target& target, bool json);
+int export_command(const Target& target, const std::string& format, const std::string& out_path);
+int verify_command(const Target& target);
 
 // The inspect JSON object of a folded state (schema in the README, "keel inspect").
 std::string inspect_json(const model::State& state);

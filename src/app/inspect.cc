@@ -57,13 +57,13 @@ SlotView view_of(const model::TaskState& t, const model::Slot& s) {
 
 std::string quote_amount(int64_t e8) { return format_fixed(e8, kScaleE8, kScaleE8); }
 
-Result<model::State> fold_journal(const std::string& config_path) {
-  auto cfg = engine::load_config(config_path, /*check_data_files=*/false);
+Result<model::State> fold_journal(const Target& target) {
+  auto cfg = load_target(target, /*check_data_files=*/false);
   if (!cfg.ok()) return cfg.status();
   const std::string dir = (std::filesystem::path(cfg->data_dir) / "journal").string();
   if (!std::filesystem::exists(dir)) {
-    return Status::NotFound("no journal at " + dir + " (has `keel run --config " + config_path +
-                            "` run yet?)");
+    return Status::NotFound("no journal at " + dir + " (has `keel run --config " +
+                            target.config_path + "` run yet?)");
   }
   journal::Journal::Options o;
   o.create_if_missing = false;
@@ -79,8 +79,8 @@ Result<model::State> fold_journal(const std::string& config_path) {
   return state;
 }
 
-std::string journal_dir(const std::string& config_path, Status& s) {
-  auto cfg = engine::load_config(config_path, false);
+std::string journal_dir(const Target& target, Status& s) {
+  auto cfg = load_target(target, false);
   if (!cfg.ok()) {
     s = cfg.status();
     return {};
@@ -142,8 +142,14 @@ void print_inspect_tables(const model::State& state, std::ostream& out) {
       << (state.recording_ended ? ", recording ended" : "") << "\n";
 }
 
-int inspect_command(const std::string& config_path, bool json) {
-  auto state = fold_journal(config_path);
+Result<engine::Config> load_target(const Target& target, bool check_data_files) {
+  auto cfg = engine::load_config(target.config_path, check_data_files);
+  if (cfg.ok() && !target.data_dir.empty()) cfg->data_dir = target.data_dir;
+  return cfg;
+}
+
+int inspect_command(const Target& target, bool json) {
+  auto state = fold_journal(target);
   if (!state.ok()) {
     std::cerr << "keel inspect: " << state.status().ToString() << "\n";
     return state.status().code() == Code::kCorruption ? 2 : 1;
@@ -153,10 +159,9 @@ int inspect_command(const std::string& config_path, bool json) {
   return 0;
 }
 
-int export_command(const std::string& config_path, const std::string& format,
-                   const std::string& out_path) {
+int export_command(const Target& target, const std::string& format, const std::string& out_path) {
   Status s;
-  const std::string dir = journal_dir(config_path, s);
+  const std::string dir = journal_dir(target, s);
   if (!s.ok()) {
     std::cerr << "keel export: " << s.ToString() << "\n";
     return 1;
@@ -180,9 +185,9 @@ int export_command(const std::string& config_path, const std::string& format,
   return 0;
 }
 
-int verify_command(const std::string& config_path) {
+int verify_command(const Target& target) {
   Status s;
-  const std::string dir = journal_dir(config_path, s);
+  const std::string dir = journal_dir(target, s);
   if (!s.ok()) {
     std::cerr << "keel verify: " << s.ToString() << "\n";
     return 1;

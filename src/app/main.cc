@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Show the help of every command");
 
+  const char* kDataDirHelp = "Data directory (journal/, sim/); overrides the config's data_dir";
   keel::app::RunOptions run_opts;
   auto* run = app.add_subcommand(
       "run",
@@ -29,13 +30,15 @@ int main(int argc, char** argv) {
       "Run it again after any interruption: it resumes from where the exchange is. Run it\n"
       "after the recording ended: it says so and exits 0.\n"
       "Exit: 0 done, 1 bad config/data, 2 fail-stop (journal sync failed) or corruption.");
-  run->add_option("--config", run_opts.config_path, "YAML config, e.g. config/paper-btcusdt-grid.yaml")
+  run->add_option("--config", run_opts.target.config_path,
+                  "YAML config, e.g. config/paper-btcusdt-grid.yaml")
       ->required()->check(CLI::ExistingFile);
+  run->add_option("--data-dir", run_opts.target.data_dir, kDataDirHelp);
   run->add_flag("--quiet", run_opts.quiet, "No progress line");
   run->add_option("--stop-after", run_opts.stop_after,
                   "Stop after N market events of this run, as an interruption would (testing)");
 
-  std::string inspect_cfg;
+  keel::app::Target inspect_t;
   bool inspect_json = false;
   auto* inspect = app.add_subcommand(
       "inspect",
@@ -44,33 +47,37 @@ int main(int argc, char** argv) {
       "{\"tasks\":[{\"id\",\"symbol\",\"slots\":[{\"price\",\"side\",\"state\",\"client_order_id\","
       "\"qty\",\"filled_qty\"}],\n \"inventory\",\"fills\",\"realized_pnl\",\"fees\"}],"
       "\"journal\":{\"records\",\"last_seq\"}}");
-  inspect->add_option("--config", inspect_cfg, "YAML config naming the data directory")
+  inspect->add_option("--config", inspect_t.config_path, "YAML config naming the data directory")
       ->required()->check(CLI::ExistingFile);
+  inspect->add_option("--data-dir", inspect_t.data_dir, kDataDirHelp);
   inspect->add_flag("--json", inspect_json, "One JSON object instead of tables");
 
-  std::string export_cfg, export_format = "jsonl", export_out;
+  keel::app::Target export_t;
+  std::string export_format = "jsonl", export_out;
   auto* exp = app.add_subcommand(
       "export",
       "Write the audit trail: one row per journal record, every field, in sequence order,\n"
       "with each record's hash and its predecessor's (a tamper-evident chain).");
-  exp->add_option("--config", export_cfg, "YAML config naming the data directory")
+  exp->add_option("--config", export_t.config_path, "YAML config naming the data directory")
       ->required()->check(CLI::ExistingFile);
+  exp->add_option("--data-dir", export_t.data_dir, kDataDirHelp);
   exp->add_option("--format", export_format, "jsonl or csv")
       ->check(CLI::IsMember({"jsonl", "csv"}))->capture_default_str();
   exp->add_option("--out", export_out, "Output file")->required();
 
-  std::string verify_cfg;
+  keel::app::Target verify_t;
   auto* verify = app.add_subcommand(
       "verify",
       "Check the journal's hash chain and record checksums. Exit 0 if intact, else 1 naming\n"
       "the first bad sequence number.");
-  verify->add_option("--config", verify_cfg, "YAML config naming the data directory")
+  verify->add_option("--config", verify_t.config_path, "YAML config naming the data directory")
       ->required()->check(CLI::ExistingFile);
+  verify->add_option("--data-dir", verify_t.data_dir, kDataDirHelp);
 
   CLI11_PARSE(app, argc, argv);
   if (*run) return keel::app::run_command(run_opts);
-  if (*inspect) return keel::app::inspect_command(inspect_cfg, inspect_json);
-  if (*exp) return keel::app::export_command(export_cfg, export_format, export_out);
-  if (*verify) return keel::app::verify_command(verify_cfg);
+  if (*inspect) return keel::app::inspect_command(inspect_t, inspect_json);
+  if (*exp) return keel::app::export_command(export_t, export_format, export_out);
+  if (*verify) return keel::app::verify_command(verify_t);
   return 1;
 }

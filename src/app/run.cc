@@ -101,7 +101,7 @@ struct Runtime {
 };
 
 Status open_runtime(const RunOptions& opts, Runtime& rt) {
-  auto cfg = engine::load_config(opts.config_path);
+  auto cfg = load_target(opts.target, /*check_data_files=*/true);
   if (!cfg.ok()) return cfg.status();
   rt.cfg = std::move(*cfg);
   std::error_code ec;
@@ -192,6 +192,7 @@ int run_command(const RunOptions& opts) {
   const uint64_t start_pos = rt.sim->position();
   const int64_t t0 = SystemClock::instance().monotonic_ns();
   if (!rt.sim->recording_ended()) {
+    if (Status s = eng.decide_all(); !s.ok()) return fail_stop(eng, s);
     int64_t first_recv_ns = 0;
     market::MarketEvent ev;
     for (;;) {

@@ -136,6 +136,10 @@ Status Engine::on_market(const market::MarketEvent& ev) {
   ++stats_.events;
   observe(ev);
   KEEL_RETURN_IF_ERROR(drain_user_events());
+  return decide_all();
+}
+
+Status Engine::decide_all() {
   for (size_t i = 0; i < config_.tasks.size(); ++i) {
     if (!modes_[i].quoting) continue;
     KEEL_RETURN_IF_ERROR(decide_and_act(config_.tasks[i]));

@@ -8,11 +8,13 @@
 #include <filesystem>
 #include <sstream>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "keel/core/fixed.h"
 #include "keel/core/instrument.h"
 #include "keel/exchange/sim.h"
+#include "keel/market/capture.h"
 #include "keel/market/events.h"
 
 namespace keel::exchange::sim::testutil {
@@ -146,6 +148,96 @@ inline std::string dump(const SimTruth& t) {
   for (const auto& x : t.trades) s << dump(x) << "\n";
   s << dump(t.balances) << "position=" << t.position << "\n";
   return s.str();
+}
+
+}  // namespace keel::exchange::sim::testutil
+
+// --- The real recording and a scripted market maker over it -----------------------------------
+
+namespace keel::exchange::sim::testutil {
+
+inline std::string recording_path() {
+  return std::string(KEEL_SHARED_DIR) + "/data/binance/spot/btcusdt_20240808.gz";
+}
+
+// Every event of the BTCUSDT 2024-08-08 recording (read once per test binary).
+inline const std::vector<market::MarketEvent>& recording() {
+  static const std::vector<market::MarketEvent> events = [] {
+    std::vector<market::MarketEvent> out;
+    auto reader = market::CaptureReader::open({recording_path()});
+    EXPECT_TRUE(reader.ok()) << reader.status().ToString();
+    if (!reader.ok()) return out;
+    market::MarketEvent ev;
+    Status s;
+    while ((s = (*reader)->next(ev)).ok()) out.push_back(ev);
+    EXPECT_EQ(s.code(), Code::kEndOfData) << s.ToString();
+    return out;
+  }();
+  return events;
+}
+
+// A deterministic quoting script: every `every` events it cancels its open orders and quotes
+// BUYs at bid - k ticks and SELLs at ask + k ticks (k = 0, 1, 3) from the last bookTicker.
+// Its own state is only the BBO seen, so after a reopen observe() over the warm-up events
+// restores it.
+class Script {
+ public:
+  explicit Script(uint64_t every = 1500) : every_(every) {}
+
+  void observe(const market::MarketEvent& ev) {
+    if (const auto* t = std::get_if<market::BookTicker>(&ev.body)) {
+      bid_ticks_ = t->bid_price_e8 / btcusdt().tick_e8;
+      ask_ticks_ = t->ask_price_e8 / btcusdt().tick_e8;
+    }
+  }
+
+  // Called after the sim consumed event number `index` (0-based).
+  void act(SimExchange& sim, uint64_t index) {
+    if (index % every_ != every_ - 1 || bid_ticks_ == 0) return;
+    auto open = sim.open_orders("BTCUSDT");
+    ASSERT_TRUE(open.ok());
+    for (const auto& o : *open) sim.cancel("BTCUSDT", o.client_order_id);
+    for (int64_t k : {0, 1, 3}) {
+      const std::string tag = std::to_string(index) + "-" + std::to_string(k);
+      place(sim, Side::kBuy, bid_ticks_ - k, "b" + tag);
+      place(sim, Side::kSell, ask_ticks_ + k, "s" + tag);
+    }
+  }
+
+  uint64_t accepted = 0, rejected = 0;
+
+ private:
+  void place(SimExchange& sim, Side side, int64_t price_ticks, std::string id) {
+    OrderRequest r;
+    r.symbol = "BTCUSDT";
+    r.side = side;
+    r.price_ticks = price_ticks;
+    r.qty_lots = 200;  // 0.002 BTC, about 124 USDT
+    r.client_order_id = std::move(id);
+    const PlaceResult p = sim.place(r);
+    (p.outcome == Outcome::kAccepted ? accepted : rejected)++;
+  }
+  uint64_t every_;
+  int64_t bid_ticks_ = 0, ask_ticks_ = 0;
+};
+
+// Feeds events [from, to) of the recording to `sim`, letting `script` act after each.
+inline void run(SimExchange& sim, Script& script, size_t from, size_t to) {
+  const auto& ev = recording();
+  for (size_t i = from; i < to && i < ev.size(); ++i) {
+    script.observe(ev[i]);
+    ASSERT_TRUE(sim.on_market(ev[i]).ok());
+    script.act(sim, i);
+  }
+}
+
+// After a reopen: re-feeds the first position() events to the sim's warm-up and the script.
+inline void warm(SimExchange& sim, Script& script) {
+  const auto& ev = recording();
+  for (size_t i = 0; i < sim.position(); ++i) {
+    script.observe(ev[i]);
+    ASSERT_TRUE(sim.warm_up(ev[i]).ok());
+  }
 }
 
 }  // namespace keel::exchange::sim::testutil

@@ -59,6 +59,12 @@ class Engine {
   // One market event end to end (see file comment). kFailStop on a journal failure.
   Status on_market(const market::MarketEvent& ev);
 
+  // Lets every quoting task decide and act on the current view, as on_market does after its
+  // event. Called once after recover(), so that a restart decides at the same market instant
+  // as an uninterrupted run would have (the crash came between the exchange consuming an event
+  // and the engine deciding on it); deciding twice on one instant is a no-op.
+  Status decide_all();
+
   // Drains user events (fills of the last event) and journals RecordingEnded.
   Status finish_recording(uint64_t events);
 

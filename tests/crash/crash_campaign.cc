@@ -1,0 +1,190 @@
+// keel crash-equivalence campaign (issue 2, DESIGN.md R2): a run killed with SIGKILL at random
+// instants, restarted after each kill and finally run to the end, must finish with the same
+// `keel inspect --json` as an uninterrupted run, apart from client order ids and the journal's
+// record counts and sequence numbers (crashes add reconciliation findings).
+//
+// Usage: keel_crash_campaign --keel BIN --config FILE --workdir DIR [--kills N] [--seed S]
+// Kill instants: each life of the process is killed after a delay drawn uniformly from
+// [0, C + 1.6*T/N], where T is the uninterrupted run's duration and C the duration of a start
+// that only catches up and reconciles; so kills land in start-up, catch-up, recovery and replay.
+// When a round reaches the end before N kills, a new round starts from an empty data directory;
+// every round is compared. Output ends with "N passed, M failed" (rounds).
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <regex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Args {
+  std::string keel, config, workdir;
+  int kills = 5;
+  uint64_t seed = 1;
+};
+
+double now_s() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+pid_t spawn(const std::vector<std::string>& argv, int out_fd) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const int null_fd = open("/dev/null", O_WRONLY);
+    dup2(out_fd >= 0 ? out_fd : null_fd, 1);
+    dup2(null_fd, 2);
+    std::vector<char*> a;
+    for (const std::string& s : argv) a.push_back(const_cast<char*>(s.c_str()));
+    a.push_back(nullptr);
+    execv(a[0], a.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+int wait_exit(pid_t pid) {
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}
+
+std::vector<std::string> keel_cmd(const Args& a, const char* sub, const std::string& dir) {
+  std::vector<std::string> v{a.keel, sub, "--config", a.config, "--data-dir", dir};
+  if (std::strcmp(sub, "run") == 0) v.push_back("--quiet");
+  if (std::strcmp(sub, "inspect") == 0) v.push_back("--json");
+  return v;
+}
+
+int run_to_end(const Args& a, const std::string& dir) {
+  return wait_exit(spawn(keel_cmd(a, "run", dir), -1));
+}
+
+// `keel inspect --json`, normalised: client order ids and journal counters removed.
+std::string inspect(const Args& a, const std::string& dir) {
+  int fds[2];
+  if (pipe(fds) != 0) return "";
+  const pid_t pid = spawn(keel_cmd(a, "inspect", dir), fds[1]);
+  close(fds[1]);
+  std::string out;
+  char buf[65536];
+  for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) > 0;) out.append(buf, n);
+  close(fds[0]);
+  if (wait_exit(pid) != 0) return "";
+  out = std::regex_replace(out, std::regex("\"client_order_id\":\"[^\"]*\""),
+                           "\"client_order_id\":\"*\"");
+  return std::regex_replace(out, std::regex("\"journal\":\\{[^}]*\\}"), "\"journal\":{}");
+}
+
+bool parse(int argc, char** argv, Args& a) {
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string k = argv[i], v = argv[i + 1];
+    if (k == "--keel") a.keel = v;
+    else if (k == "--config") a.config = v;
+    else if (k == "--workdir") a.workdir = v;
+    else if (k == "--kills") a.kills = std::atoi(v.c_str());
+    else if (k == "--seed") a.seed = std::strtoull(v.c_str(), nullptr, 10);
+    else return false;
+  }
+  return !a.keel.empty() && !a.config.empty() && !a.workdir.empty() && a.kills > 0;
+}
+
+// One life: start, wait `delay_s`, SIGKILL. Returns true when it was killed while running.
+bool life(const Args& a, const std::string& dir, double delay_s, bool& finished) {
+  const pid_t pid = spawn(keel_cmd(a, "run", dir), -1);
+  const double deadline = now_s() + delay_s;
+  int status = 0;
+  while (now_s() < deadline) {
+    if (waitpid(pid, &status, WNOHANG) == pid) {
+      finished = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+      if (!finished) std::printf("  a life exited with status %d without being killed\n", status);
+      return false;
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+  kill(pid, SIGKILL);
+  waitpid(pid, &status, 0);
+  if (WIFEXITED(status)) {  // exited on its own just before the kill
+    finished = WEXITSTATUS(status) == 0;
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Args a;
+  if (!parse(argc, argv, a)) {
+    std::fprintf(stderr,
+                 "usage: keel_crash_campaign --keel BIN --config FILE --workdir DIR "
+                 "[--kills N] [--seed S]\n");
+    return 2;
+  }
+  fs::remove_all(a.workdir);
+  fs::create_directories(a.workdir);
+  const std::string ref = a.workdir + "/reference";
+  double t0 = now_s();
+  if (run_to_end(a, ref) != 0) {
+    std::printf("reference run failed\n");
+    return 1;
+  }
+  const double full_s = now_s() - t0;
+  t0 = now_s();
+  run_to_end(a, ref);  // catches up, reconciles, says the recording ended
+  const double catchup_s = now_s() - t0;
+  const std::string expected = inspect(a, ref);
+  if (expected.empty()) {
+    std::printf("reference inspect failed\n");
+    return 1;
+  }
+  std::printf("reference: run %.2f s, restart-at-end %.2f s; kills %d, seed %llu\n", full_s,
+              catchup_s, a.kills, static_cast<unsigned long long>(a.seed));
+  std::mt19937_64 rng(a.seed);
+  std::uniform_real_distribution<double> delay(0.0, catchup_s + 1.6 * full_s / a.kills);
+  int kills = 0, passed = 0, failed = 0;
+  for (int round = 1; kills < a.kills; ++round) {
+    const std::string dir = a.workdir + "/round" + std::to_string(round);
+    int round_kills = 0;
+    bool finished = false;
+    while (kills < a.kills && !finished) {
+      if (life(a, dir, delay(rng), finished)) {
+        ++kills;
+        ++round_kills;
+      }
+    }
+    const int rc = finished ? 0 : run_to_end(a, dir);
+    const int verify_rc = wait_exit(spawn(keel_cmd(a, "verify", dir), -1));
+    const std::string got = rc == 0 ? inspect(a, dir) : "";
+    const bool same = !got.empty() && got == expected && verify_rc == 0;
+    std::printf("round %d: %d kills, final run exit %d, verify %s, inspect %s\n", round,
+                round_kills, rc, verify_rc == 0 ? "intact" : "BROKEN",
+                same ? "equal to the uninterrupted run" : "DIFFERENT");
+    if (!same) {
+      std::ofstream(a.workdir + "/expected.json") << expected;
+      std::ofstream(a.workdir + "/got_round" + std::to_string(round) + ".json") << got;
+      std::printf("  kept %s for inspection\n", dir.c_str());
+      ++failed;
+    } else {
+      ++passed;
+      fs::remove_all(dir);
+    }
+  }
+  std::printf("crash campaign: %d kills, %d rounds\n%d passed, %d failed\n", kills,
+              passed + failed, passed, failed);
+  return failed == 0 ? 0 : 1;
+}
