@@ -7,6 +7,7 @@
 #include "keel/journal/export.h"
 
 #include <array>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string_view>

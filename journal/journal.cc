@@ -46,6 +46,12 @@ std::string_view view(const rocksdb::Slice& s) { return {s.data(), s.size()}; }
 
 std::string seq_text(uint64_t seq) { return "journal record seq " + std::to_string(seq) + ": "; }
 
+// A failed RocksDB read: its own checksum failures are corruption, anything else is I/O.
+Status read_error(const char* what, const rocksdb::Status& s) {
+  std::string msg = std::string(what) + ": " + s.ToString();
+  return s.IsCorruption() ? Status::Corruption(std::move(msg)) : Status::IOError(std::move(msg));
+}
+
 rocksdb::Options db_options(const Journal::Options& options) {
   rocksdb::Options o;
   o.create_if_missing = options.create_if_missing && !options.read_only;
@@ -139,7 +145,7 @@ Status scan_journal(rocksdb::DB* db, ScanResult* out) {
     expected += 1;
     it->Next();
   }
-  if (!it->status().ok()) return Status::IOError("journal scan: " + it->status().ToString());
+  if (!it->status().ok()) return read_error("journal scan", it->status());
   out->last_hash = prev;
   return Status::Ok();
 }
@@ -243,7 +249,9 @@ Status Journal::for_each(uint64_t from_seq,
   ro.iterate_upper_bound = &upper_slice;
   std::unique_ptr<rocksdb::Iterator> it(m.db->NewIterator(ro));
   for (it->Seek(key_of(expected)); it->Valid(); it->Next(), ++expected) {
-    if (seq_of_key(it->key()) != expected) return Status::Corruption(seq_text(expected) + "missing");
+    if (seq_of_key(it->key()) != expected) {
+      return Status::Corruption(seq_text(expected) + "missing");
+    }
     Result<Record> rec = decode(view(it->value()));
     if (!rec.ok()) return Status::Corruption(seq_text(expected) + rec.status().message());
     if (rec->seq != expected) {
@@ -252,7 +260,7 @@ Status Journal::for_each(uint64_t from_seq,
     }
     if (!fn(*rec)) return Status::Ok();
   }
-  if (!it->status().ok()) return Status::IOError("journal read: " + it->status().ToString());
+  if (!it->status().ok()) return read_error("journal read", it->status());
   if (expected <= m.last_seq) return Status::Corruption(seq_text(expected) + "missing");
   return Status::Ok();
 }

@@ -92,7 +92,9 @@ TEST(SimReplay, FillsAreConsistentWithTheRecordedTrades) {
         quote_delta_e8 += notional - f.commission_e8;
       }
     }
-    if (t != nullptr) EXPECT_LE(at_level_e8, t->qty_e8);
+    if (t != nullptr) {
+      EXPECT_LE(at_level_e8, t->qty_e8);
+    }
     script.act(*sim, i);
   }
   std::printf("fills: %zu at the level, %zu through; orders accepted %llu rejected %llu\n",
@@ -101,7 +103,10 @@ TEST(SimReplay, FillsAreConsistentWithTheRecordedTrades) {
   EXPECT_GT(at_level + through, 0u);
   EXPECT_GT(at_level, 0u);
   // Cancel what is left: nothing stays locked and every change is explained by the fills.
-  for (const auto& o : *sim->open_orders("BTCUSDT")) {
+  auto open = sim->open_orders("BTCUSDT");
+  ASSERT_TRUE(open.ok());
+  const std::vector<OrderReport> left = open.value();
+  for (const auto& o : left) {
     ASSERT_EQ(sim->cancel("BTCUSDT", o.client_order_id).outcome, Outcome::kAccepted);
   }
   const Balances b = *sim->balances();

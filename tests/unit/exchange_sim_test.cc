@@ -110,6 +110,15 @@ TEST_F(SimTest, Filters) {
                 "Filter failure: NOTIONAL");
   EXPECT_EQ(sim_->place(order(Side::kBuy, "61800.00", "0.00009", "f")).outcome,
             Outcome::kAccepted);
+  r = order(Side::kBuy, "61800.00", "0.001", "f");
+  r.price_ticks = int64_t{1} << 60;  // beyond maxPrice
+  expect_reject(sim_->place(r), 400, -1013, "Filter failure: PRICE_FILTER");
+  r = order(Side::kBuy, "61800.00", "0.001", "f");
+  r.qty_lots = int64_t{1} << 60;  // beyond maxQty
+  expect_reject(sim_->place(r), 400, -1013, "Filter failure: LOT_SIZE");
+  // 10^6 BTC at 61800: beyond maxNotional.
+  expect_reject(sim_->place(order(Side::kBuy, "61800.00", "1000000", "f")), 400, -1013,
+                "Filter failure: NOTIONAL");
   r = order(Side::kBuy, "61800.00", "0.001", "g");
   r.symbol = "ETHUSDT";
   expect_reject(sim_->place(r), 400, -1121, "Invalid symbol.");

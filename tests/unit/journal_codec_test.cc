@@ -87,8 +87,9 @@ std::string Reframe(const std::string& enc, const std::string& payload,
   }
   PutU32(out, static_cast<uint32_t>(payload.size()));
   out += payload;
-  PutU32(out, static_cast<uint32_t>(
-                  crc32(0L, reinterpret_cast<const Bytef*>(out.data()), static_cast<uInt>(out.size()))));
+  const uLong crc =
+      crc32(0L, reinterpret_cast<const Bytef*>(out.data()), static_cast<uInt>(out.size()));
+  PutU32(out, static_cast<uint32_t>(crc));
   return out;
 }
 
@@ -259,7 +260,7 @@ TEST(JournalCodec, RandomPayloadMutationsNeverCrashAndStayCanonical) {
     switch (rng() % 4) {
       case 0: p[rng() % p.size()] = static_cast<char>(rng()); break;
       case 1: p.resize(rng() % (p.size() + 1)); break;
-      case 2: p.insert(p.begin() + static_cast<long>(rng() % (p.size() + 1)), static_cast<char>(rng())); break;
+      case 2: p.insert(rng() % (p.size() + 1), 1, static_cast<char>(rng())); break;
       default:
         for (int k = 0; k < 4; ++k) p[rng() % p.size()] = static_cast<char>(rng() % 3);
     }

@@ -18,8 +18,9 @@
 //  - Fees: maker fee rate applied to the fill's notional, charged in the QUOTE asset (as if the
 //    account paid commission from quote), rounded up (instrument.h). Stated here because Binance
 //    normally charges a buy's commission in the base asset; quote-only keeps grid sells whole.
-//  - Balances: a BUY locks its notional of quote, a SELL locks its quantity of base; fills and
-//    cancels release locks. Trade ids and order ids are the exchange's own counters from 1.
+//  - Balances: a BUY locks its notional (plus its maker fee, below) of quote, a SELL locks its
+//    quantity of base; fills and cancels release locks. Trade ids and order ids are the
+//    exchange's own counters from 1.
 //  - Persistence: every state change (orders, balances, trades, counters, the replay position)
 //    is written to the sim's own RocksDB directory in one WriteBatch per change before the call
 //    returns, so a process killed at any instant restarts with the exchange exactly as it left
@@ -47,6 +48,9 @@
 //    SELL. Rounding each fill's fee up can exceed the locked fee by 10^-8 per extra fill, taken
 //    from free quote. Check order: symbol (-1121), client id (-1100), PRICE_FILTER, LOT_SIZE,
 //    NOTIONAL (-1013), duplicate open id, balance, post-only (-2010).
+//  - Filter maxima (any symbol): price and quantity at most 10^9 units, notional at most 10^10
+//    quote; beyond them PRICE_FILTER / LOT_SIZE / NOTIONAL as for the minima.
+//  - Not thread-safe: one caller at a time (the embedded runner, or a server's strand).
 //  - An empty client_order_id gets "sim-<order id>" (Binance generates one when none is sent).
 //  - cancel_replace: when the cancel fails, cancel_outcome and place_outcome are kRejected (the
 //    place is NOT_ATTEMPTED) and error is the cancel's own error (400, -2011 "Unknown order

@@ -47,7 +47,8 @@ class Journal {
   };
 
   // Opens (or creates) the journal in directory `dir`. Errors: kIOError (RocksDB open),
-  // kCorruption (a bad record that is not the last; message names the seq).
+  // kCorruption (a bad record that is not the last; message names the seq; or a RocksDB
+  // checksum failure while scanning).
   static Result<std::unique_ptr<Journal>> open(const std::string& dir, Options options);
   ~Journal();
 

@@ -39,6 +39,13 @@ bool valid_client_id(const std::string& id) {
 
 VenueError unknown_outcome() { return venue_error(500, -1006, kMsgUnexpected); }
 
+// Filter bounds (Binance's maxPrice / maxQty / maxNotional, set generously for any symbol):
+// price and quantity at most 10^9 units, notional at most 10^10 quote; with them every
+// product of the order's money stays far inside int64 at 10^-8.
+constexpr int64_t kMaxPriceE8 = 1'000'000'000 * kOneE8;
+constexpr int64_t kMaxQtyE8 = 1'000'000'000 * kOneE8;
+constexpr int64_t kMaxNotionalE8 = 10'000'000'000 * kOneE8;
+
 }  // namespace
 
 // --- Impl: requests ---------------------------------------------------------------------------
@@ -64,24 +71,32 @@ int64_t SimExchange::Impl::lock_for(Side side, int64_t price_ticks, int64_t qty_
 }
 
 // Binance's checks in the order the sim applies them: symbol, client id, filters
-// (PRICE_FILTER, LOT_SIZE, NOTIONAL), duplicate open id, balance, post-only.
+// (PRICE_FILTER, LOT_SIZE, NOTIONAL; the bounds keep every product inside int64), duplicate
+// open id, balance, post-only. Sets lock_e8 to what the order would lock.
 std::optional<VenueError> SimExchange::Impl::check_place(const OrderRequest& req,
-                                                         int64_t lock_e8) const {
+                                                         int64_t& lock_e8) const {
   const Instrument& ins = opt.instrument;
   if (req.symbol != ins.symbol) return venue_error(400, -1121, kMsgInvalidSymbol);
   if (!req.client_order_id.empty() && !valid_client_id(req.client_order_id)) {
     return venue_error(400, -1100, kMsgIllegalClientId);
   }
-  if (req.price_ticks <= 0) return venue_error(400, -1013, "Filter failure: PRICE_FILTER");
-  if (req.qty_lots <= 0 || req.qty_lots < ins.min_qty_lots) {
+  if (req.price_ticks <= 0 || req.price_ticks > kMaxPriceE8 / ins.tick_e8) {
+    return venue_error(400, -1013, "Filter failure: PRICE_FILTER");
+  }
+  if (req.qty_lots <= 0 || req.qty_lots < ins.min_qty_lots ||
+      req.qty_lots > kMaxQtyE8 / ins.step_e8) {
     return venue_error(400, -1013, "Filter failure: LOT_SIZE");
   }
-  if (ins.notional_e8(req.price_ticks, req.qty_lots) < ins.min_notional_e8) {
+  const __int128 notional_e16 =
+      static_cast<__int128>(ins.price_e8(req.price_ticks)) * ins.qty_e8(req.qty_lots);
+  if (notional_e16 > static_cast<__int128>(kMaxNotionalE8) * kOneE8 ||
+      ins.notional_e8(req.price_ticks, req.qty_lots) < ins.min_notional_e8) {
     return venue_error(400, -1013, "Filter failure: NOTIONAL");
   }
   if (open_by_client.count(req.client_order_id) != 0) {
     return venue_error(400, -2010, kMsgDuplicate);
   }
+  lock_e8 = lock_for(req.side, req.price_ticks, req.qty_lots);
   auto bal = state.balances.find(lock_asset(req.side));
   if (bal == state.balances.end() || bal->second.free_e8 < lock_e8) {
     return venue_error(400, -2010, kMsgInsufficient);
@@ -104,7 +119,7 @@ std::optional<VenueError> SimExchange::Impl::check_place(const OrderRequest& req
 
 PlaceResult SimExchange::Impl::place(const OrderRequest& req, Dirty& d) {
   PlaceResult r;
-  const int64_t lock = lock_for(req.side, req.price_ticks, req.qty_lots);
+  int64_t lock = 0;
   if (auto err = check_place(req, lock)) {
     r.outcome = Outcome::kRejected;
     r.error = std::move(*err);

@@ -39,7 +39,7 @@ struct SimExchange::Impl {
 
   // --- sim_exchange.cc: requests -------------------------------------------------------------
   void rebuild_indexes();
-  std::optional<VenueError> check_place(const OrderRequest& req, int64_t lock_e8) const;
+  std::optional<VenueError> check_place(const OrderRequest& req, int64_t& lock_e8) const;
   PlaceResult place(const OrderRequest& req, Dirty& d);
   CancelResult cancel(const std::string& symbol, const std::string& client_order_id, Dirty& d);
   // Writes the change set; on failure enters the failed state.

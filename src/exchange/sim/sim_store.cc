@@ -26,6 +26,7 @@ Result<std::unique_ptr<SimStore>> SimStore::open(const std::string& dir) {
   rocksdb::Options options;
   options.create_if_missing = true;
   options.max_open_files = 64;  // a small, mostly-append state; bound our descriptors
+  options.keep_log_file_num = 4;  // RocksDB's info LOG files
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(options, dir, &raw);
   if (!s.ok()) return io_error(dir, s);
