@@ -122,7 +122,7 @@ struct BoundedStr {
   }
 };
 
-// An enum or bool stored as one byte; loading rejects values above `max`.
+// An enum or bool stored as one byte; loading rejects values above kMax.
 template <class E, uint8_t kMax>
 struct SmallEnum {
   E& v;
@@ -148,7 +148,9 @@ using BoolField = SmallEnum<bool, 1>;
 
 }  // namespace
 
-// serialize() overloads must live in the types' namespace for cereal's lookup.
+// serialize() overloads must live in the types' namespace for cereal's lookup. The field order
+// below IS the stored byte format: never reorder or drop a field; a new field needs a new format
+// version (or a new type number).
 template <class Ar>
 void serialize(Ar& ar, DecisionContext& b) {
   ar(b.best_bid_ticks, b.best_ask_ticks, b.last_trade_ticks, BoundedStr{b.reason});
