@@ -110,6 +110,10 @@ Status open_runtime(const RunOptions& opts, Runtime& rt) {
   auto j = journal::Journal::open((fs::path(rt.cfg.data_dir) / "journal").string(), {});
   if (!j.ok()) return j.status().With("journal");
   rt.journal = std::move(*j);
+  if (rt.journal->open_report().torn_tail) {
+    std::fprintf(stderr, "keel: journal: %s (dropped; the journal continues after it)\n",
+                 rt.journal->open_report().problem.c_str());
+  }
   exchange::sim::SimOptions so;
   so.instrument = rt.cfg.instrument;
   so.maker_fee_rate_e8 = rt.cfg.sim.maker_fee_rate_e8;
