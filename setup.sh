@@ -6,7 +6,10 @@ cd "$(dirname "$0")"
 
 PACKAGES=(build-essential cmake ninja-build pkg-config
           librocksdb-dev libboost-dev libssl-dev libsimdjson-dev libcereal-dev libspdlog-dev
-          libgtest-dev libgmock-dev libyaml-cpp-dev libcli11-dev libbenchmark-dev zlib1g-dev)
+          libgtest-dev libgmock-dev libyaml-cpp-dev libcli11-dev libbenchmark-dev zlib1g-dev
+          libsqlite3-dev libpq-dev postgresql)
+# node + npm drive the independent ccxt client check of `keel sim` (tests/integration).
+command -v npm >/dev/null 2>&1 || PACKAGES+=(nodejs npm)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
