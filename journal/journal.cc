@@ -61,15 +61,61 @@ rocksdb::Options db_options(const Journal::Options& options) {
   return o;
 }
 
-Result<std::unique_ptr<rocksdb::DB>> open_db(const std::string& dir,
-                                             const Journal::Options& options) {
+constexpr const char* kSnapshotFamily = "snapshots";
+
+// The DB and its snapshot column family handle (owned; released before the DB closes).
+struct Db {
+  std::unique_ptr<rocksdb::DB> db;
+  rocksdb::ColumnFamilyHandle* snapshots = nullptr;  // null in a read-only open without one
+  Db() = default;
+  Db(Db&&) = default;
+  Db& operator=(Db&&) = default;
+  ~Db() {
+    if (db && snapshots != nullptr) db->DestroyColumnFamilyHandle(snapshots);
+  }
+};
+
+Result<Db> open_db(const std::string& dir, const Journal::Options& options) {
+  rocksdb::Options o = db_options(options);
+  o.create_missing_column_families = !options.read_only;
+  std::vector<std::string> names;
+  if (!rocksdb::DB::ListColumnFamilies(o, dir, &names).ok()) names = {};
+  bool has_snapshots = false;
+  for (const auto& n : names) has_snapshots |= n == kSnapshotFamily;
+  std::vector<rocksdb::ColumnFamilyDescriptor> families{
+      {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions(o)}};
+  if (has_snapshots || !options.read_only) {
+    families.push_back({kSnapshotFamily, rocksdb::ColumnFamilyOptions(o)});
+  }
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
-  const rocksdb::Options o = db_options(options);
-  const rocksdb::Status s = options.read_only ? rocksdb::DB::OpenForReadOnly(o, dir, &raw)
-                                              : rocksdb::DB::Open(o, dir, &raw);
+  const rocksdb::Status s =
+      options.read_only ? rocksdb::DB::OpenForReadOnly(o, dir, families, &handles, &raw)
+                        : rocksdb::DB::Open(o, dir, families, &handles, &raw);
   if (!s.ok()) return Status::IOError("journal open " + dir + ": " + s.ToString());
   KEEL_ASSERT(raw != nullptr);
-  return std::unique_ptr<rocksdb::DB>(raw);
+  Db out;
+  out.db.reset(raw);
+  raw->DestroyColumnFamilyHandle(handles[0]);  // the default family: raw->DefaultColumnFamily()
+  if (handles.size() > 1) out.snapshots = handles[1];
+  return out;
+}
+
+// Snapshot value: record_hash (32 bytes) then the state bytes. The key is the record's seq.
+std::optional<Snapshot> read_latest_snapshot(const Db& d) {
+  if (d.snapshots == nullptr) return std::nullopt;
+  std::unique_ptr<rocksdb::Iterator> it(d.db->NewIterator(rocksdb::ReadOptions(), d.snapshots));
+  for (it->SeekToLast(); it->Valid(); it->Prev()) {
+    const rocksdb::Slice v = it->value();
+    const uint64_t seq = seq_of_key(it->key());
+    if (seq == 0 || v.size() < 32) continue;  // damaged: an older one may serve
+    Snapshot snap;
+    snap.seq = seq;
+    std::copy(v.data(), v.data() + 32, snap.record_hash.begin());
+    snap.state.assign(v.data() + 32, v.size() - 32);
+    return snap;
+  }
+  return std::nullopt;
 }
 
 // One stored entry checked against the expected seq and the previous record's hash.
@@ -114,17 +160,21 @@ struct ScanResult {
   Hash last_hash{};
 };
 
-// One sequential pass: CRC/decode, seq contiguity from 1, the hash chain. Record-level findings
-// go to out->report; only a RocksDB read failure is an error.
-Status scan_journal(rocksdb::DB* db, ScanResult* out) {
+// One sequential pass from `first_seq` (whose predecessor hashes to `prev`): CRC/decode, seq
+// contiguity, the hash chain. Record-level findings go to out->report; only a RocksDB read
+// failure is an error. Records before first_seq count as verified by the caller.
+Status scan_journal(rocksdb::DB* db, uint64_t first_seq, const Hash& first_prev,
+                    ScanResult* out) {
   rocksdb::ReadOptions ro;
   ro.fill_cache = false;
   ro.readahead_size = kScanReadaheadBytes;
   std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro));
   VerifyReport& rep = out->report;
-  Hash prev{};
-  uint64_t expected = 1;
-  it->SeekToFirst();
+  Hash prev = first_prev;
+  uint64_t expected = first_seq;
+  rep.records = first_seq - 1;
+  rep.last_seq = first_seq - 1;
+  it->Seek(key_of(first_seq));
   while (it->Valid()) {
     EntryCheck c = check_entry(it->key(), it->value(), expected, prev);
     if (!c.problem.empty()) {
@@ -158,10 +208,20 @@ Status delete_torn_tail(rocksdb::DB* db, uint64_t seq) {
   return Status::Ok();
 }
 
+// The snapshot is usable when record snap.seq exists and hashes to snap.record_hash.
+bool snapshot_usable(rocksdb::DB* db, const Snapshot& snap) {
+  std::string value;
+  if (!db->Get(rocksdb::ReadOptions(), key_of(snap.seq), &value).ok()) return false;
+  Result<Record> rec = decode(value);
+  return rec.ok() && rec->seq == snap.seq && hash_bytes(value) == snap.record_hash;
+}
+
 }  // namespace
 
 struct Journal::Impl {
-  std::unique_ptr<rocksdb::DB> db;
+  Db store;
+  rocksdb::DB* db = nullptr;  // store.db.get()
+  std::optional<Snapshot> snapshot;
   Options options;
   uint64_t last_seq = 0;
   Hash last_hash{};
@@ -175,18 +235,24 @@ Journal::Journal(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Journal::~Journal() = default;
 
 Result<std::unique_ptr<Journal>> Journal::open(const std::string& dir, Options options) {
-  Result<std::unique_ptr<rocksdb::DB>> db = open_db(dir, options);
-  if (!db.ok()) return db.status();
+  Result<Db> store = open_db(dir, options);
+  if (!store.ok()) return store.status();
+  rocksdb::DB* db = store->db.get();
+  std::optional<Snapshot> snap = read_latest_snapshot(*store);
+  if (snap && !snapshot_usable(db, *snap)) snap.reset();  // fold from the start instead
   ScanResult scan;
-  KEEL_RETURN_IF_ERROR(scan_journal(db->get(), &scan));
+  KEEL_RETURN_IF_ERROR(snap ? scan_journal(db, snap->seq + 1, snap->record_hash, &scan)
+                            : scan_journal(db, 1, Hash{}, &scan));
   if (scan.report.first_bad_seq != 0) return Status::Corruption(scan.report.problem);
   if (scan.report.torn_tail && !options.read_only) {
     // The last record never completed: it is not part of the journal. Remove it so the next
     // append reuses its seq and chains from the record before it.
-    KEEL_RETURN_IF_ERROR(delete_torn_tail(db->get(), scan.report.last_seq + 1));
+    KEEL_RETURN_IF_ERROR(delete_torn_tail(db, scan.report.last_seq + 1));
   }
   auto impl = std::make_unique<Impl>();
-  impl->db = std::move(db).value();
+  impl->store = std::move(*store);
+  impl->db = db;
+  impl->snapshot = std::move(snap);
   impl->options = options;
   impl->last_seq = scan.report.last_seq;
   impl->last_hash = scan.last_hash;
@@ -269,11 +335,40 @@ Result<VerifyReport> Journal::verify(const std::string& dir) {
   Options options;
   options.create_if_missing = false;
   options.read_only = true;
-  Result<std::unique_ptr<rocksdb::DB>> db = open_db(dir, options);
-  if (!db.ok()) return db.status();
+  Result<Db> store = open_db(dir, options);
+  if (!store.ok()) return store.status();
   ScanResult scan;
-  KEEL_RETURN_IF_ERROR(scan_journal(db->get(), &scan));
+  KEEL_RETURN_IF_ERROR(scan_journal(store->db.get(), 1, Hash{}, &scan));
   return std::move(scan.report);
+}
+
+const std::optional<Snapshot>& Journal::snapshot() const { return impl_->snapshot; }
+
+Status Journal::write_snapshot(const std::string& state_bytes) {
+  Impl& m = *impl_;
+  KEEL_ASSERT_MSG(!m.options.read_only, "snapshot on a read-only journal");
+  KEEL_ASSERT(m.last_seq > 0);
+  KEEL_ASSERT(m.store.snapshots != nullptr);
+  if (!m.fail_stop.ok()) return m.fail_stop;
+  std::string value(reinterpret_cast<const char*>(m.last_hash.data()), m.last_hash.size());
+  value += state_bytes;
+  rocksdb::WriteBatch batch;
+  batch.Put(m.store.snapshots, key_of(m.last_seq), value);
+  // Drop all but the newest kSnapshotsKept (this one included).
+  std::unique_ptr<rocksdb::Iterator> it(m.db->NewIterator(rocksdb::ReadOptions(), m.store.snapshots));
+  size_t kept = 1;
+  for (it->SeekToLast(); it->Valid(); it->Prev()) {
+    if (seq_of_key(it->key()) == m.last_seq) continue;
+    if (kept < kSnapshotsKept) {
+      ++kept;
+      continue;
+    }
+    batch.Delete(m.store.snapshots, it->key());
+  }
+  const rocksdb::Status s = m.db->Write(rocksdb::WriteOptions(), &batch);
+  if (!s.ok()) return Status::IOError("journal snapshot: " + s.ToString());
+  m.snapshot = Snapshot{m.last_seq, m.last_hash, {}};
+  return Status::Ok();
 }
 
 }  // namespace keel::journal

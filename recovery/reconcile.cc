@@ -36,7 +36,7 @@ Status recover_fills(Work& w) {
                                   t.client_order_id + " which the journal does not know (W5)");
       continue;
     }
-    if (w.task.trade_ids.count(t.trade_id) != 0) continue;
+    if (w.task.trade_seen(t.trade_id)) continue;
     journal::OrderFilled f;
     f.client_order_id = t.client_order_id;
     f.trade_id = t.trade_id;

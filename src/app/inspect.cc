@@ -10,6 +10,7 @@
 #include "keel/engine/config.h"
 #include "keel/journal/export.h"
 #include "keel/journal/journal.h"
+#include "keel/model/snapshot.h"
 
 namespace keel::app {
 
@@ -70,13 +71,7 @@ Result<model::State> fold_journal(const Target& target) {
   o.read_only = true;
   auto j = journal::Journal::open(dir, o);
   if (!j.ok()) return j.status();
-  model::State state;
-  Status s = (*j)->for_each(1, [&state](const journal::Record& r) {
-    model::apply(state, r);
-    return true;
-  });
-  if (!s.ok()) return s;
-  return state;
+  return model::fold_journal(**j);
 }
 
 std::string journal_dir(const Target& target, Status& s) {

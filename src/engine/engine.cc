@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "keel/core/ids.h"
+#include "keel/model/snapshot.h"
 #include "keel/strategy/grid.h"
 
 namespace keel::engine {
@@ -46,14 +47,26 @@ Status Engine::commit(std::vector<Record>& recs, bool sync) {
   }
   if (sync) stats_.intent_sync_ns.push_back(clock_.monotonic_ns() - t0);
   for (const Record& r : recs) model::apply(state_, r);
+  return maybe_snapshot();
+}
+
+Status Engine::maybe_snapshot() {
+  const uint64_t every = config_.snapshot_every_records;
+  if (every == 0 || state_.last_seq < last_snapshot_seq_ + every) return Status::Ok();
+  Status s = journal_.write_snapshot(model::encode_state(state_));
+  if (!s.ok()) {  // the store is failing: W4 treats it like a failed sync
+    fail_stop_ = true;
+    return Status::FailStop(s.message());
+  }
+  last_snapshot_seq_ = state_.last_seq;
   return Status::Ok();
 }
 
 Status Engine::load_and_start() {
-  KEEL_RETURN_IF_ERROR(journal_.for_each(1, [this](const Record& r) {
-    model::apply(state_, r);
-    return true;
-  }));
+  auto folded = model::fold_journal(journal_, &loaded_from_snapshot_);
+  if (!folded.ok()) return folded.status();
+  state_ = std::move(*folded);
+  last_snapshot_seq_ = journal_.snapshot() ? journal_.snapshot()->seq : 0;
   std::vector<Record> starts;
   for (const TaskConfig& t : config_.tasks) {
     auto it = state_.tasks.find(t.id);

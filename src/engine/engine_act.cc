@@ -26,7 +26,7 @@ bool evidence_of(const exchange::ExecutionReport& er, const model::TaskState& ta
       out = journal::OrderAccepted{o.client_order_id, er.order.order_id, Source::kUserStream};
       return true;
     case ExecType::kTrade: {
-      if (task.trade_ids.count(er.trade.trade_id) != 0) return false;
+      if (task.trade_seen(er.trade.trade_id)) return false;
       const exchange::TradeReport& t = er.trade;
       out = journal::OrderFilled{o.client_order_id, t.trade_id, t.order_id, t.side,
                                  t.price_ticks, t.qty_lots, t.commission_e8, t.commission_asset,
@@ -94,7 +94,7 @@ Status Engine::decide_and_act(const TaskConfig& task) {
                                                               context(s.reason)}));
     }
   }
-  KEEL_RETURN_IF_ERROR(commit(intents, /*sync=*/true));  // W1: durable before any request
+  KEEL_RETURN_IF_ERROR(commit(intents, config_.sync_intents));  // W1: durable before any request
   KEEL_ASSERT(intents.front().seq == first_seq);
   return send_and_record(task.id, intents);
 }

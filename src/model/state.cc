@@ -33,6 +33,11 @@ SlotState TaskState::slot_state(const Slot& slot) const {
   return slot.position_lots > 0 ? SlotState::kFilled : SlotState::kFree;
 }
 
+bool TaskState::trade_seen(int64_t trade_id) const {
+  if (trade_ids.count(trade_id) != 0) return true;
+  return trade_ids.size() >= kTradeIdsRetained && trade_id < *trade_ids.begin();
+}
+
 size_t TaskState::unresolved() const {
   size_t n = 0;
   for (const auto& [cid, o] : orders) {
@@ -57,13 +62,22 @@ Order& order_of(TaskState& task, const std::string& cid) {
   return it->second;
 }
 
-// The order leaves the book: the slot no longer has a current order.
-void close_order(TaskState& task, Order& o) {
+// The order leaves the book: the slot no longer has a current order. `seq` is the closing
+// record's; the oldest closed orders beyond the retention limit are retired.
+void close_order(TaskState& task, Order& o, uint64_t seq) {
+  KEEL_ASSERT(o.phase != OrderPhase::kClosed);
   o.phase = OrderPhase::kClosed;
   o.cancel_pending = false;
   auto it = task.slots.find(o.slot_key);
   KEEL_ASSERT(it != task.slots.end());
   if (it->second.current_cid == o.client_order_id) it->second.current_cid.clear();
+  task.closed_by_seq.emplace(seq, o.client_order_id);
+  while (task.closed_by_seq.size() > kClosedOrdersRetained) {
+    auto oldest = task.closed_by_seq.begin();
+    task.orders.erase(oldest->second);  // invalidates nothing held: `o` is the newest
+    task.closed_by_seq.erase(oldest);
+    ++task.orders_retired;
+  }
 }
 
 void on(Ctx& c, const journal::TaskStarted& b) {
@@ -123,7 +137,7 @@ void on(Ctx& c, const journal::OrderRejected& b) {
   Order& o = order_of(c.task, b.client_order_id);
   KEEL_ASSERT(o.phase == OrderPhase::kInFlight);
   KEEL_ASSERT(o.filled_lots == 0);
-  close_order(c.task, o);
+  close_order(c.task, o, c.rec.seq);
   c.task.slots[o.slot_key].retry_after_ns = c.rec.ts_exchange_ns + kRejectRetryDelayNs;
   ++c.task.rejects;
 }
@@ -143,10 +157,12 @@ void realize_sell(TaskState& task, Slot& slot, int64_t qty_lots, int64_t notiona
 
 void on(Ctx& c, const journal::OrderFilled& b) {
   TaskState& task = c.task;
-  if (!task.trade_ids.insert(b.trade_id).second) {  // R3: the same trade is counted once
+  if (task.trade_seen(b.trade_id)) {  // R3: the same trade is counted once
     ++task.duplicate_fills;
     return;
   }
+  task.trade_ids.insert(b.trade_id);
+  if (task.trade_ids.size() > kTradeIdsRetained) task.trade_ids.erase(task.trade_ids.begin());
   if (b.trade_id > task.last_trade_id) task.last_trade_id = b.trade_id;
   Order& o = order_of(task, b.client_order_id);
   KEEL_ASSERT(b.side == o.side && b.qty_lots > 0);
@@ -174,20 +190,20 @@ void on(Ctx& c, const journal::OrderFilled& b) {
   }
   if (b.commission_asset == task.instrument.quote_asset) task.fees_e8 += b.commission_e8;
   else task.fees_other_e8 += b.commission_e8;
-  if (o.filled_lots == o.qty_lots) close_order(task, o);
+  if (o.filled_lots == o.qty_lots) close_order(task, o, c.rec.seq);
   else if (o.phase == OrderPhase::kInFlight) o.phase = OrderPhase::kOpen;  // a fill is an ack
 }
 
 void on(Ctx& c, const journal::OrderCanceled& b) {
   Order& o = order_of(c.task, b.client_order_id);
   if (o.phase == OrderPhase::kClosed) return;  // already closed by its last fill
-  close_order(c.task, o);
+  close_order(c.task, o, c.rec.seq);
 }
 
 void on(Ctx& c, const journal::OrderNotFound& b) {
   Order& o = order_of(c.task, b.client_order_id);
   KEEL_ASSERT_MSG(o.filled_lots == 0, "venue says never received, but we hold its fills");
-  close_order(c.task, o);
+  close_order(c.task, o, c.rec.seq);
   ++c.task.not_found;
 }
 

@@ -104,7 +104,13 @@ class JournalStoreTest : public ::testing::Test {
   std::unique_ptr<rocksdb::DB> Raw() {
     rocksdb::DB* db = nullptr;
     rocksdb::Options o;
-    EXPECT_TRUE(rocksdb::DB::Open(o, dir_, &db).ok());
+    std::vector<std::string> names;
+    EXPECT_TRUE(rocksdb::DB::ListColumnFamilies(o, dir_, &names).ok());
+    std::vector<rocksdb::ColumnFamilyDescriptor> families;
+    for (const auto& n : names) families.push_back({n, rocksdb::ColumnFamilyOptions(o)});
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    EXPECT_TRUE(rocksdb::DB::Open(o, dir_, families, &handles, &db).ok());
+    for (auto* h : handles) db->DestroyColumnFamilyHandle(h);  // records live in "default"
     return std::unique_ptr<rocksdb::DB>(db);
   }
   std::string RawGet(uint64_t seq) {

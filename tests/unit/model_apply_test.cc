@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "keel/core/ids.h"
+#include "keel/model/snapshot.h"
 #include "keel/model/state.h"
 
 namespace keel::model {
@@ -149,6 +150,43 @@ TEST_F(ApplyTest, RecordingEndedIsEngineWide) {
   apply(state_, r);
   EXPECT_TRUE(state_.recording_ended);
   EXPECT_EQ(state_.tasks.size(), 1u);
+}
+
+TEST_F(ApplyTest, ClosedOrdersAndTradeIdsAreBounded) {
+  int64_t trade = 0;
+  for (size_t i = 0; i < kClosedOrdersRetained + 50; ++i) {
+    const std::string buy = place(6183000, Side::kBuy, 6183000, 1);
+    fill(buy, Side::kBuy, 6183000, 1, ++trade);
+    const std::string sell = place(6183000, Side::kSell, 6184000, 1);
+    fill(sell, Side::kSell, 6184000, 1, ++trade);
+  }
+  EXPECT_EQ(task().orders.size(), kClosedOrdersRetained);
+  EXPECT_EQ(task().orders_retired, kClosedOrdersRetained + 100);
+  EXPECT_EQ(task().trade_ids.size(), std::min<size_t>(trade, kTradeIdsRetained));
+  EXPECT_TRUE(task().trade_seen(1));  // below the window: counted already
+  EXPECT_TRUE(task().trade_seen(trade));
+  EXPECT_FALSE(task().trade_seen(trade + 1));
+  EXPECT_EQ(task().realized_pnl_e8, static_cast<int64_t>(kClosedOrdersRetained + 50) * 10'000);  // 10 USDT x 0.00001
+}
+
+TEST_F(ApplyTest, SnapshotRoundTripFoldsOnIdentically) {
+  const std::string a = place(6183000, Side::kBuy, 6183000, 100);
+  fold(journal::OrderAccepted{a, 1, Source::kResponse});
+  fill(a, Side::kBuy, 6183000, 40, 1, 5);
+  auto copy = decode_state(encode_state(state_));
+  ASSERT_TRUE(copy.ok());
+  EXPECT_EQ(encode_state(*copy), encode_state(state_));
+  journal::Record r;
+  r.seq = state_.last_seq + 1;
+  r.task_id = "g";
+  r.body = journal::OrderFilled{a, 2, 1, Side::kBuy, 6183000, 60, 7, "USDT", true,
+                                Source::kUserStream};
+  apply(*copy, r);
+  apply(state_, r);
+  EXPECT_EQ(encode_state(*copy), encode_state(state_));
+  std::string bad = encode_state(state_);
+  bad[bad.size() / 2] ^= 1;
+  EXPECT_EQ(decode_state(bad).status().code(), Code::kCorruption);
 }
 
 TEST(ApplyDeath, OutOfSequenceRecordIsABug) {

@@ -42,11 +42,15 @@ struct SimConfig {
 
 struct Config {
   std::string path;       // the file it came from
+  uint64_t snapshot_every_records = 10'000;  // journal snapshot cadence (0: never)
   std::string data_dir;   // resolved
   Instrument instrument;
   std::string exchange_kind = "sim";
   SimConfig sim;
   std::vector<TaskConfig> tasks;
+  // W1 needs true (the default; no config file can change it). Only `keel bench` sets false,
+  // to measure replay throughput and the non-I/O part of tick-to-request without the sync.
+  bool sync_intents = true;
 };
 
 // Loads and validates `path`. Errors: kNotFound (the file, or a data file when

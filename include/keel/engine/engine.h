@@ -82,6 +82,8 @@ class Engine {
   // (synced when `sync`), then folds them (W2). kFailStop when the append fails (W4).
   Status commit(std::vector<journal::Record>& recs, bool sync);
   journal::Record record(const std::string& task_id, journal::Body body) const;
+  // Writes a journal snapshot every config.snapshot_every_records records.
+  Status maybe_snapshot();
   Status drain_user_events();
   Status decide_and_act(const TaskConfig& task);
   Status send_and_record(const std::string& task_id, const std::vector<journal::Record>& intents);
@@ -98,6 +100,11 @@ class Engine {
   std::vector<exchange::ExecutionReport> inbox_;
   std::vector<strategy::IntentSpec> specs_;
   bool fail_stop_ = false;
+  uint64_t last_snapshot_seq_ = 0;
+  bool loaded_from_snapshot_ = false;
+
+ public:
+  bool loaded_from_snapshot() const { return loaded_from_snapshot_; }
 };
 
 }  // namespace keel::engine

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,15 @@ struct JournalStats {
   uint64_t appends = 0;        // append() calls that succeeded
   uint64_t records = 0;        // records appended by this process
   uint64_t syncs = 0;          // appends with sync=true
+};
+
+// A snapshot of the folded state through record `seq` (the state's own bytes are opaque here:
+// keel/model/snapshot.h encodes them). Kept in a column family of its own; not synced, since a
+// lost snapshot only costs replay time.
+struct Snapshot {
+  uint64_t seq = 0;
+  Hash record_hash{};  // SHA-256 of record `seq`: the chain continues from it
+  std::string state;
 };
 
 struct VerifyReport {
@@ -66,6 +76,13 @@ class Journal {
   // Calls fn for every record with seq >= from_seq in order; fn returns false to stop.
   // Errors: kCorruption naming the seq.
   Status for_each(uint64_t from_seq, const std::function<bool(const Record&)>& fn) const;
+
+  // Stores a snapshot of the state folded through last_seq() (REQUIRES last_seq() > 0); keeps
+  // the newest kSnapshotsKept. Errors: kFailStop as append (the journal is failed), kIOError.
+  static constexpr size_t kSnapshotsKept = 2;
+  Status write_snapshot(const std::string& state_bytes);
+  // The snapshot open() started from, if any.
+  const std::optional<Snapshot>& snapshot() const;
 
   // Full check of checksums and the hash chain without repairing anything.
   static Result<VerifyReport> verify(const std::string& dir);

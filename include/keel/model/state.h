@@ -31,6 +31,16 @@ const char* slot_state_name(SlotState s);  // "FREE" | "PENDING" | "LOCKED" | "F
 // After a rejected place the slot waits this long (exchange time) before placing again.
 inline constexpr int64_t kRejectRetryDelayNs = 1'000'000'000;
 
+// Limits that keep the state (and so snapshots and recovery) bounded over weeks of running.
+// Both are applied inside apply(), so replay reproduces them exactly:
+//  - closed orders are retired oldest-closed first beyond kClosedOrdersRetained per task (no
+//    evidence can arrive for a closed order: a venue never fills a canceled or filled order, and
+//    the engine journals evidence only for orders it still holds);
+//  - fills are de-duplicated (R3) against the kTradeIdsRetained highest trade ids; a trade id
+//    below that window is treated as already counted (trade ids grow per symbol).
+inline constexpr size_t kClosedOrdersRetained = 1024;
+inline constexpr size_t kTradeIdsRetained = 4096;
+
 enum class OrderPhase : unsigned char {
   kInFlight,  // place intent journaled, no evidence yet (R1: stays so until evidence)
   kOpen,      // the venue holds it
@@ -69,8 +79,10 @@ struct TaskState {
   journal::TaskStarted config;   // as journaled
   Instrument instrument;
   std::map<int64_t, Slot> slots;         // ordered by key: decisions never depend on hash order
-  std::map<std::string, Order> orders;   // every order of the task, by client order id
-  std::set<int64_t> trade_ids;           // R3: fills applied, de-duplicated by trade id
+  std::map<std::string, Order> orders;   // live and recently closed orders, by client id
+  std::map<uint64_t, std::string> closed_by_seq;  // closing record seq -> cid (retirement)
+  uint64_t orders_retired = 0;
+  std::set<int64_t> trade_ids;           // R3: the newest fills' trade ids (bounded window)
   int64_t last_trade_id = 0;             // highest trade id applied
   int64_t inventory_lots = 0;            // sum of slot positions
   int64_t realized_pnl_e8 = 0;           // gross, quote asset, fees excluded
@@ -82,6 +94,8 @@ struct TaskState {
   std::string halted;                    // non-empty: an invariant broke; no more quoting
 
   SlotState slot_state(const Slot& slot) const;
+  // R3: true if a fill with this trade id was applied (or lies below the retained window).
+  bool trade_seen(int64_t trade_id) const;
   const Order* current_order(const Slot& slot) const;
   // Orders whose outcome is unknown: in-flight places and pending cancels (R2 must resolve).
   size_t unresolved() const;

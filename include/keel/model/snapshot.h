@@ -1,0 +1,27 @@
+// keel/model/snapshot.h: the folded state as bytes, so recovery can start from a snapshot and
+// fold only the journal's tail (R2: "load the latest snapshot, replay the journal tail").
+//
+// Grammar: magic "KSNP" version:u8 (=1) crc:u32 (zlib CRC-32 of the payload) payload, where
+// payload is cereal PortableBinary of State. decode(encode(s)) folds on exactly like s.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "keel/core/status.h"
+#include "keel/journal/journal.h"
+#include "keel/model/state.h"
+
+namespace keel::model {
+
+std::string encode_state(const State& state);
+
+// Errors: kCorruption (bad magic, version, CRC or payload).
+Result<State> decode_state(std::string_view bytes);
+
+// The journal folded through apply(): from the snapshot the journal opened with when it decodes
+// and matches (then only the tail is folded), else from record 1. `from_snapshot` tells which.
+// Errors: kCorruption from reading a record.
+Result<State> fold_journal(const journal::Journal& journal, bool* from_snapshot = nullptr);
+
+}  // namespace keel::model

@@ -1,0 +1,23 @@
+// Object-level decoders shared by the decode_*.cc files (the public ones parse, then call these).
+#pragma once
+
+#include "json.h"
+#include "keel/exchange/binance/decode.h"
+
+namespace keel::exchange::binance::detail {
+
+Status error_obj(const json::Obj& o, ErrorBody& out);
+// An order object (order response, query, openOrders element). `id_key` names the field that
+// holds the order's own client id: "clientOrderId", or "origClientOrderId" in a cancel response.
+Status order_obj(const json::Obj& o, const Instrument& ins, std::string_view id_key,
+                 OrderReport& out);
+// The symbol field `key` must equal ins.symbol; kNotFound otherwise (another market).
+Status check_symbol(const json::Obj& o, std::string_view key, const Instrument& ins);
+// A wrapped user-data frame {"subscriptionId":N,"event":{..}} yields the event; a bare event
+// yields itself.
+Status unwrap_event(json::element root, json::Obj& event);
+// [{"asset"|"a", "free"|"f", "locked"|"l"}, ...] -> Balances (account, outboundAccountPosition).
+Status balances_array(const json::Obj& at, std::string_view key, std::string_view asset_key,
+                      std::string_view free_key, std::string_view locked_key, Balances& out);
+
+}  // namespace keel::exchange::binance::detail
