@@ -192,6 +192,10 @@ int run_command(const RunOptions& opts) {
   }
   auto rec = eng.recover();
   if (!rec.ok()) return fail_stop(eng, rec.status());
+  if (eng.loaded_from_snapshot() && !opts.quiet) {
+    std::fprintf(stderr, "keel: state loaded from the journal snapshot at seq %llu, tail folded\n",
+                 static_cast<unsigned long long>(rt.journal->snapshot()->seq));
+  }
   report_recovery(*rec);
   const uint64_t start_pos = rt.sim->position();
   const int64_t t0 = SystemClock::instance().monotonic_ns();

@@ -177,6 +177,11 @@ Result<Config> parse_config(const std::string& yaml_text, const std::string& ori
     KEEL_RETURN_IF_ERROR(parse_sim(c, ex, base_dir, cfg));
     KEEL_RETURN_IF_ERROR(parse_tasks(c, root, cfg));
     if (root["data_dir"]) cfg.data_dir = root["data_dir"].as<std::string>();
+    if (root["snapshot_every_records"]) {
+      auto n = parse_fixed(root["snapshot_every_records"].as<std::string>(), 0);
+      if (!n.ok() || *n < 0) return c.error("snapshot_every_records", "not an integer >= 0");
+      cfg.snapshot_every_records = static_cast<uint64_t>(*n);
+    }
   } catch (const YAML::Exception& e) {
     return Status::InvalidArgument(origin + ": " + e.what());
   }

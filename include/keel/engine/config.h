@@ -3,6 +3,7 @@
 //
 // Shape (config/paper-btcusdt-grid.yaml is the reference example):
 //   data_dir: var/NAME                 # optional; default var/<config file stem>/ (cwd-relative)
+//   snapshot_every_records: 1000       # optional; a state snapshot every N journal records
 //   instrument: {symbol, base_asset, quote_asset, tick_size, step_size, min_notional}
 //   exchange:
 //     kind: sim                        # the embedded simulated exchange
@@ -42,7 +43,7 @@ struct SimConfig {
 
 struct Config {
   std::string path;       // the file it came from
-  uint64_t snapshot_every_records = 10'000;  // journal snapshot cadence (0: never)
+  uint64_t snapshot_every_records = 1'000;  // journal snapshot cadence (0: never)
   std::string data_dir;   // resolved
   Instrument instrument;
   std::string exchange_kind = "sim";
