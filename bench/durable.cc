@@ -10,7 +10,7 @@
 
 #include "bench.h"
 #include "durable.h"
-#include "util.h"
+#include "bench_util.h"
 
 namespace keel::bench {
 

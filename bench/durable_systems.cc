@@ -12,7 +12,7 @@
 #include "keel/journal/codec.h"
 #include "keel/journal/group_commit.h"
 #include "keel/journal/journal.h"
-#include "util.h"
+#include "bench_util.h"
 
 namespace keel::bench {
 

@@ -4,7 +4,7 @@
 #include <filesystem>
 
 #include "keel/core/clock.h"
-#include "util.h"
+#include "bench_util.h"
 
 namespace keel::bench {
 

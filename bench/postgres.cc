@@ -21,7 +21,7 @@
 #include <filesystem>
 
 #include "durable.h"
-#include "util.h"
+#include "bench_util.h"
 
 namespace keel::bench {
 

@@ -11,7 +11,7 @@
 #include "bench.h"
 #include "keel/market/capture.h"
 #include "pipeline.h"
-#include "util.h"
+#include "bench_util.h"
 
 namespace keel::bench {
 

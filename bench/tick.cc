@@ -19,7 +19,7 @@
 #include "keel/market/decode.h"
 #include "keel/market/order_book.h"
 #include "pipeline.h"
-#include "util.h"
+#include "bench_util.h"
 
 namespace keel::bench {
 

@@ -17,6 +17,7 @@
 #include <string_view>
 
 #include "keel/core/clock.h"
+#include "keel/core/failpoint.h"
 #include "keel/journal/codec.h"
 
 namespace keel::journal {
@@ -285,6 +286,7 @@ Status Journal::append(std::vector<Record>& records, bool sync) {
   }
   rocksdb::WriteOptions wo;
   wo.sync = sync;
+  failpoint("journal.append.before");
   const rocksdb::Status s = m.inject_failure
                                 ? rocksdb::Status::IOError("injected write failure (test)")
                                 : m.db->Write(wo, &batch);
@@ -299,6 +301,7 @@ Status Journal::append(std::vector<Record>& records, bool sync) {
   m.stats.appends += 1;
   m.stats.records += records.size();
   if (sync) m.stats.syncs += 1;
+  failpoint(sync ? "journal.append.after_sync" : "journal.append.after_write");
   return Status::Ok();
 }
 

@@ -10,6 +10,7 @@
 
 #include "app.h"
 #include "keel/core/clock.h"
+#include "keel/core/failpoint.h"
 #include "keel/engine/config.h"
 #include "keel/engine/engine.h"
 #include "keel/exchange/sim.h"
@@ -215,6 +216,7 @@ int run_command(const RunOptions& opts) {
         std::fprintf(stderr, "\nkeel run: simulated exchange: %s\n", m.ToString().c_str());
         return 2;
       }
+      failpoint("run.exchange.after_event");
       if (Status e = eng.on_market(ev); !e.ok()) return fail_stop(eng, e);
       const uint64_t done = rt.sim->position() - start_pos;
       progress.update("replaying", rt.reader->progress(), done,

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "keel/core/failpoint.h"
 #include "keel/core/ids.h"
 #include "keel/model/snapshot.h"
 #include "keel/strategy/grid.h"
@@ -53,7 +54,9 @@ Status Engine::commit(std::vector<Record>& recs, bool sync) {
 Status Engine::maybe_snapshot() {
   const uint64_t every = config_.snapshot_every_records;
   if (every == 0 || state_.last_seq < last_snapshot_seq_ + every) return Status::Ok();
+  failpoint("engine.snapshot.before");
   Status s = journal_.write_snapshot(model::encode_state(state_));
+  failpoint("engine.snapshot.after");
   if (!s.ok()) {  // the store is failing: W4 treats it like a failed sync
     fail_stop_ = true;
     return Status::FailStop(s.message());
@@ -122,7 +125,9 @@ Result<recovery::Report> Engine::recover() {
     }
     std::vector<Record> recs;
     for (Body& b : *findings) recs.push_back(record(id, std::move(b)));
+    failpoint("recovery.findings.before");
     KEEL_RETURN_IF_ERROR(commit(recs, /*sync=*/false));
+    failpoint("recovery.findings.after");
     const model::TaskState& task = state_.tasks.at(id);
     if (!report.problems.empty()) {
       modes_[i] = {false, report.problems.front()};

@@ -1,4 +1,5 @@
 // The acting half of the engine: user events in, decisions out. Journal first, act second.
+#include "keel/core/failpoint.h"
 #include "keel/core/ids.h"
 #include "keel/engine/engine.h"
 #include "keel/strategy/grid.h"
@@ -55,6 +56,7 @@ Status Engine::drain_user_events() {
   inbox_.clear();
   venue_.poll_user_events(inbox_);
   if (inbox_.empty()) return Status::Ok();
+  failpoint("engine.user_event.received");
   stats_.user_events += inbox_.size();
   std::vector<Record> recs;
   for (const exchange::ExecutionReport& er : inbox_) {
@@ -103,9 +105,11 @@ Status Engine::send_and_record(const std::string& task_id, const std::vector<Rec
   const std::string& symbol = config_.instrument.symbol;
   std::vector<Record> outcomes;
   for (const Record& rec : intents) {
+    failpoint("engine.request.before_send");
     if (const auto* p = std::get_if<journal::PlaceIntent>(&rec.body)) {
       const exchange::PlaceResult r =
           venue_.place({symbol, p->side, p->price_ticks, p->qty_lots, p->client_order_id});
+      failpoint("engine.request.after_response");
       if (r.outcome == Outcome::kAccepted) {
         outcomes.push_back(record(task_id, journal::OrderAccepted{
             p->client_order_id, r.order.order_id, Source::kResponse}));
@@ -117,6 +121,7 @@ Status Engine::send_and_record(const std::string& task_id, const std::vector<Rec
       }
     } else if (const auto* c = std::get_if<journal::CancelIntent>(&rec.body)) {
       const exchange::CancelResult r = venue_.cancel(symbol, c->client_order_id);
+      failpoint("engine.request.after_response");
       if (r.outcome == Outcome::kAccepted) {
         outcomes.push_back(record(task_id, journal::OrderCanceled{
             c->client_order_id, r.order.executed_lots, Source::kResponse}));
@@ -128,6 +133,7 @@ Status Engine::send_and_record(const std::string& task_id, const std::vector<Rec
       }
     }
   }
+  failpoint("engine.outcome.before_journal");
   return commit(outcomes, /*sync=*/false);
 }
 

@@ -4,11 +4,15 @@
 // record counts and sequence numbers (crashes add reconciliation findings).
 //
 // Usage: keel_crash_campaign --keel BIN --config FILE --workdir DIR [--kills N] [--seed S]
-// Kill instants: each life of the process is killed after a delay drawn uniformly from
+//                            [--failpoint-hits 1,2,7,40]
+// Random kills: each life of the process is killed after a delay drawn uniformly from
 // [0, C + 1.6*T/N], where T is the uninterrupted run's duration and C the duration of a start
 // that only catches up and reconciles; so kills land in start-up, catch-up, recovery and replay.
-// When a round reaches the end before N kills, a new round starts from an empty data directory;
-// every round is compared. Output ends with "N passed, M failed" (rounds).
+// Failpoint crashes: then, for every failpoint of keel/core/failpoint.h and every hit count
+// given, one life runs with KEEL_FAILPOINT=name:hit and dies there (SIGKILL) if it gets that far.
+// Lives continue one data directory (a round) until a life reaches the end of the recording;
+// then that round is compared and a new one starts from an empty directory.
+// Output: a table of crashes per failpoint, and "N passed, M failed" (rounds).
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -19,12 +23,16 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <map>
+#include <algorithm>
 #include <fstream>
 #include <random>
 #include <regex>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "keel/core/failpoint.h"
 
 namespace fs = std::filesystem;
 
@@ -34,6 +42,7 @@ struct Args {
   std::string keel, config, workdir;
   int kills = 5;
   uint64_t seed = 1;
+  std::vector<int> failpoint_hits;
 };
 
 double now_s() {
@@ -41,9 +50,11 @@ double now_s() {
       .count();
 }
 
-pid_t spawn(const std::vector<std::string>& argv, int out_fd) {
+pid_t spawn(const std::vector<std::string>& argv, int out_fd, const std::string& failpoint) {
   const pid_t pid = fork();
   if (pid == 0) {
+    if (failpoint.empty()) unsetenv("KEEL_FAILPOINT");
+    else setenv("KEEL_FAILPOINT", failpoint.c_str(), 1);
     const int null_fd = open("/dev/null", O_WRONLY);
     dup2(out_fd >= 0 ? out_fd : null_fd, 1);
     dup2(null_fd, 2);
@@ -71,14 +82,14 @@ std::vector<std::string> keel_cmd(const Args& a, const char* sub, const std::str
 }
 
 int run_to_end(const Args& a, const std::string& dir) {
-  return wait_exit(spawn(keel_cmd(a, "run", dir), -1));
+  return wait_exit(spawn(keel_cmd(a, "run", dir), -1, ""));
 }
 
 // `keel inspect --json`, normalised: client order ids and journal counters removed.
 std::string inspect(const Args& a, const std::string& dir) {
   int fds[2];
   if (pipe(fds) != 0) return "";
-  const pid_t pid = spawn(keel_cmd(a, "inspect", dir), fds[1]);
+  const pid_t pid = spawn(keel_cmd(a, "inspect", dir), fds[1], "");
   close(fds[1]);
   std::string out;
   char buf[65536];
@@ -98,31 +109,71 @@ bool parse(int argc, char** argv, Args& a) {
     else if (k == "--workdir") a.workdir = v;
     else if (k == "--kills") a.kills = std::atoi(v.c_str());
     else if (k == "--seed") a.seed = std::strtoull(v.c_str(), nullptr, 10);
+    else if (k == "--failpoint-hits") {
+      for (size_t p = 0; p < v.size();) {
+        a.failpoint_hits.push_back(std::atoi(v.c_str() + p));
+        p = v.find(',', p);
+        p = p == std::string::npos ? v.size() : p + 1;
+      }
+    }
     else return false;
   }
-  return !a.keel.empty() && !a.config.empty() && !a.workdir.empty() && a.kills > 0;
+  return !a.keel.empty() && !a.config.empty() && !a.workdir.empty() &&
+         a.kills >= 0 && (a.kills > 0 || !a.failpoint_hits.empty());
 }
 
-// One life: start, wait `delay_s`, SIGKILL. Returns true when it was killed while running.
-bool life(const Args& a, const std::string& dir, double delay_s, bool& finished) {
-  const pid_t pid = spawn(keel_cmd(a, "run", dir), -1);
-  const double deadline = now_s() + delay_s;
+struct LifeSpec {
+  std::string failpoint;  // "" for a random kill
+  double delay_s = -1;    // random kill after this long; < 0: wait for the failpoint or the end
+};
+
+struct Tally {
+  int random_kills = 0;
+  std::map<std::string, std::pair<int, int>> by_failpoint;  // name -> (crashed, not reached)
+  int failpoint_crashes() const {
+    int n = 0;
+    for (const auto& [name, c] : by_failpoint) n += c.first;
+    return n;
+  }
+};
+
+void print_tally(const Tally& t) {
+  std::printf("\n%-32s %8s %12s\n", "crash point", "crashes", "not reached");
+  std::printf("%-32s %8d %12s\n", "random SIGKILL", t.random_kills, "-");
+  for (const auto& [name, c] : t.by_failpoint) {
+    std::printf("%-32s %8d %12d\n", name.c_str(), c.first, c.second);
+  }
+}
+
+// One life of the engine. Returns true when it crashed (random SIGKILL or its failpoint);
+// `finished` when it ran to the end of the recording instead.
+bool life(const Args& a, const std::string& dir, const LifeSpec& l, bool& finished, Tally& t) {
+  const pid_t pid = spawn(keel_cmd(a, "run", dir), -1, l.failpoint);
+  const std::string name = l.failpoint.substr(0, l.failpoint.rfind(':'));
   int status = 0;
-  while (now_s() < deadline) {
-    if (waitpid(pid, &status, WNOHANG) == pid) {
-      finished = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-      if (!finished) std::printf("  a life exited with status %d without being killed\n", status);
-      return false;
+  if (l.delay_s < 0) {
+    waitpid(pid, &status, 0);
+  } else {
+    const double deadline = now_s() + l.delay_s;
+    bool exited = false;
+    while (now_s() < deadline && !exited) {
+      exited = waitpid(pid, &status, WNOHANG) == pid;
+      if (!exited) std::this_thread::sleep_for(std::chrono::microseconds(200));
     }
-    std::this_thread::sleep_for(std::chrono::microseconds(200));
+    if (!exited) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+    }
   }
-  kill(pid, SIGKILL);
-  waitpid(pid, &status, 0);
-  if (WIFEXITED(status)) {  // exited on its own just before the kill
-    finished = WEXITSTATUS(status) == 0;
-    return false;
+  if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) {
+    if (l.failpoint.empty()) ++t.random_kills;
+    else ++t.by_failpoint[name].first;
+    return true;
   }
-  return true;
+  finished = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  if (!l.failpoint.empty()) ++t.by_failpoint[name].second;
+  if (!finished) std::printf("  a life exited with status %d without crashing\n", status);
+  return false;
 }
 
 }  // namespace
@@ -155,24 +206,31 @@ int main(int argc, char** argv) {
   std::printf("reference: run %.2f s, restart-at-end %.2f s; kills %d, seed %llu\n", full_s,
               catchup_s, a.kills, static_cast<unsigned long long>(a.seed));
   std::mt19937_64 rng(a.seed);
-  std::uniform_real_distribution<double> delay(0.0, catchup_s + 1.6 * full_s / a.kills);
-  int kills = 0, passed = 0, failed = 0;
-  for (int round = 1; kills < a.kills; ++round) {
-    const std::string dir = a.workdir + "/round" + std::to_string(round);
-    int round_kills = 0;
+  std::uniform_real_distribution<double> delay(0.0, catchup_s + 1.6 * full_s / std::max(1, a.kills));
+  std::vector<LifeSpec> lives;
+  for (int k = 0; k < a.kills; ++k) lives.push_back({"", delay(rng)});
+  for (std::string_view fp : keel::kFailpoints) {
+    for (int hit : a.failpoint_hits) {
+      lives.push_back({std::string(fp) + ":" + std::to_string(hit), -1});
+    }
+  }
+  Tally tally;
+  int round = 0, passed = 0, failed = 0;
+  size_t next = 0;
+  while (next < lives.size()) {
+    const std::string dir = a.workdir + "/round" + std::to_string(++round);
+    int round_crashes = 0;
     bool finished = false;
-    while (kills < a.kills && !finished) {
-      if (life(a, dir, delay(rng), finished)) {
-        ++kills;
-        ++round_kills;
-      }
+    while (next < lives.size() && !finished) {
+      const LifeSpec& l = lives[next++];
+      if (life(a, dir, l, finished, tally)) ++round_crashes;
     }
     const int rc = finished ? 0 : run_to_end(a, dir);
-    const int verify_rc = wait_exit(spawn(keel_cmd(a, "verify", dir), -1));
+    const int verify_rc = wait_exit(spawn(keel_cmd(a, "verify", dir), -1, ""));
     const std::string got = rc == 0 ? inspect(a, dir) : "";
     const bool same = !got.empty() && got == expected && verify_rc == 0;
-    std::printf("round %d: %d kills, final run exit %d, verify %s, inspect %s\n", round,
-                round_kills, rc, verify_rc == 0 ? "intact" : "BROKEN",
+    std::printf("round %d: %d crashes, final run exit %d, verify %s, inspect %s\n", round,
+                round_crashes, rc, verify_rc == 0 ? "intact" : "BROKEN",
                 same ? "equal to the uninterrupted run" : "DIFFERENT");
     if (!same) {
       std::ofstream(a.workdir + "/expected.json") << expected;
@@ -184,7 +242,10 @@ int main(int argc, char** argv) {
       fs::remove_all(dir);
     }
   }
-  std::printf("crash campaign: %d kills, %d rounds\n%d passed, %d failed\n", kills,
-              passed + failed, passed, failed);
+  print_tally(tally);
+  const int kills = tally.random_kills;
+  std::printf("crash campaign: %d random kills, %d failpoint crashes, %d rounds, %d divergences\n"
+              "%d passed, %d failed\n", kills, tally.failpoint_crashes(), passed + failed,
+              failed, passed, failed);
   return failed == 0 ? 0 : 1;
 }

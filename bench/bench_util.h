@@ -1,4 +1,4 @@
-// bench/util.h: timing, percentiles, formatting, child processes and scratch files for the bench.
+// bench/bench_util.h: timing, percentiles, formatting, child processes and scratch files for the bench.
 #pragma once
 
 #include <sys/types.h>

@@ -1,5 +1,5 @@
-// Timing, percentiles, formatting, child processes and scratch files (bench/util.h).
-#include "util.h"
+// Timing, percentiles, formatting, child processes and scratch files (bench/bench_util.h).
+#include "bench_util.h"
 
 #include <fcntl.h>
 #include <sys/resource.h>
