@@ -7,7 +7,7 @@ cd "$(dirname "$0")"
 PACKAGES=(build-essential cmake ninja-build pkg-config
           librocksdb-dev libboost-dev libssl-dev libsimdjson-dev libcereal-dev libspdlog-dev
           libgtest-dev libgmock-dev libyaml-cpp-dev libcli11-dev libbenchmark-dev zlib1g-dev
-          libsqlite3-dev libpq-dev postgresql)
+          libsqlite3-dev libpq-dev postgresql clang libclang-rt-14-dev)
 # node + npm drive the independent ccxt client check of `keel sim` (tests/integration).
 command -v npm >/dev/null 2>&1 || PACKAGES+=(nodejs npm)
 
