@@ -23,10 +23,14 @@ struct RunOptions {
   Target target;
   bool quiet = false;      // no progress line
   int64_t stop_after = 0;  // testing aid: stop (as if killed) after this many events; 0 = never
+  int64_t duration_s = 0;  // live venue: stop after this many seconds; 0 = until SIGINT/SIGTERM
+  bool cancel_on_exit = false;  // live venue: cancel keel's open orders when stopping
 };
 
 // Exit codes: 0 done (or nothing left to do), 1 bad input/data, 2 fail-stop (W4) or corruption.
 int run_command(const RunOptions& opts);
+// keel run with exchange.kind: binance (src/app/run_live.cc).
+int run_live(const RunOptions& opts, const engine::Config& cfg);
 int inspect_command(const Target& target, bool json);
 int export_command(const Target& target, const std::string& format, const std::string& out_path);
 int verify_command(const Target& target);

@@ -35,6 +35,12 @@ int main(int argc, char** argv) {
       ->required()->check(CLI::ExistingFile);
   run->add_option("--data-dir", run_opts.target.data_dir, kDataDirHelp);
   run->add_flag("--quiet", run_opts.quiet, "No progress line");
+  run->add_option("--duration", run_opts.duration_s,
+                  "Live venue (exchange.kind: binance): stop after N seconds (default: until "
+                  "Ctrl-C)");
+  run->add_flag("--cancel-on-exit", run_opts.cancel_on_exit,
+                "Live venue: cancel keel's open orders when stopping (default: leave them; the "
+                "next start reconciles them)");
   run->add_option("--stop-after", run_opts.stop_after,
                   "Stop after N market events of this run, as an interruption would (testing)");
 

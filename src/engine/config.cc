@@ -101,6 +101,31 @@ Status parse_sim(const Ctx& c, const YAML::Node& ex, const std::string& base_dir
   return Status::Ok();
 }
 
+Status parse_binance(const Ctx& c, const YAML::Node& ex, Config& cfg) {
+  BinanceVenueConfig& b = cfg.binance;
+  const char* urls[3] = {"rest_url", "ws_url", "ws_api_url"};
+  std::string* dst[3] = {&b.rest_url, &b.ws_url, &b.ws_api_url};
+  for (int i = 0; i < 3; ++i) {
+    auto v = scalar(c, ex, urls[i], "exchange.");
+    if (!v.ok()) return v.status();
+    *dst[i] = *v;
+  }
+  if (b.rest_url.rfind("http://", 0) != 0 && b.rest_url.rfind("https://", 0) != 0) {
+    return c.error("exchange.rest_url", "'" + b.rest_url + "' must start with http:// or https://");
+  }
+  for (int i = 1; i < 3; ++i) {
+    if (dst[i]->rfind("ws://", 0) != 0 && dst[i]->rfind("wss://", 0) != 0) {
+      return c.error(std::string("exchange.") + urls[i], "'" + *dst[i] + "' must start with ws:// or wss://");
+    }
+  }
+  if (ex["api_key_env"]) b.api_key_env = ex["api_key_env"].as<std::string>();
+  if (ex["api_secret_env"]) b.api_secret_env = ex["api_secret_env"].as<std::string>();
+  auto every = positive_int(c, ex, "reconcile_every_ms", "exchange.", b.reconcile_every_ms);
+  if (!every.ok()) return every.status();
+  b.reconcile_every_ms = *every;
+  return Status::Ok();
+}
+
 Status parse_grid(const Ctx& c, const YAML::Node& p, const std::string& path, const Instrument& ins,
                   TaskConfig& t) {
   auto interval = decimal_e8(c, p, "price_interval", path);
@@ -172,9 +197,12 @@ Result<Config> parse_config(const std::string& yaml_text, const std::string& ori
     if (!ex || !ex.IsMap()) return c.error("exchange", "missing (a map)");
     auto kind = scalar(c, ex, "kind", "exchange.");
     if (!kind.ok()) return kind.status();
-    if (*kind != "sim") return c.error("exchange.kind", "'" + *kind + "' is not known (known: sim)");
+    if (*kind != "sim" && *kind != "binance") {
+      return c.error("exchange.kind", "'" + *kind + "' is not known (known: sim, binance)");
+    }
     cfg.exchange_kind = *kind;
-    KEEL_RETURN_IF_ERROR(parse_sim(c, ex, base_dir, cfg));
+    if (*kind == "sim") KEEL_RETURN_IF_ERROR(parse_sim(c, ex, base_dir, cfg));
+    else KEEL_RETURN_IF_ERROR(parse_binance(c, ex, cfg));
     KEEL_RETURN_IF_ERROR(parse_tasks(c, root, cfg));
     if (root["data_dir"]) cfg.data_dir = root["data_dir"].as<std::string>();
     if (root["snapshot_every_records"]) {

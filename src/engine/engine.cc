@@ -113,21 +113,29 @@ void Engine::observe(const market::MarketEvent& ev) {
 }
 
 Result<recovery::Report> Engine::recover() {
+  constexpr int kReconcileAttempts = 3;
   recovery::Report total;
   for (size_t i = 0; i < config_.tasks.size(); ++i) {
     const std::string& id = config_.tasks[i].id;
     recovery::Report report;
-    auto findings = recovery::reconcile_task(state_.tasks.at(id), venue_, report);
-    if (!findings.ok()) {
-      modes_[i] = {false, "reconciliation failed: " + findings.status().ToString()};
-      total.problems.push_back(id + ": " + modes_[i].reason);
-      continue;
+    bool failed = false;
+    for (int attempt = 0; attempt < kReconcileAttempts; ++attempt) {
+      report = {};
+      auto findings = recovery::reconcile_task(state_.tasks.at(id), venue_, report);
+      if (!findings.ok()) {
+        modes_[i] = {false, "reconciliation failed: " + findings.status().ToString()};
+        total.problems.push_back(id + ": " + modes_[i].reason);
+        failed = true;
+        break;
+      }
+      std::vector<Record> recs;
+      for (Body& b : *findings) recs.push_back(record(id, std::move(b)));
+      failpoint("recovery.findings.before");
+      KEEL_RETURN_IF_ERROR(commit(recs, /*sync=*/false));
+      failpoint("recovery.findings.after");
+      if (report.problems.empty()) break;
     }
-    std::vector<Record> recs;
-    for (Body& b : *findings) recs.push_back(record(id, std::move(b)));
-    failpoint("recovery.findings.before");
-    KEEL_RETURN_IF_ERROR(commit(recs, /*sync=*/false));
-    failpoint("recovery.findings.after");
+    if (failed) continue;
     const model::TaskState& task = state_.tasks.at(id);
     if (!report.problems.empty()) {
       modes_[i] = {false, report.problems.front()};
@@ -153,6 +161,11 @@ Result<recovery::Report> Engine::recover() {
 Status Engine::on_market(const market::MarketEvent& ev) {
   ++stats_.events;
   observe(ev);
+  KEEL_RETURN_IF_ERROR(drain_user_events());
+  return decide_all();
+}
+
+Status Engine::on_idle() {
   KEEL_RETURN_IF_ERROR(drain_user_events());
   return decide_all();
 }

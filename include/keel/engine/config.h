@@ -11,6 +11,9 @@
 //     data: [FILE, ...]                # recorded captures, relative to the config file's folder
 //     maker_fee: "0.001"               # fraction of notional (0.001 = 10 bps)
 //     balances: {ASSET: "amount"}      # the simulated account's starting balances
+//   # or, for the Binance Spot API (production, testnet, or `keel sim` on loopback):
+//   exchange: {kind: binance, rest_url, ws_url, ws_api_url, api_key_env, api_secret_env,
+//              reconcile_every_ms}
 //   tasks:
 //     - {id: grid1, strategy: grid, params: {price_interval, order_quantity,
 //        buy_window_size, sell_window_size, max_open_orders}}
@@ -41,13 +44,25 @@ struct SimConfig {
   exchange::Balances balances;
 };
 
+// exchange.kind: binance -- the real Binance Spot API, or anything speaking it (`keel sim`).
+// Secrets are never in the file: api_key_env / api_secret_env name environment variables.
+struct BinanceVenueConfig {
+  std::string rest_url;    // "https://api.binance.com", "http://127.0.0.1:PORT"
+  std::string ws_url;      // market streams base: "wss://stream.binance.com:9443"
+  std::string ws_api_url;  // "wss://ws-api.binance.com:443/ws-api/v3"
+  std::string api_key_env = "KEEL_API_KEY";
+  std::string api_secret_env = "KEEL_API_SECRET";
+  int64_t reconcile_every_ms = 5'000;  // periodic evidence queries for unresolved intents (R1)
+};
+
 struct Config {
   std::string path;       // the file it came from
   uint64_t snapshot_every_records = 1'000;  // journal snapshot cadence (0: never)
   std::string data_dir;   // resolved
   Instrument instrument;
-  std::string exchange_kind = "sim";
+  std::string exchange_kind = "sim";  // "sim" (embedded) | "binance"
   SimConfig sim;
+  BinanceVenueConfig binance;
   std::vector<TaskConfig> tasks;
   // W1 needs true (the default; no config file can change it). Only `keel bench` sets false,
   // to measure replay throughput and the non-I/O part of tick-to-request without the sync.

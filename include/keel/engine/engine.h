@@ -53,11 +53,18 @@ class Engine {
   void observe(const market::MarketEvent& ev);
 
   // R2 steps 2-3: asks the venue about every unresolved intent and live order, journals and
-  // folds the findings; sets each task's mode. Returns the merged report.
+  // folds the findings; sets each task's mode. Returns the merged report. Live, it also runs
+  // periodically and after a user-stream gap: a fill racing the queries can make the venue's
+  // executed quantity run ahead of the journal, so a task with problems is reconciled again
+  // (up to kReconcileAttempts) before it is left in reconcile-only mode; a later reconciliation
+  // that proves the task's state puts it back to quoting.
   Result<recovery::Report> recover();
 
   // One market event end to end (see file comment). kFailStop on a journal failure.
   Status on_market(const market::MarketEvent& ev);
+
+  // No market event arrived: journal and fold the user events that did, then decide (live).
+  Status on_idle();
 
   // Lets every quoting task decide and act on the current view, as on_market does after its
   // event. Called once after recover(), so that a restart decides at the same market instant

@@ -27,7 +27,9 @@ using tcp = boost::asio::ip::tcp;
 using TlsStream = ssl::stream<boost::beast::tcp_stream>;
 
 // nullptr and `err` set when the context cannot be built or the CA store cannot be loaded.
-inline std::unique_ptr<ssl::context> make_tls_context(std::string& err) {
+// `extra_ca_file` (PEM, may be empty) adds trust anchors to the system store.
+inline std::unique_ptr<ssl::context> make_tls_context(const std::string& extra_ca_file,
+                                                      std::string& err) {
   boost::system::error_code ec;
   std::unique_ptr<ssl::context> ctx;
   try {  // the constructor reports failure by exception only
@@ -40,6 +42,7 @@ inline std::unique_ptr<ssl::context> make_tls_context(std::string& err) {
                        ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1,
                    ec);
   if (!ec) ctx->set_default_verify_paths(ec);
+  if (!ec && !extra_ca_file.empty()) ctx->load_verify_file(extra_ca_file, ec);
   if (!ec) ctx->set_verify_mode(ssl::verify_peer, ec);
   if (ec) {
     err = "tls context: " + ec.message();
@@ -49,9 +52,13 @@ inline std::unique_ptr<ssl::context> make_tls_context(std::string& err) {
 }
 
 // SNI, peer verification and host name verification on one stream, before its handshake.
+// No SNI for an IP literal (RFC 6066 §3 forbids it); the certificate must then name the IP.
 inline boost::system::error_code prepare_tls(TlsStream& s, const std::string& host) {
   boost::system::error_code ec;
-  if (!SSL_set_tlsext_host_name(s.native_handle(), host.c_str())) {
+  asio::ip::make_address(host, ec);
+  const bool is_ip = !ec;
+  ec.clear();
+  if (!is_ip && !SSL_set_tlsext_host_name(s.native_handle(), host.c_str())) {
     return {static_cast<int>(::ERR_get_error()), asio::error::get_ssl_category()};
   }
   s.set_verify_mode(ssl::verify_peer, ec);

@@ -64,7 +64,7 @@ struct RestClient::Impl {
   uint64_t opened = 0;
 
   explicit Impl(Options o) : opt(std::move(o)) {
-    if (opt.url.tls) tls_ctx = net::make_tls_context(tls_error);
+    if (opt.url.tls) tls_ctx = net::make_tls_context(opt.tls_ca_file, tls_error);
   }
   ~Impl() { close(); }
 

@@ -43,6 +43,7 @@ class RestClient {
     int64_t timeout_ms = 10'000;
     size_t body_limit_bytes = 32u << 20;  // myTrades x1000 and depth 5000 are well below
     int64_t max_idle_ms = 30'000;         // reopen a connection idle for longer
+    std::string tls_ca_file;              // extra trust anchors (PEM), "" for none
   };
   // TLS set-up errors (CA store) are reported by the first request.
   explicit RestClient(Options options);

@@ -26,7 +26,7 @@ class WsImpl final : public WsClient {
 
  public:
   explicit WsImpl(Options o) : opt_(std::move(o)) {
-    if constexpr (kTls) ctx_ = net::make_tls_context(ctx_error_);
+    if constexpr (kTls) ctx_ = net::make_tls_context(opt_.tls_ca_file, ctx_error_);
   }
   ~WsImpl() override { close(); }
 
@@ -35,7 +35,6 @@ class WsImpl final : public WsClient {
                const std::atomic<bool>* stop) override;
   Status read(std::string& out, io::Deadline deadline, const std::atomic<bool>* stop) override;
   void close() override;
-  uint64_t pings_received() const override { return pings_.load(); }
 
  private:
   beast::tcp_stream& lowest() { return beast::get_lowest_layer(*ws_); }
@@ -62,7 +61,6 @@ class WsImpl final : public WsClient {
   std::string ctx_error_;
   std::unique_ptr<Ws> ws_;
   beast::flat_buffer buf_;
-  std::atomic<uint64_t> pings_{0};
   bool open_ = false;
 };
 
@@ -103,9 +101,12 @@ Status WsImpl<kTls>::handshake(io::Deadline d, const std::atomic<bool>* stop) {
   t.keep_alive_pings = true;
   ws_->set_option(t);
   ws_->read_message_max(opt_.max_message_bytes);
-  ws_->control_callback([this](websocket::frame_type kind, beast::string_view) {
-    if (kind == websocket::frame_type::ping) pings_.fetch_add(1);
-  });
+  if (opt_.pings_received != nullptr) {
+    ws_->control_callback([counter = opt_.pings_received](websocket::frame_type kind,
+                                                          beast::string_view) {
+      if (kind == websocket::frame_type::ping) counter->fetch_add(1);  // Beast sends the pong
+    });
+  }
   const std::string host = net::host_header(opt_.url);
   KEEL_RETURN_IF_ERROR(step(
       "websocket handshake", [&](io::Done h) { ws_->async_handshake(host, opt_.target, h); },

@@ -28,6 +28,8 @@ class WsClient {
     int64_t handshake_timeout_ms = 10'000;
     int64_t idle_timeout_ms = 30'000;
     size_t max_message_bytes = 16u << 20;
+    std::atomic<uint64_t>* pings_received = nullptr;  // counts the peer's pings (answered)
+    std::string tls_ca_file;                            // extra trust anchors (PEM), "" for none
   };
 
   virtual ~WsClient() = default;
@@ -41,7 +43,6 @@ class WsClient {
   // connection is then closed), kIOError on a transport error or a close by the peer.
   virtual Status read(std::string& out, io::Deadline deadline, const std::atomic<bool>* stop) = 0;
   virtual void close() = 0;
-  virtual uint64_t pings_received() const = 0;
 };
 
 }  // namespace keel::exchange::binance

@@ -1,0 +1,170 @@
+// keel/exchange/binance/binance.h: the Binance Spot connector (reference/binance-spot.md).
+//
+// One connector trades one symbol on one account. It implements the synchronous Exchange
+// interface over REST and runs two background threads for the streams.
+//
+// REST (§0-§5): one keep-alive connection (reopened when closed), a deadline of
+// request_timeout_ms on every request, every parameter in the query string. Signed requests
+// carry X-MBX-APIKEY, recvWindow, timestamp = local realtime + server offset, and the signature.
+// The offset comes from GET /api/v3/time at connect and again after a -1021; the request is then
+// retried once. Rate limits (§2): usage headers are exposed by rate_limits(); a 429/418 closes
+// the gate for Retry-After (rate_limit.h), and requests are refused locally until it reopens.
+//
+// Outcomes of place / cancel / cancel_replace / amend follow outcome.h (R1): kAccepted and
+// kRejected are evidence; kUnknown (5xx, -1006, -1007, timeout or lost connection after sending,
+// a 2xx whose body cannot be read) is not, and the intent stays PENDING until a query, the
+// open-orders list, the trade history or the user-data stream settles it. Requests this
+// connector refuses before sending (rate-limit gate, another symbol, an invalid client id, a
+// quantity of 0) are kRejected: the venue never saw them. VenueError.http_status is 0 for a
+// request that got no HTTP reply.
+//
+// Streams (§6, §7), each on its own thread with its own connections, reconnecting with
+// exponential backoff and jitter (backoff.h, capped at 30 s):
+//  - Market: combined stream /stream?streams=<s>@depth@100ms/<s>@bookTicker/<s>@trade decoded
+//    by market::decode_message. After the first diff of a connection (and after any break in the
+//    diffs' U/u sequence or a queue overflow) a REST depth snapshot (limit depth_snapshot_limit)
+//    is fetched, re-fetched while its lastUpdateId < that diff's U, and queued as a
+//    DepthSnapshot MarketEvent (symbol set) right after that diff, so a market::OrderBook fed
+//    with every event syncs by the documented procedure. No message for market_stale_ms ->
+//    reconnect. market_resyncs() counts reconnects after the first connection.
+//  - User data: WebSocket API userDataStream.subscribe.signature; executionReports of this
+//    symbol go to poll_user_events(), outboundAccountPosition updates cached_balances().
+//    serverShutdown / eventStreamTerminated / any transport error -> reconnect and resubscribe.
+//  - Both: Beast answers server pings and sends its own after ws_idle_timeout_ms/2 of silence; no
+//    frame for ws_idle_timeout_ms -> reconnect.
+//
+// gap_recoveries() — how the engine keeps R2 across stream gaps. The counter goes up (a) each
+// time the user-data stream is subscribed again after connect() returned (events during the
+// disconnection may be lost), and (b) each time an executionReport is dropped because the queue
+// was full. It goes up only AFTER the new subscription is live, so every event after the bump
+// arrives by stream. The engine keeps the last value it handled; when gap_recoveries() differs,
+// it runs the same evidence queries as at start-up (R2) for every unresolved intent and live
+// order: trades_from(last_trade_id + 1), open_orders(), and query_order() for each PENDING or
+// LOCKED client order id not in the open list; each finding is journaled and applied like any
+// other record (W2), de-duplicated by trade id (R3). Until then PENDING slots count at worst case.
+//
+// Threads: the Exchange methods are meant for one engine thread (a lock makes concurrent calls
+// safe but serialised). next_market_event() and poll_user_events() may be called from any one
+// consumer thread each.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "keel/core/clock.h"
+#include "keel/core/instrument.h"
+#include "keel/core/status.h"
+#include "keel/exchange/binance/decode.h"
+#include "keel/exchange/binance/rate_limit.h"
+#include "keel/exchange/exchange.h"
+#include "keel/market/events.h"
+
+namespace keel::exchange::binance {
+
+struct BinanceConfig {
+  std::string rest_url = "https://api.binance.com";            // or "http://127.0.0.1:PORT"
+  std::string ws_url = "wss://stream.binance.com:9443";         // market streams base
+  std::string ws_api_url = "wss://ws-api.binance.com:443/ws-api/v3";
+  std::string api_key;     // X-MBX-APIKEY; empty: market data only (no account, no user stream)
+  std::string api_secret;  // HMAC-SHA256 secret
+  std::string symbol;      // "BTCUSDT"
+  int64_t request_timeout_ms = 10'000;  // every REST request and WebSocket handshake
+  int64_t recv_window_ms = 5'000;       // §1; 0 omits recvWindow (venue default 5000)
+  // A PEM file of extra trust anchors for https/wss, on top of the system CA store (a private
+  // venue, tests). Empty: the system store only. Peer and host name verification stay on.
+  std::string tls_ca_file;
+
+  bool market_stream = true;
+  bool user_stream = true;  // requires api_key and api_secret
+  // connect() fails unless each enabled stream's first attempt succeeds (misconfiguration shows
+  // at start); later failures only reconnect.
+  bool require_streams_at_connect = true;
+  int depth_snapshot_limit = 1000;         // GET /api/v3/depth limit (weight 50; §3)
+  int64_t market_stale_ms = 30'000;        // no market message -> reconnect
+  int64_t ws_idle_timeout_ms = 30'000;     // no frame at all -> reconnect (our ping at half)
+  size_t market_queue_capacity = 1u << 16;  // overflow: queue cleared, book resynced
+  size_t user_queue_capacity = 1u << 16;    // overflow: event dropped, gap_recoveries() + 1
+  int64_t backoff_base_ms = 250;
+  int64_t backoff_cap_ms = 30'000;
+  uint64_t backoff_seed = 0;     // 0: random
+  const Clock* clock = nullptr;  // realtime for timestamps and the rate gate; nullptr: system
+};
+
+// The outcome of PUT /api/v3/order/amend/keepPriority (§4): reduce quantity, keep priority.
+struct AmendResult {
+  Outcome outcome = Outcome::kUnknown;
+  OrderReport order;  // the amended order when kAccepted
+  VenueError error;
+};
+
+struct ConnectorStats {
+  uint64_t market_connects = 0;     // successful market stream handshakes
+  uint64_t market_snapshots = 0;    // depth snapshots queued
+  uint64_t market_dropped = 0;      // market events cleared by queue overflow
+  uint64_t user_subscriptions = 0;  // successful user-data subscriptions
+  uint64_t user_dropped = 0;        // executionReports dropped by queue overflow
+  uint64_t decode_errors = 0;       // stream messages that failed to decode (skipped)
+  uint64_t pings_received = 0;      // server pings received (Beast answers each with a pong)
+  std::string user_stream_error;    // the last user-stream failure, "" if none
+  std::string market_stream_error;  // the last market-stream failure, "" if none
+};
+
+class BinanceExchange final : public Exchange {
+ public:
+  // Validates the config, measures the server time offset, reads exchangeInfo for the symbol,
+  // reads the account (when api_key is set: checks the key, primes cached_balances()), starts
+  // the streams. Errors: kInvalidArgument naming the config field; otherwise the failing step.
+  static Result<std::unique_ptr<BinanceExchange>> connect(const BinanceConfig& config);
+  ~BinanceExchange() override;  // stops and joins the stream threads
+
+  // Exchange (exchange.h). Each method's endpoint: POST /api/v3/order (LIMIT_MAKER,
+  // newOrderRespType=RESULT, no timeInForce), DELETE /api/v3/order, POST
+  // /api/v3/order/cancelReplace (STOP_ON_FAILURE), GET /api/v3/order, GET /api/v3/openOrders,
+  // GET /api/v3/myTrades (fromId, pages of 1000), GET /api/v3/account.
+  PlaceResult place(const OrderRequest& req) override;
+  CancelResult cancel(const std::string& symbol, const std::string& client_order_id) override;
+  ReplaceResult cancel_replace(const std::string& cancel_client_order_id,
+                               const OrderRequest& replacement) override;
+  // kNotFound for -2013; kRejected for other 4xx; kIOError when no reply or 5xx.
+  Result<OrderReport> query_order(const std::string& symbol,
+                                  const std::string& client_order_id) override;
+  Result<std::vector<OrderReport>> open_orders(const std::string& symbol) override;
+  // myTrades has no client order id: it is filled from the orders this connector has seen, else
+  // by GET /api/v3/order?orderId= (one query per unknown order).
+  Result<std::vector<TradeReport>> trades_from(const std::string& symbol,
+                                               int64_t from_trade_id) override;
+  Result<Balances> balances() override;
+  void poll_user_events(std::vector<ExecutionReport>& out) override;
+
+  // PUT /api/v3/order/amend/keepPriority: new_qty_lots must be below the order's quantity; the
+  // client order id is kept (sent again as newClientOrderId).
+  AmendResult amend_keep_priority(const std::string& symbol, const std::string& client_order_id,
+                                  int64_t new_qty_lots);
+  // GET /api/v3/exchangeInfo?symbol=: tick, step, minQty, minNotional of any symbol.
+  Result<Instrument> exchange_info(const std::string& symbol);
+  // GET /api/v3/depth?symbol=&limit=depth_snapshot_limit.
+  Result<market::DepthSnapshot> depth_snapshot();
+
+  // Waits up to timeout_ms for the next market event (diffs, bookTicker, trades, snapshots).
+  bool next_market_event(market::MarketEvent& out, int64_t timeout_ms);
+
+  const Instrument& instrument() const;  // from exchangeInfo at connect
+  const SymbolInfo& symbol_info() const;
+  uint64_t gap_recoveries() const;       // see the header comment
+  uint64_t market_resyncs() const;       // market stream reconnects after the first
+  RateLimitUsage rate_limits() const;    // last X-MBX-USED-WEIGHT-1M / ORDER-COUNT-10S / -1D
+  Balances cached_balances() const;      // account at connect + outboundAccountPosition since
+  int64_t server_offset_ms() const;      // server time - local time, last measured
+  uint64_t rest_connections() const;     // TCP connections opened by the engine-thread client
+  ConnectorStats stats() const;
+
+  struct Impl;
+
+ private:
+  explicit BinanceExchange(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace keel::exchange::binance

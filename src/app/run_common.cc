@@ -1,0 +1,72 @@
+// What `keel run` prints, shared by the embedded and the live venue.
+#include "run_common.h"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace keel::app {
+
+int64_t percentile(std::vector<int64_t> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const size_t i = std::min(v.size() - 1, static_cast<size_t>(p * (v.size() - 1) + 0.5));
+  return v[i];
+}
+
+void print_summary(const engine::Config& cfg, const engine::Engine& eng, uint64_t position,
+                   uint64_t events_this_run, int64_t elapsed_ns, const journal::Journal& j) {
+  const model::State& st = eng.state();
+  const auto& stats = eng.stats();
+  const Instrument& ins = cfg.instrument;
+  auto amt = [](int64_t e8) { return format_fixed(e8, kScaleE8, kScaleE8); };
+  std::printf("\nkeel run summary  (%s, data %s)\n", cfg.path.c_str(), cfg.data_dir.c_str());
+  std::printf("  %-22s %llu recorded events replayed%s; this run %llu in %.2f s (%.0f events/s)\n",
+              "events", static_cast<unsigned long long>(position),
+              st.recording_ended ? " (recording ended)" : "",
+              static_cast<unsigned long long>(events_this_run), elapsed_ns / 1e9,
+              elapsed_ns > 0 ? events_this_run * 1e9 / elapsed_ns : 0.0);
+  for (const auto& [id, t] : st.tasks) {
+    std::printf("  task %s (%s %s) %s\n", id.c_str(), t.config.strategy.c_str(),
+                t.instrument.symbol.c_str(),
+                eng.mode(id).quoting ? "quoting" : ("NOT QUOTING: " + eng.mode(id).reason).c_str());
+    std::printf("    %-20s place %llu  cancel %llu  amend %llu  (rejected %llu)\n", "intents",
+                (unsigned long long)t.intents_place, (unsigned long long)t.intents_cancel,
+                (unsigned long long)t.intents_amend, (unsigned long long)t.rejects);
+    std::printf("    %-20s buy %llu (%s %s)  sell %llu (%s %s)\n", "fills",
+                (unsigned long long)t.buys.fills, ins.format_qty(t.buys.qty_lots).c_str(),
+                ins.base_asset.c_str(), (unsigned long long)t.sells.fills,
+                ins.format_qty(t.sells.qty_lots).c_str(), ins.base_asset.c_str());
+    std::printf("    %-20s %s %s\n", "inventory", ins.format_qty(t.inventory_lots).c_str(),
+                ins.base_asset.c_str());
+    std::printf("    %-20s %s %s (gross)  fees %s %s  net %s %s\n", "realised PnL",
+                amt(t.realized_pnl_e8).c_str(), ins.quote_asset.c_str(), amt(t.fees_e8).c_str(),
+                ins.quote_asset.c_str(), amt(t.realized_pnl_e8 - t.fees_e8).c_str(),
+                ins.quote_asset.c_str());
+  }
+  std::printf("  %-22s %llu records (last seq %llu); this run %llu records, %llu syncs\n",
+              "journal", (unsigned long long)st.records, (unsigned long long)st.last_seq,
+              (unsigned long long)j.stats().records, (unsigned long long)j.stats().syncs);
+  std::printf("  %-22s p50 %.3f ms  p99 %.3f ms  (%zu synced intent batches this run)\n",
+              "intent sync latency", percentile(stats.intent_sync_ns, 0.50) / 1e6,
+              percentile(stats.intent_sync_ns, 0.99) / 1e6, stats.intent_sync_ns.size());
+}
+
+void report_recovery(const recovery::Report& r) {
+  std::fprintf(stderr,
+               "keel: recovery: %zu trades since watermark, %zu fills recovered, %zu in-flight "
+               "places accepted, %zu never received, %zu orders closed, %zu cancels not "
+               "effective (%zu queries)\n",
+               r.trades_seen, r.fills_recovered, r.accepted, r.not_found, r.canceled,
+               r.cancels_not_effective, r.queries);
+  for (const std::string& p : r.problems) std::fprintf(stderr, "keel: recovery problem: %s\n", p.c_str());
+}
+
+int fail_stop(engine::Engine& eng, const Status& s) {
+  std::fprintf(stderr, "keel: FAIL-STOP (W4): %s\nkeel: no new intents; cancelling open orders\n",
+               s.ToString().c_str());
+  const size_t n = eng.emergency_cancel_all();
+  std::fprintf(stderr, "keel: %zu orders cancelled; exiting\n", n);
+  return 2;
+}
+
+}  // namespace keel::app

@@ -1,0 +1,151 @@
+// keel run on the Binance Spot API (or `keel sim` over loopback): market data and user data
+// from the connector's streams, every request over REST. Runs until SIGINT/SIGTERM or
+// --duration; orders stay working on exit (they are journaled; the next start reconciles them)
+// unless --cancel-on-exit.
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+
+#include "app.h"
+#include "keel/core/clock.h"
+#include "keel/exchange/binance/binance.h"
+#include "run_common.h"
+
+namespace keel::app {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+void on_signal(int) { g_stop.store(true); }
+
+Result<exchange::binance::BinanceConfig> venue_config(const engine::Config& cfg) {
+  exchange::binance::BinanceConfig b;
+  b.rest_url = cfg.binance.rest_url;
+  b.ws_url = cfg.binance.ws_url;
+  b.ws_api_url = cfg.binance.ws_api_url;
+  b.symbol = cfg.instrument.symbol;
+  const char* key = std::getenv(cfg.binance.api_key_env.c_str());
+  const char* secret = std::getenv(cfg.binance.api_secret_env.c_str());
+  if (key == nullptr || *key == '\0') {
+    return Status::InvalidArgument(cfg.path + ": exchange.api_key_env: environment variable " +
+                                   cfg.binance.api_key_env + " is not set");
+  }
+  if (secret == nullptr || *secret == '\0') {
+    return Status::InvalidArgument(cfg.path + ": exchange.api_secret_env: environment variable " +
+                                   cfg.binance.api_secret_env + " is not set");
+  }
+  b.api_key = key;
+  b.api_secret = secret;
+  return b;
+}
+
+// The config's instrument must be the venue's (exchangeInfo filters), or prices would be wrong.
+Status check_instrument(const engine::Config& cfg, const Instrument& venue) {
+  const Instrument& mine = cfg.instrument;
+  auto mismatch = [&](const char* field, int64_t a, int64_t b) {
+    return Status::InvalidArgument(cfg.path + ": instrument." + field + ": " +
+                                   format_fixed_trim(a, kScaleE8) + " but the exchange says " +
+                                   format_fixed_trim(b, kScaleE8));
+  };
+  if (mine.tick_e8 != venue.tick_e8) return mismatch("tick_size", mine.tick_e8, venue.tick_e8);
+  if (mine.step_e8 != venue.step_e8) return mismatch("step_size", mine.step_e8, venue.step_e8);
+  return Status::Ok();
+}
+
+struct LiveLoop {
+  const engine::Config& cfg;
+  engine::Engine& eng;
+  exchange::binance::BinanceExchange& venue;
+  const RunOptions& opts;
+  uint64_t last_gap = 0;
+  uint64_t last_unknown = 0;
+  int64_t next_reconcile_ns = 0;
+
+  // Reconciles when the user stream had a gap, an outcome stayed unknown, or periodically.
+  Status maybe_reconcile(int64_t now_ns) {
+    const uint64_t gap = venue.gap_recoveries();
+    const uint64_t unknown = eng.stats().unknown_outcomes;
+    if (gap == last_gap && unknown == last_unknown && now_ns < next_reconcile_ns) {
+      return Status::Ok();
+    }
+    last_gap = gap;
+    last_unknown = unknown;
+    next_reconcile_ns = now_ns + cfg.binance.reconcile_every_ms * 1'000'000;
+    auto r = eng.recover();
+    if (!r.ok()) return r.status();
+    if (r->fills_recovered + r->accepted + r->not_found + r->canceled + r->problems.size() > 0) {
+      report_recovery(*r);
+    }
+    return Status::Ok();
+  }
+};
+
+}  // namespace
+
+int run_live(const RunOptions& opts, const engine::Config& cfg) {
+  auto vc = venue_config(cfg);
+  if (!vc.ok()) {
+    std::fprintf(stderr, "keel run: %s\n", vc.status().ToString().c_str());
+    return 1;
+  }
+  std::error_code ec;
+  fs::create_directories(cfg.data_dir, ec);
+  auto j = journal::Journal::open((fs::path(cfg.data_dir) / "journal").string(), {});
+  if (!j.ok()) {
+    std::fprintf(stderr, "keel run: journal: %s\n", j.status().ToString().c_str());
+    return j.status().code() == Code::kCorruption ? 2 : 1;
+  }
+  auto venue = exchange::binance::BinanceExchange::connect(*vc);
+  if (!venue.ok()) {
+    std::fprintf(stderr, "keel run: connecting to %s: %s\n", cfg.binance.rest_url.c_str(),
+                 venue.status().ToString().c_str());
+    return 1;
+  }
+  if (Status s = check_instrument(cfg, (*venue)->instrument()); !s.ok()) {
+    std::fprintf(stderr, "keel run: %s\n", s.ToString().c_str());
+    return 1;
+  }
+  engine::Engine eng(cfg, **j, **venue, SystemClock::instance());
+  if (Status s = eng.load_and_start(); !s.ok()) {
+    std::fprintf(stderr, "keel run: %s\n", s.ToString().c_str());
+    return 1;
+  }
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  const SystemClock& clock = SystemClock::instance();
+  const int64_t t0 = clock.monotonic_ns();
+  const int64_t deadline = opts.duration_s > 0 ? t0 + opts.duration_s * 1'000'000'000 : 0;
+  LiveLoop loop{cfg, eng, **venue, opts};
+  if (Status s = loop.maybe_reconcile(t0); !s.ok()) return fail_stop(eng, s);
+  std::fprintf(stderr, "keel run: connected to %s (%s); quoting; Ctrl-C stops\n",
+               cfg.binance.rest_url.c_str(), cfg.instrument.symbol.c_str());
+  market::MarketEvent ev;
+  int64_t next_progress = t0 + 1'000'000'000;
+  while (!g_stop.load() && (deadline == 0 || clock.monotonic_ns() < deadline)) {
+    Status s = (*venue)->next_market_event(ev, 50) ? eng.on_market(ev) : eng.on_idle();
+    if (s.ok()) s = loop.maybe_reconcile(clock.monotonic_ns());
+    if (!s.ok()) return fail_stop(eng, s);
+    const int64_t now = clock.monotonic_ns();
+    if (!opts.quiet && now >= next_progress) {
+      next_progress = now + 5'000'000'000;
+      std::fprintf(stderr, "keel run: %.0f s, %llu events, %llu decisions, %llu unknown outcomes\n",
+                   (now - t0) / 1e9, (unsigned long long)eng.stats().events,
+                   (unsigned long long)eng.stats().decisions,
+                   (unsigned long long)eng.stats().unknown_outcomes);
+    }
+  }
+  // A last reconciliation so the journal holds every outcome the venue can prove.
+  if (auto r = eng.recover(); !r.ok()) return fail_stop(eng, r.status());
+  if (opts.cancel_on_exit) {
+    std::fprintf(stderr, "keel run: cancelling open orders (--cancel-on-exit)\n");
+    eng.emergency_cancel_all();  // journaled on the next start by reconciliation
+  }
+  print_summary(cfg, eng, eng.stats().events, eng.stats().events, clock.monotonic_ns() - t0, **j);
+  return 0;
+}
+
+}  // namespace keel::app

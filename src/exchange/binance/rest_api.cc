@@ -1,0 +1,161 @@
+// The connector's shared state and signed REST layer (binance_impl.h).
+#include <chrono>
+
+#include "binance_impl.h"
+#include "keel/exchange/binance/outcome.h"
+
+namespace keel::exchange::binance {
+namespace {
+
+constexpr size_t kMaxBodyInMessage = 512;  // venue bodies quoted in errors are cut here
+
+Url parsed_or_empty(const std::string& text) {
+  auto u = parse_url(text);
+  return u.ok() ? *u : Url{};  // connect() validated the URLs before building Shared
+}
+
+std::string quoted_body(const std::string& body) {
+  if (body.size() <= kMaxBodyInMessage) return body;
+  return body.substr(0, kMaxBodyInMessage) + "...";
+}
+
+}  // namespace
+
+Shared::Shared(const BinanceConfig& c)
+    : cfg(c),
+      rest_url(parsed_or_empty(c.rest_url)),
+      ws_url(parsed_or_empty(c.ws_url)),
+      ws_api_url(parsed_or_empty(c.ws_api_url)),
+      clock(c.clock != nullptr ? c.clock : &SystemClock::instance()),
+      market_q(c.market_queue_capacity),
+      user_q(c.user_queue_capacity) {}
+
+void Shared::remember(int64_t order_id, const std::string& client_order_id) {
+  if (client_order_id.empty()) return;
+  std::lock_guard lock(mu);
+  if (cid_by_order_id.size() >= kMaxOrderIds) cid_by_order_id.clear();  // a cache: refilled by query
+  cid_by_order_id[order_id] = client_order_id;
+}
+
+std::optional<std::string> Shared::client_id_of(int64_t order_id) const {
+  std::lock_guard lock(mu);
+  auto it = cid_by_order_id.find(order_id);
+  if (it == cid_by_order_id.end()) return std::nullopt;
+  return it->second;
+}
+
+void Shared::merge_balances(const Balances& changed) {
+  std::lock_guard lock(mu);
+  for (const auto& [asset, b] : changed) balances[asset] = b;
+}
+
+void Shared::stream_result(bool user, const Status& s) {
+  std::lock_guard lock(mu);
+  if (!s.ok()) (user ? user_error : market_error) = s.ToString();
+  bool& first_done = user ? user_first_done : market_first_done;
+  if (first_done) return;
+  first_done = true;
+  (user ? user_first : market_first) = s;
+  cv.notify_all();
+}
+
+bool Shared::sleep_or_stop(int64_t ms) {
+  std::unique_lock lock(mu);
+  return cv.wait_for(lock, std::chrono::milliseconds(ms), [this] { return stop.load(); });
+}
+
+bool is_2xx(int status) { return status >= 200 && status < 300; }
+
+namespace {
+
+RestClient::Options rest_options(const Shared& sh) {
+  RestClient::Options o;
+  o.url = sh.rest_url;
+  o.timeout_ms = sh.cfg.request_timeout_ms;
+  o.tls_ca_file = sh.cfg.tls_ca_file;
+  return o;
+}
+
+}  // namespace
+
+RestApi::RestApi(Shared& sh) : sh_(sh), client_(rest_options(sh)) {}
+
+RestApi::Reply RestApi::once(Method method, std::string_view path, const Query& query,
+                             Security sec, RequestClass cls) {
+  Reply r;
+  if (auto refusal = sh_.gate.refusal(cls, sh_.wall_ms())) {
+    r.refused = std::move(refusal);
+    return r;
+  }
+  std::string q = query.str();
+  if (sec == Security::kSigned) {
+    q = sign_query(std::move(q), sh_.cfg.recv_window_ms, sh_.venue_ms(), sh_.cfg.api_secret);
+  }
+  std::string target(path);
+  if (!q.empty()) target += "?" + q;
+  r.http = client_.request(method, target, sec == Security::kNone ? "" : sh_.cfg.api_key);
+  if (r.http.delivery != Delivery::kReplied) return r;
+  sh_.gate.on_usage(r.http.usage);
+  if (is_2xx(r.http.status)) return r;
+  auto err = decode_error_body(r.http.body);
+  if (err.ok()) r.error = std::move(*err);
+  sh_.gate.on_reply(r.http.status, r.error ? r.error->code : 0, r.error ? r.error->msg : "",
+                    r.http.retry_after_s, sh_.wall_ms());
+  return r;
+}
+
+RestApi::Reply RestApi::call(Method method, std::string_view path, const Query& query,
+                             Security sec, RequestClass cls) {
+  Reply r = once(method, path, query, sec, cls);
+  // -1021: the timestamp was outside recvWindow, so the request was refused before the matching
+  // engine; resync the clock offset and send it once more with a fresh timestamp (§1).
+  if (sec == Security::kSigned && r.error && r.error->code == -1021 && sync_time().ok()) {
+    r = once(method, path, query, sec, cls);
+  }
+  return r;
+}
+
+Status RestApi::sync_time() {
+  const int64_t t0 = sh_.wall_ms();
+  Reply r = once(Method::kGet, "/api/v3/time", Query{}, Security::kNone, RequestClass::kOther);
+  const int64_t t1 = sh_.wall_ms();
+  KEEL_RETURN_IF_ERROR(query_status(r, "GET /api/v3/time"));
+  auto server_ms = decode_server_time_ms(r.http.body);
+  if (!server_ms.ok()) return server_ms.status().With("GET /api/v3/time");
+  sh_.offset_ms.store(*server_ms - (t0 + t1) / 2);  // the reply was made mid-way, on average
+  return Status::Ok();
+}
+
+Verdict verdict_of(const RestApi::Reply& r) {
+  Verdict v;
+  if (r.refused) {
+    v.outcome = Outcome::kRejected;
+    v.error = {r.refused->http_status, r.refused->code, r.refused->msg};
+    return v;
+  }
+  const int code = r.error ? r.error->code : 0;
+  v.outcome = classify_outcome(r.http.delivery, r.http.status, code);
+  if (r.http.delivery == Delivery::kNotSent) {
+    v.error = {0, 0, "not sent: " + r.http.error};
+  } else if (r.http.delivery == Delivery::kSentNoReply) {
+    v.error = {0, 0, "sent, no reply (outcome unknown): " + r.http.error};
+  } else {
+    v.error = {r.http.status, code, r.error ? r.error->msg : quoted_body(r.http.body)};
+  }
+  return v;
+}
+
+Status query_status(const RestApi::Reply& r, std::string_view what) {
+  const std::string w(what);
+  if (r.refused) return Status::Rejected(w + ": " + r.refused->msg);
+  if (r.http.delivery != Delivery::kReplied) return Status::IOError(w + ": " + r.http.error);
+  if (is_2xx(r.http.status)) return Status::Ok();
+  std::string msg = w + ": HTTP " + std::to_string(r.http.status) + " " + quoted_body(r.http.body);
+  if (r.error && r.error->code == -2013) return Status::NotFound(std::move(msg));
+  if (r.http.status >= 500 || (r.error && is_unknown_code(r.error->code))) {
+    return Status::IOError(std::move(msg));
+  }
+  return Status::Rejected(std::move(msg));
+}
+
+}  // namespace keel::exchange::binance
