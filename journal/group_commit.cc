@@ -10,8 +10,7 @@
 
 namespace keel::journal {
 
-GroupCommitJournal::GroupCommitJournal(Journal& journal)
-    : GroupCommitJournal(journal, Options{}) {}
+GroupCommitJournal::GroupCommitJournal(Journal& journal) : GroupCommitJournal(journal, Options{}) {}
 
 GroupCommitJournal::GroupCommitJournal(Journal& journal, Options options)
     : journal_(journal), options_(options) {}

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "app.h"
+#include "bench_command.h"
 
 namespace {
 
@@ -80,10 +81,14 @@ int main(int argc, char** argv) {
       ->required()->check(CLI::ExistingFile);
   verify->add_option("--data-dir", verify_t.data_dir, kDataDirHelp);
 
+  keel::app::BenchOptions bench_opts;
+  auto* bench = keel::app::add_bench_command(app, bench_opts);
+
   CLI11_PARSE(app, argc, argv);
   if (*run) return keel::app::run_command(run_opts);
   if (*inspect) return keel::app::inspect_command(inspect_t, inspect_json);
   if (*exp) return keel::app::export_command(export_t, export_format, export_out);
   if (*verify) return keel::app::verify_command(verify_t);
+  if (*bench) return keel::app::bench_command(bench_opts);
   return 1;
 }
