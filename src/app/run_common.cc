@@ -20,8 +20,10 @@ void print_summary(const engine::Config& cfg, const engine::Engine& eng, uint64_
   const Instrument& ins = cfg.instrument;
   auto amt = [](int64_t e8) { return format_fixed(e8, kScaleE8, kScaleE8); };
   std::printf("\nkeel run summary  (%s, data %s)\n", cfg.path.c_str(), cfg.data_dir.c_str());
-  std::printf("  %-22s %llu recorded events replayed%s; this run %llu in %.2f s (%.0f events/s)\n",
+  const bool live = cfg.exchange_kind != "sim";
+  std::printf("  %-22s %llu %s%s; this run %llu in %.2f s (%.0f events/s)\n",
               "events", static_cast<unsigned long long>(position),
+              live ? "market events received" : "recorded events replayed",
               st.recording_ended ? " (recording ended)" : "",
               static_cast<unsigned long long>(events_this_run), elapsed_ns / 1e9,
               elapsed_ns > 0 ? events_this_run * 1e9 / elapsed_ns : 0.0);
@@ -43,6 +45,9 @@ void print_summary(const engine::Config& cfg, const engine::Engine& eng, uint64_
                 ins.quote_asset.c_str(), amt(t.realized_pnl_e8 - t.fees_e8).c_str(),
                 ins.quote_asset.c_str());
   }
+  std::printf("  %-22s %llu requests with an unknown outcome this run (R1: each left PENDING "
+              "until evidence settled it)\n",
+              "unknown outcomes", static_cast<unsigned long long>(stats.unknown_outcomes));
   std::printf("  %-22s %llu records (last seq %llu); this run %llu records, %llu syncs\n",
               "journal", (unsigned long long)st.records, (unsigned long long)st.last_seq,
               (unsigned long long)j.stats().records, (unsigned long long)j.stats().syncs);
