@@ -5,6 +5,7 @@
 
 #include "app.h"
 #include "bench_command.h"
+#include "sim_command.h"
 
 namespace {
 
@@ -84,11 +85,15 @@ int main(int argc, char** argv) {
   keel::app::BenchOptions bench_opts;
   auto* bench = keel::app::add_bench_command(app, bench_opts);
 
+  keel::app::SimCommandOptions sim_opts;
+  auto* sim = keel::app::add_sim_command(app, sim_opts);
+
   CLI11_PARSE(app, argc, argv);
   if (*run) return keel::app::run_command(run_opts);
   if (*inspect) return keel::app::inspect_command(inspect_t, inspect_json);
   if (*exp) return keel::app::export_command(export_t, export_format, export_out);
   if (*verify) return keel::app::verify_command(verify_t);
   if (*bench) return keel::app::bench_command(bench_opts);
+  if (*sim) return keel::app::sim_command(sim_opts);
   return 1;
 }

@@ -1,0 +1,84 @@
+// keel/simserver/server.h: `keel sim`, the simulated exchange served over the Binance Spot
+// protocol on 127.0.0.1 (reference/binance-spot.md; DESIGN.md "Exchanges").
+//
+// One port serves, by path:
+//  - REST (HTTP/1.1, keep-alive): /api/v3/... (the endpoints of src/simserver/rest.h) and the
+//    test-only GET /sim/v1/truth?account=NAME.
+//  - WebSocket market streams (§7): /stream?streams=a/b/c (combined: {"stream":..,"data":..}),
+//    /ws/<stream> (raw payloads), plus SUBSCRIBE / UNSUBSCRIBE / LIST_SUBSCRIPTIONS on either.
+//    Streams: <symbol>@depth@100ms (= <symbol>@depth), <symbol>@bookTicker, <symbol>@trade,
+//    the recording's messages as replayed.
+//  - WebSocket API (§6): /ws-api/v3 with ping, time, userDataStream.subscribe.signature,
+//    userDataStream.unsubscribe, session.subscriptions; events wrapped as
+//    {"subscriptionId":N,"event":{..}}.
+//  - Legacy user data: /ws/<listenKey> (from POST /api/v3/userDataStream), unwrapped events.
+// The server pings every WebSocket every ws_ping_interval and closes one silent for 60 s;
+// it answers client pings with pongs.
+// Accounts: one SimExchange per account, state in <state_dir>/<account>/ (sim.h), all fed the
+// same replayed market. A restart with the same state resumes where the market was.
+// Limits: 512 connections, 1 MiB request bodies, 8 KiB headers, 30 s to send a request
+// (idle keep-alive included), 64 KiB WebSocket messages, 10000 queued outbound messages per
+// WebSocket (a slower reader is disconnected, as Binance does).
+// Threads: `threads` Asio threads (a strand per connection) plus the replay thread. No
+// exception escapes a handler.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "keel/core/instrument.h"
+#include "keel/core/status.h"
+#include "keel/simserver/accounts.h"
+#include "keel/simserver/faults.h"
+
+namespace keel::simserver {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";  // a loopback address only
+  uint16_t port = 0;               // 0: any free port (see SimServer::port())
+  std::vector<std::string> data_files;  // the recording (market/capture.h), played in order
+  double speed = 1.0;                   // replay speed multiplier, > 0
+  std::string state_dir;
+  std::vector<AccountConfig> accounts;  // empty: {default_account()}
+  Instrument instrument;                // empty symbol: BTCUSDT 0.01 / 0.00001 / 5
+  int64_t maker_fee_rate_e8 = 100'000;  // 0.001
+  int64_t latency_ms = 0;               // added before every REST request is processed
+  FaultSpec faults;
+  uint64_t seed = 1;
+  int threads = 2;
+  std::chrono::milliseconds ws_ping_interval{20'000};
+  std::function<void(const std::string&)> log;  // human log lines; default: stderr
+};
+
+// The default instrument: BTCUSDT, tick 0.01, step 0.00001, min notional 5.
+Instrument default_instrument();
+// An instrument from a symbol with a USDT/USDC/FDUSD/BTC/ETH quote; base = the rest.
+Result<Instrument> instrument_from_symbol(const std::string& symbol, std::string_view tick,
+                                          std::string_view step, std::string_view min_notional);
+
+class SimServer {
+ public:
+  // Opens every account's state, re-reads the recording to the state's position, binds, and
+  // starts serving and replaying. Errors: kInvalidArgument (options, a non-loopback host, state
+  // of another recording), kIOError (bind, state), kNotFound (data file).
+  static Result<std::unique_ptr<SimServer>> start(ServerOptions options);
+  ~SimServer();  // stop()
+
+  uint16_t port() const;
+  // Stops the replay, closes every connection, joins the threads. Idempotent.
+  void stop();
+  bool market_ended() const;    // the replay reached the end of the recording
+  uint64_t market_position() const;  // recording events consumed
+
+  struct Impl;
+
+ private:
+  explicit SimServer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace keel::simserver

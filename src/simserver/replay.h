@@ -1,0 +1,58 @@
+// replay.h (private): the market replay of `keel sim`.
+//
+// catch_up() (synchronous, before serving) re-reads the recording up to the state's position
+// (Venue::catch_up: warm-up of accounts already past an event, consumption for the others).
+// start() then replays the rest on its own thread, paced by the capture's receive timestamps
+// divided by `speed` (the first live event is due at once), whether or not any client is
+// connected. At the end of the recording the market stops (logged, persisted in every account)
+// and the server keeps serving. stop() interrupts the wait and joins.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "keel/market/capture.h"
+#include "venue.h"
+
+namespace keel::simserver {
+
+class Replayer {
+ public:
+  using Log = std::function<void(const std::string&)>;
+  // REQUIRES: speed > 0.
+  Replayer(Venue& venue, std::vector<std::string> files, double speed, Log log);
+  ~Replayer();
+
+  // Errors: the recording cannot be opened or read, or it ends before the state's position
+  // (kInvalidArgument: the state belongs to another recording).
+  Status catch_up();
+  void start();
+  void stop();
+  bool ended() const { return ended_.load(); }
+  uint64_t position() const { return position_.load(); }
+
+ private:
+  void run();
+  bool wait_until(std::chrono::steady_clock::time_point due);  // false when stopping
+  void finish();
+
+  Venue& venue_;
+  std::vector<std::string> files_;
+  double speed_;
+  Log log_;
+  std::unique_ptr<market::CaptureReader> reader_;
+  std::atomic<bool> ended_{false};
+  std::atomic<uint64_t> position_{0};
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace keel::simserver

@@ -1,0 +1,155 @@
+// SimServer: options, the listener, the Asio threads and the replay (server.h).
+#include "keel/simserver/server.h"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <cstdio>
+#include <thread>
+
+#include "http_session.h"
+#include "replay.h"
+#include "server_core.h"
+
+namespace keel::simserver {
+
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+Instrument default_instrument() {
+  return *Instrument::make("BTCUSDT", "BTC", "USDT", "0.01", "0.00001", "5");
+}
+
+Result<Instrument> instrument_from_symbol(const std::string& symbol, std::string_view tick,
+                                          std::string_view step, std::string_view min_notional) {
+  for (const char* quote : {"USDT", "USDC", "FDUSD", "BTC", "ETH"}) {
+    const std::string q(quote);
+    if (symbol.size() > q.size() && symbol.compare(symbol.size() - q.size(), q.size(), q) == 0) {
+      return Instrument::make(symbol, symbol.substr(0, symbol.size() - q.size()), q, tick, step,
+                              min_notional);
+    }
+  }
+  return Status::InvalidArgument("symbol '" + symbol +
+                                 "': no known quote asset (USDT, USDC, FDUSD, BTC, ETH)");
+}
+
+struct SimServer::Impl {
+  ServerCore core;
+  std::unique_ptr<Replayer> replayer;
+  net::io_context ioc;
+  tcp::acceptor acceptor{net::make_strand(ioc)};
+  std::vector<std::thread> threads;
+  uint16_t port = 0;
+  bool stopped = false;
+
+  Status listen();
+  void do_accept();
+  void on_accept(boost::system::error_code ec, tcp::socket socket);
+};
+
+Status SimServer::Impl::listen() {
+  boost::system::error_code ec;
+  const std::string& host = core.opts.host;
+  const tcp::endpoint endpoint(net::ip::make_address(host, ec), core.opts.port);
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec) acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return Status::IOError("listen on " + host + ":" + std::to_string(core.opts.port) + ": " +
+                           ec.message());
+  }
+  port = acceptor.local_endpoint().port();
+  return Status::Ok();
+}
+
+void SimServer::Impl::do_accept() {
+  acceptor.async_accept(net::make_strand(ioc), [this](boost::system::error_code ec, tcp::socket s) {
+    on_accept(ec, std::move(s));
+  });
+}
+
+void SimServer::Impl::on_accept(boost::system::error_code ec, tcp::socket socket) {
+  if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
+  if (!ec) {
+    if (core.connections.load() >= kMaxConnections) {
+      boost::system::error_code ignored;
+      socket.close(ignored);  // over the connection limit
+    } else {
+      try {
+        std::make_shared<HttpSession>(std::move(socket), core)->run();
+      } catch (const std::exception& e) {
+        core.log(std::string("connection dropped: ") + e.what());
+      }
+    }
+  }
+  do_accept();
+}
+
+namespace {
+
+Status check_options(ServerOptions& o) {
+  if (o.host == "localhost") o.host = "127.0.0.1";
+  boost::system::error_code ec;
+  const auto address = net::ip::make_address(o.host, ec);
+  if (ec || !address.is_loopback()) {
+    return Status::InvalidArgument("--listen: '" + o.host +
+                                   "' is not a loopback address (keel sim serves 127.0.0.1 only)");
+  }
+  if (!o.log) o.log = [](const std::string& line) { std::fprintf(stderr, "keel sim: %s\n", line.c_str()); };
+  if (!(o.speed > 0)) return Status::InvalidArgument("--speed must be a multiplier > 0");
+  if (o.data_files.empty()) return Status::InvalidArgument("--data: no recording given");
+  if (o.state_dir.empty()) return Status::InvalidArgument("--state: no state directory given");
+  if (o.instrument.symbol.empty()) o.instrument = default_instrument();
+  if (o.accounts.empty()) o.accounts.push_back(default_account());
+  if (o.threads < 1 || o.threads > 16) return Status::InvalidArgument("threads must be 1..16");
+  return validate_accounts(o.accounts, "accounts");
+}
+
+}  // namespace
+
+Result<std::unique_ptr<SimServer>> SimServer::start(ServerOptions options) {
+  KEEL_RETURN_IF_ERROR(check_options(options));
+  auto impl = std::make_unique<Impl>();
+  ServerCore& core = impl->core;
+  core.opts = std::move(options);
+  VenueOptions vo{core.opts.instrument, core.opts.maker_fee_rate_e8, core.opts.state_dir,
+                  core.opts.accounts,   core.opts.faults,            core.opts.seed};
+  auto venue = Venue::open(vo);
+  if (!venue.ok()) return venue.status();
+  core.venue = std::move(*venue);
+  impl->replayer = std::make_unique<Replayer>(*core.venue, core.opts.data_files, core.opts.speed,
+                                              core.opts.log);
+  KEEL_RETURN_IF_ERROR(impl->replayer->catch_up());
+  KEEL_RETURN_IF_ERROR(impl->listen());
+  core.venue->set_publisher(core.hub.get());
+  impl->do_accept();
+  for (int i = 0; i < core.opts.threads; ++i) {
+    impl->threads.emplace_back([ioc = &impl->ioc] { ioc->run(); });
+  }
+  impl->replayer->start();
+  return std::unique_ptr<SimServer>(new SimServer(std::move(impl)));
+}
+
+SimServer::SimServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+SimServer::~SimServer() { stop(); }
+
+uint16_t SimServer::port() const { return impl_->port; }
+bool SimServer::market_ended() const { return impl_->replayer->ended(); }
+uint64_t SimServer::market_position() const { return impl_->replayer->position(); }
+
+void SimServer::stop() {
+  if (impl_->stopped) return;
+  impl_->stopped = true;
+  impl_->replayer->stop();
+  impl_->core.venue->set_publisher(nullptr);
+  net::post(impl_->acceptor.get_executor(), [impl = impl_.get()] {
+    boost::system::error_code ec;
+    impl->acceptor.close(ec);
+  });
+  impl_->ioc.stop();
+  for (auto& t : impl_->threads) t.join();
+  impl_->threads.clear();
+}
+
+}  // namespace keel::simserver
