@@ -110,7 +110,7 @@ std::string http_get(int port, const std::string& target) {
   return body == std::string::npos ? "" : out.substr(body + 4);
 }
 
-void write_config(const Args& a, int port, const std::string& path) {
+void write_config(int port, const std::string& path) {
   const std::string host = "127.0.0.1:" + std::to_string(port);
   std::ofstream(path) << "instrument: {symbol: BTCUSDT, base_asset: BTC, quote_asset: USDT,"
                          " tick_size: \"0.01\", step_size: \"0.00001\", min_notional: \"5\"}\n"
@@ -173,7 +173,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   const std::string cfg = a.workdir + "/live.yaml";
-  write_config(a, port, cfg);
+  write_config(port, cfg);
   setenv("KEEL_SIM_KEY", "keel-sim-key", 1);
   setenv("KEEL_SIM_SECRET", "keel-sim-secret", 1);
   int rc = 0;
