@@ -2,6 +2,7 @@
 # Runs every libFuzzer target for SECONDS each, with corpora seeded from ../shared/data and a
 # real journal. Usage: tests/fuzz/run.sh BUILD_DIR [SECONDS]   (BUILD_DIR built -DKEEL_FUZZ=ON)
 # A crash, a leak or a sanitizer report fails the run; the reproducer is left in BUILD_DIR/fuzz.
+# The seed journal is written by KEEL_BIN (default build/bin/keel, the regular build).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 build=${1:?usage: tests/fuzz/run.sh BUILD_DIR [SECONDS]}
@@ -25,7 +26,7 @@ c=$(corpus config)
 cp config/*.yaml "$c"/
 jdir="$work/journal-seed"
 if [ ! -d "$jdir/journal" ]; then
-  "$build/bin/keel" run --config config/paper-btcusdt-grid.yaml --data-dir "$jdir" --quiet \
+  "${KEEL_BIN:-build/bin/keel}" run --config config/paper-btcusdt-grid.yaml --data-dir "$jdir" --quiet \
       --stop-after 20000 >/dev/null 2>&1
 fi
 "$build/tests/fuzz/keel_fuzz_seeds" "$jdir/journal" "$(corpus journal_decode)" "$(corpus snapshot)" >/dev/null
