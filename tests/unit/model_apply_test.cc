@@ -1,6 +1,7 @@
 // The fold (W3): slot transitions, PnL, de-duplication (R3).
 #include <gtest/gtest.h>
 
+#include "fixture_btcusdt.h"
 #include "keel/core/ids.h"
 #include "keel/model/snapshot.h"
 #include "keel/model/state.h"
@@ -13,15 +14,7 @@ using journal::Source;
 class ApplyTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    journal::TaskStarted ts;
-    ts.strategy = "grid";
-    ts.symbol = "BTCUSDT";
-    ts.base_asset = "BTC";
-    ts.quote_asset = "USDT";
-    ts.tick_e8 = 1'000'000;
-    ts.step_e8 = 1'000;
-    ts.min_notional_e8 = 5 * kOneE8;
-    fold(ts);
+    fold(testing_fixture::btcusdt_grid_task());
   }
   void fold(journal::Body body) {
     journal::Record r;

@@ -1,6 +1,7 @@
 // Grid decisions against seed 001's formulas (§2.1, §3).
 #include <gtest/gtest.h>
 
+#include "fixture_btcusdt.h"
 #include "keel/core/ids.h"
 #include "keel/model/state.h"
 #include "keel/strategy/grid.h"
@@ -14,15 +15,7 @@ using journal::Record;
 class GridTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    journal::TaskStarted ts;
-    ts.strategy = "grid";
-    ts.symbol = "BTCUSDT";
-    ts.base_asset = "BTC";
-    ts.quote_asset = "USDT";
-    ts.tick_e8 = 1'000'000;
-    ts.step_e8 = 1'000;
-    ts.min_notional_e8 = 5 * kOneE8;
-    fold(ts);
+    fold(testing_fixture::btcusdt_grid_task());
     params_.interval_ticks = 1000;
     params_.order_qty_lots = 100;
     params_.buy_window = 3;
