@@ -74,6 +74,10 @@ class RequestClock final : public exchange::Exchange {
                                                          int64_t id) override {
     return inner_.trades_from(s, id);
   }
+  Result<std::vector<exchange::TradeReport>> order_trades(const std::string& s,
+                                                          int64_t id) override {
+    return inner_.order_trades(s, id);
+  }
   Result<exchange::Balances> balances() override { return inner_.balances(); }
   void poll_user_events(std::vector<exchange::ExecutionReport>& out) override {
     inner_.poll_user_events(out);

@@ -214,6 +214,7 @@ namespace {
 class AppendBuf : public std::streambuf {
  public:
   explicit AppendBuf(std::string* out) : out_(out) {}
+  void target(std::string* out) { out_ = out; }
 
  protected:
   std::streamsize xsputn(const char* s, std::streamsize n) override {
@@ -280,18 +281,26 @@ uint32_t crc_of(std::string_view bytes) {
   return static_cast<uint32_t>(crc);
 }
 
-std::string encode_payload(const Body& body) {
-  std::string payload;
-  AppendBuf buf(&payload);
-  std::ostream os(&buf);
+// Appends the cereal payload of `body` to `out`. A std::ostream is costly to construct (its
+// locale), so each thread keeps one over a retargetable AppendBuf (the group commit's leader
+// may encode on any writer thread).
+void append_payload(const Body& body, std::string& out) {
+  struct PayloadStream {
+    AppendBuf buf{nullptr};
+    std::ostream os{&buf};
+  };
+  thread_local PayloadStream ps;
+  ps.buf.target(&out);
+  ps.os.clear();
+  const size_t start = out.size();
   {
     using Archive = cereal::PortableBinaryOutputArchive;
-    Archive ar(os, Archive::Options::LittleEndian());
+    Archive ar(ps.os, Archive::Options::LittleEndian());
     std::visit([&](const auto& b) { ar(b); }, body);
   }
-  KEEL_ASSERT(!payload.empty());
-  KEEL_ASSERT(static_cast<uint8_t>(payload[0]) == kCerealLittleEndian);
-  return payload;
+  ps.buf.target(nullptr);
+  KEEL_ASSERT(out.size() > start);
+  KEEL_ASSERT(static_cast<uint8_t>(out[start]) == kCerealLittleEndian);
 }
 
 // Loads `payload` into `body` (already of the right alternative). Errors are short texts.
@@ -356,16 +365,12 @@ Status check_envelope(std::string_view bytes, std::string_view* task, std::strin
 Result<std::string> try_encode(const Record& rec) {
   KEEL_ASSERT(rec.seq > 0);
   KEEL_ASSERT(validate_task_id(rec.task_id).ok());
-  const std::string payload = encode_payload(rec.body);
-  const size_t total = kFixedHeaderBytes + rec.task_id.size() + kPayloadLenBytes +
-                       payload.size() + kCrcBytes;
-  if (total > kMaxRecordBytes) {
-    return Status::InvalidArgument("journal record seq " + std::to_string(rec.seq) + " (" +
-                                   record_type_name(rec.type()) + ") would be " +
-                                   std::to_string(total) + " bytes, over the limit");
-  }
+  // One buffer: the envelope's header, then the payload encoded in place, then its length and
+  // the CRC filled in (the same bytes as header + separately encoded payload + CRC).
+  constexpr size_t kTypicalPayloadBytes = 192;
   std::string out;
-  out.reserve(total);
+  out.reserve(kFixedHeaderBytes + rec.task_id.size() + kPayloadLenBytes + kTypicalPayloadBytes +
+              kCrcBytes);
   out.push_back(static_cast<char>(kRecordMagic));
   out.push_back(static_cast<char>(kFormatVersion));
   put_le<uint16_t>(out, static_cast<uint16_t>(rec.type()));
@@ -375,8 +380,19 @@ Result<std::string> try_encode(const Record& rec) {
   out.append(reinterpret_cast<const char*>(rec.prev_hash.data()), rec.prev_hash.size());
   out.push_back(static_cast<char>(rec.task_id.size()));
   out.append(rec.task_id);
-  put_le<uint32_t>(out, static_cast<uint32_t>(payload.size()));
-  out.append(payload);
+  const size_t len_pos = out.size();
+  put_le<uint32_t>(out, 0);  // payload_len, set below
+  append_payload(rec.body, out);
+  const size_t payload_size = out.size() - len_pos - kPayloadLenBytes;
+  const size_t total = out.size() + kCrcBytes;
+  if (total > kMaxRecordBytes) {
+    return Status::InvalidArgument("journal record seq " + std::to_string(rec.seq) + " (" +
+                                   record_type_name(rec.type()) + ") would be " +
+                                   std::to_string(total) + " bytes, over the limit");
+  }
+  for (size_t i = 0; i < kPayloadLenBytes; ++i) {
+    out[len_pos + i] = static_cast<char>((payload_size >> (8 * i)) & 0xFF);
+  }
   put_le<uint32_t>(out, crc_of(out));
   KEEL_ASSERT(out.size() == total);
   return out;
@@ -410,11 +426,37 @@ Result<Record> decode(std::string_view bytes) {
   return rec;
 }
 
+namespace {
+
+// SHA-256 fetched from the default provider once per process (EVP_sha256() in EVP_Digest
+// fetches it again on every call). Never freed: it lives as long as the process.
+const EVP_MD* sha256_md() {
+  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  KEEL_ASSERT_MSG(md != nullptr, "EVP_MD_fetch(SHA256) failed");
+  return md;
+}
+
+// One digest context per thread, reused by every hash on that thread: the journal has one
+// writer, but the group commit's leader may be any writer thread, so the context is
+// thread_local rather than shared (no locking, no allocation per record).
+struct DigestCtx {
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  DigestCtx() { KEEL_ASSERT_MSG(ctx != nullptr, "EVP_MD_CTX_new failed"); }
+  ~DigestCtx() { EVP_MD_CTX_free(ctx); }
+  DigestCtx(const DigestCtx&) = delete;
+  DigestCtx& operator=(const DigestCtx&) = delete;
+};
+
+}  // namespace
+
 Hash hash_bytes(std::string_view encoded) {
+  thread_local DigestCtx t;
   Hash h{};
   unsigned int len = 0;
-  const int rc = EVP_Digest(encoded.data(), encoded.size(), h.data(), &len, EVP_sha256(), nullptr);
-  KEEL_ASSERT_MSG(rc == 1, "EVP_Digest(sha256) failed");
+  const int rc = EVP_DigestInit_ex2(t.ctx, sha256_md(), nullptr) == 1 &&
+                 EVP_DigestUpdate(t.ctx, encoded.data(), encoded.size()) == 1 &&
+                 EVP_DigestFinal_ex(t.ctx, h.data(), &len) == 1;
+  KEEL_ASSERT_MSG(rc == 1, "SHA-256 digest failed");
   KEEL_ASSERT(len == h.size());
   return h;
 }

@@ -1,6 +1,7 @@
 #include "keel/recovery/reconcile.h"
 
 #include <map>
+#include <set>
 
 #include "keel/core/ids.h"
 
@@ -17,11 +18,32 @@ struct Work {
   Report& report;
   std::vector<journal::Body> findings;
   std::map<std::string, int64_t> recovered_lots;  // cid -> lots found in the trade history
+  std::set<int64_t> recovered_trade_ids;          // trade ids already among the findings
 };
 
 bool ours(const model::TaskState& task, const std::string& cid) {
   auto parsed = parse_client_order_id(cid);
   return parsed.has_value() && parsed->task == task.id;
+}
+
+// Journals one trade of ours the journal has not folded (R3: trade_seen and the findings so far
+// de-duplicate; a trade is counted once however it was found).
+void recover_trade(Work& w, const exchange::TradeReport& t) {
+  if (w.task.trade_seen(t.trade_id) || !w.recovered_trade_ids.insert(t.trade_id).second) return;
+  journal::OrderFilled f;
+  f.client_order_id = t.client_order_id;
+  f.trade_id = t.trade_id;
+  f.order_id = t.order_id;
+  f.side = t.side;
+  f.price_ticks = t.price_ticks;
+  f.qty_lots = t.qty_lots;
+  f.commission_e8 = t.commission_e8;
+  f.commission_asset = t.commission_asset;
+  f.is_maker = t.is_maker;
+  f.source = journal::Source::kTradeHistory;
+  w.findings.emplace_back(std::move(f));
+  w.recovered_lots[t.client_order_id] += t.qty_lots;
+  ++w.report.fills_recovered;
 }
 
 // Step 1: every trade after the watermark that belongs to one of our orders and is not folded.
@@ -36,26 +58,32 @@ Status recover_fills(Work& w) {
                                   t.client_order_id + " which the journal does not know (W5)");
       continue;
     }
-    if (w.task.trade_seen(t.trade_id)) continue;
-    journal::OrderFilled f;
-    f.client_order_id = t.client_order_id;
-    f.trade_id = t.trade_id;
-    f.order_id = t.order_id;
-    f.side = t.side;
-    f.price_ticks = t.price_ticks;
-    f.qty_lots = t.qty_lots;
-    f.commission_e8 = t.commission_e8;
-    f.commission_asset = t.commission_asset;
-    f.is_maker = t.is_maker;
-    f.source = journal::Source::kTradeHistory;
-    w.findings.emplace_back(std::move(f));
-    w.recovered_lots[t.client_order_id] += t.qty_lots;
-    ++w.report.fills_recovered;
+    recover_trade(w, t);
   }
   return Status::Ok();
 }
 
+// A fill below the watermark can be missing too: a user-data event lost in a disconnect, followed
+// by a later fill that was received, leaves last_trade_id above the lost trade. When the venue's
+// executedQty exceeds what the journal knows, the order's own trades are fetched
+// (myTrades?orderId=) and the unseen ones journaled.
+void recover_order_trades(Work& w, const model::Order& o, const OrderReport& r) {
+  const int64_t known = o.filled_lots + w.recovered_lots[o.client_order_id];
+  if (known >= r.executed_lots || r.order_id <= 0) return;
+  ++w.report.order_trade_queries;
+  auto trades = w.venue.order_trades(w.task.instrument.symbol, r.order_id);
+  if (!trades.ok()) {
+    w.report.problems.push_back("myTrades for order " + o.client_order_id + ": " +
+                                trades.status().ToString());
+    return;
+  }
+  for (const exchange::TradeReport& t : *trades) {
+    if (t.client_order_id == o.client_order_id) recover_trade(w, t);
+  }
+}
+
 void check_executed(Work& w, const model::Order& o, const OrderReport& r) {
+  recover_order_trades(w, o, r);
   const int64_t known = o.filled_lots + w.recovered_lots[o.client_order_id];
   if (known != r.executed_lots) {
     w.report.problems.push_back("order " + o.client_order_id + ": exchange executed " +
@@ -116,7 +144,7 @@ void resolve_gone(Work& w, const model::Order& o) {
 
 Result<std::vector<journal::Body>> reconcile_task(const model::TaskState& task,
                                                   exchange::Exchange& venue, Report& report) {
-  Work w{task, venue, report, {}, {}};
+  Work w{task, venue, report, {}, {}, {}};
   KEEL_RETURN_IF_ERROR(recover_fills(w));
   auto open = venue.open_orders(task.instrument.symbol);
   if (!open.ok()) return open.status().With("openOrders");

@@ -15,7 +15,7 @@ using journal::Record;
 Engine::Engine(const Config& config, journal::Journal& journal, exchange::Exchange& venue,
                const Clock& clock)
     : config_(config), journal_(journal), venue_(venue), clock_(clock),
-      modes_(config.tasks.size()) {
+      modes_(config.tasks.size()), memos_(config.tasks.size()) {
   stats_.intent_sync_ns.reserve(4096);
 }
 
@@ -69,6 +69,7 @@ Status Engine::load_and_start() {
   auto folded = model::fold_journal(journal_, &loaded_from_snapshot_);
   if (!folded.ok()) return folded.status();
   state_ = std::move(*folded);
+  for (strategy::GridMemo& m : memos_) m.forget();
   last_snapshot_seq_ = journal_.snapshot() ? journal_.snapshot()->seq : 0;
   std::vector<Record> starts;
   for (const TaskConfig& t : config_.tasks) {
@@ -173,7 +174,7 @@ Status Engine::on_idle() {
 Status Engine::decide_all() {
   for (size_t i = 0; i < config_.tasks.size(); ++i) {
     if (!modes_[i].quoting) continue;
-    KEEL_RETURN_IF_ERROR(decide_and_act(config_.tasks[i]));
+    KEEL_RETURN_IF_ERROR(decide_and_act(i));
   }
   return Status::Ok();
 }

@@ -58,7 +58,8 @@ Status Engine::drain_user_events() {
   if (inbox_.empty()) return Status::Ok();
   failpoint("engine.user_event.received");
   stats_.user_events += inbox_.size();
-  std::vector<Record> recs;
+  std::vector<Record>& recs = user_recs_;  // reused: its buffer survives
+  recs.clear();
   for (const exchange::ExecutionReport& er : inbox_) {
     const std::string& cid = er.exec_type == ExecType::kTrade ? er.trade.client_order_id
                                                                : er.order.client_order_id;
@@ -76,13 +77,23 @@ Status Engine::drain_user_events() {
   return commit(recs, /*sync=*/false);
 }
 
-Status Engine::decide_and_act(const TaskConfig& task) {
+Status Engine::decide_and_act(size_t i) {
+  const TaskConfig& task = config_.tasks[i];
+  strategy::GridMemo& memo = memos_[i];
+  // Most events change nothing the grid reads: skip the strategy when it provably returns
+  // nothing again (no allocation, no lookup by task id).
+  if (memo.still_quiet(view_, task.grid, state_.last_seq)) return Status::Ok();
   const model::TaskState& ts = state_.tasks.at(task.id);
   specs_.clear();
   strategy::decide_grid(view_, ts, task.grid, specs_);
-  if (specs_.empty()) return Status::Ok();
+  if (specs_.empty()) {
+    memo.quiet(view_, ts, task.grid, state_.last_seq);
+    return Status::Ok();
+  }
+  memo.forget();
   ++stats_.decisions;
-  std::vector<Record> intents;
+  std::vector<Record>& intents = intents_;  // reused: its buffer survives
+  intents.clear();
   intents.reserve(specs_.size());
   const uint64_t first_seq = journal_.next_seq();
   for (const strategy::IntentSpec& s : specs_) {
@@ -103,7 +114,8 @@ Status Engine::decide_and_act(const TaskConfig& task) {
 
 Status Engine::send_and_record(const std::string& task_id, const std::vector<Record>& intents) {
   const std::string& symbol = config_.instrument.symbol;
-  std::vector<Record> outcomes;
+  std::vector<Record>& outcomes = outcomes_;  // reused: its buffer survives
+  outcomes.clear();
   for (const Record& rec : intents) {
     failpoint("engine.request.before_send");
     if (const auto* p = std::get_if<journal::PlaceIntent>(&rec.body)) {

@@ -154,15 +154,15 @@ Status CaptureReader::next(MarketEvent& out) {
     }
     KEEL_RETURN_IF_ERROR(s);
     if (line.empty() || line == "\r") continue;
-    Result<MarketEvent> ev = decode_capture_line(line);
+    // Into `out` directly: its vectors and symbol keep their memory from event to event.
+    Status ev = decode_capture_line_into(line, out);
     if (ev.ok()) {
-      out = std::move(ev).value();
       ++m.events;
       return Status::Ok();
     }
-    if (ev.status().code() == Code::kNotFound) continue;  // a stream we do not handle
+    if (ev.code() == Code::kNotFound) continue;  // a stream we do not handle
     return Status::InvalidArgument(m.files[m.index] + ":" + std::to_string(m.line_no) + ": " +
-                                   ev.status().message());
+                                   ev.message());
   }
 }
 

@@ -10,11 +10,85 @@
 
 namespace keel::market {
 
+namespace {
+
+// First index i of `v` (worst first) whose level is not worse than `price_e8`, searching from
+// the best end: an exponential search finds the bracket in O(log distance-from-the-touch) (most
+// levels a diff touches are near it), then a binary search inside it.
+// `hi` bounds the answer from above (v.size() when nothing is known; see apply()).
+template <class Worse>
+size_t find_from_best(const std::vector<Level>& v, int64_t price_e8, Worse worse, size_t hi) {
+  size_t step = 1;  // every index >= hi is not worse; the answer is <= hi
+  while (step <= hi && !worse(v[hi - step].price_e8, price_e8)) {
+    hi -= step;
+    step <<= 1;
+  }
+  size_t lo = step <= hi ? hi - step + 1 : 0;  // v[hi - step] was worse (or none is left)
+  while (lo < hi) {
+    const size_t mid = lo + (hi - lo) / 2;
+    if (worse(v[mid].price_e8, price_e8)) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  return lo;
+}
+
+}  // namespace
+
+size_t OrderBook::Levels::index(int64_t price_e8, size_t hi) const {
+  return ascending
+             ? find_from_best(v, price_e8, [](int64_t a, int64_t b) { return a < b; }, hi)
+             : find_from_best(v, price_e8, [](int64_t a, int64_t b) { return a > b; }, hi);
+}
+
+std::vector<Level>::iterator OrderBook::Levels::find(int64_t price_e8) {
+  return v.begin() + static_cast<std::ptrdiff_t>(index(price_e8, v.size()));
+}
+
+size_t OrderBook::Levels::set_at(size_t i, int64_t price_e8, int64_t qty_e8) {
+  const auto it = v.begin() + static_cast<std::ptrdiff_t>(i);
+  const bool present = it != v.end() && it->price_e8 == price_e8;
+  if (qty_e8 == 0) {
+    if (present) v.erase(it);
+  } else if (present) {
+    it->qty_e8 = qty_e8;
+  } else {
+    v.insert(it, Level{price_e8, qty_e8});
+  }
+  return i;
+}
+
+// A diff lists each side best first, so each level is usually worse than the one before it:
+// then its index is at most the previous one's (after that one's insert, erase or update every
+// level from that index on is not worse than the previous price), which bounds the search.
+void OrderBook::Levels::apply(const std::vector<Level>& levels) {
+  size_t hi = v.size();
+  bool have_prev = false;
+  int64_t prev = 0;
+  for (const Level& l : levels) {
+    const bool follows = have_prev && (ascending ? l.price_e8 <= prev : l.price_e8 >= prev);
+    if (!follows) hi = v.size();
+    hi = set_at(index(l.price_e8, hi), l.price_e8, l.qty_e8);
+    have_prev = true;
+    prev = l.price_e8;
+  }
+}
+
+std::vector<Level>::const_iterator OrderBook::Levels::find(int64_t price_e8) const {
+  return const_cast<Levels*>(this)->find(price_e8);
+}
+
+void OrderBook::Levels::set(int64_t price_e8, int64_t qty_e8) {
+  set_at(index(price_e8, v.size()), price_e8, qty_e8);
+}
+
 void OrderBook::reset_unsynced() {
   state_ = SyncState::kUnsynced;
   awaiting_bridge_ = false;
-  bids_.clear();
-  asks_.clear();
+  bids_.v.clear();
+  asks_.v.clear();
 }
 
 void OrderBook::buffer_diff(const DepthDiff& diff) {
@@ -42,20 +116,8 @@ bool OrderBook::continues(const DepthDiff& diff) const {
 }
 
 void OrderBook::apply_levels(const DepthDiff& diff) {
-  for (const Level& l : diff.bids) {
-    if (l.qty_e8 == 0) {
-      bids_.erase(l.price_e8);
-    } else {
-      bids_[l.price_e8] = l.qty_e8;
-    }
-  }
-  for (const Level& l : diff.asks) {
-    if (l.qty_e8 == 0) {
-      asks_.erase(l.price_e8);
-    } else {
-      asks_[l.price_e8] = l.qty_e8;
-    }
-  }
+  bids_.apply(diff.bids);
+  asks_.apply(diff.asks);
 }
 
 bool OrderBook::apply_diff(const DepthDiff& diff) {
@@ -94,10 +156,10 @@ void OrderBook::on_snapshot(const DepthSnapshot& snap) {
     return;
   }
   for (const Level& l : snap.bids) {
-    if (l.qty_e8 != 0) bids_[l.price_e8] = l.qty_e8;
+    if (l.qty_e8 != 0) bids_.set(l.price_e8, l.qty_e8);
   }
   for (const Level& l : snap.asks) {
-    if (l.qty_e8 != 0) asks_[l.price_e8] = l.qty_e8;
+    if (l.qty_e8 != 0) asks_.set(l.price_e8, l.qty_e8);
   }
   state_ = SyncState::kSynced;
   for (size_t i = 0; i < pending.size(); ++i) {
@@ -123,44 +185,32 @@ uint64_t OrderBook::gaps() const { return gaps_; }
 uint64_t OrderBook::diffs_applied() const { return diffs_applied_; }
 
 int64_t OrderBook::best_bid_e8() const {
-  if (!synced() || bids_.empty()) return 0;
-  return bids_.begin()->first;
+  if (!synced()) return 0;
+  return bids_.best_e8();
 }
 
 int64_t OrderBook::best_ask_e8() const {
-  if (!synced() || asks_.empty()) return 0;
-  return asks_.begin()->first;
+  if (!synced()) return 0;
+  return asks_.best_e8();
 }
 
 int64_t OrderBook::qty_at_e8(Side side, int64_t price_e8) const {
   if (!synced()) return 0;
-  if (side == Side::kBuy) {
-    auto it = bids_.find(price_e8);
-    return it == bids_.end() ? 0 : it->second;
-  }
-  auto it = asks_.find(price_e8);
-  return it == asks_.end() ? 0 : it->second;
+  const Levels& levels = side == Side::kBuy ? bids_ : asks_;
+  auto it = levels.find(price_e8);
+  return it != levels.v.end() && it->price_e8 == price_e8 ? it->qty_e8 : 0;
 }
 
 size_t OrderBook::depth(Side side) const {
   if (!synced()) return 0;
-  return side == Side::kBuy ? bids_.size() : asks_.size();
+  return side == Side::kBuy ? bids_.v.size() : asks_.v.size();
 }
 
 std::vector<Level> OrderBook::top(Side side, size_t n) const {
   std::vector<Level> out;
   if (!synced()) return out;
-  auto copy = [&out, n](const auto& levels) {
-    for (const auto& [price, qty] : levels) {
-      if (out.size() >= n) break;
-      out.push_back(Level{price, qty});
-    }
-  };
-  if (side == Side::kBuy) {
-    copy(bids_);
-  } else {
-    copy(asks_);
-  }
+  const std::vector<Level>& v = side == Side::kBuy ? bids_.v : asks_.v;
+  for (auto it = v.rbegin(); it != v.rend() && out.size() < n; ++it) out.push_back(*it);
   return out;
 }
 

@@ -1,6 +1,7 @@
 #include "keel/strategy/grid.h"
 
 #include <algorithm>
+#include <limits>
 #include <string>
 
 namespace keel::strategy {
@@ -36,6 +37,7 @@ size_t live_orders(const model::TaskState& task) {
 void decide_cancels(const Window& w, const model::TaskState& task,
                     std::vector<IntentSpec>& out) {
   for (const auto& [key, slot] : task.slots) {
+    if (slot.current_cid.empty()) continue;  // no working order (most slots): no lookup
     const model::Order* o = task.current_order(slot);
     if (o == nullptr || o->cancel_pending || o->phase != model::OrderPhase::kOpen) continue;
     const bool buy_out = o->side == Side::kBuy &&
@@ -111,6 +113,41 @@ void decide_grid(const MarketView& view, const model::TaskState& task, const Gri
   size_t budget = live >= params.max_open_orders ? 0 : params.max_open_orders - live;
   decide_sells(w, view, task, params, budget, out);
   decide_buys(w, view, task, params, budget, out);
+}
+
+GridKey grid_key(const MarketView& view, const GridParams& params) {
+  if (!view.ready()) return {};
+  GridKey k;
+  k.ready = true;
+  k.center = grid_center(view.last_trade_ticks, params.interval_ticks);
+  const int64_t sell_low = k.center + params.interval_ticks;   // lowest possible sell price
+  const int64_t buy_high = k.center - params.interval_ticks;   // highest possible buy level
+  k.bid = view.best_bid_ticks < sell_low ? sell_low - 1 : view.best_bid_ticks;
+  k.ask = view.best_ask_ticks > buy_high ? buy_high + 1 : view.best_ask_ticks;
+  return k;
+}
+
+int64_t grid_next_retry_ns(const model::TaskState& task, int64_t now_ns) {
+  int64_t next = std::numeric_limits<int64_t>::max();
+  for (const auto& [key, slot] : task.slots) {
+    if (slot.retry_after_ns > now_ns && slot.retry_after_ns < next) next = slot.retry_after_ns;
+  }
+  return next;
+}
+
+bool GridMemo::still_quiet(const MarketView& view, const GridParams& params,
+                           uint64_t state_seq) const {
+  return valid_ && state_seq == state_seq_ && view.ts_exchange_ns >= ts_from_ns_ &&
+         view.ts_exchange_ns < ts_until_ns_ && grid_key(view, params) == key_;
+}
+
+void GridMemo::quiet(const MarketView& view, const model::TaskState& task,
+                     const GridParams& params, uint64_t state_seq) {
+  valid_ = true;
+  key_ = grid_key(view, params);
+  state_seq_ = state_seq;
+  ts_from_ns_ = view.ts_exchange_ns;
+  ts_until_ns_ = grid_next_retry_ns(task, view.ts_exchange_ns);
 }
 
 }  // namespace keel::strategy

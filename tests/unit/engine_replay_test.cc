@@ -61,6 +61,10 @@ class JournalFirstSpy final : public exchange::Exchange {
                                                          int64_t id) override {
     return inner_.trades_from(s, id);
   }
+  Result<std::vector<exchange::TradeReport>> order_trades(const std::string& s,
+                                                          int64_t id) override {
+    return inner_.order_trades(s, id);
+  }
   Result<exchange::Balances> balances() override { return inner_.balances(); }
   void poll_user_events(std::vector<exchange::ExecutionReport>& out) override {
     inner_.poll_user_events(out);

@@ -407,7 +407,7 @@ TEST(BinanceLoopback, QueryOrderNotFoundAndTradesPaging) {
     return error_reply(400, -2013, "Order does not exist.");
   });
   venue.on("GET /api/v3/myTrades", [](const VenueRequest& r) {
-    const int64_t from = std::stoll(param(r, "fromId"));
+    const int64_t from = param(r, "fromId").empty() ? 1 : std::stoll(param(r, "fromId"));
     const int64_t limit = std::stoll(param(r, "limit"));
     std::string body = "[";
     for (int64_t id = from; id < from + limit && id <= 2500; ++id) {
@@ -436,6 +436,19 @@ TEST(BinanceLoopback, QueryOrderNotFoundAndTradesPaging) {
   }
   EXPECT_EQ(from_ids, (std::vector<std::string>{"1", "1001", "2001"}));
   EXPECT_EQ(venue.count("GET", "/api/v3/order"), 2);  // the -2013 query + one by orderId (cached)
+  // One order's trades: myTrades?orderId=, paged by fromId after the first page.
+  auto mine = ex->order_trades("BTCUSDT", 7);
+  ASSERT_TRUE(mine.ok()) << mine.status().ToString();
+  EXPECT_EQ(mine->size(), 2500u);
+  std::vector<std::string> by_order;
+  for (const VenueRequest& r : venue.requests()) {
+    if (r.path == "/api/v3/myTrades" && !param(r, "orderId").empty()) {
+      EXPECT_EQ(param(r, "orderId"), "7");
+      by_order.push_back(param(r, "fromId"));
+    }
+  }
+  EXPECT_EQ(by_order, (std::vector<std::string>{"", "1001", "2001"}));
+  EXPECT_FALSE(ex->order_trades("BTCUSDT", 8).ok());  // the venue answered another order's trades
 }
 
 TEST(BinanceLoopback, RequestsRefusedBeforeSending) {

@@ -136,6 +136,48 @@ TEST_F(ReconcileTest, FillsOfALockedOrderDuringDowntime) {
   EXPECT_EQ(slot(6182000), model::SlotState::kLocked);
 }
 
+// A fill event lost in a disconnect, then a later fill of another order received: the trade-id
+// watermark is above the lost trade, so only the order's executedQty reveals it and
+// myTrades?orderId= recovers it (once).
+TEST_F(ReconcileTest, FillLostBelowTheWatermarkIsRecoveredByOrder) {
+  const std::string a = place_intent(6182000);
+  send(a, 6182000);
+  fold(journal::OrderAccepted{a, 1, Source::kResponse});
+  const std::string b = place_intent(6181000);
+  send(b, 6181000);
+  fold(journal::OrderAccepted{b, 2, Source::kResponse});
+  sell_trade(6182000, 40);  // fills 40 lots of a: this event is lost
+  sell_trade(6181000, 250);  // fills the rest of a and all of b
+  auto trades = sim_->trades_from("BTCUSDT", 1);
+  ASSERT_TRUE(trades.ok());
+  ASSERT_EQ(trades->size(), 3u);
+  for (size_t i = 1; i < trades->size(); ++i) {  // the stream delivered every trade but the first
+    const exchange::TradeReport& t = (*trades)[i];
+    journal::OrderFilled f;
+    f.client_order_id = t.client_order_id;
+    f.trade_id = t.trade_id;
+    f.order_id = t.order_id;
+    f.side = t.side;
+    f.price_ticks = t.price_ticks;
+    f.qty_lots = t.qty_lots;
+    f.commission_e8 = t.commission_e8;
+    f.commission_asset = t.commission_asset;
+    f.is_maker = t.is_maker;
+    f.source = Source::kUserStream;
+    fold(f);
+  }
+  ASSERT_EQ(task().last_trade_id, (*trades)[2].trade_id);
+  ASSERT_EQ(task().orders.at(a).filled_lots, 60);
+  reconcile();
+  EXPECT_EQ(report_.order_trade_queries, 1u);
+  EXPECT_EQ(report_.fills_recovered, 1u);
+  EXPECT_TRUE(report_.problems.empty()) << report_.problems.front();
+  EXPECT_EQ(task().orders.at(a).filled_lots, 100);
+  EXPECT_EQ(task().inventory_lots, 200);
+  EXPECT_EQ(slot(6182000), model::SlotState::kFilled);
+  EXPECT_TRUE(reconcile().empty());
+}
+
 TEST_F(ReconcileTest, CancelJournaledButNotSentIsNotEffective) {
   const std::string cid = place_intent(6182000);
   send(cid, 6182000);

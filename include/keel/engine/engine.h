@@ -20,6 +20,7 @@
 #include "keel/market/events.h"
 #include "keel/model/state.h"
 #include "keel/recovery/reconcile.h"
+#include "keel/strategy/grid.h"
 #include "keel/strategy/strategy.h"
 
 namespace keel::engine {
@@ -92,7 +93,9 @@ class Engine {
   // Writes a journal snapshot every config.snapshot_every_records records.
   Status maybe_snapshot();
   Status drain_user_events();
-  Status decide_and_act(const TaskConfig& task);
+  // Lets task `i` decide and act. Skips the strategy when its GridMemo proves the decision
+  // would be empty again (strategy/grid.h): same market key, same folded state, no retry due.
+  Status decide_and_act(size_t i);
   Status send_and_record(const std::string& task_id, const std::vector<journal::Record>& intents);
   journal::DecisionContext context(const std::string& reason) const;
 
@@ -103,9 +106,12 @@ class Engine {
   model::State state_;
   strategy::MarketView view_;
   std::vector<TaskMode> modes_;  // by index of config_.tasks
+  std::vector<strategy::GridMemo> memos_;  // by index of config_.tasks
   EngineStats stats_;
   std::vector<exchange::ExecutionReport> inbox_;
   std::vector<strategy::IntentSpec> specs_;
+  // Record batches reused from decision to decision (their buffers survive clear()).
+  std::vector<journal::Record> user_recs_, intents_, outcomes_;
   bool fail_stop_ = false;
   uint64_t last_snapshot_seq_ = 0;
   bool loaded_from_snapshot_ = false;

@@ -131,6 +131,11 @@ class Exchange {
   // GET /api/v3/myTrades?symbol=&fromId= (inclusive), ascending by trade id.
   virtual Result<std::vector<TradeReport>> trades_from(const std::string& symbol,
                                                        int64_t from_trade_id) = 0;
+  // GET /api/v3/myTrades?symbol=&orderId= (weight 5): every trade of one order (venue order id),
+  // ascending by trade id. Used by reconciliation when an order's executedQty exceeds the fills
+  // the journal holds and the missing trade lies below the trade-id watermark.
+  virtual Result<std::vector<TradeReport>> order_trades(const std::string& symbol,
+                                                        int64_t order_id) = 0;
   // GET /api/v3/account balances.
   virtual Result<Balances> balances() = 0;
   // Moves user-data events received since the last call into `out` (appends), in arrival order.

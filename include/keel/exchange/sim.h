@@ -21,10 +21,27 @@
 //  - Balances: a BUY locks its notional (plus its maker fee, below) of quote, a SELL locks its
 //    quantity of base; fills and cancels release locks. Trade ids and order ids are the
 //    exchange's own counters from 1.
-//  - Persistence: every state change (orders, balances, trades, counters, the replay position)
-//    is written to the sim's own RocksDB directory in one WriteBatch per change before the call
-//    returns, so a process killed at any instant restarts with the exchange exactly as it left
-//    it. User-data events in flight are not persisted (as a real venue's stream is not).
+//  - Persistence: every state change (an order placed, filled, canceled; a balance; a
+//    queue_ahead; the trades and counters) is written to the sim's own RocksDB directory in one
+//    WriteBatch per change, with the replay position and clock, before the call returns; so is
+//    the position of a request answered without a change (a rejection). A market event that
+//    changes nothing else (most of them) writes no batch: its position and clock go to the
+//    position cell, a record in a file mapped into memory (a few stores, no system call;
+//    details in sim_store.h), so a process killed at any instant restarts with the exchange exactly as
+//    it left it, position included. User-data events in flight are not persisted (as a real
+//    venue's stream is not).
+//    Why the cell is an optimisation, not a requirement: when it is unusable (a kill in the
+//    middle of its stores, the file lost), the sim reopens at the position of its last
+//    RocksDB write instead and re-consumes the events after it. Those events changed nothing
+//    but the position and the clock then, and no request was answered after them (an answered
+//    request writes the position), so replayed from the same stored state over the same
+//    market view (warm_up rebuilds it) they change nothing again: replay is deterministic. The
+//    engine re-reads the recording up to position(), reconciles, decides once (decide_all),
+//    then sees the re-consumed events again; it journaled nothing in between that the venue
+//    saw (every request it sent was answered, so persisted), only intents that never left,
+//    which reconciliation resolves as never received. Deciding again over those instants gives
+//    the decisions of an uninterrupted run (see Engine::decide_all; deciding twice on one
+//    instant is a no-op).
 //  - Determinism: no clock, no randomness; time is the recording's exchange time. The same
 //    events and requests in the same order give the same results.
 //
@@ -61,8 +78,9 @@
 //    kNotFound {"code":-2013,"msg":"Order does not exist."}, kRejected {"code":-1121,...} for
 //    another symbol. query_order by client id returns the newest order with that id.
 //    trades_from returns every trade from the id on (no 1000-row page limit).
-//  - Durability: WriteOptions::sync=false: the RocksDB WAL is written before each call returns,
-//    so the state survives kill -9 of the process (not a power loss of the machine).
+//  - Durability: WriteOptions::sync=false: the RocksDB WAL is written before each call returns
+//    (the position cell is in the page cache as soon as it is stored), so the state survives
+//    kill -9 of the process (not a power loss of the machine).
 //  - A state write that fails stops the sim for good: place/cancel return kUnknown (500, -1006),
 //    everything else kIOError.
 //  - executionReports wait in a bounded queue (10^6; the oldest are dropped beyond it).
@@ -102,9 +120,11 @@ class SimExchange final : public Exchange {
   static Result<std::unique_ptr<SimExchange>> open(SimOptions options);
   ~SimExchange() override;
 
-  // Market replay. position() is the number of events consumed since the state was created;
-  // on_market consumes the next one: updates the sim's book and BBO, matches resting orders,
-  // queues executionReports, persists, and advances position by one.
+  // Market replay. position() is the number of events consumed since the state was created
+  // (after a reopen: the persisted position, see "Persistence"; callers re-read exactly that
+  // many events through warm_up); on_market consumes the next one: updates the sim's book and
+  // BBO, matches resting orders, queues executionReports, persists, and advances position by
+  // one.
   // Events of another symbol count towards position but change nothing else.
   // Errors: kInvalidArgument while warm_up is incomplete; kIOError when the state write failed.
   uint64_t position() const;
@@ -133,6 +153,8 @@ class SimExchange final : public Exchange {
   Result<std::vector<OrderReport>> open_orders(const std::string& symbol) override;
   Result<std::vector<TradeReport>> trades_from(const std::string& symbol,
                                                int64_t from_trade_id) override;
+  Result<std::vector<TradeReport>> order_trades(const std::string& symbol,
+                                                int64_t order_id) override;
   Result<Balances> balances() override;
   void poll_user_events(std::vector<ExecutionReport>& out) override;
 

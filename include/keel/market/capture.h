@@ -22,9 +22,10 @@ class CaptureReader {
   static Result<std::unique_ptr<CaptureReader>> open(std::vector<std::string> files);
   ~CaptureReader();
 
-  // Reads the next event into `out`. Lines whose stream is not handled are skipped.
-  // Returns kEndOfData after the last line of the last file; kInvalidArgument naming
-  // "<file>:<line>" for a malformed line.
+  // Reads the next event into `out`, reusing its memory (decode.h decode_capture_line_into).
+  // Lines whose stream is not handled are skipped. Returns kEndOfData after the last line of
+  // the last file; kInvalidArgument naming "<file>:<line>" for a malformed line (then `out`'s
+  // contents are unspecified).
   Status next(MarketEvent& out);
 
   uint64_t events_read() const;  // events returned so far (the recording position)

@@ -9,8 +9,6 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
-#include <map>
 #include <vector>
 
 #include "keel/core/instrument.h"
@@ -55,6 +53,25 @@ class OrderBook {
   void apply_levels(const DepthDiff& diff);
   void buffer_diff(const DepthDiff& diff);
   void on_gap(const DepthDiff& diff);
+  // One side of the book: levels sorted worst first, so the best is at the back. Most diffs
+  // insert or remove levels near the touch (in the recordings: half within ~110 levels of it,
+  // of ~1,300 per side), which moves only the levels better than them; a flat vector also
+  // allocates nothing once its capacity has grown to the book's size.
+  struct Levels {
+    std::vector<Level> v;
+    bool ascending = true;  // bids: prices ascending; asks: descending
+    // First level not worse than `price_e8` (== v.end() when every level is worse).
+    std::vector<Level>::iterator find(int64_t price_e8);
+    std::vector<Level>::const_iterator find(int64_t price_e8) const;
+    void set(int64_t price_e8, int64_t qty_e8);  // qty 0 removes the level
+    void apply(const std::vector<Level>& levels);  // set() of each, in order
+    // The index find() returns, knowing it is at most `hi`.
+    size_t index(int64_t price_e8, size_t hi) const;
+    // set() at index(price_e8, ...) == i; returns i.
+    size_t set_at(size_t i, int64_t price_e8, int64_t qty_e8);
+    int64_t best_e8() const { return v.empty() ? 0 : v.back().price_e8; }
+  };
+
   SyncState state_ = SyncState::kUnsynced;
   // True between a snapshot and the first diff applied on it: that diff must bridge
   // (U <= lastUpdateId+1 <= u) instead of continuing the previous diff.
@@ -63,8 +80,8 @@ class OrderBook {
   uint64_t gaps_ = 0;
   uint64_t diffs_applied_ = 0;
   std::vector<DepthDiff> buffer_;
-  std::map<int64_t, int64_t, std::greater<int64_t>> bids_;  // price_e8 -> qty_e8
-  std::map<int64_t, int64_t> asks_;
+  Levels bids_{{}, true};
+  Levels asks_{{}, false};
 };
 
 }  // namespace keel::market

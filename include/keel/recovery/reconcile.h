@@ -5,7 +5,9 @@
 // engine journals them and folds them through model::apply like any other record.
 // Evidence used (R2): trades since the last known trade id (GET myTrades fromId), the open
 // orders (GET openOrders), and a query by origClientOrderId for every order we believe live or
-// in flight that is not open. A question the evidence cannot settle is a `problem`: the task
+// in flight that is not open; when an order's executedQty exceeds the fills the journal holds
+// (a lost event below the trade-id watermark), that order's trades (GET myTrades orderId). A
+// question the evidence cannot settle is a `problem`: the task
 // stays in reconcile-only mode (no quoting) and the problem says why.
 #pragma once
 
@@ -27,6 +29,7 @@ struct Report {
   size_t canceled = 0;           // orders the venue no longer works
   size_t cancels_not_effective = 0;  // pending cancels whose order is still open
   size_t queries = 0;            // GET order calls made
+  size_t order_trade_queries = 0;  // myTrades?orderId= calls (executedQty above the journal's)
   std::vector<std::string> problems;  // unresolvable: the task must not quote
 };
 

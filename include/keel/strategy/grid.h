@@ -46,4 +46,50 @@ int64_t grid_center(int64_t price_ticks, int64_t interval_ticks);
 void decide_grid(const MarketView& view, const model::TaskState& task, const GridParams& params,
                  std::vector<IntentSpec>& out);
 
+// The part of a MarketView that decide_grid's result depends on. Two views with equal keys give
+// the same intents for the same task state and params. decide_grid reads the view only as:
+//   - ready();
+//   - last_trade_ticks through `center` (the windows are functions of center and params);
+//   - best_bid_ticks only as `price <= best_bid` for sell prices >= center + I: any bid below
+//     center + I excludes none of them, so such bids are one key value (center + I - 1);
+//   - best_ask_ticks only as `level >= best_ask` for buy levels <= center - I: any ask above
+//     center - I excludes none, so such asks are one key value (center - I + 1);
+//   - ts_exchange_ns only as `ts >= slot.retry_after_ns` (not in the key: see GridMemo).
+// A view that is not ready has the key {false, 0, 0, 0}: decide_grid returns nothing for it.
+struct GridKey {
+  bool ready = false;
+  int64_t center = 0;
+  int64_t bid = 0;
+  int64_t ask = 0;
+  bool operator==(const GridKey&) const = default;
+};
+GridKey grid_key(const MarketView& view, const GridParams& params);
+
+// The earliest slot retry_after_ns later than `now_ns`; INT64_MAX when there is none. While the
+// task state is unchanged and ts_exchange_ns stays in [now_ns, this), every `ts >=
+// retry_after_ns` test of decide_grid has the same outcome as at now_ns.
+int64_t grid_next_retry_ns(const model::TaskState& task, int64_t now_ns);
+
+// Lets a caller skip decide_grid when it is certain to return nothing again. quiet() records a
+// call that returned no intents: its key, the folded state's version (the caller passes
+// State::last_seq, which every journaled record advances, so any change of the task state --
+// slots, orders, halted -- changes it) and the ts window above. still_quiet() is true only when
+// the key and version are equal and ts is inside that window: then decide_grid, a pure
+// function of exactly these inputs (and the params, which are fixed per task), would return
+// nothing again. forget() after a call that returned intents (or when unsure).
+class GridMemo {
+ public:
+  bool still_quiet(const MarketView& view, const GridParams& params, uint64_t state_seq) const;
+  void quiet(const MarketView& view, const model::TaskState& task, const GridParams& params,
+             uint64_t state_seq);
+  void forget() { valid_ = false; }
+
+ private:
+  bool valid_ = false;
+  GridKey key_;
+  uint64_t state_seq_ = 0;
+  int64_t ts_from_ns_ = 0;   // ts_exchange_ns of the recorded call
+  int64_t ts_until_ns_ = 0;  // grid_next_retry_ns at that call (exclusive)
+};
+
 }  // namespace keel::strategy

@@ -180,6 +180,39 @@ Result<std::vector<TradeReport>> BinanceExchange::trades_from(const std::string&
   return all;
 }
 
+Result<std::vector<TradeReport>> BinanceExchange::order_trades(const std::string& symbol,
+                                                               int64_t order_id) {
+  if (auto e = impl_->check_symbol(symbol)) return Status::InvalidArgument(e->msg);
+  std::lock_guard lock(impl_->rest_mu);
+  std::vector<TradeReport> all;
+  int64_t from = 0;
+  for (int page = 0;; ++page) {
+    if (page == kMaxTradePages) return Status::IOError("GET /api/v3/myTrades: too many pages");
+    Query q;
+    q.add("symbol", symbol).add("orderId", order_id);
+    if (from > 0) q.add("fromId", from);  // symbol+orderId+fromId is a documented combination
+    q.add("limit", int64_t{kTradesPageLimit});
+    auto r = impl_->rest.call(Method::kGet, "/api/v3/myTrades", q, Security::kSigned,
+                              RequestClass::kOther);
+    KEEL_RETURN_IF_ERROR(query_status(r, "GET /api/v3/myTrades?orderId"));
+    auto trades = decode_my_trades(r.http.body, impl_->ins());
+    if (!trades.ok()) return trades.status().With("GET /api/v3/myTrades?orderId");
+    for (TradeReport& t : *trades) {
+      if (t.trade_id < from) return Status::IOError("GET /api/v3/myTrades: ids not ascending");
+      if (t.order_id != order_id) return Status::IOError("GET /api/v3/myTrades: foreign orderId");
+      from = t.trade_id + 1;
+      all.push_back(std::move(t));
+    }
+    if (trades->size() < static_cast<size_t>(kTradesPageLimit)) break;
+  }
+  for (TradeReport& t : all) {
+    auto cid = impl_->client_id_by_order_id(t.order_id);
+    if (!cid.ok()) return cid.status().With("myTrades client order id");
+    t.client_order_id = *cid;
+  }
+  return all;
+}
+
 Result<Balances> BinanceExchange::balances() {
   std::lock_guard lock(impl_->rest_mu);
   auto r = impl_->rest.call(Method::kGet, "/api/v3/account", Query{}, Security::kSigned,

@@ -7,23 +7,30 @@
 namespace keel::exchange::sim {
 namespace {
 
+// Appends to a caller's string (cleared first), so a reused buffer keeps its capacity.
 class Writer {
  public:
-  Writer() { u8(kRecordVersion); }
+  explicit Writer(std::string& out) : out_(out) {
+    out_.clear();
+    u8(kRecordVersion);
+  }
   void u8(uint8_t v) { out_.push_back(static_cast<char>(v)); }
   void i64(int64_t v) {
     auto u = static_cast<uint64_t>(v);
-    for (int i = 0; i < 8; ++i) out_.push_back(static_cast<char>((u >> (8 * i)) & 0xff));
+    char b[8];
+    for (int i = 0; i < 8; ++i) b[i] = static_cast<char>((u >> (8 * i)) & 0xff);
+    out_.append(b, 8);
   }
   void str(const std::string& s) {
     auto n = static_cast<uint32_t>(s.size());
-    for (int i = 0; i < 4; ++i) out_.push_back(static_cast<char>((n >> (8 * i)) & 0xff));
+    char b[4];
+    for (int i = 0; i < 4; ++i) b[i] = static_cast<char>((n >> (8 * i)) & 0xff);
+    out_.append(b, 4);
     out_ += s;
   }
-  std::string take() { return std::move(out_); }
 
  private:
-  std::string out_;
+  std::string& out_;
 };
 
 // Reads fields in order; any shortfall sets !ok() and yields zeros from then on.
@@ -91,8 +98,8 @@ std::string id_key(char prefix, int64_t id) {
 std::string order_key(int64_t order_id) { return id_key(kOrderPrefix, order_id); }
 std::string trade_key(int64_t trade_id) { return id_key(kTradePrefix, trade_id); }
 
-std::string encode_meta(const SimState& s) {
-  Writer w;
+void encode_meta_into(const SimState& s, std::string& out) {
+  Writer w(out);
   w.str(s.symbol);
   w.str(s.account);
   w.i64(s.next_order_id);
@@ -100,7 +107,12 @@ std::string encode_meta(const SimState& s) {
   w.i64(static_cast<int64_t>(s.position));
   w.i64(s.now_ns);
   w.u8(s.recording_ended ? 1 : 0);
-  return w.take();
+}
+
+std::string encode_meta(const SimState& s) {
+  std::string out;
+  encode_meta_into(s, out);
+  return out;
 }
 
 Status decode_meta(std::string_view value, SimState& s) {
@@ -115,15 +127,20 @@ Status decode_meta(std::string_view value, SimState& s) {
   return finish(r, "meta");
 }
 
-std::string encode_balances(const Balances& b) {
-  Writer w;
+void encode_balances_into(const Balances& b, std::string& out) {
+  Writer w(out);
   w.i64(static_cast<int64_t>(b.size()));
   for (const auto& [asset, bal] : b) {
     w.str(asset);
     w.i64(bal.free_e8);
     w.i64(bal.locked_e8);
   }
-  return w.take();
+}
+
+std::string encode_balances(const Balances& b) {
+  std::string out;
+  encode_balances_into(b, out);
+  return out;
 }
 
 Status decode_balances(std::string_view value, Balances& b) {
@@ -140,9 +157,9 @@ Status decode_balances(std::string_view value, Balances& b) {
   return finish(r, "balances");
 }
 
-std::string encode_order(const SimOrder& o) {
+void encode_order_into(const SimOrder& o, std::string& out) {
   const OrderReport& rep = o.report;
-  Writer w;
+  Writer w(out);
   w.str(rep.symbol);
   w.i64(rep.order_id);
   w.str(rep.client_order_id);
@@ -154,7 +171,12 @@ std::string encode_order(const SimOrder& o) {
   w.i64(rep.ts_update_ns);
   w.i64(o.queue_ahead_e8);
   w.i64(o.locked_e8);
-  return w.take();
+}
+
+std::string encode_order(const SimOrder& o) {
+  std::string out;
+  encode_order_into(o, out);
+  return out;
 }
 
 Status decode_order(std::string_view value, SimOrder& o) {
@@ -174,8 +196,8 @@ Status decode_order(std::string_view value, SimOrder& o) {
   return finish(r, "order");
 }
 
-std::string encode_trade(const TradeReport& t) {
-  Writer w;
+void encode_trade_into(const TradeReport& t, std::string& out) {
+  Writer w(out);
   w.str(t.symbol);
   w.i64(t.trade_id);
   w.i64(t.order_id);
@@ -187,7 +209,12 @@ std::string encode_trade(const TradeReport& t) {
   w.str(t.commission_asset);
   w.u8(t.is_maker ? 1 : 0);
   w.i64(t.ts_exchange_ns);
-  return w.take();
+}
+
+std::string encode_trade(const TradeReport& t) {
+  std::string out;
+  encode_trade_into(t, out);
+  return out;
 }
 
 Status decode_trade(std::string_view value, TradeReport& t) {

@@ -24,17 +24,22 @@ inline constexpr char kTradePrefix = 't';
 std::string order_key(int64_t order_id);
 std::string trade_key(int64_t trade_id);
 
+// The *_into forms write into `out` (cleared first; its capacity is reused).
 // Meta: symbol, account, counters, position, clock, recording_ended.
 std::string encode_meta(const SimState& s);
+void encode_meta_into(const SimState& s, std::string& out);
 Status decode_meta(std::string_view value, SimState& s);
 
 std::string encode_balances(const Balances& b);
+void encode_balances_into(const Balances& b, std::string& out);
 Status decode_balances(std::string_view value, Balances& b);
 
 std::string encode_order(const SimOrder& o);
+void encode_order_into(const SimOrder& o, std::string& out);
 Status decode_order(std::string_view value, SimOrder& o);
 
 std::string encode_trade(const TradeReport& t);
+void encode_trade_into(const TradeReport& t, std::string& out);
 Status decode_trade(std::string_view value, TradeReport& t);
 
 }  // namespace keel::exchange::sim

@@ -145,7 +145,7 @@ PlaceResult SimExchange::Impl::place(const OrderRequest& req, Dirty& d) {
   bal.free_e8 -= lock;
   bal.locked_e8 += lock;
   d.balances = true;
-  d.orders.insert(rep.order_id);
+  d.touch(rep.order_id);
   open_ids.insert(rep.order_id);
   open_by_client[rep.client_order_id] = rep.order_id;
   last_by_client[rep.client_order_id] = rep.order_id;
@@ -170,7 +170,7 @@ void SimExchange::Impl::close_order(SimOrder& o, OrderStatus status, Dirty& d) {
   }
   open_ids.erase(rep.order_id);
   open_by_client.erase(rep.client_order_id);
-  d.orders.insert(rep.order_id);
+  d.touch(rep.order_id);
 }
 
 CancelResult SimExchange::Impl::cancel(const std::string& symbol,
@@ -202,6 +202,11 @@ Status SimExchange::Impl::commit(const Dirty& d) {
     failure = "sim: state write failed, the sim is stopped: " + s.message();
   }
   return s;
+}
+
+void SimExchange::Impl::persist_answered() {
+  if (failed || store->meta_position() == state.position) return;
+  (void)commit(begin_change());  // a failure stops the sim for every later call
 }
 
 void SimExchange::Impl::emit(ExecType type, const OrderReport& order, const TradeReport* trade) {
@@ -240,7 +245,7 @@ Result<std::unique_ptr<SimExchange>> SimExchange::open(SimOptions options) {
     st.balances = impl->opt.initial_balances;
     st.balances[impl->opt.instrument.base_asset];  // both assets always listed
     st.balances[impl->opt.instrument.quote_asset];
-    Dirty d(st);
+    Dirty& d = impl->begin_change();
     d.balances = true;
     KEEL_RETURN_IF_ERROR(impl->store->write(st, d));
   } else if (st.symbol != impl->opt.instrument.symbol || st.account != impl->opt.account) {
@@ -262,7 +267,7 @@ bool SimExchange::recording_ended() const { return impl_->state.recording_ended;
 Status SimExchange::mark_recording_ended() {
   if (impl_->state.recording_ended) return Status::Ok();
   impl_->state.recording_ended = true;
-  return impl_->commit(Dirty(impl_->state));
+  return impl_->commit(impl_->begin_change());
 }
 
 PlaceResult SimExchange::place(const OrderRequest& req) {
@@ -271,9 +276,11 @@ PlaceResult SimExchange::place(const OrderRequest& req) {
     r.error = unknown_outcome();
     return r;
   }
-  Dirty d(impl_->state);
+  Dirty& d = impl_->begin_change();
   r = impl_->place(req, d);
-  if (r.outcome == Outcome::kAccepted && !impl_->commit(d).ok()) {
+  if (r.outcome != Outcome::kAccepted) {
+    impl_->persist_answered();
+  } else if (!impl_->commit(d).ok()) {
     r.outcome = Outcome::kUnknown;
     r.error = unknown_outcome();
   }
@@ -286,9 +293,11 @@ CancelResult SimExchange::cancel(const std::string& symbol, const std::string& c
     r.error = unknown_outcome();
     return r;
   }
-  Dirty d(impl_->state);
+  Dirty& d = impl_->begin_change();
   r = impl_->cancel(symbol, client_order_id, d);
-  if (r.outcome == Outcome::kAccepted && !impl_->commit(d).ok()) {
+  if (r.outcome != Outcome::kAccepted) {
+    impl_->persist_answered();
+  } else if (!impl_->commit(d).ok()) {
     r.outcome = Outcome::kUnknown;
     r.error = unknown_outcome();
   }
@@ -302,12 +311,13 @@ ReplaceResult SimExchange::cancel_replace(const std::string& cancel_client_order
     r.error = unknown_outcome();
     return r;
   }
-  Dirty d(impl_->state);  // both halves go in one batch
+  Dirty& d = impl_->begin_change();  // both halves go in one batch
   CancelResult c = impl_->cancel(replacement.symbol, cancel_client_order_id, d);
   r.cancel_outcome = c.outcome;
   if (c.outcome != Outcome::kAccepted) {  // STOP_ON_FAILURE: newOrderResult NOT_ATTEMPTED
     r.place_outcome = Outcome::kRejected;
     r.error = std::move(c.error);
+    impl_->persist_answered();
     return r;
   }
   r.canceled = std::move(c.order);
@@ -360,6 +370,19 @@ Result<std::vector<TradeReport>> SimExchange::trades_from(const std::string& sym
   for (auto i = static_cast<size_t>(std::min<int64_t>(first, static_cast<int64_t>(trades.size())));
        i < trades.size(); ++i) {
     out.push_back(trades[i]);
+  }
+  return out;
+}
+
+Result<std::vector<TradeReport>> SimExchange::order_trades(const std::string& symbol,
+                                                           int64_t order_id) {
+  if (impl_->failed) return Status::IOError(impl_->failure);
+  if (symbol != impl_->opt.instrument.symbol) {
+    return Status::Rejected(error_body(-1121, kMsgInvalidSymbol));
+  }
+  std::vector<TradeReport> out;
+  for (const TradeReport& t : impl_->state.trades) {
+    if (t.order_id == order_id) out.push_back(t);
   }
   return out;
 }

@@ -36,6 +36,13 @@ struct SimExchange::Impl {
   std::map<std::string, int64_t> open_by_client;  // client id -> open order id
   std::map<std::string, int64_t> last_by_client;  // client id -> newest order with that id
   std::deque<ExecutionReport> events;
+  Dirty dirty{state};  // the change set of the call in progress (reused: see Dirty)
+
+  // A fresh change set for the call that starts.
+  Dirty& begin_change() {
+    dirty.clear(state);
+    return dirty;
+  }
 
   // --- sim_exchange.cc: requests -------------------------------------------------------------
   void rebuild_indexes();
@@ -44,6 +51,13 @@ struct SimExchange::Impl {
   CancelResult cancel(const std::string& symbol, const std::string& client_order_id, Dirty& d);
   // Writes the change set; on failure enters the failed state.
   Status commit(const Dirty& d);
+  // A call that changed nothing but the position (a no-op market event): the position cell
+  // records it (sim_store.h), no RocksDB write.
+  void mark_position() { store->mark_position(state); }
+  // A request answered without a state change (a rejection): writes the meta record if the
+  // stored one is behind the current position, so the stored position never lags the last
+  // request the venue answered (sim.h "Persistence"). On failure enters the failed state.
+  void persist_answered();
 
   // --- sim_match.cc: market replay ------------------------------------------------------------
   Status on_market(const market::MarketEvent& ev);

@@ -44,7 +44,7 @@ Status SimExchange::Impl::on_market(const market::MarketEvent& ev) {
     return Status::InvalidArgument("sim: warm_up incomplete: " + std::to_string(warmed) + " of " +
                                    std::to_string(warm_target) + " events");
   }
-  Dirty d(state);
+  Dirty& d = begin_change();
   // Another symbol's events count towards the position but do not touch this instrument.
   if (ev.symbol.empty() || ev.symbol == opt.instrument.symbol) {
     state.now_ns = std::max(state.now_ns, event_ts_ns(ev));  // a virtual clock never goes back
@@ -56,6 +56,12 @@ Status SimExchange::Impl::on_market(const market::MarketEvent& ev) {
     }
   }
   ++state.position;
+  // Most events change nothing but the position and the clock: no RocksDB write for them
+  // (sim.h "Persistence").
+  if (!d.any(state)) {
+    mark_position();
+    return Status::Ok();
+  }
   return commit(d);
 }
 
@@ -66,7 +72,7 @@ void SimExchange::Impl::clip_queues(Dirty& d) {
     auto q = market.level_qty_e8(o.report.side, opt.instrument.price_e8(o.report.price_ticks));
     if (q && *q < o.queue_ahead_e8) {
       o.queue_ahead_e8 = std::max<int64_t>(*q, 0);
-      d.orders.insert(id);
+      d.touch(id);
     }
   }
 }
@@ -79,8 +85,10 @@ void SimExchange::Impl::match_trade(const market::Trade& t, Dirty& d) {
   const Side side = t.buyer_is_maker ? Side::kBuy : Side::kSell;
   const int64_t step = opt.instrument.step_e8;
   int64_t avail_e8 = std::max<int64_t>(t.qty_e8, 0);
-  const std::vector<int64_t> ids(open_ids.begin(), open_ids.end());  // fills close orders
-  for (int64_t id : ids) {
+  // A fill can close the order at hand (erasing it from open_ids), never another one: step
+  // past it before matching it.
+  for (auto next = open_ids.begin(); next != open_ids.end();) {
+    const int64_t id = *next++;
     SimOrder& o = state.orders.at(id);
     if (o.report.side != side) continue;
     const int64_t px = opt.instrument.price_e8(o.report.price_ticks);
@@ -94,7 +102,7 @@ void SimExchange::Impl::match_trade(const market::Trade& t, Dirty& d) {
     const int64_t eaten = std::min(o.queue_ahead_e8, avail_e8);
     if (eaten > 0) {
       o.queue_ahead_e8 -= eaten;
-      d.orders.insert(id);
+      d.touch(id);
     }
     const int64_t lots = std::min(remaining, (avail_e8 - eaten) / step);
     if (lots > 0) {
@@ -127,7 +135,7 @@ void SimExchange::Impl::fill(SimOrder& o, int64_t lots, int64_t ts_ns, Dirty& d)
     quote.free_e8 += notional - fee;
   }
   d.balances = true;
-  d.orders.insert(rep.order_id);
+  d.touch(rep.order_id);
 
   TradeReport tr;
   tr.symbol = rep.symbol;

@@ -40,13 +40,29 @@ struct SimState {
 };
 
 // What one state change touched; the store writes exactly this (plus the meta record) in one
-// WriteBatch.
+// WriteBatch. Reused across calls (clear() keeps the vector's capacity), so the matching path
+// allocates nothing for it.
 struct Dirty {
   bool balances = false;
-  std::set<int64_t> orders;   // order ids to rewrite
-  size_t first_new_trade = 0;  // trades[first_new_trade..] are new
+  std::vector<int64_t> orders;  // order ids to rewrite, each once
+  size_t first_new_trade = 0;   // trades[first_new_trade..] are new
 
   explicit Dirty(const SimState& s) : first_new_trade(s.trades.size()) {}
+  void clear(const SimState& s) {
+    balances = false;
+    orders.clear();
+    first_new_trade = s.trades.size();
+  }
+  void touch(int64_t order_id) {
+    for (int64_t id : orders) {
+      if (id == order_id) return;
+    }
+    orders.push_back(order_id);
+  }
+  // True when the change set names anything besides the meta record.
+  bool any(const SimState& s) const {
+    return balances || !orders.empty() || first_new_trade < s.trades.size();
+  }
 };
 
 }  // namespace keel::exchange::sim

@@ -135,6 +135,8 @@ class BinanceExchange final : public Exchange {
   // by GET /api/v3/order?orderId= (one query per unknown order).
   Result<std::vector<TradeReport>> trades_from(const std::string& symbol,
                                                int64_t from_trade_id) override;
+  Result<std::vector<TradeReport>> order_trades(const std::string& symbol,
+                                                int64_t order_id) override;
   Result<Balances> balances() override;
   void poll_user_events(std::vector<ExecutionReport>& out) override;
 

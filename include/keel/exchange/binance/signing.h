@@ -13,7 +13,9 @@
 
 namespace keel::exchange::binance {
 
-// hex(HMAC-SHA256(secret, payload)), 64 lower-case hex digits.
+// hex(HMAC-SHA256(secret, payload)), 64 lower-case hex digits. Thread-safe. Each thread keeps
+// a keyed HMAC context for the last two secrets it signed with (so a request pays for its own
+// bytes only, not for re-keying); the secrets stay in that thread's memory until it exits.
 std::string hmac_sha256_hex(std::string_view secret, std::string_view payload);
 
 // The REST payload: query + body, no separator (either may be empty).
