@@ -121,8 +121,15 @@ int run_live(const RunOptions& opts, const engine::Config& cfg) {
   const int64_t deadline = opts.duration_s > 0 ? t0 + opts.duration_s * 1'000'000'000 : 0;
   LiveLoop loop{cfg, eng, **venue, opts};
   if (Status s = loop.maybe_reconcile(t0); !s.ok()) return fail_stop(eng, s);
-  std::fprintf(stderr, "keel run: connected to %s (%s); quoting; Ctrl-C stops\n",
-               cfg.binance.rest_url.c_str(), cfg.instrument.symbol.c_str());
+  // One line once every task's state is proven (R2): the crash campaign times restarts by it.
+  std::string modes;
+  for (const auto& t : cfg.tasks) {
+    const engine::TaskMode& m = eng.mode(t.id);
+    modes += "; task " + t.id + (m.quoting ? " quoting" : " reconcile-only (" + m.reason + ")");
+  }
+  std::fprintf(stderr, "keel run: connected to %s (%s); reconciled in %.1f ms%s; Ctrl-C stops\n",
+               cfg.binance.rest_url.c_str(), cfg.instrument.symbol.c_str(),
+               (clock.monotonic_ns() - t0) / 1e6, modes.c_str());
   market::MarketEvent ev;
   int64_t next_progress = t0 + 1'000'000'000;
   while (!g_stop.load() && (deadline == 0 || clock.monotonic_ns() < deadline)) {

@@ -23,7 +23,8 @@ constexpr const char* kSimHelp =
     "is connected; at its end the market stops and the server keeps serving. Restart with the\n"
     "same --state to resume where the market was. Without --accounts, one account 'default'\n"
     "(API key keel-sim-key, secret keel-sim-secret, 10000 USDT and 1 BTC). Test-only ground\n"
-    "truth: GET /sim/v1/truth?account=NAME. Stop with Ctrl-C (SIGINT) or SIGTERM.\n"
+    "truth: GET /sim/v1/truth?account=NAME; POST /sim/v1/pause and /sim/v1/resume stop and\n"
+    "restart the market replay (the crash campaign uses them). Stop with Ctrl-C or SIGTERM.\n"
     "Prints 'listening on 127.0.0.1:<port>' on stdout once serving.\n"
     "Exit: 0 stopped by a signal, 1 bad options or data, 2 corrupt state.";
 

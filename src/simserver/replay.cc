@@ -49,8 +49,36 @@ void Replayer::stop() {
 
 bool Replayer::wait_until(std::chrono::steady_clock::time_point due) {
   std::unique_lock<std::mutex> lock(mu_);
-  cv_.wait_until(lock, due, [this] { return stopping_; });
-  return !stopping_;
+  for (;;) {
+    if (stopping_) return false;
+    if (paused_) {
+      cv_.wait(lock);
+      continue;
+    }
+    const auto shifted = due + paused_total_;
+    if (std::chrono::steady_clock::now() >= shifted) return true;
+    cv_.wait_until(lock, shifted);  // woken early by pause/stop: re-evaluate
+  }
+}
+
+void Replayer::set_paused(bool paused) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (paused == paused_) return;
+    paused_ = paused;
+    const auto now = std::chrono::steady_clock::now();
+    if (paused) paused_at_ = now;
+    else paused_total_ += now - paused_at_;
+  }
+  cv_.notify_all();
+  if (paused) std::lock_guard<std::mutex> drained(apply_mu_);  // no event applies after this
+  log_(paused ? "market: paused at event " + std::to_string(position_.load())
+              : "market: resumed at event " + std::to_string(position_.load()));
+}
+
+bool Replayer::paused() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return paused_;
 }
 
 void Replayer::finish() {
@@ -79,12 +107,17 @@ void Replayer::run() {
     if (first_recv_ns < 0) first_recv_ns = ev.ts_recv_ns;
     const auto offset_ns = static_cast<int64_t>(
         static_cast<double>(ev.ts_recv_ns - first_recv_ns) / speed_);
-    if (!wait_until(t0 + std::chrono::nanoseconds(offset_ns))) return;
-    if (Status m = venue_.on_live(ev); !m.ok()) {
-      log_("market: stopped: the simulated exchange failed: " + m.ToString());
-      return;
+    for (;;) {  // until the event is applied while not paused
+      if (!wait_until(t0 + std::chrono::nanoseconds(offset_ns))) return;
+      std::lock_guard<std::mutex> applying(apply_mu_);
+      if (paused()) continue;  // paused between the wait and here
+      if (Status m = venue_.on_live(ev); !m.ok()) {
+        log_("market: stopped: the simulated exchange failed: " + m.ToString());
+        return;
+      }
+      ++position_;
+      break;
     }
-    ++position_;
   }
 }
 

@@ -18,11 +18,15 @@
 #include <vector>
 
 #include "keel/market/capture.h"
+#include "rest.h"
 #include "venue.h"
 
 namespace keel::simserver {
 
-class Replayer {
+//
+// Pause (test-only, POST /sim/v1/pause): no event is applied while paused; on resume the
+// schedule shifts by the paused time, so the market continues where it stopped (no burst).
+class Replayer final : public MarketControl {
  public:
   using Log = std::function<void(const std::string&)>;
   // REQUIRES: speed > 0.
@@ -35,7 +39,9 @@ class Replayer {
   void start();
   void stop();
   bool ended() const { return ended_.load(); }
-  uint64_t position() const { return position_.load(); }
+  uint64_t position() const override { return position_.load(); }
+  void set_paused(bool paused) override;
+  bool paused() const override;
 
  private:
   void run();
@@ -49,9 +55,13 @@ class Replayer {
   std::unique_ptr<market::CaptureReader> reader_;
   std::atomic<bool> ended_{false};
   std::atomic<uint64_t> position_{0};
-  std::mutex mu_;
+  mutable std::mutex mu_;
+  std::mutex apply_mu_;  // held while an event is applied; set_paused(true) waits for it
   std::condition_variable cv_;
   bool stopping_ = false;
+  bool paused_ = false;
+  std::chrono::steady_clock::time_point paused_at_;
+  std::chrono::steady_clock::duration paused_total_{};  // added to every due time
   std::thread thread_;
 };
 

@@ -51,6 +51,8 @@ constexpr Route kRoutes[] = {
     {"PUT", "/api/v3/userDataStream", Security::kApiKey, 2, user_stream_keepalive},
     {"DELETE", "/api/v3/userDataStream", Security::kApiKey, 2, user_stream_close},
     {"GET", "/sim/v1/truth", Security::kNone, 0, truth},
+    {"POST", "/sim/v1/pause", Security::kNone, 0, market_pause},
+    {"POST", "/sim/v1/resume", Security::kNone, 0, market_resume},
 };
 
 const Route* find_route(std::string_view method, std::string_view path) {

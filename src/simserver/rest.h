@@ -58,11 +58,21 @@ class WeightMeter {
   int64_t used_ = 0;
 };
 
+// The market replay as the test-only control endpoints see it (POST /sim/v1/pause, /resume).
+class MarketControl {
+ public:
+  virtual ~MarketControl() = default;
+  virtual void set_paused(bool paused) = 0;
+  virtual bool paused() const = 0;
+  virtual uint64_t position() const = 0;  // events applied so far
+};
+
 struct RestContext {
   Venue& venue;
   ListenKeys& listen_keys;
   WeightMeter& weight;
   const Clock& clock;
+  MarketControl* market = nullptr;  // null: the control endpoints answer 503
 };
 
 RestReply handle_rest(RestContext& ctx, const RestRequest& req);

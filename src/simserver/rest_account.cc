@@ -178,4 +178,23 @@ void truth(Call& c) {
   reply_json(c, w.take());
 }
 
+namespace {
+void set_market_paused(Call& c, bool paused) {
+  if (c.ctx.market == nullptr) {
+    return reply_error(c, ApiError{503, -1000, "the market replay is not running"});
+  }
+  c.ctx.market->set_paused(paused);
+  JsonWriter w;
+  w.begin_object().kv_bool("paused", paused)
+      .kv_num("position", static_cast<int64_t>(c.ctx.market->position())).end_object();
+  reply_json(c, w.take());
+}
+}  // namespace
+
+// POST /sim/v1/pause, /sim/v1/resume: stop and restart the market replay (test-only, like the
+// truth). When pause answers, no further market event is applied until resume; the schedule
+// then shifts by the paused time. Answer: {"paused":BOOL,"position":EVENTS_APPLIED}.
+void market_pause(Call& c) { set_market_paused(c, true); }
+void market_resume(Call& c) { set_market_paused(c, false); }
+
 }  // namespace keel::simserver::rest

@@ -70,5 +70,7 @@ void user_stream_create(Call& c);
 void user_stream_keepalive(Call& c);
 void user_stream_close(Call& c);
 void truth(Call& c);
+void market_pause(Call& c);
+void market_resume(Call& c);
 
 }  // namespace keel::simserver::rest

@@ -121,6 +121,7 @@ Result<std::unique_ptr<SimServer>> SimServer::start(ServerOptions options) {
   impl->replayer = std::make_unique<Replayer>(*core.venue, core.opts.data_files, core.opts.speed,
                                               core.opts.log);
   KEEL_RETURN_IF_ERROR(impl->replayer->catch_up());
+  core.market = impl->replayer.get();
   KEEL_RETURN_IF_ERROR(impl->listen());
   core.venue->set_publisher(core.hub.get());
   impl->do_accept();

@@ -32,7 +32,9 @@ struct ServerCore {
   std::atomic<int> connections{0};
   const Clock& clock = SystemClock::instance();
 
-  RestContext rest() { return RestContext{*venue, listen_keys, weight, clock}; }
+  MarketControl* market = nullptr;  // the replay, once started
+
+  RestContext rest() { return RestContext{*venue, listen_keys, weight, clock, market}; }
   int64_t wall_ms() const { return clock.realtime_ns() / 1'000'000; }
   int64_t rest_latency_ms() const { return opts.latency_ms + opts.faults.latency_ms; }
   void log(const std::string& line) const { opts.log(line); }

@@ -13,7 +13,6 @@
 // Lives continue one data directory (a round) until a life reaches the end of the recording;
 // then that round is compared and a new one starts from an empty directory.
 // Output: a table of crashes per failpoint, and "N passed, M failed" (rounds).
-#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -32,9 +31,12 @@
 #include <thread>
 #include <vector>
 
+#include "../support/proc.h"
 #include "keel/core/failpoint.h"
 
 namespace fs = std::filesystem;
+using keel::testsupport::spawn;
+using keel::testsupport::wait_exit;
 
 namespace {
 
@@ -50,30 +52,6 @@ double now_s() {
       .count();
 }
 
-pid_t spawn(const std::vector<std::string>& argv, int out_fd, const std::string& failpoint) {
-  const pid_t pid = fork();
-  if (pid == 0) {
-    if (failpoint.empty()) unsetenv("KEEL_FAILPOINT");
-    else setenv("KEEL_FAILPOINT", failpoint.c_str(), 1);
-    const int null_fd = open("/dev/null", O_WRONLY);
-    dup2(out_fd >= 0 ? out_fd : null_fd, 1);
-    dup2(null_fd, 2);
-    std::vector<char*> a;
-    for (const std::string& s : argv) a.push_back(const_cast<char*>(s.c_str()));
-    a.push_back(nullptr);
-    execv(a[0], a.data());
-    _exit(127);
-  }
-  return pid;
-}
-
-int wait_exit(pid_t pid) {
-  int status = 0;
-  waitpid(pid, &status, 0);
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-}
-
 std::vector<std::string> keel_cmd(const Args& a, const char* sub, const std::string& dir) {
   std::vector<std::string> v{a.keel, sub, "--config", a.config, "--data-dir", dir};
   if (std::strcmp(sub, "run") == 0) v.push_back("--quiet");
@@ -82,20 +60,14 @@ std::vector<std::string> keel_cmd(const Args& a, const char* sub, const std::str
 }
 
 int run_to_end(const Args& a, const std::string& dir) {
-  return wait_exit(spawn(keel_cmd(a, "run", dir), -1, ""));
+  return wait_exit(spawn(keel_cmd(a, "run", dir), -1, -1));
 }
 
 // `keel inspect --json`, normalised: client order ids and journal counters removed.
 std::string inspect(const Args& a, const std::string& dir) {
-  int fds[2];
-  if (pipe(fds) != 0) return "";
-  const pid_t pid = spawn(keel_cmd(a, "inspect", dir), fds[1], "");
-  close(fds[1]);
-  std::string out;
-  char buf[65536];
-  for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) > 0;) out.append(buf, n);
-  close(fds[0]);
-  if (wait_exit(pid) != 0) return "";
+  int rc = 0;
+  std::string out = keel::testsupport::run_capture(keel_cmd(a, "inspect", dir), &rc);
+  if (rc != 0) return "";
   out = std::regex_replace(out, std::regex("\"client_order_id\":\"[^\"]*\""),
                            "\"client_order_id\":\"*\"");
   return std::regex_replace(out, std::regex("\"journal\":\\{[^}]*\\}"), "\"journal\":{}");
@@ -148,7 +120,7 @@ void print_tally(const Tally& t) {
 // One life of the engine. Returns true when it crashed (random SIGKILL or its failpoint);
 // `finished` when it ran to the end of the recording instead.
 bool life(const Args& a, const std::string& dir, const LifeSpec& l, bool& finished, Tally& t) {
-  const pid_t pid = spawn(keel_cmd(a, "run", dir), -1, l.failpoint);
+  const pid_t pid = spawn(keel_cmd(a, "run", dir), -1, -1, {{"KEEL_FAILPOINT", l.failpoint}});
   const std::string name = l.failpoint.substr(0, l.failpoint.rfind(':'));
   int status = 0;
   if (l.delay_s < 0) {
@@ -226,7 +198,7 @@ int main(int argc, char** argv) {
       if (life(a, dir, l, finished, tally)) ++round_crashes;
     }
     const int rc = finished ? 0 : run_to_end(a, dir);
-    const int verify_rc = wait_exit(spawn(keel_cmd(a, "verify", dir), -1, ""));
+    const int verify_rc = wait_exit(spawn(keel_cmd(a, "verify", dir), -1, -1));
     const std::string got = rc == 0 ? inspect(a, dir) : "";
     const bool same = !got.empty() && got == expected && verify_rc == 0;
     std::printf("round %d: %d crashes, final run exit %d, verify %s, inspect %s\n", round,

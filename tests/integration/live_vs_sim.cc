@@ -6,13 +6,6 @@
 //
 // Usage: keel_live_vs_sim --keel BIN --data FILE [--data FILE] --workdir DIR [--speed X]
 //                         [--duration S] [--faults SPEC] [--seed N]
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <simdjson.h>
 
 #include <cstdio>
@@ -25,7 +18,10 @@
 #include <string>
 #include <vector>
 
+#include "../support/proc.h"
+
 namespace fs = std::filesystem;
+using namespace keel::testsupport;
 
 namespace {
 
@@ -33,107 +29,6 @@ struct Args {
   std::string keel, workdir, speed = "50", duration = "25", faults, seed = "1";
   std::vector<std::string> data;
 };
-
-pid_t spawn(const std::vector<std::string>& argv, int out_fd) {
-  const pid_t pid = fork();
-  if (pid == 0) {
-    if (out_fd >= 0) dup2(out_fd, 1);
-    std::vector<char*> a;
-    for (const std::string& s : argv) a.push_back(const_cast<char*>(s.c_str()));
-    a.push_back(nullptr);
-    execv(a[0], a.data());
-    _exit(127);
-  }
-  return pid;
-}
-
-int wait_exit(pid_t pid) {
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-std::string run_capture(const std::vector<std::string>& argv, int* rc) {
-  int fds[2];
-  if (pipe(fds) != 0) return "";
-  const pid_t pid = spawn(argv, fds[1]);
-  close(fds[1]);
-  std::string out;
-  char buf[65536];
-  for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) > 0;) out.append(buf, n);
-  close(fds[0]);
-  *rc = wait_exit(pid);
-  return out;
-}
-
-// Starts keel sim and returns its port (0 on failure); the sim's stdout is read until the
-// "listening on 127.0.0.1:PORT" line.
-int start_sim(const Args& a, pid_t* pid) {
-  std::vector<std::string> argv{a.keel, "sim", "--listen", "127.0.0.1:0", "--speed", a.speed,
-                                "--state", a.workdir + "/sim", "--seed", a.seed};
-  for (const auto& d : a.data) argv.insert(argv.end(), {"--data", d});
-  if (!a.faults.empty()) argv.insert(argv.end(), {"--faults", a.faults});
-  int fds[2];
-  if (pipe(fds) != 0) return 0;
-  *pid = spawn(argv, fds[1]);
-  close(fds[1]);
-  FILE* in = fdopen(fds[0], "r");
-  char line[512];
-  int port = 0;
-  while (port == 0 && std::fgets(line, sizeof line, in) != nullptr) {
-    std::fputs(line, stdout);
-    if (const char* p = std::strstr(line, "listening on 127.0.0.1:")) port = std::atoi(p + 23);
-  }
-  // Keep draining the sim's stdout in the background so it never blocks on a full pipe.
-  if (fork() == 0) {
-    while (std::fgets(line, sizeof line, in) != nullptr) {}
-    _exit(0);
-  }
-  std::fclose(in);
-  return port;
-}
-
-std::string http_get(int port, const std::string& target) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return "";
-  const std::string req = "GET " + target + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
-  (void)!write(fd, req.data(), req.size());
-  std::string out;
-  char buf[65536];
-  for (ssize_t n; (n = read(fd, buf, sizeof buf)) > 0;) out.append(buf, n);
-  close(fd);
-  const size_t body = out.find("\r\n\r\n");
-  return body == std::string::npos ? "" : out.substr(body + 4);
-}
-
-void write_config(int port, const std::string& path) {
-  const std::string host = "127.0.0.1:" + std::to_string(port);
-  std::ofstream(path) << "instrument: {symbol: BTCUSDT, base_asset: BTC, quote_asset: USDT,"
-                         " tick_size: \"0.01\", step_size: \"0.00001\", min_notional: \"5\"}\n"
-                      << "exchange:\n  kind: binance\n  rest_url: http://" << host
-                      << "\n  ws_url: ws://" << host << "\n  ws_api_url: ws://" << host
-                      << "/ws-api/v3\n  api_key_env: KEEL_SIM_KEY\n"
-                      << "  api_secret_env: KEEL_SIM_SECRET\n  reconcile_every_ms: 2000\n"
-                      << "tasks:\n  - id: grid1\n    strategy: grid\n    params: {price_interval:"
-                         " \"5\", order_quantity: \"0.002\", buy_window_size: 5,"
-                         " sell_window_size: 5, max_open_orders: 20}\n";
-}
-
-int64_t e8(std::string_view s) {  // exact decimal -> 1e-8 units (these strings are plain)
-  int64_t whole = 0, frac = 0;
-  int digits = 0;
-  bool neg = !s.empty() && s[0] == '-';
-  size_t i = neg ? 1 : 0;
-  for (; i < s.size() && s[i] != '.'; ++i) whole = whole * 10 + (s[i] - '0');
-  for (++i; i < s.size() && digits < 8; ++i, ++digits) frac = frac * 10 + (s[i] - '0');
-  for (; digits < 8; ++digits) frac *= 10;
-  const int64_t v = whole * 100'000'000 + frac;
-  return neg ? -v : v;
-}
 
 std::string str(simdjson::dom::element e) { return std::string(std::string_view(e)); }
 
@@ -167,24 +62,28 @@ int main(int argc, char** argv) {
   fs::remove_all(a.workdir);
   fs::create_directories(a.workdir);
   pid_t sim = 0;
-  const int port = start_sim(a, &sim);
+  std::vector<std::string> sim_argv{a.keel, "sim", "--listen", "127.0.0.1:0", "--speed", a.speed,
+                                    "--state", a.workdir + "/sim", "--seed", a.seed};
+  for (const auto& d : a.data) sim_argv.insert(sim_argv.end(), {"--data", d});
+  if (!a.faults.empty()) sim_argv.insert(sim_argv.end(), {"--faults", a.faults});
+  const int port = start_sim(sim_argv, &sim, true);
   if (port == 0) {
     std::printf("keel sim did not start\n");
     return 1;
   }
   const std::string cfg = a.workdir + "/live.yaml";
-  write_config(port, cfg);
+  std::ofstream(cfg) << loopback_config(port, 2000, 1000);
   setenv("KEEL_SIM_KEY", "keel-sim-key", 1);
   setenv("KEEL_SIM_SECRET", "keel-sim-secret", 1);
   int rc = 0;
   const std::string summary = run_capture({a.keel, "run", "--config", cfg, "--data-dir",
                                            a.workdir + "/engine", "--duration", a.duration,
-                                           "--quiet"}, &rc);
+                                           "--quiet"}, &rc, 2);
   std::printf("%s", summary.c_str());
-  const std::string truth = http_get(port, "/sim/v1/truth?account=default");
+  const std::string truth = http(port, "GET", "/sim/v1/truth?account=default");
   int irc = 0;
   const std::string inspect = run_capture({a.keel, "inspect", "--config", cfg, "--data-dir",
-                                           a.workdir + "/engine", "--json"}, &irc);
+                                           a.workdir + "/engine", "--json"}, &irc, 2);
   kill(sim, SIGTERM);
   wait_exit(sim);
   if (rc != 0 || irc != 0 || truth.empty()) {

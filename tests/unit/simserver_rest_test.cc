@@ -354,5 +354,24 @@ TEST_F(SimServerTest, TruthEndpoint) {
   EXPECT_EQ(http_->get("/sim/v1/truth?account=nobody").status, 404);
 }
 
+// POST /sim/v1/pause freezes the market (no event applied, no fill), /resume continues it.
+TEST_F(SimServerTest, PauseAndResumeTheMarket) {
+  start();
+  Reply p = http_->request(http::verb::post, "/sim/v1/pause");
+  ASSERT_EQ(p.status, 200) << p.body;
+  EXPECT_TRUE(p.json().boolean("paused"));
+  const uint64_t at = server_->market_position();
+  EXPECT_EQ(p.json().num("position"), static_cast<int64_t>(at));
+  ASSERT_EQ(place("BUY", "59995", "0.001", "pz-1").status, 200);  // fills on the next sell trade
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));     // 3 cycles of the recording
+  EXPECT_EQ(server_->market_position(), at);
+  EXPECT_TRUE(wait_status("pz-1", "NEW"));
+  Reply r = http_->request(http::verb::post, "/sim/v1/resume");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_FALSE(r.json().boolean("paused"));
+  EXPECT_TRUE(wait_status("pz-1", "FILLED"));
+  EXPECT_GT(server_->market_position(), at);
+}
+
 }  // namespace
 }  // namespace keel::simserver::testutil

@@ -188,6 +188,7 @@ class Json {
   }
   std::string str(const char* key) const { return str(root_, key); }
   int64_t num(const char* key) const { return num(root_, key); }
+  bool boolean(const char* key) const { return boolean(root_, key); }
 
  private:
   std::unique_ptr<simdjson::dom::parser> parser_;
