@@ -2,6 +2,7 @@
 // fail-stop (W4), and restart at chosen cut points equals an uninterrupted run (R2).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 
@@ -67,9 +68,30 @@ class JournalFirstSpy final : public exchange::Exchange {
   }
   Result<exchange::Balances> balances() override { return inner_.balances(); }
   void poll_user_events(std::vector<exchange::ExecutionReport>& out) override {
+    const size_t first = out.size();
     inner_.poll_user_events(out);
+    if (!mangle) return;
+    // The stream as a bad network delivers it: each batch reversed (a fill before its NEW, a
+    // CANCELED before the fill that preceded it), then every report again.
+    // and the previous batch once more after it (stale reports: a NEW after its order filled
+    // or was cancelled, a fill already folded).
+    std::reverse(out.begin() + static_cast<std::ptrdiff_t>(first), out.end());
+    const size_t end = out.size();
+    for (size_t i = first; i < end; ++i) out.push_back(out[i]);
+    out.insert(out.end(), previous_.begin(), previous_.end());
+    stale += previous_.size();
+    previous_.assign(out.begin() + static_cast<std::ptrdiff_t>(first),
+                     out.begin() + static_cast<std::ptrdiff_t>(end));
+    mangled += end - first;
+    for (size_t i = first; i + 1 < end; ++i) {  // a pair of one order's reports, now reversed
+      if (out[i].order.client_order_id == out[i + 1].order.client_order_id) ++swapped_pairs;
+    }
   }
   size_t requests = 0;
+  bool mangle = false;  // duplicate and reorder every batch of user events
+  size_t mangled = 0;   // reports so mangled
+  size_t swapped_pairs = 0;  // adjacent reports of one order delivered in reverse
+  size_t stale = 0;          // reports delivered again one batch later
   bool forbid = false;     // W4: no request may leave
   bool emergency = false;  // W4's cancel-all: the journal is dead, cancels go unjournaled
 
@@ -95,6 +117,7 @@ class JournalFirstSpy final : public exchange::Exchange {
   }
   exchange::Exchange& inner_;
   journal::Journal& j_;
+  std::vector<exchange::ExecutionReport> previous_;
 };
 
 struct World {
@@ -222,6 +245,28 @@ TEST(Engine, RestartAtCutPointsEqualsAnUninterruptedRun) {
     EXPECT_EQ(digest(w.engine->state()), expected) << "cut at event " << cut;
     fs::remove_all(w.dir);
   }
+  fs::remove_all(ref.dir);
+}
+
+// In-doubt case: executionReports duplicated and reordered (a fill before its ack, a
+// cancellation before an earlier fill). Fills are de-duplicated by trade id (R3) and the
+// order's state follows the evidence, so the run ends exactly like the clean one.
+TEST(Engine, DuplicatedAndReorderedExecutionReportsFoldToTheSameState) {
+  World ref(temp_dir());
+  ref.open();
+  ASSERT_TRUE(ref.step(0).ok());
+  World w(temp_dir());
+  w.open();
+  w.spy->mangle = true;
+  ASSERT_TRUE(w.step(0).ok());
+  EXPECT_GT(w.spy->mangled, 100u);
+  EXPECT_GT(w.spy->swapped_pairs, 0u);
+  EXPECT_GT(w.spy->stale, 100u);
+  std::printf("%zu reports duplicated, %zu delivered again a batch later, %zu pairs of one "
+              "order's reports reversed\n", w.spy->mangled, w.spy->stale, w.spy->swapped_pairs);
+  EXPECT_EQ(digest(w.engine->state()), digest(ref.engine->state()));
+  EXPECT_GT(w.engine->state().tasks.at("g1").buys.fills, 0u);
+  fs::remove_all(w.dir);
   fs::remove_all(ref.dir);
 }
 
