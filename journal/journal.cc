@@ -19,6 +19,7 @@
 #include "keel/core/clock.h"
 #include "keel/core/failpoint.h"
 #include "keel/journal/codec.h"
+#include "keel/journal/fault_fs.h"
 
 namespace keel::journal {
 
@@ -53,8 +54,22 @@ Status read_error(const char* what, const rocksdb::Status& s) {
   return s.IsCorruption() ? Status::Corruption(std::move(msg)) : Status::IOError(std::move(msg));
 }
 
-rocksdb::Options db_options(const Journal::Options& options) {
+// How a failed RocksDB write is reported. A full disk is said in words, with the directory, so
+// that the operator reading the fail-stop line knows what to free (ENOSPC from the Posix file
+// system and FaultFs's budget are both RocksDB NoSpace; RocksDB also returns it again as the
+// background error of the writes that follow).
+std::string write_failure(const std::string& dir, const std::string& what,
+                          const rocksdb::Status& s) {
+  if (s.IsNoSpace()) {
+    return "journal " + dir + ": disk full (no space left on device): " + what + " failed: " +
+           s.ToString();
+  }
+  return what + " failed: " + s.ToString();
+}
+
+rocksdb::Options db_options(const Journal::Options& options, rocksdb::Env* env) {
   rocksdb::Options o;
+  if (env != nullptr) o.env = env;
   o.create_if_missing = options.create_if_missing && !options.read_only;
   o.paranoid_checks = true;
   o.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
@@ -76,8 +91,8 @@ struct Db {
   }
 };
 
-Result<Db> open_db(const std::string& dir, const Journal::Options& options) {
-  rocksdb::Options o = db_options(options);
+Result<Db> open_db(const std::string& dir, const Journal::Options& options, rocksdb::Env* env) {
+  rocksdb::Options o = db_options(options, env);
   o.create_missing_column_families = !options.read_only;
   std::vector<std::string> names;
   if (!rocksdb::DB::ListColumnFamilies(o, dir, &names).ok()) names = {};
@@ -93,7 +108,10 @@ Result<Db> open_db(const std::string& dir, const Journal::Options& options) {
   const rocksdb::Status s =
       options.read_only ? rocksdb::DB::OpenForReadOnly(o, dir, families, &handles, &raw)
                         : rocksdb::DB::Open(o, dir, families, &handles, &raw);
-  if (!s.ok()) return Status::IOError("journal open " + dir + ": " + s.ToString());
+  if (!s.ok()) {
+    if (s.IsNoSpace()) return Status::IOError(write_failure(dir, "journal open", s));
+    return Status::IOError("journal open " + dir + ": " + s.ToString());
+  }
   KEEL_ASSERT(raw != nullptr);
   Db out;
   out.db.reset(raw);
@@ -201,11 +219,13 @@ Status scan_journal(rocksdb::DB* db, uint64_t first_seq, const Hash& first_prev,
   return Status::Ok();
 }
 
-Status delete_torn_tail(rocksdb::DB* db, uint64_t seq) {
+Status delete_torn_tail(rocksdb::DB* db, const std::string& dir, uint64_t seq) {
   rocksdb::WriteOptions wo;
   wo.sync = true;
   const rocksdb::Status s = db->Delete(wo, key_of(seq));
-  if (!s.ok()) return Status::IOError(seq_text(seq) + "deleting the torn tail: " + s.ToString());
+  if (!s.ok()) {
+    return Status::IOError(write_failure(dir, seq_text(seq) + "deleting the torn tail", s));
+  }
   return Status::Ok();
 }
 
@@ -220,6 +240,8 @@ bool snapshot_usable(rocksdb::DB* db, const Snapshot& snap) {
 }  // namespace
 
 struct Journal::Impl {
+  std::shared_ptr<FaultFs> fault_fs;  // null unless injecting faults; outlives `store`
+  std::string dir;
   Db store;
   rocksdb::DB* db = nullptr;  // store.db.get()
   std::optional<Snapshot> snapshot;
@@ -235,8 +257,20 @@ struct Journal::Impl {
 Journal::Journal(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Journal::~Journal() = default;
 
+namespace {
+
+// The FaultFs the DB must use: the caller's, else the environment's (usually none).
+Result<std::shared_ptr<FaultFs>> fault_fs_for(const Journal::Options& options) {
+  if (options.fault_fs) return options.fault_fs;
+  return FaultFs::from_env();
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Journal>> Journal::open(const std::string& dir, Options options) {
-  Result<Db> store = open_db(dir, options);
+  Result<std::shared_ptr<FaultFs>> fault_fs = fault_fs_for(options);
+  if (!fault_fs.ok()) return fault_fs.status();
+  Result<Db> store = open_db(dir, options, *fault_fs ? (*fault_fs)->env() : nullptr);
   if (!store.ok()) return store.status();
   rocksdb::DB* db = store->db.get();
   std::optional<Snapshot> snap = read_latest_snapshot(*store);
@@ -248,9 +282,11 @@ Result<std::unique_ptr<Journal>> Journal::open(const std::string& dir, Options o
   if (scan.report.torn_tail && !options.read_only) {
     // The last record never completed: it is not part of the journal. Remove it so the next
     // append reuses its seq and chains from the record before it.
-    KEEL_RETURN_IF_ERROR(delete_torn_tail(db, scan.report.last_seq + 1));
+    KEEL_RETURN_IF_ERROR(delete_torn_tail(db, dir, scan.report.last_seq + 1));
   }
   auto impl = std::make_unique<Impl>();
+  impl->fault_fs = std::move(*fault_fs);
+  impl->dir = dir;
   impl->store = std::move(*store);
   impl->db = db;
   impl->snapshot = std::move(snap);
@@ -265,6 +301,7 @@ uint64_t Journal::last_seq() const { return impl_->last_seq; }
 const Hash& Journal::last_hash() const { return impl_->last_hash; }
 const JournalStats& Journal::stats() const { return impl_->stats; }
 const VerifyReport& Journal::open_report() const { return impl_->open_report; }
+const std::string& Journal::dir() const { return impl_->dir; }
 void Journal::inject_write_failure_for_testing() { impl_->inject_failure = true; }
 
 Status Journal::append(std::vector<Record>& records, bool sync) {
@@ -293,7 +330,7 @@ Status Journal::append(std::vector<Record>& records, bool sync) {
   if (!s.ok()) {
     // W4: never retry-and-continue. Whether the batch reached the disk is unknown, so no
     // further record may be chained after it in this process.
-    m.fail_stop = Status::FailStop("journal write failed: " + s.ToString());
+    m.fail_stop = Status::FailStop(write_failure(m.dir, "journal write", s));
     return m.fail_stop;
   }
   m.last_seq += records.size();
@@ -338,7 +375,9 @@ Result<VerifyReport> Journal::verify(const std::string& dir) {
   Options options;
   options.create_if_missing = false;
   options.read_only = true;
-  Result<Db> store = open_db(dir, options);
+  Result<std::shared_ptr<FaultFs>> fault_fs = fault_fs_for(options);
+  if (!fault_fs.ok()) return fault_fs.status();
+  Result<Db> store = open_db(dir, options, *fault_fs ? (*fault_fs)->env() : nullptr);
   if (!store.ok()) return store.status();
   ScanResult scan;
   KEEL_RETURN_IF_ERROR(scan_journal(store->db.get(), 1, Hash{}, &scan));
@@ -369,7 +408,13 @@ Status Journal::write_snapshot(const std::string& state_bytes) {
     batch.Delete(m.store.snapshots, it->key());
   }
   const rocksdb::Status s = m.db->Write(rocksdb::WriteOptions(), &batch);
-  if (!s.ok()) return Status::IOError("journal snapshot: " + s.ToString());
+  if (!s.ok()) {
+    // The snapshot shares the WAL with the records: after a failed write RocksDB refuses
+    // further writes anyway, and W4 treats any failed write as the end of this process's
+    // journal.
+    m.fail_stop = Status::FailStop(write_failure(m.dir, "journal snapshot write", s));
+    return m.fail_stop;
+  }
   m.snapshot = Snapshot{m.last_seq, m.last_hash, {}};
   return Status::Ok();
 }

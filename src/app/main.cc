@@ -5,6 +5,7 @@
 
 #include "app.h"
 #include "bench_command.h"
+#include "keel/journal/fault_fs.h"
 #include "sim_command.h"
 
 namespace {
@@ -19,6 +20,7 @@ constexpr const char* kAbout =
 }  // namespace
 
 int main(int argc, char** argv) {
+  keel::journal::install_power_cut_signal();  // KEEL_POWER_LOSS=1 only; before any thread
   CLI::App app{kAbout, "keel"};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Show the help of every command");

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -16,6 +17,8 @@ struct Armed {
   long hit = 0;
   long seen = 0;
 };
+
+std::atomic<CrashHook> g_crash_hook{nullptr};
 
 constexpr size_t kMaxArmed = 16;
 Armed g_armed[kMaxArmed];
@@ -50,6 +53,8 @@ bool arm_from_env() {
 
 }  // namespace
 
+void set_crash_hook(CrashHook hook) { g_crash_hook.store(hook, std::memory_order_release); }
+
 namespace detail {
 
 bool g_failpoints_armed = arm_from_env();
@@ -62,6 +67,7 @@ void failpoint_hit(std::string_view name) {
     const int n = std::snprintf(msg, sizeof msg, "keel: failpoint %s hit %ld: SIGKILL\n",
                                 a.name.c_str(), a.hit);
     if (n > 0) (void)!write(2, msg, static_cast<size_t>(n));
+    if (CrashHook hook = g_crash_hook.load(std::memory_order_acquire)) hook();
     kill(getpid(), SIGKILL);
     std::_Exit(137);  // not reached
   }

@@ -546,8 +546,10 @@ class Campaign {
   }
 
   // Counts how a life ended. True when it crashed (a recovery is then owed).
-  bool count_end(EngineProcess& e, const Round& r, const std::string& point) {
-    if (e.killed_by(SIGKILL)) {
+  // `early`: a SIGUSR2 that arrives before keel's main() blocked it kills the process by its
+  // default action, before anything was written: a power cut all the same.
+  bool count_end(EngineProcess& e, const Round& r, const std::string& point, bool early = false) {
+    if (e.killed_by(SIGKILL) || (early && e.killed_by(SIGUSR2))) {
       ++tally_.crashes[point];
       return true;
     }
@@ -607,7 +609,7 @@ class Campaign {
       e.wait();
     }
     const bool crashed = count_end(e, r, a_.power_loss ? "random power cut (start-up)"
-                                                       : "random (start-up)");
+                                                       : "random (start-up)", true);
     downtime();
     return crashed;
   }

@@ -26,6 +26,14 @@ inline constexpr std::array<std::string_view, 12> kFailpoints = {
     "run.exchange.after_event",     // the exchange consumed a market event, the engine not yet
 };
 
+// A function a failpoint kill calls on the failing thread after printing its line and just
+// before its SIGKILL; nullptr (the default): none. KEEL_POWER_LOSS mode installs one that
+// truncates the journal's files to their synced length (keel/journal/fault_fs.h), so a
+// failpoint kill is then a power cut. The hook may keep locks (the process dies right after)
+// and may itself end the process. Thread-safe; the last hook set wins.
+using CrashHook = void (*)();
+void set_crash_hook(CrashHook hook);
+
 namespace detail {
 extern bool g_failpoints_armed;
 void failpoint_hit(std::string_view name);

@@ -5,7 +5,13 @@
 //  - W1: append(..., sync=true) returns only after RocksDB's WriteOptions::sync write of one
 //    WriteBatch holding all the given records (one decision: one sync).
 //  - W4: the first failed write makes the journal fail-stop: every later append returns
-//    kFailStop with the original error. There is no way back in this process.
+//    kFailStop with the original error. There is no way back in this process. A write that
+//    failed for want of space (RocksDB's NoSpace: ENOSPC, or FaultFs's byte budget, also when
+//    RocksDB reports it later as its background error) says so: the message reads
+//    "journal <dir>: disk full (no space left on device): ...".
+//  - Storage faults for tests and crash campaigns (keel/journal/fault_fs.h): the DB's files go
+//    through a FaultFs when Options::fault_fs is set, or when KEEL_POWER_LOSS=1 or
+//    KEEL_DISK_FULL_AFTER_BYTES=N is in the environment (FaultFs::from_env()).
 //  - Open scans every record: the hash chain and CRCs are checked; a bad *last* record is a torn
 //    tail (end of journal: it is deleted and appending continues after the previous record);
 //    a bad record anywhere else is kCorruption naming its seq, and open fails.
@@ -23,6 +29,8 @@
 #include "keel/journal/record.h"
 
 namespace keel::journal {
+
+class FaultFs;
 
 struct JournalStats {
   uint64_t appends = 0;        // append() calls that succeeded
@@ -54,11 +62,16 @@ class Journal {
   struct Options {
     bool create_if_missing = true;
     bool read_only = false;  // inspect/export/verify: never writes, never repairs a torn tail
+    // The file system the DB uses (tests: power loss, full disk). Null: FaultFs::from_env()
+    // decides (none unless KEEL_POWER_LOSS / KEEL_DISK_FULL_AFTER_BYTES ask for one). The
+    // journal keeps it alive while open.
+    std::shared_ptr<FaultFs> fault_fs;
   };
 
-  // Opens (or creates) the journal in directory `dir`. Errors: kIOError (RocksDB open),
-  // kCorruption (a bad record that is not the last; message names the seq; or a RocksDB
-  // checksum failure while scanning).
+  // Opens (or creates) the journal in directory `dir`. Errors: kIOError (RocksDB open; on a
+  // full disk the message says "disk full (no space left on device)"), kCorruption (a bad
+  // record that is not the last; message names the seq; or a RocksDB checksum failure while
+  // scanning), kInvalidArgument (a malformed KEEL_POWER_LOSS / KEEL_DISK_FULL_AFTER_BYTES).
   static Result<std::unique_ptr<Journal>> open(const std::string& dir, Options options);
   ~Journal();
 
@@ -69,8 +82,9 @@ class Journal {
   // Appends records whose seq are next_seq(), next_seq()+1, ... (asserts), filling prev_hash
   // (and ts_local_ns when 0), in one WriteBatch; sync=true makes it durable before returning.
   // An empty vector is a no-op. REQUIRES: not opened read_only (asserts).
-  // Errors: kFailStop (this or an earlier write failed; sticky, W4); kInvalidArgument when a
-  // record encodes to more than kMaxRecordBytes (nothing written, the journal stays usable).
+  // Errors: kFailStop (this or an earlier write failed; sticky, W4; a full disk is named as
+  // such, see above); kInvalidArgument when a record encodes to more than kMaxRecordBytes
+  // (nothing written, the journal stays usable).
   Status append(std::vector<Record>& records, bool sync);
 
   // Calls fn for every record with seq >= from_seq in order; fn returns false to stop.
@@ -78,7 +92,9 @@ class Journal {
   Status for_each(uint64_t from_seq, const std::function<bool(const Record&)>& fn) const;
 
   // Stores a snapshot of the state folded through last_seq() (REQUIRES last_seq() > 0); keeps
-  // the newest kSnapshotsKept. Errors: kFailStop as append (the journal is failed), kIOError.
+  // the newest kSnapshotsKept. Not synced. Errors: kFailStop: the journal is failed, or this
+  // write failed, which fails the journal as a failed append does (the DB shares one WAL; a
+  // full disk is named as such).
   static constexpr size_t kSnapshotsKept = 2;
   Status write_snapshot(const std::string& state_bytes);
   // The snapshot open() started from, if any.
@@ -92,6 +108,9 @@ class Journal {
   // What open() found: records, last_seq, and whether a torn tail was dropped (not read_only:
   // deleted from the store; read_only: skipped). For the caller to log.
   const VerifyReport& open_report() const;
+
+  // The directory open() was given.
+  const std::string& dir() const;
 
   // Test seam: make the next write fail as a sync failure would (W4 tests).
   void inject_write_failure_for_testing();
