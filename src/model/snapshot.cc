@@ -8,6 +8,8 @@
 #include <cereal/types/string.hpp>
 #include <sstream>
 
+#include "bounded_archive.h"
+
 namespace keel::model {
 
 // The field order is the format: append fields at the end and bump kVersion.
@@ -51,6 +53,24 @@ uint32_t crc_of(std::string_view bytes) {
   return static_cast<uint32_t>(
       crc32(0, reinterpret_cast<const Bytef*>(bytes.data()), static_cast<uInt>(bytes.size())));
 }
+
+// Enum values the encoder can have written (cereal stores an enum as its underlying byte).
+Status check_enums(const State& state) {
+  for (const auto& [id, task] : state.tasks) {
+    for (const auto& [cid, o] : task.orders) {
+      if (o.side != Side::kBuy && o.side != Side::kSell) {
+        return Status::Corruption("snapshot: payload: task " + id + " order " + cid +
+                                  ": bad side " + std::to_string(static_cast<int>(o.side)));
+      }
+      if (o.phase != OrderPhase::kInFlight && o.phase != OrderPhase::kOpen &&
+          o.phase != OrderPhase::kClosed) {
+        return Status::Corruption("snapshot: payload: task " + id + " order " + cid +
+                                  ": bad phase " + std::to_string(static_cast<int>(o.phase)));
+      }
+    }
+  }
+  return Status::Ok();
+}
 }  // namespace
 
 std::string encode_state(const State& state) {
@@ -80,14 +100,20 @@ Result<State> decode_state(std::string_view bytes) {
   for (int i = 0; i < 4; ++i) crc |= static_cast<uint32_t>(static_cast<uint8_t>(bytes[5 + i])) << (8 * i);
   const std::string_view body = bytes.substr(kHeader);
   if (crc_of(body) != crc) return Status::Corruption("snapshot: crc mismatch");
+  // The bounded archive refuses any size larger than the bytes left (bounded_archive.h), so a
+  // crafted payload cannot make the decoder allocate more than O(its own size).
   State state;
   try {
-    std::istringstream in{std::string(body)};
-    cereal::PortableBinaryInputArchive ar(in);
+    detail::BoundedInputArchive ar(body);
     ar(state);
+    if (ar.remaining() != 0) {
+      return Status::Corruption("snapshot: payload: " + std::to_string(ar.remaining()) +
+                                " trailing bytes");
+    }
   } catch (const std::exception& e) {
     return Status::Corruption(std::string("snapshot: payload: ") + e.what());
   }
+  KEEL_RETURN_IF_ERROR(check_enums(state));
   return state;
 }
 

@@ -3,6 +3,12 @@
 //
 // Grammar: magic "KSNP" version:u8 (=1) crc:u32 (zlib CRC-32 of the payload) payload, where
 // payload is cereal PortableBinary of State. decode(encode(s)) folds on exactly like s.
+//
+// Decoding is bounded: the payload is read with an archive of keel's own (src/model/
+// bounded_archive.h) that reads PortableBinary bytes but refuses a container size or string
+// length larger than the bytes left, a bool other than 0/1, and a read past the end, so even a
+// crafted payload whose CRC matches allocates no more than O(its size). An enum value the
+// encoder cannot write (Order::side, Order::phase) and bytes after the State are refused too.
 #pragma once
 
 #include <string>
@@ -16,7 +22,7 @@ namespace keel::model {
 
 std::string encode_state(const State& state);
 
-// Errors: kCorruption (bad magic, version, CRC or payload).
+// Errors: kCorruption (bad magic, version, CRC or payload), the message starting "snapshot: ".
 Result<State> decode_state(std::string_view bytes);
 
 // The journal folded through apply(): from the snapshot the journal opened with when it decodes
