@@ -17,6 +17,7 @@
 #include "bench_util.h"
 #include "keel/core/clock.h"
 #include "keel/exchange/binance/signing.h"
+#include "keel/exchange/forwarding.h"
 #include "keel/market/decode.h"
 #include "keel/market/order_book.h"
 #include "pipeline.h"
@@ -26,9 +27,10 @@ namespace keel::bench {
 namespace {
 
 // Stamps when the first request of an event is encoded and ready to leave, then forwards.
-class RequestClock final : public exchange::Exchange {
+class RequestClock final : public exchange::ForwardingExchange {
  public:
-  RequestClock(exchange::Exchange& inner, const Instrument& ins) : inner_(inner), ins_(ins) {
+  RequestClock(exchange::Exchange& inner, const Instrument& ins)
+      : ForwardingExchange(inner), ins_(ins) {
     query_.reserve(512);
   }
   void arm() { ready_ns_ = handed_ns_ = 0; }
@@ -60,28 +62,6 @@ class RequestClock final : public exchange::Exchange {
     leave(t);
     return inner_.cancel(symbol, cid);
   }
-  exchange::ReplaceResult cancel_replace(const std::string& c,
-                                         const exchange::OrderRequest& r) override {
-    return inner_.cancel_replace(c, r);
-  }
-  Result<exchange::OrderReport> query_order(const std::string& s, const std::string& c) override {
-    return inner_.query_order(s, c);
-  }
-  Result<std::vector<exchange::OrderReport>> open_orders(const std::string& s) override {
-    return inner_.open_orders(s);
-  }
-  Result<std::vector<exchange::TradeReport>> trades_from(const std::string& s,
-                                                         int64_t id) override {
-    return inner_.trades_from(s, id);
-  }
-  Result<std::vector<exchange::TradeReport>> order_trades(const std::string& s,
-                                                          int64_t id) override {
-    return inner_.order_trades(s, id);
-  }
-  Result<exchange::Balances> balances() override { return inner_.balances(); }
-  void poll_user_events(std::vector<exchange::ExecutionReport>& out) override {
-    inner_.poll_user_events(out);
-  }
 
  private:
   // Common tail of every signed request: recvWindow, timestamp, signature.
@@ -97,7 +77,6 @@ class RequestClock final : public exchange::Exchange {
   }
   static constexpr const char* kSecret =  // Binance's documented example secret
       "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j";
-  exchange::Exchange& inner_;
   const Instrument& ins_;
   std::string query_;
   int64_t handed_ns_ = 0, ready_ns_ = 0;

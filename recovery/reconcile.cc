@@ -30,18 +30,9 @@ bool ours(const model::TaskState& task, const std::string& cid) {
 // de-duplicate; a trade is counted once however it was found).
 void recover_trade(Work& w, const exchange::TradeReport& t) {
   if (w.task.trade_seen(t.trade_id) || !w.recovered_trade_ids.insert(t.trade_id).second) return;
-  journal::OrderFilled f;
-  f.client_order_id = t.client_order_id;
-  f.trade_id = t.trade_id;
-  f.order_id = t.order_id;
-  f.side = t.side;
-  f.price_ticks = t.price_ticks;
-  f.qty_lots = t.qty_lots;
-  f.commission_e8 = t.commission_e8;
-  f.commission_asset = t.commission_asset;
-  f.is_maker = t.is_maker;
-  f.source = journal::Source::kTradeHistory;
-  w.findings.emplace_back(std::move(f));
+  w.findings.emplace_back(journal::OrderFilled{
+      t.client_order_id, t.trade_id, t.order_id, t.side, t.price_ticks, t.qty_lots,
+      t.commission_e8, t.commission_asset, t.is_maker, journal::Source::kTradeHistory});
   w.recovered_lots[t.client_order_id] += t.qty_lots;
   ++w.report.fills_recovered;
 }

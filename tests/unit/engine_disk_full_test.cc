@@ -10,6 +10,8 @@
 
 #include "keel/core/clock.h"
 #include "keel/engine/engine.h"
+#include "engine_testutil.h"
+#include "keel/exchange/forwarding.h"
 #include "keel/exchange/sim.h"
 #include "keel/journal/fault_fs.h"
 #include "keel/market/capture.h"
@@ -20,28 +22,12 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
-const std::string kData = std::string(KEEL_SHARED_DIR) + "/data/binance/spot/btcusdt_20240808.gz";
-
-Config test_config() {
-  Config c;
-  c.path = "test";
-  c.instrument = *Instrument::make("BTCUSDT", "BTC", "USDT", "0.01", "0.00001", "5");
-  c.sim.data = {kData};
-  c.sim.maker_fee_rate_e8 = 10'000;
-  c.sim.balances["USDT"].free_e8 = 10'000 * kOneE8;
-  TaskConfig t;
-  t.id = "g1";
-  t.strategy = "grid";
-  t.grid = {500, 200, 5, 5, 20};  // 5 USDT, 0.002 BTC
-  t.params_text = "test grid";
-  c.tasks.push_back(t);
-  return c;
-}
+using testutil::test_config;
 
 // Counts the requests that change exchange state; `forbid` makes any of them a failure.
-class RequestGate final : public exchange::Exchange {
+class RequestGate final : public exchange::ForwardingExchange {
  public:
-  explicit RequestGate(exchange::Exchange& inner) : inner_(inner) {}
+  explicit RequestGate(exchange::Exchange& inner) : ForwardingExchange(inner) {}
   exchange::PlaceResult place(const exchange::OrderRequest& req) override {
     check();
     return inner_.place(req);
@@ -56,31 +42,12 @@ class RequestGate final : public exchange::Exchange {
     check();
     return inner_.cancel_replace(c, r);
   }
-  Result<exchange::OrderReport> query_order(const std::string& s, const std::string& c) override {
-    return inner_.query_order(s, c);
-  }
-  Result<std::vector<exchange::OrderReport>> open_orders(const std::string& s) override {
-    return inner_.open_orders(s);
-  }
-  Result<std::vector<exchange::TradeReport>> trades_from(const std::string& s,
-                                                         int64_t id) override {
-    return inner_.trades_from(s, id);
-  }
-  Result<std::vector<exchange::TradeReport>> order_trades(const std::string& s,
-                                                          int64_t id) override {
-    return inner_.order_trades(s, id);
-  }
-  Result<exchange::Balances> balances() override { return inner_.balances(); }
-  void poll_user_events(std::vector<exchange::ExecutionReport>& out) override {
-    inner_.poll_user_events(out);
-  }
   bool forbid = false;     // W4: no intent's request may leave
   bool emergency = false;  // the fail-stop cancel-all
   size_t cancels = 0;
 
  private:
   void check() { EXPECT_FALSE(forbid) << "a request left after the journal failed"; }
-  exchange::Exchange& inner_;
 };
 
 TEST(EngineDiskFull, AFullDiskStopsIntentsForGoodAndCancelAllClearsTheBook) {

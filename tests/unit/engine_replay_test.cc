@@ -9,6 +9,8 @@
 #include "keel/core/clock.h"
 #include "keel/core/ids.h"
 #include "keel/engine/engine.h"
+#include "engine_testutil.h"
+#include "keel/exchange/forwarding.h"
 #include "keel/exchange/sim.h"
 #include "keel/market/capture.h"
 #include "keel/model/snapshot.h"
@@ -17,28 +19,13 @@ namespace keel::engine {
 namespace {
 
 namespace fs = std::filesystem;
-const std::string kData = std::string(KEEL_SHARED_DIR) + "/data/binance/spot/btcusdt_20240808.gz";
-
-Config test_config() {
-  Config c;
-  c.path = "test";
-  c.instrument = *Instrument::make("BTCUSDT", "BTC", "USDT", "0.01", "0.00001", "5");
-  c.sim.data = {kData};
-  c.sim.maker_fee_rate_e8 = 10'000;
-  c.sim.balances["USDT"].free_e8 = 10'000 * kOneE8;
-  TaskConfig t;
-  t.id = "g1";
-  t.strategy = "grid";
-  t.grid = {500, 200, 5, 5, 20};  // 5 USDT, 0.002 BTC
-  t.params_text = "test grid";
-  c.tasks.push_back(t);
-  return c;
-}
+using testutil::test_config;
 
 // An Exchange decorator that checks W1 at every state-changing request.
-class JournalFirstSpy final : public exchange::Exchange {
+class JournalFirstSpy final : public exchange::ForwardingExchange {
  public:
-  JournalFirstSpy(exchange::Exchange& inner, journal::Journal& j) : inner_(inner), j_(j) {}
+  JournalFirstSpy(exchange::Exchange& inner, journal::Journal& j)
+      : ForwardingExchange(inner), j_(j) {}
   exchange::PlaceResult place(const exchange::OrderRequest& req) override {
     check(req.client_order_id, true);
     return inner_.place(req);
@@ -52,21 +39,6 @@ class JournalFirstSpy final : public exchange::Exchange {
     ADD_FAILURE() << "the grid never amends";
     return inner_.cancel_replace(c, r);
   }
-  Result<exchange::OrderReport> query_order(const std::string& s, const std::string& c) override {
-    return inner_.query_order(s, c);
-  }
-  Result<std::vector<exchange::OrderReport>> open_orders(const std::string& s) override {
-    return inner_.open_orders(s);
-  }
-  Result<std::vector<exchange::TradeReport>> trades_from(const std::string& s,
-                                                         int64_t id) override {
-    return inner_.trades_from(s, id);
-  }
-  Result<std::vector<exchange::TradeReport>> order_trades(const std::string& s,
-                                                          int64_t id) override {
-    return inner_.order_trades(s, id);
-  }
-  Result<exchange::Balances> balances() override { return inner_.balances(); }
   void poll_user_events(std::vector<exchange::ExecutionReport>& out) override {
     const size_t first = out.size();
     inner_.poll_user_events(out);
@@ -115,7 +87,6 @@ class JournalFirstSpy final : public exchange::Exchange {
     EXPECT_TRUE(found) << cid << " sent before its intent was journaled";
     EXPECT_GT(j_.stats().syncs, 0u);
   }
-  exchange::Exchange& inner_;
   journal::Journal& j_;
   std::vector<exchange::ExecutionReport> previous_;
 };

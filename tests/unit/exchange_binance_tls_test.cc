@@ -2,6 +2,7 @@
 // name verification and SNI, against an in-process TLS server with a certificate made here.
 // Never contacts a real venue.
 #include <gtest/gtest.h>
+#include <unistd.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
@@ -16,6 +17,8 @@
 #include <fstream>
 #include <mutex>
 #include <thread>
+#include <chrono>
+#include <cstdio>
 
 #include "keel/exchange/binance/binance.h"
 
@@ -96,7 +99,13 @@ class TlsVenue {
     thread_.join();
   }
   uint16_t port() const { return acceptor_.local_endpoint().port(); }
-  int failed_handshakes() const { return failed_.load(); }
+  // The server notices the refused handshake after the client has given up: wait for it.
+  int failed_handshakes() const {
+    for (int i = 0; i < 200 && failed_.load() == 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return failed_.load();
+  }
   std::string sni() const {
     std::lock_guard lock(mu_);
     return sni_;
@@ -165,9 +174,11 @@ class BinanceTls : public ::testing::Test {
  protected:
   void SetUp() override {
     pem_ = make_certificate();
-    ca_file_ = ::testing::TempDir() + "keel_binance_tls_ca.pem";
+    // One file per process: ctest runs these tests in parallel processes.
+    ca_file_ = ::testing::TempDir() + "keel_binance_tls_ca." + std::to_string(getpid()) + ".pem";
     std::ofstream(ca_file_) << pem_.cert;
   }
+  void TearDown() override { std::remove(ca_file_.c_str()); }
   BinanceConfig config(const std::string& host, uint16_t port) const {
     BinanceConfig c;
     c.rest_url = "https://" + host + ":" + std::to_string(port);

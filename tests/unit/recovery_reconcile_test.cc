@@ -153,18 +153,9 @@ TEST_F(ReconcileTest, FillLostBelowTheWatermarkIsRecoveredByOrder) {
   ASSERT_EQ(trades->size(), 3u);
   for (size_t i = 1; i < trades->size(); ++i) {  // the stream delivered every trade but the first
     const exchange::TradeReport& t = (*trades)[i];
-    journal::OrderFilled f;
-    f.client_order_id = t.client_order_id;
-    f.trade_id = t.trade_id;
-    f.order_id = t.order_id;
-    f.side = t.side;
-    f.price_ticks = t.price_ticks;
-    f.qty_lots = t.qty_lots;
-    f.commission_e8 = t.commission_e8;
-    f.commission_asset = t.commission_asset;
-    f.is_maker = t.is_maker;
-    f.source = Source::kUserStream;
-    fold(f);
+    fold(journal::OrderFilled{t.client_order_id, t.trade_id, t.order_id, t.side, t.price_ticks,
+                              t.qty_lots, t.commission_e8, t.commission_asset, t.is_maker,
+                              Source::kUserStream});
   }
   ASSERT_EQ(task().last_trade_id, (*trades)[2].trade_id);
   ASSERT_EQ(task().orders.at(a).filled_lots, 60);

@@ -150,67 +150,53 @@ Result<std::string> BinanceExchange::Impl::client_id_by_order_id(int64_t order_i
   return order->client_order_id;
 }
 
-Result<std::vector<TradeReport>> BinanceExchange::trades_from(const std::string& symbol,
-                                                              int64_t from_trade_id) {
-  if (auto e = impl_->check_symbol(symbol)) return Status::InvalidArgument(e->msg);
-  std::lock_guard lock(impl_->rest_mu);
+Result<std::vector<TradeReport>> BinanceExchange::Impl::my_trades(const std::string& symbol,
+                                                                  int64_t from,
+                                                                  int64_t order_id) {
+  const std::string what = order_id > 0 ? "GET /api/v3/myTrades?orderId" : "GET /api/v3/myTrades";
   std::vector<TradeReport> all;
-  int64_t from = from_trade_id < 0 ? 0 : from_trade_id;
   for (int page = 0;; ++page) {
-    if (page == kMaxTradePages) return Status::IOError("GET /api/v3/myTrades: too many pages");
+    if (page == kMaxTradePages) return Status::IOError(what + ": too many pages");
     Query q;
-    q.add("symbol", symbol).add("fromId", from).add("limit", int64_t{kTradesPageLimit});
-    auto r = impl_->rest.call(Method::kGet, "/api/v3/myTrades", q, Security::kSigned,
-                              RequestClass::kOther);
-    KEEL_RETURN_IF_ERROR(query_status(r, "GET /api/v3/myTrades"));
-    auto trades = decode_my_trades(r.http.body, impl_->ins());
-    if (!trades.ok()) return trades.status().With("GET /api/v3/myTrades");
+    q.add("symbol", symbol);
+    if (order_id > 0) q.add("orderId", order_id);
+    // With orderId the first page has no fromId (symbol+orderId+fromId is documented too).
+    if (order_id <= 0 || page > 0) q.add("fromId", from);
+    q.add("limit", int64_t{kTradesPageLimit});
+    auto r = rest.call(Method::kGet, "/api/v3/myTrades", q, Security::kSigned,
+                       RequestClass::kOther);
+    KEEL_RETURN_IF_ERROR(query_status(r, what));
+    auto trades = decode_my_trades(r.http.body, ins());
+    if (!trades.ok()) return trades.status().With(what);
     for (TradeReport& t : *trades) {
-      if (t.trade_id < from) return Status::IOError("GET /api/v3/myTrades: ids not ascending");
+      if (t.trade_id < from) return Status::IOError(what + ": ids not ascending");
+      if (order_id > 0 && t.order_id != order_id) return Status::IOError(what + ": foreign orderId");
       from = t.trade_id + 1;  // fromId is inclusive (§5)
       all.push_back(std::move(t));
     }
     if (trades->size() < static_cast<size_t>(kTradesPageLimit)) break;
   }
   for (TradeReport& t : all) {
-    auto cid = impl_->client_id_by_order_id(t.order_id);
+    auto cid = client_id_by_order_id(t.order_id);
     if (!cid.ok()) return cid.status().With("myTrades client order id");
     t.client_order_id = *cid;
   }
   return all;
 }
 
+Result<std::vector<TradeReport>> BinanceExchange::trades_from(const std::string& symbol,
+                                                              int64_t from_trade_id) {
+  if (auto e = impl_->check_symbol(symbol)) return Status::InvalidArgument(e->msg);
+  std::lock_guard lock(impl_->rest_mu);
+  return impl_->my_trades(symbol, from_trade_id < 0 ? 0 : from_trade_id, 0);
+}
+
 Result<std::vector<TradeReport>> BinanceExchange::order_trades(const std::string& symbol,
                                                                int64_t order_id) {
   if (auto e = impl_->check_symbol(symbol)) return Status::InvalidArgument(e->msg);
+  if (order_id <= 0) return Status::InvalidArgument("order_trades: orderId must be > 0");
   std::lock_guard lock(impl_->rest_mu);
-  std::vector<TradeReport> all;
-  int64_t from = 0;
-  for (int page = 0;; ++page) {
-    if (page == kMaxTradePages) return Status::IOError("GET /api/v3/myTrades: too many pages");
-    Query q;
-    q.add("symbol", symbol).add("orderId", order_id);
-    if (from > 0) q.add("fromId", from);  // symbol+orderId+fromId is a documented combination
-    q.add("limit", int64_t{kTradesPageLimit});
-    auto r = impl_->rest.call(Method::kGet, "/api/v3/myTrades", q, Security::kSigned,
-                              RequestClass::kOther);
-    KEEL_RETURN_IF_ERROR(query_status(r, "GET /api/v3/myTrades?orderId"));
-    auto trades = decode_my_trades(r.http.body, impl_->ins());
-    if (!trades.ok()) return trades.status().With("GET /api/v3/myTrades?orderId");
-    for (TradeReport& t : *trades) {
-      if (t.trade_id < from) return Status::IOError("GET /api/v3/myTrades: ids not ascending");
-      if (t.order_id != order_id) return Status::IOError("GET /api/v3/myTrades: foreign orderId");
-      from = t.trade_id + 1;
-      all.push_back(std::move(t));
-    }
-    if (trades->size() < static_cast<size_t>(kTradesPageLimit)) break;
-  }
-  for (TradeReport& t : all) {
-    auto cid = impl_->client_id_by_order_id(t.order_id);
-    if (!cid.ok()) return cid.status().With("myTrades client order id");
-    t.client_order_id = *cid;
-  }
-  return all;
+  return impl_->my_trades(symbol, 0, order_id);
 }
 
 Result<Balances> BinanceExchange::balances() {

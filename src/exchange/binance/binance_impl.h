@@ -152,6 +152,11 @@ struct BinanceExchange::Impl {
   std::optional<VenueError> check_order(const OrderRequest& req) const;
   std::optional<VenueError> check_symbol(const std::string& symbol) const;
   Result<std::string> client_id_by_order_id(int64_t order_id);  // REQUIRES: rest_mu held
+  // GET /api/v3/myTrades from trade id `from` (inclusive) on, paged by fromId (§5); only the
+  // trades of `order_id` (orderId=) when it is > 0. Ids must ascend; each trade gets its
+  // client order id. REQUIRES: rest_mu held.
+  Result<std::vector<TradeReport>> my_trades(const std::string& symbol, int64_t from,
+                                             int64_t order_id);
   Status connect_streams();
 };
 

@@ -1,0 +1,31 @@
+// Shared by the engine_*_test.cc files: the engine config they run on real data.
+#pragma once
+
+#include <string>
+
+#include "keel/engine/config.h"
+
+namespace keel::engine::testutil {
+
+inline const std::string kData =
+    std::string(KEEL_SHARED_DIR) + "/data/binance/spot/btcusdt_20240808.gz";
+
+// One grid task (5 USDT levels, 0.002 BTC, windows 5/5, at most 20 open orders) on BTCUSDT
+// against the embedded simulated exchange (1 bp maker fee, 10000 USDT) over kData.
+inline Config test_config() {
+  Config c;
+  c.path = "test";
+  c.instrument = *Instrument::make("BTCUSDT", "BTC", "USDT", "0.01", "0.00001", "5");
+  c.sim.data = {kData};
+  c.sim.maker_fee_rate_e8 = 10'000;
+  c.sim.balances["USDT"].free_e8 = 10'000 * kOneE8;
+  TaskConfig t;
+  t.id = "g1";
+  t.strategy = "grid";
+  t.grid = {500, 200, 5, 5, 20};  // 5 USDT, 0.002 BTC
+  t.params_text = "test grid";
+  c.tasks.push_back(t);
+  return c;
+}
+
+}  // namespace keel::engine::testutil
