@@ -74,6 +74,7 @@ rocksdb::Options db_options(const Journal::Options& options, rocksdb::Env* env) 
   o.paranoid_checks = true;
   o.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
   o.keep_log_file_num = 4;  // RocksDB's info LOG files, not the WAL
+  o.max_total_wal_size = options.max_wal_bytes;  // see Options::max_wal_bytes
   return o;
 }
 

@@ -540,6 +540,36 @@ int64_t NowNs() {
   return int64_t(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
+// A snapshot written early must not pin the write-ahead log: past max_wal_bytes RocksDB
+// flushes the column family holding the oldest log, so the logs stay bounded and an open does
+// not replay everything since the snapshot.
+TEST_F(JournalStoreTest, ASnapshotDoesNotPinTheWriteAheadLog) {
+  auto wal_bytes = [&] {
+    uint64_t n = 0;
+    for (const auto& e : std::filesystem::directory_iterator(dir_)) {
+      if (e.path().extension() == ".log") n += e.file_size();
+    }
+    return n;
+  };
+  for (uint64_t cap : {uint64_t{0}, uint64_t{1} << 20}) {  // 0: RocksDB's default (no cap)
+    std::filesystem::remove_all(dir_);
+    Journal::Options o;
+    o.max_wal_bytes = cap;
+    auto j = std::move(*Journal::open(dir_, o));
+    Append(*j, 10, /*sync=*/false);
+    ASSERT_TRUE(j->write_snapshot(std::string(1000, 's')).ok());
+    Append(*j, 80'000, /*sync=*/false, /*batch=*/100);  // about 11 MiB of WAL
+    const uint64_t wal = wal_bytes();
+    std::printf("max_wal_bytes %llu: %llu bytes of WAL after 80k records\n",
+                static_cast<unsigned long long>(cap), static_cast<unsigned long long>(wal));
+    if (cap == 0) EXPECT_GT(wal, uint64_t{8} << 20) << "the snapshot pins every log";
+    else EXPECT_LT(wal, uint64_t{4} << 20);
+    j.reset();
+    j = Open();
+    EXPECT_EQ(j->last_seq(), 80'010u);
+  }
+}
+
 TEST_F(JournalStoreTest, MeasureSyncAppendLatency) {
   auto j = Open();
   constexpr int kAppends = 300;

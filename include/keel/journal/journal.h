@@ -66,6 +66,11 @@ class Journal {
     // decides (none unless KEEL_POWER_LOSS / KEEL_DISK_FULL_AFTER_BYTES ask for one). The
     // journal keeps it alive while open.
     std::shared_ptr<FaultFs> fault_fs;
+    // Bytes of write-ahead log kept before RocksDB flushes the column family that holds the
+    // oldest one (rocksdb max_total_wal_size). The snapshots family is written rarely; without
+    // this cap its memtable would pin every WAL file since its first write: the log would grow
+    // without bound over weeks and every open would replay all of it.
+    uint64_t max_wal_bytes = 64ull << 20;
   };
 
   // Opens (or creates) the journal in directory `dir`. Errors: kIOError (RocksDB open; on a
