@@ -447,13 +447,8 @@ class Campaign {
     bool pending_check = false;
     while (tally_.total() < a_.crashes) {
       if (round.sim < 0 || recording_ended(round)) {
-        if (round.sim > 0 && pending_check) {
-          // The recording ended with a crash unchecked: check it now (the market is still).
-          EngineProcess e(engine_argv(round), engine_env(""), round.log);
-          if (wait_safe(e, round) && e.quoting()) check(round, e);
-          e.signal(SIGTERM);
-          e.wait();
-        }
+        // The recording ended with a crash unchecked: check it now (the market is still).
+        if (round.sim > 0 && pending_check) last_recovery(round);
         end_round(round);
         round.index = ++tally_.rounds;
         if (!start_round(a_, round)) {
@@ -462,7 +457,6 @@ class Campaign {
         }
         pending_check = false;
       }
-      // Failpoint lives spread over the campaign, random kills in between.
       // Failpoint lives spread evenly over the campaign, random kills in between; one random
       // life in five is killed during start-up, before it is safe.
       const double fp_left = static_cast<double>(failpoint_lives.size() - next_fp);
@@ -474,12 +468,7 @@ class Campaign {
       if (life(round, spec, pending_check)) pending_check = true;
       if ((tally_.total() % 25) == 0 || tally_.divergences > 0) progress(t0);
     }
-    if (pending_check) {  // the last crash's recovery
-      EngineProcess e(engine_argv(round), engine_env(""), round.log);
-      if (wait_safe(e, round) && e.quoting()) check(round, e);
-      e.signal(SIGTERM);
-      e.wait();
-    }
+    if (pending_check) last_recovery(round);
     end_round(round);
     print_table(now_s() - t0);
     return tally_.divergences == 0 ? 0 : 1;
@@ -491,6 +480,17 @@ class Campaign {
   }
   std::map<std::string, std::string> engine_env(const std::string& failpoint) const {
     return {{"KEEL_FAILPOINT", failpoint}, {"KEEL_POWER_LOSS", a_.power_loss ? "1" : ""}};
+  }
+
+  // Restarts the engine once more, checks its recovery, stops it (SIGTERM: a clean exit).
+  void last_recovery(const Round& r) {
+    EngineProcess e(engine_argv(r), engine_env(""), r.log);
+    if (!wait_safe(e, r)) return;
+    tally_.time_to_safe_ms.push_back((e.safe_at() - e.t_spawn()) * 1e3);
+    if (!e.quoting()) diverge(r, "after the restart: " + e.safe_line());
+    else check(r, e);
+    e.signal(SIGTERM);
+    e.wait();
   }
 
   void diverge(const Round& r, const std::string& what) {
