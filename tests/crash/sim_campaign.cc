@@ -407,7 +407,9 @@ bool start_round(const Args& a, Round& r) {
   if (r.port == 0) return false;
   r.cfg = r.dir + "/live.yaml";
   // Periodic reconciliation off (60 s): a recovery must be right by itself, not healed later.
-  std::ofstream(r.cfg) << loopback_config(r.port, 60'000, 50);
+  // A snapshot every 10 records: the snapshot failpoints are reached within a life, and every
+  // restart decodes a snapshot written just before a crash.
+  std::ofstream(r.cfg) << loopback_config(r.port, 60'000, 10);
   return true;
 }
 
