@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "journal_testutil.h"
 #include "keel/core/ids.h"
 #include "keel/journal/fault_fs.h"
 #include "keel/journal/journal.h"
@@ -20,25 +21,9 @@ namespace {
 
 using ::testing::HasSubstr;
 
-Record Rec(uint64_t seq) {
-  Record r;
-  r.seq = seq;
-  r.task_id = "t1";
-  r.ts_exchange_ns = static_cast<int64_t>(seq) * 1000;
-  PlaceIntent p;
-  p.slot_key = 6183000;
-  p.price_ticks = 6183000 + static_cast<int64_t>(seq);
-  p.qty_lots = 100;
-  p.client_order_id = make_client_order_id("t1", seq);
-  p.ctx.reason = "disk full test";
-  r.body = std::move(p);
-  return r;
-}
-
+// One append of `n` records numbered from next_seq(), as the engine makes one decision's.
 Status AppendBatch(Journal& j, int n, bool sync) {
-  std::vector<Record> recs;
-  for (int k = 0; k < n; ++k) recs.push_back(Rec(j.next_seq() + k));
-  return j.append(recs, sync);
+  return testutil::AppendBatch(j, n, sync, "disk full test");
 }
 
 class DiskFullTest : public ::testing::Test {
