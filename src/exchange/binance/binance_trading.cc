@@ -11,6 +11,38 @@ VenueError unreadable(int http_status, const Status& why) {
   return {http_status, 0, "accepted but the response is not understood: " + why.ToString()};
 }
 
+// A refusal before anything is sent (check_order / check_symbol).
+template <class ResultT>
+ResultT not_sent(VenueError e) {
+  ResultT out;
+  out.outcome = Outcome::kRejected;
+  out.error = std::move(e);
+  return out;
+}
+
+// One signed request whose 2xx body is one order (place, cancel, amend): the outcome is
+// verdict_of's (R1) and a 2xx body that `decode` cannot read is kUnknown. The caller holds
+// rest_mu.
+template <class ResultT>
+ResultT order_request(RestApi& rest, const Instrument& ins, Method method, std::string_view path,
+                      const Query& q, RequestClass cls,
+                      Result<OrderReport> (*decode)(std::string_view, const Instrument&)) {
+  ResultT out;
+  auto r = rest.call(method, path, q, Security::kSigned, cls);
+  Verdict v = verdict_of(r);
+  out.outcome = v.outcome;
+  out.error = std::move(v.error);
+  if (out.outcome != Outcome::kAccepted) return out;
+  auto order = decode(r.http.body, ins);
+  if (!order.ok()) {
+    out.outcome = Outcome::kUnknown;
+    out.error = unreadable(r.http.status, order.status());
+    return out;
+  }
+  out.order = std::move(*order);
+  return out;
+}
+
 // LIMIT_MAKER parameters shared by place and cancelReplace (no timeInForce: §4).
 void add_limit_maker(Query& q, const OrderRequest& req, const Instrument& ins) {
   q.add("side", side_name(req.side))
@@ -70,59 +102,28 @@ std::optional<VenueError> BinanceExchange::Impl::check_order(const OrderRequest&
 }
 
 PlaceResult BinanceExchange::place(const OrderRequest& req) {
-  PlaceResult out;
-  if (auto e = impl_->check_order(req)) {
-    out.outcome = Outcome::kRejected;
-    out.error = std::move(*e);
-    return out;
-  }
+  if (auto e = impl_->check_order(req)) return not_sent<PlaceResult>(std::move(*e));
   Query q;
   q.add("symbol", req.symbol);
   add_limit_maker(q, req, impl_->ins());
   std::lock_guard lock(impl_->rest_mu);
-  auto r = impl_->rest.call(Method::kPost, "/api/v3/order", q, Security::kSigned,
-                            RequestClass::kNewOrder);
-  Verdict v = verdict_of(r);
-  out.outcome = v.outcome;
-  out.error = std::move(v.error);
-  if (out.outcome != Outcome::kAccepted) return out;
-  auto order = decode_order(r.http.body, impl_->ins());
-  if (!order.ok()) {
-    out.outcome = Outcome::kUnknown;
-    out.error = unreadable(r.http.status, order.status());
-    return out;
+  auto out = order_request<PlaceResult>(impl_->rest, impl_->ins(), Method::kPost,
+                                        "/api/v3/order", q, RequestClass::kNewOrder, decode_order);
+  if (out.outcome == Outcome::kAccepted) {
+    complete_from_request(out.order, req);
+    impl_->sh.remember(out.order.order_id, out.order.client_order_id);
   }
-  complete_from_request(*order, req);
-  impl_->sh.remember(order->order_id, order->client_order_id);
-  out.order = std::move(*order);
   return out;
 }
 
 CancelResult BinanceExchange::cancel(const std::string& symbol,
                                      const std::string& client_order_id) {
-  CancelResult out;
-  if (auto e = impl_->check_symbol(symbol)) {
-    out.outcome = Outcome::kRejected;
-    out.error = std::move(*e);
-    return out;
-  }
+  if (auto e = impl_->check_symbol(symbol)) return not_sent<CancelResult>(std::move(*e));
   Query q;
   q.add("symbol", symbol).add("origClientOrderId", client_order_id);
   std::lock_guard lock(impl_->rest_mu);
-  auto r = impl_->rest.call(Method::kDelete, "/api/v3/order", q, Security::kSigned,
-                            RequestClass::kOther);
-  Verdict v = verdict_of(r);
-  out.outcome = v.outcome;
-  out.error = std::move(v.error);
-  if (out.outcome != Outcome::kAccepted) return out;
-  auto order = decode_cancel(r.http.body, impl_->ins());
-  if (!order.ok()) {
-    out.outcome = Outcome::kUnknown;
-    out.error = unreadable(r.http.status, order.status());
-    return out;
-  }
-  out.order = std::move(*order);
-  return out;
+  return order_request<CancelResult>(impl_->rest, impl_->ins(), Method::kDelete, "/api/v3/order",
+                                     q, RequestClass::kOther, decode_cancel);
 }
 
 ReplaceResult BinanceExchange::cancel_replace(const std::string& cancel_client_order_id,
@@ -170,32 +171,16 @@ ReplaceResult BinanceExchange::cancel_replace(const std::string& cancel_client_o
 AmendResult BinanceExchange::amend_keep_priority(const std::string& symbol,
                                                  const std::string& client_order_id,
                                                  int64_t new_qty_lots) {
-  AmendResult out;
-  if (auto e = impl_->check_symbol(symbol)) {
-    out.outcome = Outcome::kRejected;
-    out.error = std::move(*e);
-    return out;
-  }
+  if (auto e = impl_->check_symbol(symbol)) return not_sent<AmendResult>(std::move(*e));
   Query q;
   q.add("symbol", symbol)
       .add("origClientOrderId", client_order_id)
       .add("newClientOrderId", client_order_id)  // keep the id (W5), §4
       .add("newQty", impl_->ins().format_qty(new_qty_lots));
   std::lock_guard lock(impl_->rest_mu);
-  auto r = impl_->rest.call(Method::kPut, "/api/v3/order/amend/keepPriority", q,
-                            Security::kSigned, RequestClass::kOther);
-  Verdict v = verdict_of(r);
-  out.outcome = v.outcome;
-  out.error = std::move(v.error);
-  if (out.outcome != Outcome::kAccepted) return out;
-  auto order = decode_amend(r.http.body, impl_->ins());
-  if (!order.ok()) {
-    out.outcome = Outcome::kUnknown;
-    out.error = unreadable(r.http.status, order.status());
-    return out;
-  }
-  out.order = std::move(*order);
-  return out;
+  return order_request<AmendResult>(impl_->rest, impl_->ins(), Method::kPut,
+                                    "/api/v3/order/amend/keepPriority", q, RequestClass::kOther,
+                                    decode_amend);
 }
 
 }  // namespace keel::exchange::binance

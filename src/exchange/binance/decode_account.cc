@@ -140,24 +140,8 @@ Result<Balances> decode_account_position(std::string_view json) {
 }
 
 Result<std::vector<TradeReport>> decode_my_trades(std::string_view json, const Instrument& ins) {
-  auto root = json::parse(json);
-  if (!root.ok()) return root.status();
-  json::array items;
-  if (root->get_array().get(items) != simdjson::SUCCESS) {
-    return Status::InvalidArgument("json: not an array");
-  }
-  std::vector<TradeReport> out;
-  out.reserve(items.size());
-  const json::Obj top{};
-  size_t i = 0;
-  for (json::element item : items) {
-    json::Obj o;
-    KEEL_RETURN_IF_ERROR(json::element_object(item, top, "", i++, o));
-    TradeReport t;
-    KEEL_RETURN_IF_ERROR(trade_obj(o, ins, t));
-    out.push_back(std::move(t));
-  }
-  return out;
+  return detail::array_of<TradeReport>(
+      json, [&](const json::Obj& o, TradeReport& t) { return trade_obj(o, ins, t); });
 }
 
 Result<SymbolInfo> decode_exchange_info(std::string_view json, std::string_view symbol) {

@@ -1,6 +1,8 @@
 // Object-level decoders shared by the decode_*.cc files (the public ones parse, then call these).
 #pragma once
 
+#include <vector>
+
 #include "json.h"
 #include "keel/exchange/binance/decode.h"
 
@@ -19,5 +21,29 @@ Status unwrap_event(json::element root, json::Obj& event);
 // [{"asset"|"a", "free"|"f", "locked"|"l"}, ...] -> Balances (account, outboundAccountPosition).
 Status balances_array(const json::Obj& at, std::string_view key, std::string_view asset_key,
                       std::string_view free_key, std::string_view locked_key, Balances& out);
+
+// A top-level JSON array of objects (openOrders, myTrades): `each(obj, out_item)` decodes one
+// element, whose errors name it "[i].field".
+template <class T, class Each>
+Result<std::vector<T>> array_of(std::string_view text, Each&& each) {
+  auto root = json::parse(text);
+  if (!root.ok()) return root.status();
+  json::array items;
+  if (root->get_array().get(items) != simdjson::SUCCESS) {
+    return Status::InvalidArgument("json: not an array");
+  }
+  std::vector<T> out;
+  out.reserve(items.size());
+  const json::Obj top{};
+  size_t i = 0;
+  for (json::element item : items) {
+    json::Obj o;
+    KEEL_RETURN_IF_ERROR(json::element_object(item, top, "", i++, o));
+    T t;
+    KEEL_RETURN_IF_ERROR(each(o, t));
+    out.push_back(std::move(t));
+  }
+  return out;
+}
 
 }  // namespace keel::exchange::binance::detail

@@ -124,24 +124,9 @@ Result<OrderReport> decode_cancel(std::string_view json, const Instrument& ins) 
 }
 
 Result<std::vector<OrderReport>> decode_open_orders(std::string_view json, const Instrument& ins) {
-  auto root = json::parse(json);
-  if (!root.ok()) return root.status();
-  json::array items;
-  if (root->get_array().get(items) != simdjson::SUCCESS) {
-    return Status::InvalidArgument("json: not an array");
-  }
-  std::vector<OrderReport> out;
-  out.reserve(items.size());
-  const json::Obj top{};
-  size_t i = 0;
-  for (json::element item : items) {
-    json::Obj o;
-    KEEL_RETURN_IF_ERROR(json::element_object(item, top, "", i++, o));
-    OrderReport r;
-    KEEL_RETURN_IF_ERROR(detail::order_obj(o, ins, "clientOrderId", r));
-    out.push_back(std::move(r));
-  }
-  return out;
+  return detail::array_of<OrderReport>(json, [&](const json::Obj& o, OrderReport& r) {
+    return detail::order_obj(o, ins, "clientOrderId", r);
+  });
 }
 
 Result<OrderReport> decode_amend(std::string_view json, const Instrument& ins) {

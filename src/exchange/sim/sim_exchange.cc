@@ -73,6 +73,12 @@ int64_t SimExchange::Impl::lock_for(Side side, int64_t price_ticks, int64_t qty_
 // Binance's checks in the order the sim applies them: symbol, client id, filters
 // (PRICE_FILTER, LOT_SIZE, NOTIONAL; the bounds keep every product inside int64), duplicate
 // open id, balance, post-only. Sets lock_e8 to what the order would lock.
+Status SimExchange::Impl::check_read(const std::string& symbol) const {
+  if (failed) return Status::IOError(failure);
+  if (symbol != opt.instrument.symbol) return Status::Rejected(error_body(-1121, kMsgInvalidSymbol));
+  return Status::Ok();
+}
+
 std::optional<VenueError> SimExchange::Impl::check_place(const OrderRequest& req,
                                                          int64_t& lock_e8) const {
   const Instrument& ins = opt.instrument;
@@ -339,20 +345,14 @@ ReplaceResult SimExchange::cancel_replace(const std::string& cancel_client_order
 
 Result<OrderReport> SimExchange::query_order(const std::string& symbol,
                                              const std::string& client_order_id) {
-  if (impl_->failed) return Status::IOError(impl_->failure);
-  if (symbol != impl_->opt.instrument.symbol) {
-    return Status::Rejected(error_body(-1121, kMsgInvalidSymbol));
-  }
+  if (Status refused = impl_->check_read(symbol); !refused.ok()) return refused;
   auto it = impl_->last_by_client.find(client_order_id);
   if (it == impl_->last_by_client.end()) return Status::NotFound(error_body(-2013, kMsgNoSuchOrder));
   return impl_->state.orders.at(it->second).report;
 }
 
 Result<std::vector<OrderReport>> SimExchange::open_orders(const std::string& symbol) {
-  if (impl_->failed) return Status::IOError(impl_->failure);
-  if (symbol != impl_->opt.instrument.symbol) {
-    return Status::Rejected(error_body(-1121, kMsgInvalidSymbol));
-  }
+  if (Status refused = impl_->check_read(symbol); !refused.ok()) return refused;
   std::vector<OrderReport> out;
   for (int64_t id : impl_->open_ids) out.push_back(impl_->state.orders.at(id).report);
   return out;
@@ -360,10 +360,7 @@ Result<std::vector<OrderReport>> SimExchange::open_orders(const std::string& sym
 
 Result<std::vector<TradeReport>> SimExchange::trades_from(const std::string& symbol,
                                                           int64_t from_trade_id) {
-  if (impl_->failed) return Status::IOError(impl_->failure);
-  if (symbol != impl_->opt.instrument.symbol) {
-    return Status::Rejected(error_body(-1121, kMsgInvalidSymbol));
-  }
+  if (Status refused = impl_->check_read(symbol); !refused.ok()) return refused;
   const auto& trades = impl_->state.trades;  // trades[i].trade_id == i + 1
   const int64_t first = std::max<int64_t>(from_trade_id, 1) - 1;
   std::vector<TradeReport> out;
@@ -376,10 +373,7 @@ Result<std::vector<TradeReport>> SimExchange::trades_from(const std::string& sym
 
 Result<std::vector<TradeReport>> SimExchange::order_trades(const std::string& symbol,
                                                            int64_t order_id) {
-  if (impl_->failed) return Status::IOError(impl_->failure);
-  if (symbol != impl_->opt.instrument.symbol) {
-    return Status::Rejected(error_body(-1121, kMsgInvalidSymbol));
-  }
+  if (Status refused = impl_->check_read(symbol); !refused.ok()) return refused;
   std::vector<TradeReport> out;
   for (const TradeReport& t : impl_->state.trades) {
     if (t.order_id == order_id) out.push_back(t);

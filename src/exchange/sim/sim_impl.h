@@ -46,6 +46,9 @@ struct SimExchange::Impl {
 
   // --- sim_exchange.cc: requests -------------------------------------------------------------
   void rebuild_indexes();
+  // The gate of the read calls (query, openOrders, myTrades): kIOError once failed, kRejected
+  // with -1121 for another symbol, OK otherwise.
+  Status check_read(const std::string& symbol) const;
   std::optional<VenueError> check_place(const OrderRequest& req, int64_t& lock_e8) const;
   PlaceResult place(const OrderRequest& req, Dirty& d);
   CancelResult cancel(const std::string& symbol, const std::string& client_order_id, Dirty& d);
