@@ -31,10 +31,12 @@
 #include <thread>
 #include <vector>
 
+#include "../support/crash_tally.h"
 #include "../support/proc.h"
 #include "keel/core/failpoint.h"
 
 namespace fs = std::filesystem;
+using keel::testsupport::CrashTally;
 using keel::testsupport::spawn;
 using keel::testsupport::wait_exit;
 
@@ -99,27 +101,11 @@ struct LifeSpec {
   double delay_s = -1;    // random kill after this long; < 0: wait for the failpoint or the end
 };
 
-struct Tally {
-  int random_kills = 0;
-  std::map<std::string, std::pair<int, int>> by_failpoint;  // name -> (crashed, not reached)
-  int failpoint_crashes() const {
-    int n = 0;
-    for (const auto& [name, c] : by_failpoint) n += c.first;
-    return n;
-  }
-};
-
-void print_tally(const Tally& t) {
-  std::printf("\n%-32s %8s %12s\n", "crash point", "crashes", "not reached");
-  std::printf("%-32s %8d %12s\n", "random SIGKILL", t.random_kills, "-");
-  for (const auto& [name, c] : t.by_failpoint) {
-    std::printf("%-32s %8d %12d\n", name.c_str(), c.first, c.second);
-  }
-}
+constexpr const char* kRandomKill = "random SIGKILL";
 
 // One life of the engine. Returns true when it crashed (random SIGKILL or its failpoint);
 // `finished` when it ran to the end of the recording instead.
-bool life(const Args& a, const std::string& dir, const LifeSpec& l, bool& finished, Tally& t) {
+bool life(const Args& a, const std::string& dir, const LifeSpec& l, bool& finished, CrashTally& t) {
   const pid_t pid = spawn(keel_cmd(a, "run", dir), -1, -1, {{"KEEL_FAILPOINT", l.failpoint}});
   const std::string name = l.failpoint.substr(0, l.failpoint.rfind(':'));
   int status = 0;
@@ -138,12 +124,11 @@ bool life(const Args& a, const std::string& dir, const LifeSpec& l, bool& finish
     }
   }
   if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) {
-    if (l.failpoint.empty()) ++t.random_kills;
-    else ++t.by_failpoint[name].first;
+    ++t.crashes[l.failpoint.empty() ? kRandomKill : name];
     return true;
   }
   finished = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-  if (!l.failpoint.empty()) ++t.by_failpoint[name].second;
+  if (!l.failpoint.empty()) ++t.not_reached[name];
   if (!finished) std::printf("  a life exited with status %d without crashing\n", status);
   return false;
 }
@@ -186,7 +171,7 @@ int main(int argc, char** argv) {
       lives.push_back({std::string(fp) + ":" + std::to_string(hit), -1});
     }
   }
-  Tally tally;
+  CrashTally tally;
   int round = 0, passed = 0, failed = 0;
   size_t next = 0;
   while (next < lives.size()) {
@@ -214,10 +199,10 @@ int main(int argc, char** argv) {
       fs::remove_all(dir);
     }
   }
-  print_tally(tally);
-  const int kills = tally.random_kills;
+  std::printf("\n%s", tally.table().c_str());
+  const int kills = tally.count(kRandomKill);
   std::printf("crash campaign: %d random kills, %d failpoint crashes, %d rounds, %d divergences\n"
-              "%d passed, %d failed\n", kills, tally.failpoint_crashes(), passed + failed,
+              "%d passed, %d failed\n", kills, tally.total() - kills, passed + failed,
               failed, passed, failed);
   return failed == 0 ? 0 : 1;
 }

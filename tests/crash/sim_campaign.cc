@@ -46,6 +46,7 @@
 #include <thread>
 #include <vector>
 
+#include "../support/crash_tally.h"
 #include "../support/proc.h"
 #include "keel/core/failpoint.h"
 
@@ -371,20 +372,13 @@ struct LifeSpec {
   double early_kill_ms = 0;  // > 0: a random kill this long after the start, safe or not
 };
 
-struct Tally {
-  std::map<std::string, int> crashes;     // crash point -> crashes
-  std::map<std::string, int> not_reached;  // failpoint -> lives where it was not reached
+struct Tally : CrashTally {
   int crashes_before_safe = 0;
   int recoveries_checked = 0;
   int checks_interrupted = 0;
   int divergences = 0;
   int rounds = 0;
   std::vector<double> time_to_safe_ms;
-  int total() const {
-    int n = 0;
-    for (const auto& [k, v] : crashes) n += v;
-    return n;
-  }
 };
 
 double percentile(std::vector<double> v, double p) {
@@ -630,15 +624,7 @@ class Campaign {
 
   void print_table(double seconds) {
     std::ostringstream o;
-    o << "| crash point | crashes | failpoint not reached |\n|---|---:|---:|\n";
-    for (const auto& [name, n] : tally_.crashes) {
-      o << "| " << name << " | " << n << " | "
-        << (tally_.not_reached.count(name) ? std::to_string(tally_.not_reached.at(name)) : "-")
-        << " |\n";
-    }
-    for (const auto& [name, n] : tally_.not_reached) {
-      if (tally_.crashes.count(name) == 0) o << "| " << name << " | 0 | " << n << " |\n";
-    }
+    o << tally_.table();
     char summary[512];
     std::snprintf(summary, sizeof summary,
                   "\ncrashes %d (%d before the engine was safe), recoveries checked %d "
