@@ -9,12 +9,17 @@
 // between "torn tail" (the last record: end of journal) and "corruption" (anything else: stop).
 #include "keel/journal/journal.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <rocksdb/db.h>
 #include <rocksdb/iterator.h>
 #include <rocksdb/options.h>
 #include <rocksdb/write_batch.h>
 
+#include <chrono>
 #include <string_view>
+#include <thread>
 
 #include "keel/core/clock.h"
 #include "keel/core/failpoint.h"
@@ -76,6 +81,20 @@ rocksdb::Options db_options(const Journal::Options& options, rocksdb::Env* env) 
   o.keep_log_file_num = 4;  // RocksDB's info LOG files, not the WAL
   o.max_total_wal_size = options.max_wal_bytes;  // see Options::max_wal_bytes
   return o;
+}
+
+// The pid of another process that holds the journal's RocksDB LOCK (a POSIX record lock that
+// RocksDB's PosixEnv takes with F_SETLK), or 0 when none does. This process's own locks are
+// not reported (F_GETLK), so an open in the writing process itself is never retried.
+long writer_pid(const std::string& dir) {
+  const int fd = ::open((dir + "/LOCK").c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  struct flock f {};
+  f.l_type = F_WRLCK;
+  f.l_whence = SEEK_SET;
+  const bool locked = ::fcntl(fd, F_GETLK, &f) == 0 && f.l_type != F_UNLCK;
+  ::close(fd);
+  return locked ? static_cast<long>(f.l_pid) : 0;
 }
 
 constexpr const char* kSnapshotFamily = "snapshots";
@@ -269,6 +288,30 @@ Result<std::shared_ptr<FaultFs>> fault_fs_for(const Journal::Options& options) {
 }  // namespace
 
 Result<std::unique_ptr<Journal>> Journal::open(const std::string& dir, Options options) {
+  if (!options.read_only) return open_once(dir, options);
+  // A read-only open (inspect, export, verify) may run beside the `keel run` that writes the
+  // journal. RocksDB's read-only open reads the MANIFEST, then the WAL files; a flush in
+  // between can leave it a view with a gap (a false "record missing") or a file already
+  // deleted. So while another process holds the journal's LOCK, a Corruption or IOError is
+  // retried on a fresh open; on a journal nobody writes the first answer stands.
+  constexpr int kAttempts = 10;
+  for (int attempt = 1;; ++attempt) {
+    Result<std::unique_ptr<Journal>> j = open_once(dir, options);
+    if (j.ok() || (j.status().code() != Code::kCorruption && j.status().code() != Code::kIOError)) {
+      return j;
+    }
+    const long writer = writer_pid(dir);
+    if (writer == 0) return j;
+    if (attempt == kAttempts) {
+      return j.status().With("journal " + dir + " is being written by process " +
+                             std::to_string(writer) + ", and " + std::to_string(kAttempts) +
+                             " read-only opens in a row raced its writes");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10 * attempt));
+  }
+}
+
+Result<std::unique_ptr<Journal>> Journal::open_once(const std::string& dir, const Options& options) {
   Result<std::shared_ptr<FaultFs>> fault_fs = fault_fs_for(options);
   if (!fault_fs.ok()) return fault_fs.status();
   Result<Db> store = open_db(dir, options, *fault_fs ? (*fault_fs)->env() : nullptr);

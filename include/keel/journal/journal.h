@@ -80,6 +80,9 @@ class Journal {
   // full disk the message says "disk full (no space left on device)"), kCorruption (a bad
   // record that is not the last; message names the seq; or a RocksDB checksum failure while
   // scanning), kInvalidArgument (a malformed KEEL_POWER_LOSS / KEEL_DISK_FULL_AFTER_BYTES).
+  // A read_only open beside another process that writes the journal sees a consistent prefix:
+  // a view that raced the writer's flushes is opened again (up to 10 times, about 0.5 s in
+  // all; the final error then names the writer's pid).
   static Result<std::unique_ptr<Journal>> open(const std::string& dir, Options options);
   ~Journal();
 
@@ -126,6 +129,7 @@ class Journal {
  private:
   struct Impl;
   explicit Journal(std::unique_ptr<Impl> impl);
+  static Result<std::unique_ptr<Journal>> open_once(const std::string& dir, const Options& options);
   std::unique_ptr<Impl> impl_;
 };
 
