@@ -97,6 +97,38 @@ long writer_pid(const std::string& dir) {
   return locked ? static_cast<long>(f.l_pid) : 0;
 }
 
+// A read-only pass (inspect, export, verify) may run beside the `keel run` that writes the
+// journal. RocksDB's read-only open reads the MANIFEST, then the WAL files; a flush in between
+// can leave it a view with a gap (a false "record missing") or a file already deleted. So
+// while another process holds the journal's LOCK (at the start or the end of the pass), a
+// pass whose result `failed` says so is run again on a fresh open, up to kReadAttempts times
+// (about 0.5 s of back-off in all), and the last failure is then annotated by `explain` with
+// the writer's pid. On a journal nobody writes, the first answer stands.
+constexpr int kReadAttempts = 10;
+
+bool raced(const Status& s) {
+  return s.code() == Code::kCorruption || s.code() == Code::kIOError;
+}
+
+template <class T, class Read, class Failed, class Explain>
+Result<T> read_beside_writer(const std::string& dir, Read read, Failed failed, Explain explain) {
+  for (int attempt = 1;; ++attempt) {
+    const long writer_before = writer_pid(dir);  // a writer that exits mid-pass still raced it
+    Result<T> r = read();
+    if (!failed(r)) return r;
+    const long writer_after = writer_pid(dir);
+    const long writer = writer_after != 0 ? writer_after : writer_before;
+    if (writer == 0) return r;
+    if (attempt == kReadAttempts) {
+      explain(r, "journal " + dir + " is being written by process " + std::to_string(writer) +
+                     ", and " + std::to_string(kReadAttempts) +
+                     " read-only passes in a row raced its writes");
+      return r;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10 * attempt));
+  }
+}
+
 constexpr const char* kSnapshotFamily = "snapshots";
 
 // The DB and its snapshot column family handle (owned; released before the DB closes).
@@ -289,29 +321,16 @@ Result<std::shared_ptr<FaultFs>> fault_fs_for(const Journal::Options& options) {
 
 Result<std::unique_ptr<Journal>> Journal::open(const std::string& dir, Options options) {
   if (!options.read_only) return open_once(dir, options);
-  // A read-only open (inspect, export, verify) may run beside the `keel run` that writes the
-  // journal. RocksDB's read-only open reads the MANIFEST, then the WAL files; a flush in
-  // between can leave it a view with a gap (a false "record missing") or a file already
-  // deleted. So while another process holds the journal's LOCK, a Corruption or IOError is
-  // retried on a fresh open; on a journal nobody writes the first answer stands.
-  constexpr int kAttempts = 10;
-  for (int attempt = 1;; ++attempt) {
-    Result<std::unique_ptr<Journal>> j = open_once(dir, options);
-    if (j.ok() || (j.status().code() != Code::kCorruption && j.status().code() != Code::kIOError)) {
-      return j;
-    }
-    const long writer = writer_pid(dir);
-    if (writer == 0) return j;
-    if (attempt == kAttempts) {
-      return j.status().With("journal " + dir + " is being written by process " +
-                             std::to_string(writer) + ", and " + std::to_string(kAttempts) +
-                             " read-only opens in a row raced its writes");
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10 * attempt));
-  }
+  return read_beside_writer<std::unique_ptr<Journal>>(
+      dir, [&] { return open_once(dir, options); },
+      [](const Result<std::unique_ptr<Journal>>& j) { return raced(j.status()); },
+      [](Result<std::unique_ptr<Journal>>& j, const std::string& why) {
+        j = j.status().With(why);
+      });
 }
 
-Result<std::unique_ptr<Journal>> Journal::open_once(const std::string& dir, const Options& options) {
+Result<std::unique_ptr<Journal>> Journal::open_once(const std::string& dir,
+                                                    const Options& options) {
   Result<std::shared_ptr<FaultFs>> fault_fs = fault_fs_for(options);
   if (!fault_fs.ok()) return fault_fs.status();
   Result<Db> store = open_db(dir, options, *fault_fs ? (*fault_fs)->env() : nullptr);
@@ -320,8 +339,9 @@ Result<std::unique_ptr<Journal>> Journal::open_once(const std::string& dir, cons
   std::optional<Snapshot> snap = read_latest_snapshot(*store);
   if (snap && !snapshot_usable(db, *snap)) snap.reset();  // fold from the start instead
   ScanResult scan;
-  KEEL_RETURN_IF_ERROR(snap ? scan_journal(db, snap->seq + 1, snap->record_hash, &scan)
-                            : scan_journal(db, 1, Hash{}, &scan));
+  KEEL_RETURN_IF_ERROR(snap && !options.scan_from_start
+                           ? scan_journal(db, snap->seq + 1, snap->record_hash, &scan)
+                           : scan_journal(db, 1, Hash{}, &scan));
   if (scan.report.first_bad_seq != 0) return Status::Corruption(scan.report.problem);
   if (scan.report.torn_tail && !options.read_only) {
     // The last record never completed: it is not part of the journal. Remove it so the next
@@ -421,11 +441,22 @@ Result<VerifyReport> Journal::verify(const std::string& dir) {
   options.read_only = true;
   Result<std::shared_ptr<FaultFs>> fault_fs = fault_fs_for(options);
   if (!fault_fs.ok()) return fault_fs.status();
-  Result<Db> store = open_db(dir, options, *fault_fs ? (*fault_fs)->env() : nullptr);
-  if (!store.ok()) return store.status();
-  ScanResult scan;
-  KEEL_RETURN_IF_ERROR(scan_journal(store->db.get(), 1, Hash{}, &scan));
-  return std::move(scan.report);
+  auto pass = [&]() -> Result<VerifyReport> {
+    Result<Db> store = open_db(dir, options, *fault_fs ? (*fault_fs)->env() : nullptr);
+    if (!store.ok()) return store.status();
+    ScanResult scan;
+    KEEL_RETURN_IF_ERROR(scan_journal(store->db.get(), 1, Hash{}, &scan));
+    return std::move(scan.report);
+  };
+  return read_beside_writer<VerifyReport>(
+      dir, pass,
+      [](const Result<VerifyReport>& r) {
+        return !r.ok() ? raced(r.status()) : r->first_bad_seq != 0;
+      },
+      [](Result<VerifyReport>& r, const std::string& why) {
+        if (!r.ok()) r = r.status().With(why);
+        else r->problem += " (" + why + ")";
+      });
 }
 
 const std::optional<Snapshot>& Journal::snapshot() const { return impl_->snapshot; }

@@ -584,11 +584,12 @@ TEST_F(JournalStoreTest, ASnapshotDoesNotPinTheWriteAheadLog) {
 }
 
 // inspect/export/verify open the journal read-only while `keel run` may be writing it. A
-// writer in another process appends 100-record batches (about 100k records/s, a hundred times
-// keel's rate) with a 256 KiB WAL cap, so flushes and WAL deletions happen all the time. Every
-// read-only open must succeed and see an intact prefix that only grows: a view that raced a
-// flush is retried, never reported as a missing record.
+// writer in another process appends 2,000 batches of 100 records (about 100k records/s, a
+// hundred times keel's rate) with a 256 KiB WAL cap, so flushes and WAL deletions happen all the
+// time. Every read-only open, verify and export made meanwhile must succeed and see an intact
+// prefix that only grows: a view that raced a flush is retried, never reported as a gap.
 TEST_F(JournalStoreTest, ReadOnlyOpensBesideAWriterInAnotherProcessSeeAGrowingPrefix) {
+  constexpr int kBatches = 2000;
   int ready[2];
   ASSERT_EQ(pipe(ready), 0);
   const pid_t writer = fork();
@@ -598,7 +599,7 @@ TEST_F(JournalStoreTest, ReadOnlyOpensBesideAWriterInAnotherProcessSeeAGrowingPr
     wo.max_wal_bytes = 256 << 10;
     auto j = Journal::open(dir_, wo);
     if (!j.ok()) _exit(3);
-    for (int n = 1;; ++n) {
+    for (int n = 1; n <= kBatches; ++n) {
       std::vector<Record> recs;
       for (int k = 0; k < 100; ++k) {
         const uint64_t seq = (*j)->next_seq() + static_cast<uint64_t>(k);
@@ -609,30 +610,41 @@ TEST_F(JournalStoreTest, ReadOnlyOpensBesideAWriterInAnotherProcessSeeAGrowingPr
       if (n == 20 && write(ready[1], "r", 1) != 1) _exit(6);
       usleep(1000);
     }
+    _exit(0);
   }
   close(ready[1]);
   char c = 0;
   ASSERT_EQ(read(ready[0], &c, 1), 1) << "the writer did not start";
   close(ready[0]);
   uint64_t last = 0;
-  int opened = 0;
-  for (int i = 0; i < 40; ++i) {
+  int passes = 0, exports = 0, status = 0;
+  while (waitpid(writer, &status, WNOHANG) == 0) {
     Journal::Options o;
     o.read_only = true;
     auto j = Journal::open(dir_, o);
-    ASSERT_TRUE(j.ok()) << "open " << i << ": " << j.status().ToString();
+    ASSERT_TRUE(j.ok()) << "open " << passes << ": " << j.status().ToString();
     EXPECT_GE((*j)->last_seq(), last);
     EXPECT_EQ((*j)->last_seq() % 100, 0u) << "a batch is all or nothing";
     last = (*j)->last_seq();
-    ++opened;
+    auto v = Journal::verify(dir_);
+    ASSERT_TRUE(v.ok()) << "verify " << passes << ": " << v.status().ToString();
+    EXPECT_EQ(v->first_bad_seq, 0u) << "verify " << passes << ": " << v->problem;
+    EXPECT_GE(v->last_seq, last);
+    if (passes++ % 4 == 0) {
+      std::ostringstream rows;
+      uint64_t n = 0;
+      const Status e = export_journal(dir_, ExportFormat::kJsonl, rows, &n);
+      ASSERT_TRUE(e.ok()) << "export " << passes << ": " << e.ToString();
+      EXPECT_GE(n, last);
+      EXPECT_EQ(n % 100, 0u);
+      ++exports;
+    }
   }
-  int status = 0;
-  ASSERT_EQ(waitpid(writer, &status, WNOHANG), 0) << "the writer died early, status " << status;
-  kill(writer, SIGKILL);
-  waitpid(writer, &status, 0);
-  EXPECT_EQ(opened, 40);
-  std::printf("40 read-only opens beside the writer; the last saw %llu records\n",
-              static_cast<unsigned long long>(last));
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "writer status " << status;
+  EXPECT_GE(passes, 1);
+  std::printf("%d read-only opens and verifies, %d exports beside the writer; the last saw %llu "
+              "of %d records\n",
+              passes, exports, static_cast<unsigned long long>(last), kBatches * 100);
 }
 
 TEST_F(JournalStoreTest, MeasureSyncAppendLatency) {

@@ -62,6 +62,9 @@ class Journal {
   struct Options {
     bool create_if_missing = true;
     bool read_only = false;  // inspect/export/verify: never writes, never repairs a torn tail
+    // Open verifies every record from seq 1, not only the tail after the newest usable
+    // snapshot (export: every row is known whole before the first is written).
+    bool scan_from_start = false;
     // The file system the DB uses (tests: power loss, full disk). Null: FaultFs::from_env()
     // decides (none unless KEEL_POWER_LOSS / KEEL_DISK_FULL_AFTER_BYTES ask for one). The
     // journal keeps it alive while open.
@@ -82,7 +85,7 @@ class Journal {
   // scanning), kInvalidArgument (a malformed KEEL_POWER_LOSS / KEEL_DISK_FULL_AFTER_BYTES).
   // A read_only open beside another process that writes the journal sees a consistent prefix:
   // a view that raced the writer's flushes is opened again (up to 10 times, about 0.5 s in
-  // all; the final error then names the writer's pid).
+  // all; the final error then names the writer's pid). verify() does the same.
   static Result<std::unique_ptr<Journal>> open(const std::string& dir, Options options);
   ~Journal();
 

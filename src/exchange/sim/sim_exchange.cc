@@ -75,7 +75,9 @@ int64_t SimExchange::Impl::lock_for(Side side, int64_t price_ticks, int64_t qty_
 // open id, balance, post-only. Sets lock_e8 to what the order would lock.
 Status SimExchange::Impl::check_read(const std::string& symbol) const {
   if (failed) return Status::IOError(failure);
-  if (symbol != opt.instrument.symbol) return Status::Rejected(error_body(-1121, kMsgInvalidSymbol));
+  if (symbol != opt.instrument.symbol) {
+    return Status::Rejected(error_body(-1121, kMsgInvalidSymbol));
+  }
   return Status::Ok();
 }
 
