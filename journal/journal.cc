@@ -162,6 +162,12 @@ Result<Db> open_db(const std::string& dir, const Journal::Options& options, rock
                         : rocksdb::DB::Open(o, dir, families, &handles, &raw);
   if (!s.ok()) {
     if (s.IsNoSpace()) return Status::IOError(write_failure(dir, "journal open", s));
+    if (const long writer = options.read_only ? 0 : writer_pid(dir); writer != 0) {
+      return Status::IOError("journal " + dir + " is in use by process " +
+                             std::to_string(writer) +
+                             " (another keel run on the same journal?); only one writer may "
+                             "hold it: " + s.ToString());
+    }
     return Status::IOError("journal open " + dir + ": " + s.ToString());
   }
   KEEL_ASSERT(raw != nullptr);

@@ -647,6 +647,38 @@ TEST_F(JournalStoreTest, ReadOnlyOpensBesideAWriterInAnotherProcessSeeAGrowingPr
               passes, exports, static_cast<unsigned long long>(last), kBatches * 100);
 }
 
+// Two writers on one journal would break W1-W5: RocksDB's LOCK refuses the second, and the
+// error names the process that holds it.
+TEST_F(JournalStoreTest, ASecondWriterIsRefusedAndTheHolderIsNamed) {
+  int ready[2], done[2];
+  ASSERT_EQ(pipe(ready), 0);
+  ASSERT_EQ(pipe(done), 0);
+  const pid_t holder = fork();
+  ASSERT_GE(holder, 0);
+  if (holder == 0) {
+    auto j = Journal::open(dir_, Journal::Options{});
+    if (!j.ok() || write(ready[1], "r", 1) != 1) _exit(3);
+    char c = 0;
+    _exit(read(done[0], &c, 1) == 1 ? 0 : 4);  // holds the journal until told
+  }
+  char c = 0;
+  ASSERT_EQ(read(ready[0], &c, 1), 1) << "the holder did not open the journal";
+  auto second = Journal::open(dir_, Journal::Options{});
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), Code::kIOError);
+  EXPECT_NE(second.status().message().find("in use by process " + std::to_string(holder)),
+            std::string::npos)
+      << second.status().ToString();
+  Journal::Options ro;
+  ro.read_only = true;
+  EXPECT_TRUE(Journal::open(dir_, ro).ok()) << "a reader may open it meanwhile";
+  ASSERT_EQ(write(done[1], "d", 1), 1);
+  int status = 0;
+  waitpid(holder, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  EXPECT_TRUE(Journal::open(dir_, Journal::Options{}).ok()) << "free once the holder is gone";
+}
+
 TEST_F(JournalStoreTest, MeasureSyncAppendLatency) {
   auto j = Open();
   constexpr int kAppends = 300;

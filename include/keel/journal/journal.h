@@ -80,7 +80,8 @@ class Journal {
   };
 
   // Opens (or creates) the journal in directory `dir`. Errors: kIOError (RocksDB open; on a
-  // full disk the message says "disk full (no space left on device)"), kCorruption (a bad
+  // full disk the message says "disk full (no space left on device)"; when another process
+  // holds the journal for writing, the message names its pid), kCorruption (a bad
   // record that is not the last; message names the seq; or a RocksDB checksum failure while
   // scanning), kInvalidArgument (a malformed KEEL_POWER_LOSS / KEEL_DISK_FULL_AFTER_BYTES).
   // A read_only open beside another process that writes the journal sees a consistent prefix:
