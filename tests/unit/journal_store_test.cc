@@ -585,7 +585,7 @@ TEST_F(JournalStoreTest, ASnapshotDoesNotPinTheWriteAheadLog) {
 
 // inspect/export/verify open the journal read-only while `keel run` may be writing it. A
 // writer in another process appends 2,000 batches of 100 records (about 100k records/s, a
-// hundred times keel's rate) with a 256 KiB WAL cap, so flushes and WAL deletions happen all the
+// hundred times keel's rate) with a 512 KiB WAL cap, so flushes and WAL deletions happen all the
 // time. Every read-only open, verify and export made meanwhile must succeed and see an intact
 // prefix that only grows: a view that raced a flush is retried, never reported as a gap.
 TEST_F(JournalStoreTest, ReadOnlyOpensBesideAWriterInAnotherProcessSeeAGrowingPrefix) {
@@ -596,7 +596,7 @@ TEST_F(JournalStoreTest, ReadOnlyOpensBesideAWriterInAnotherProcessSeeAGrowingPr
   ASSERT_GE(writer, 0);
   if (writer == 0) {
     Journal::Options wo;
-    wo.max_wal_bytes = 256 << 10;
+    wo.max_wal_bytes = 512 << 10;
     auto j = Journal::open(dir_, wo);
     if (!j.ok()) _exit(3);
     for (int n = 1; n <= kBatches; ++n) {

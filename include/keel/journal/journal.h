@@ -85,7 +85,7 @@ class Journal {
   // record that is not the last; message names the seq; or a RocksDB checksum failure while
   // scanning), kInvalidArgument (a malformed KEEL_POWER_LOSS / KEEL_DISK_FULL_AFTER_BYTES).
   // A read_only open beside another process that writes the journal sees a consistent prefix:
-  // a view that raced the writer's flushes is opened again (up to 10 times, about 0.5 s in
+  // a view that raced the writer's flushes is opened again (up to 20 times, about 1.5 s in
   // all; the final error then names the writer's pid). verify() does the same.
   static Result<std::unique_ptr<Journal>> open(const std::string& dir, Options options);
   ~Journal();
