@@ -30,7 +30,7 @@ journal::Record place_intent(const std::string& task, uint64_t seq) {
   p.side = Side::kBuy;
   p.price_ticks = 6'180'000;
   p.qty_lots = 200;
-  p.client_order_id = make_client_order_id(task, seq);
+  p.client_order_id = make_client_order_id("", task, seq);
   p.ctx = {6'180'412, 6'180'413, 6'180'412, "grid buy level 6180000 in window"};
   r.body = std::move(p);
   return r;
@@ -190,7 +190,7 @@ class KeelGroupCommit final : public DurableSystem {
     recs.push_back(place_intent(task_name(w), 0));
     return gc_->append(recs, [](std::vector<journal::Record>& rs, uint64_t first) {
       auto& p = std::get<journal::PlaceIntent>(rs.front().body);
-      p.client_order_id = make_client_order_id(rs.front().task_id, first);
+      p.client_order_id = make_client_order_id("", rs.front().task_id, first);
     });
   }
   void stop() override {

@@ -59,7 +59,7 @@ class Generator {
   Status push(journal::Body body);
   Status flush();
   Status cycle(int level);
-  std::string next_cid() const { return make_client_order_id(task_.id, seq_); }
+  std::string next_cid() const { return make_client_order_id("", task_.id, seq_); }
   journal::DecisionContext ctx() const { return {price_ - 1, price_ + 1, price_, "bench"}; }
   int64_t level_price(int level) const { return price_ - (level + 1) * task_.grid.interval_ticks; }
   journal::OrderFilled fill(const std::string& cid, Side side, int64_t px) {

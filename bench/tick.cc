@@ -52,7 +52,8 @@ class RequestClock final : public exchange::ForwardingExchange {
     leave(t);
     return inner_.place(req);
   }
-  exchange::CancelResult cancel(const std::string& symbol, const std::string& cid) override {
+  exchange::CancelResult cancel(const std::string& symbol, const std::string& cid,
+                                exchange::RequestStamp stamp = {}) override {
     const int64_t t = now_ns();
     query_.clear();
     query_ += "symbol=";
@@ -60,7 +61,7 @@ class RequestClock final : public exchange::ForwardingExchange {
     query_ += "&origClientOrderId=";
     query_ += cid;
     leave(t);
-    return inner_.cancel(symbol, cid);
+    return inner_.cancel(symbol, cid, stamp);
   }
 
  private:

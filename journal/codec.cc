@@ -21,6 +21,7 @@
 #include <streambuf>
 #include <type_traits>
 #include <variant>
+#include <vector>
 
 #include "keel/core/ids.h"
 
@@ -41,6 +42,13 @@ const char* record_type_name(RecordType t) {
     case RecordType::kOrderCanceled: return "OrderCanceled";
     case RecordType::kOrderNotFound: return "OrderNotFound";
     case RecordType::kCancelRejected: return "CancelRejected";
+    case RecordType::kTaskHalted: return "TaskHalted";
+    case RecordType::kTaskRetired: return "TaskRetired";
+    case RecordType::kOrderAdopted: return "OrderAdopted";
+    case RecordType::kJournalEpoch: return "JournalEpoch";
+    case RecordType::kAccountBaseline: return "AccountBaseline";
+    case RecordType::kBalanceChanged: return "BalanceChanged";
+    case RecordType::kForeignFill: return "ForeignFill";
     case RecordType::kRecordingEnded: return "RecordingEnded";
   }
   return "Unknown";
@@ -53,6 +61,7 @@ const char* source_name(Source s) {
     case Source::kQueryOrder: return "query_order";
     case Source::kOpenOrders: return "open_orders";
     case Source::kTradeHistory: return "trade_history";
+    case Source::kAllOrders: return "all_orders";
   }
   return "unknown";
 }
@@ -61,19 +70,23 @@ namespace {
 
 // Body alternative index -> frozen type number. Order must match the Body variant.
 constexpr RecordType kTypeByIndex[] = {
-    RecordType::kTaskStarted,   RecordType::kPlaceIntent,    RecordType::kCancelIntent,
-    RecordType::kAmendIntent,   RecordType::kOrderAccepted,  RecordType::kOrderRejected,
-    RecordType::kOrderFilled,   RecordType::kOrderCanceled,  RecordType::kOrderNotFound,
-    RecordType::kCancelRejected, RecordType::kRecordingEnded,
+    RecordType::kTaskStarted,    RecordType::kPlaceIntent,     RecordType::kCancelIntent,
+    RecordType::kAmendIntent,    RecordType::kOrderAccepted,   RecordType::kOrderRejected,
+    RecordType::kOrderFilled,    RecordType::kOrderCanceled,   RecordType::kOrderNotFound,
+    RecordType::kCancelRejected, RecordType::kRecordingEnded,  RecordType::kTaskHalted,
+    RecordType::kTaskRetired,    RecordType::kOrderAdopted,    RecordType::kJournalEpoch,
+    RecordType::kAccountBaseline, RecordType::kBalanceChanged, RecordType::kForeignFill,
 };
 static_assert(std::size(kTypeByIndex) == std::variant_size_v<Body>,
               "every Body alternative needs a frozen type number");
 static_assert(std::is_same_v<std::variant_alternative_t<0, Body>, TaskStarted>);
 static_assert(std::is_same_v<std::variant_alternative_t<6, Body>, OrderFilled>);
 static_assert(std::is_same_v<std::variant_alternative_t<10, Body>, RecordingEnded>);
+static_assert(std::is_same_v<std::variant_alternative_t<17, Body>, ForeignFill>);
 
-// A default-constructed body of the given type number; nullopt for a number never assigned.
-std::optional<Body> make_body(uint16_t type_number) {
+// A default-constructed body of the given type number in the given envelope format; nullopt for
+// a number never assigned (or retired), or one that format does not have.
+std::optional<Body> make_body(uint16_t type_number, uint8_t format) {
   switch (static_cast<RecordType>(type_number)) {
     case RecordType::kTaskStarted: return Body{std::in_place_type<TaskStarted>};
     case RecordType::kPlaceIntent: return Body{std::in_place_type<PlaceIntent>};
@@ -86,8 +99,20 @@ std::optional<Body> make_body(uint16_t type_number) {
     case RecordType::kOrderNotFound: return Body{std::in_place_type<OrderNotFound>};
     case RecordType::kCancelRejected: return Body{std::in_place_type<CancelRejected>};
     case RecordType::kRecordingEnded: return Body{std::in_place_type<RecordingEnded>};
+    default: break;
   }
-  return std::nullopt;  // a number that was never assigned (or a retired one)
+  if (format < 2) return std::nullopt;
+  switch (static_cast<RecordType>(type_number)) {
+    case RecordType::kTaskHalted: return Body{std::in_place_type<TaskHalted>};
+    case RecordType::kTaskRetired: return Body{std::in_place_type<TaskRetired>};
+    case RecordType::kOrderAdopted: return Body{std::in_place_type<OrderAdopted>};
+    case RecordType::kJournalEpoch: return Body{std::in_place_type<JournalEpoch>};
+    case RecordType::kAccountBaseline: return Body{std::in_place_type<AccountBaseline>};
+    case RecordType::kBalanceChanged: return Body{std::in_place_type<BalanceChanged>};
+    case RecordType::kForeignFill: return Body{std::in_place_type<ForeignFill>};
+    default: break;
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -122,6 +147,26 @@ struct BoundedStr {
   }
 };
 
+// A vector whose loaded size is bounded before any allocation (each element takes at least one
+// byte, so no more elements than the record can hold).
+template <class T>
+struct BoundedVec {
+  std::vector<T>& v;
+  template <class Ar>
+  void save(Ar& ar) const {
+    ar(cereal::make_size_tag(static_cast<cereal::size_type>(v.size())));
+    for (T& e : v) ar(e);
+  }
+  template <class Ar>
+  void load(Ar& ar) {
+    cereal::size_type n = 0;
+    ar(cereal::make_size_tag(n));
+    if (n > kMaxRecordBytes) throw cereal::Exception("vector size out of range");
+    v.resize(static_cast<size_t>(n));
+    for (T& e : v) ar(e);
+  }
+};
+
 // An enum or bool stored as one byte; loading rejects values above kMax.
 template <class E, uint8_t kMax>
 struct SmallEnum {
@@ -143,68 +188,127 @@ struct SmallEnum {
   }
 };
 using SideField = SmallEnum<Side, 1>;
-using SourceField = SmallEnum<Source, 4>;
+using SourceField = SmallEnum<Source, 5>;
 using BoolField = SmallEnum<bool, 1>;
 
 }  // namespace
 
-// serialize() overloads must live in the types' namespace for cereal's lookup. The field order
-// below IS the stored byte format: never reorder or drop a field; a new field needs a new format
-// version (or a new type number).
+// The payload fields of each type, per envelope format `f`. The field order IS the stored byte
+// format: never reorder or drop a field; a new field is appended under a new format number (and
+// loaded only from records of that format), so a journal written by an older keel still opens
+// and folds to the same state. Format 1: issue 1-8's journals; format 2: request timing,
+// TaskStarted.venue_start_ms, and the record types 16-23.
 template <class Ar>
 void serialize(Ar& ar, DecisionContext& b) {
   ar(b.best_bid_ticks, b.best_ask_ticks, b.last_trade_ticks, BoundedStr{b.reason});
 }
 template <class Ar>
-void serialize(Ar& ar, TaskStarted& b) {
+void serialize(Ar& ar, RequestTiming& b) {
+  ar(b.timestamp_ms, b.recv_window_ms);
+}
+template <class Ar>
+void serialize(Ar& ar, AssetAmount& b) {
+  ar(BoundedStr{b.asset}, b.amount_e8);
+}
+template <class Ar>
+void fields(Ar& ar, TaskStarted& b, uint8_t f) {
   ar(BoundedStr{b.strategy}, BoundedStr{b.symbol}, BoundedStr{b.base_asset},
      BoundedStr{b.quote_asset}, b.tick_e8, b.step_e8, b.min_notional_e8,
      BoundedStr{b.params_yaml});
+  if (f >= 2) ar(b.venue_start_ms);
 }
 template <class Ar>
-void serialize(Ar& ar, PlaceIntent& b) {
+void fields(Ar& ar, PlaceIntent& b, uint8_t f) {
   ar(b.slot_key, SideField{b.side}, b.price_ticks, b.qty_lots, BoundedStr{b.client_order_id},
      b.ctx);
+  if (f >= 2) ar(b.timing);
 }
 template <class Ar>
-void serialize(Ar& ar, CancelIntent& b) {
+void fields(Ar& ar, CancelIntent& b, uint8_t f) {
   ar(b.slot_key, BoundedStr{b.client_order_id}, b.ctx);
+  if (f >= 2) ar(b.timing);
 }
 template <class Ar>
-void serialize(Ar& ar, AmendIntent& b) {
+void fields(Ar& ar, AmendIntent& b, uint8_t) {
   ar(b.slot_key, BoundedStr{b.orig_client_order_id}, BoundedStr{b.client_order_id},
      b.price_ticks, b.qty_lots, b.ctx);
 }
 template <class Ar>
-void serialize(Ar& ar, OrderAccepted& b) {
+void fields(Ar& ar, OrderAccepted& b, uint8_t) {
   ar(BoundedStr{b.client_order_id}, b.order_id, SourceField{b.source});
 }
 template <class Ar>
-void serialize(Ar& ar, OrderRejected& b) {
+void fields(Ar& ar, OrderRejected& b, uint8_t) {
   ar(BoundedStr{b.client_order_id}, b.code, BoundedStr{b.msg}, SourceField{b.source});
 }
 template <class Ar>
-void serialize(Ar& ar, OrderFilled& b) {
+void fields(Ar& ar, OrderFilled& b, uint8_t) {
   ar(BoundedStr{b.client_order_id}, b.trade_id, b.order_id, SideField{b.side}, b.price_ticks,
      b.qty_lots, b.commission_e8, BoundedStr{b.commission_asset}, BoolField{b.is_maker},
      SourceField{b.source});
 }
 template <class Ar>
-void serialize(Ar& ar, OrderCanceled& b) {
+void fields(Ar& ar, OrderCanceled& b, uint8_t) {
   ar(BoundedStr{b.client_order_id}, b.executed_lots, SourceField{b.source});
 }
 template <class Ar>
-void serialize(Ar& ar, OrderNotFound& b) {
+void fields(Ar& ar, OrderNotFound& b, uint8_t) {
   ar(BoundedStr{b.client_order_id}, SourceField{b.source});
 }
 template <class Ar>
-void serialize(Ar& ar, CancelRejected& b) {
+void fields(Ar& ar, CancelRejected& b, uint8_t) {
   ar(BoundedStr{b.client_order_id}, b.code, BoundedStr{b.msg});
 }
 template <class Ar>
-void serialize(Ar& ar, RecordingEnded& b) {
+void fields(Ar& ar, RecordingEnded& b, uint8_t) {
   ar(b.events);
 }
+template <class Ar>
+void fields(Ar& ar, TaskHalted& b, uint8_t) {
+  ar(BoundedStr{b.reason});
+}
+template <class Ar>
+void fields(Ar& ar, TaskRetired& b, uint8_t) {
+  ar(BoundedStr{b.reason});
+}
+template <class Ar>
+void fields(Ar& ar, OrderAdopted& b, uint8_t) {
+  ar(b.slot_key, BoundedStr{b.client_order_id}, b.order_id, SideField{b.side}, b.price_ticks,
+     b.qty_lots, BoolField{b.open}, b.executed_lots, SourceField{b.source});
+}
+template <class Ar>
+void fields(Ar& ar, JournalEpoch& b, uint8_t) {
+  ar(BoundedStr{b.epoch}, BoundedStr{b.reason});
+}
+template <class Ar>
+void fields(Ar& ar, AccountBaseline& b, uint8_t) {
+  ar(BoundedStr{b.symbol}, b.last_trade_id, BoundedVec<AssetAmount>{b.balances});
+}
+template <class Ar>
+void fields(Ar& ar, BalanceChanged& b, uint8_t) {
+  ar(BoundedStr{b.asset}, b.delta_e8, b.event_time_ms, b.clear_time_ms);
+}
+template <class Ar>
+void fields(Ar& ar, ForeignFill& b, uint8_t) {
+  ar(BoundedStr{b.symbol}, BoundedStr{b.client_order_id}, b.trade_id, b.order_id,
+     SideField{b.side}, b.price_ticks, b.qty_lots, b.commission_e8,
+     BoundedStr{b.commission_asset});
+}
+
+namespace {
+
+// A body with the format its fields are read or written in.
+template <class T>
+struct Versioned {
+  T& body;
+  uint8_t format;
+  template <class Ar>
+  void serialize(Ar& ar) {
+    fields(ar, body, format);
+  }
+};
+
+}  // namespace
 
 namespace {
 
@@ -284,7 +388,7 @@ uint32_t crc_of(std::string_view bytes) {
 // Appends the cereal payload of `body` to `out`. A std::ostream is costly to construct (its
 // locale), so each thread keeps one over a retargetable AppendBuf (the group commit's leader
 // may encode on any writer thread).
-void append_payload(const Body& body, std::string& out) {
+void append_payload(const Body& body, uint8_t format, std::string& out) {
   struct PayloadStream {
     AppendBuf buf{nullptr};
     std::ostream os{&buf};
@@ -296,7 +400,12 @@ void append_payload(const Body& body, std::string& out) {
   {
     using Archive = cereal::PortableBinaryOutputArchive;
     Archive ar(ps.os, Archive::Options::LittleEndian());
-    std::visit([&](const auto& b) { ar(b); }, body);
+    std::visit(
+        [&](const auto& b) {
+          using T = std::decay_t<decltype(b)>;
+          ar(Versioned<T>{const_cast<T&>(b), format});  // saving only reads
+        },
+        body);
   }
   ps.buf.target(nullptr);
   KEEL_ASSERT(out.size() > start);
@@ -304,7 +413,7 @@ void append_payload(const Body& body, std::string& out) {
 }
 
 // Loads `payload` into `body` (already of the right alternative). Errors are short texts.
-Status decode_payload(std::string_view payload, Body* body) {
+Status decode_payload(std::string_view payload, uint8_t format, Body* body) {
   if (payload.empty() || static_cast<uint8_t>(payload[0]) != kCerealLittleEndian) {
     return Status::Corruption("payload decode: bad endianness flag");
   }
@@ -313,7 +422,7 @@ Status decode_payload(std::string_view payload, Body* body) {
   try {
     using Archive = cereal::PortableBinaryInputArchive;
     Archive ar(is, Archive::Options::LittleEndian());
-    std::visit([&](auto& b) { ar(b); }, *body);
+    std::visit([&](auto& b) { ar(Versioned<std::decay_t<decltype(b)>>{b, format}); }, *body);
   } catch (const std::exception& e) {
     return Status::Corruption(std::string("payload decode: ") + e.what());
   } catch (...) {
@@ -335,7 +444,8 @@ Status check_envelope(std::string_view bytes, std::string_view* task, std::strin
     return Status::Corruption("record too large (" + std::to_string(bytes.size()) + " bytes)");
   }
   if (static_cast<uint8_t>(bytes[0]) != kRecordMagic) return Status::Corruption("bad magic");
-  if (static_cast<uint8_t>(bytes[1]) != kFormatVersion) {
+  if (static_cast<uint8_t>(bytes[1]) < kOldestFormatVersion ||
+      static_cast<uint8_t>(bytes[1]) > kFormatVersion) {
     return Status::Corruption("unknown format version " +
                               std::to_string(static_cast<uint8_t>(bytes[1])));
   }
@@ -372,7 +482,8 @@ Result<std::string> try_encode(const Record& rec) {
   out.reserve(kFixedHeaderBytes + rec.task_id.size() + kPayloadLenBytes + kTypicalPayloadBytes +
               kCrcBytes);
   out.push_back(static_cast<char>(kRecordMagic));
-  out.push_back(static_cast<char>(kFormatVersion));
+  KEEL_ASSERT(rec.format >= kOldestFormatVersion && rec.format <= kFormatVersion);
+  out.push_back(static_cast<char>(rec.format));
   put_le<uint16_t>(out, static_cast<uint16_t>(rec.type()));
   put_le<uint64_t>(out, rec.seq);
   put_le<int64_t>(out, rec.ts_local_ns);
@@ -382,7 +493,7 @@ Result<std::string> try_encode(const Record& rec) {
   out.append(rec.task_id);
   const size_t len_pos = out.size();
   put_le<uint32_t>(out, 0);  // payload_len, set below
-  append_payload(rec.body, out);
+  append_payload(rec.body, rec.format, out);
   const size_t payload_size = out.size() - len_pos - kPayloadLenBytes;
   const size_t total = out.size() + kCrcBytes;
   if (total > kMaxRecordBytes) {
@@ -408,9 +519,11 @@ Result<Record> decode(std::string_view bytes) {
   std::string_view task, payload;
   KEEL_RETURN_IF_ERROR(check_envelope(bytes, &task, &payload));
   const uint16_t type_number = get_le<uint16_t>(bytes, kTypePos);
-  std::optional<Body> body = make_body(type_number);
+  const uint8_t format = static_cast<uint8_t>(bytes[1]);
+  std::optional<Body> body = make_body(type_number, format);
   if (!body) return Status::Corruption("unknown record type " + std::to_string(type_number));
   Record rec;
+  rec.format = format;
   rec.seq = get_le<uint64_t>(bytes, kSeqPos);
   if (rec.seq == 0) return Status::Corruption("seq 0");
   rec.ts_local_ns = get_le<int64_t>(bytes, kTsLocalPos);
@@ -421,7 +534,7 @@ Result<Record> decode(std::string_view bytes) {
   if (!validate_task_id(task).ok()) return Status::Corruption("bad task id");
   rec.task_id.assign(task);
   rec.body = std::move(*body);
-  KEEL_RETURN_IF_ERROR(decode_payload(payload, &rec.body));
+  KEEL_RETURN_IF_ERROR(decode_payload(payload, format, &rec.body));
   KEEL_ASSERT(static_cast<uint16_t>(rec.type()) == type_number);
   return rec;
 }

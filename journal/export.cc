@@ -22,16 +22,21 @@ namespace keel::journal {
 namespace {
 
 // Every field any record can produce, in CSV column order.
-constexpr std::array<std::string_view, 45> kColumns = {
-    "seq", "type", "task", "ts_local_ns", "ts_exchange_ns", "prev_hash", "hash",
+constexpr std::array<std::string_view, 61> kColumns = {
+    "seq", "format", "type", "task", "ts_local_ns", "ts_exchange_ns", "prev_hash", "hash",
     // TaskStarted
     "strategy", "symbol", "base_asset", "quote_asset", "tick_e8", "tick_size", "step_e8",
-    "step_size", "min_notional_e8", "min_notional", "params_yaml",
+    "step_size", "min_notional_e8", "min_notional", "params_yaml", "venue_start_ms",
     // orders and evidence
     "slot_key", "side", "client_order_id", "orig_client_order_id", "order_id", "trade_id",
     "price_ticks", "price", "qty_lots", "qty", "commission_e8", "commission", "commission_asset",
-    "is_maker", "executed_lots", "executed_qty", "code", "msg", "source", "events",
-    // DecisionContext
+    "is_maker", "executed_lots", "executed_qty", "code", "msg", "source", "events", "open",
+    // request timing (intents, format 2)
+    "timestamp_ms", "recv_window_ms",
+    // journal-wide records
+    "epoch", "last_trade_id", "balances", "asset", "delta_e8", "delta", "event_time_ms",
+    "clear_time_ms",
+    // DecisionContext; TaskHalted, TaskRetired, JournalEpoch
     "best_bid_ticks", "best_bid", "best_ask_ticks", "best_ask", "last_trade_ticks", "last_trade",
     "reason"};
 
@@ -87,6 +92,11 @@ class Fields {
   std::vector<Field> list_;
 };
 
+void add_timing(Fields& f, const RequestTiming& t) {
+  f.num("timestamp_ms", t.timestamp_ms);
+  f.num("recv_window_ms", t.recv_window_ms);
+}
+
 void add_ctx(Fields& f, const DecisionContext& c) {
   f.price("best_bid_ticks", "best_bid", c.best_bid_ticks);
   f.price("best_ask_ticks", "best_ask", c.best_ask_ticks);
@@ -105,6 +115,7 @@ struct BodyFields {
     f.e8("step_e8", "step_size", b.step_e8);
     f.e8("min_notional_e8", "min_notional", b.min_notional_e8);
     f.str("params_yaml", b.params_yaml);
+    f.num("venue_start_ms", b.venue_start_ms);
   }
   void operator()(const PlaceIntent& b) const {
     f.num("slot_key", b.slot_key);
@@ -112,11 +123,13 @@ struct BodyFields {
     f.price("price_ticks", "price", b.price_ticks);
     f.qty("qty_lots", "qty", b.qty_lots);
     f.str("client_order_id", b.client_order_id);
+    add_timing(f, b.timing);
     add_ctx(f, b.ctx);
   }
   void operator()(const CancelIntent& b) const {
     f.num("slot_key", b.slot_key);
     f.str("client_order_id", b.client_order_id);
+    add_timing(f, b.timing);
     add_ctx(f, b.ctx);
   }
   void operator()(const AmendIntent& b) const {
@@ -165,11 +178,55 @@ struct BodyFields {
     f.str("msg", b.msg);
   }
   void operator()(const RecordingEnded& b) const { f.unum("events", b.events); }
+  void operator()(const TaskHalted& b) const { f.str("reason", b.reason); }
+  void operator()(const TaskRetired& b) const { f.str("reason", b.reason); }
+  void operator()(const OrderAdopted& b) const {
+    f.num("slot_key", b.slot_key);
+    f.str("client_order_id", b.client_order_id);
+    f.num("order_id", b.order_id);
+    f.str("side", side_name(b.side));
+    f.price("price_ticks", "price", b.price_ticks);
+    f.qty("qty_lots", "qty", b.qty_lots);
+    f.boolean("open", b.open);
+    f.qty("executed_lots", "executed_qty", b.executed_lots);
+    f.str("source", source_name(b.source));
+  }
+  void operator()(const JournalEpoch& b) const {
+    f.str("epoch", b.epoch);
+    f.str("reason", b.reason);
+  }
+  void operator()(const AccountBaseline& b) const {
+    f.str("symbol", b.symbol);
+    f.num("last_trade_id", b.last_trade_id);
+    std::string text;  // "BTC:1;USDT:10000" (free + locked, exact decimals)
+    for (const AssetAmount& a : b.balances) {
+      text += (text.empty() ? "" : ";") + a.asset + ":" + format_fixed_trim(a.amount_e8, kScaleE8);
+    }
+    f.str("balances", text);
+  }
+  void operator()(const BalanceChanged& b) const {
+    f.str("asset", b.asset);
+    f.e8("delta_e8", "delta", b.delta_e8);
+    f.num("event_time_ms", b.event_time_ms);
+    f.num("clear_time_ms", b.clear_time_ms);
+  }
+  void operator()(const ForeignFill& b) const {
+    f.str("symbol", b.symbol);
+    f.str("client_order_id", b.client_order_id);
+    f.num("trade_id", b.trade_id);
+    f.num("order_id", b.order_id);
+    f.str("side", side_name(b.side));
+    f.price("price_ticks", "price", b.price_ticks);
+    f.qty("qty_lots", "qty", b.qty_lots);
+    f.e8("commission_e8", "commission", b.commission_e8);
+    f.str("commission_asset", b.commission_asset);
+  }
 };
 
 Fields fields_of(const Record& rec, const Hash& hash, const Instrument* instrument) {
   Fields f(instrument);
   f.unum("seq", rec.seq);
+  f.num("format", rec.format);
   f.str("type", record_type_name(rec.type()));
   f.str("task", rec.task_id);
   f.num("ts_local_ns", rec.ts_local_ns);
@@ -344,18 +401,25 @@ Status export_journal(const std::string& dir, ExportFormat format, std::ostream&
   const bool csv = format == ExportFormat::kCsv;
   if (csv) out << csv_header();
   std::map<std::string, Instrument> instruments;  // by task id, from TaskStarted
+  std::map<std::string, Instrument> by_symbol;    // for journal-wide ForeignFill records
   uint64_t rows = 0;
   const Status s = (*journal)->for_each(1, [&](const Record& rec) {
     if (const auto* ts = std::get_if<TaskStarted>(&rec.body)) {
       std::optional<Instrument> inst = instrument_of(*ts);
       if (inst) {
+        by_symbol[inst->symbol] = *inst;
         instruments[rec.task_id] = std::move(*inst);
       } else {
         instruments.erase(rec.task_id);
       }
     }
-    const auto it = instruments.find(rec.task_id);
-    const Instrument* inst = it == instruments.end() ? nullptr : &it->second;
+    const Instrument* inst = nullptr;
+    if (const auto* ff = std::get_if<ForeignFill>(&rec.body)) {
+      const auto it = by_symbol.find(ff->symbol);
+      if (it != by_symbol.end()) inst = &it->second;
+    } else if (const auto it = instruments.find(rec.task_id); it != instruments.end()) {
+      inst = &it->second;
+    }
     // Decoding is canonical, so re-encoding gives back the stored bytes and their hash.
     const Fields fields = fields_of(rec, hash_bytes(encode(rec)), inst);
     if (csv) {

@@ -39,10 +39,10 @@ void recover_trade(Work& w, const exchange::TradeReport& t) {
 
 // Step 1: every trade after the watermark that belongs to one of our orders and is not folded.
 Status recover_fills(Work& w) {
-  auto trades = w.venue.trades_from(w.task.instrument.symbol, w.task.last_trade_id + 1);
+  auto trades = w.venue.trades_from(w.task.instrument.symbol, w.task.last_trade_id + 1, SIZE_MAX);
   if (!trades.ok()) return trades.status().With("myTrades");
-  w.report.trades_seen = trades->size();
-  for (const exchange::TradeReport& t : *trades) {
+  w.report.trades_seen = trades->trades.size();
+  for (const exchange::TradeReport& t : trades->trades) {
     if (!ours(w.task, t.client_order_id)) continue;
     if (w.task.orders.count(t.client_order_id) == 0) {
       w.report.problems.push_back("trade " + std::to_string(t.trade_id) + " of order " +

@@ -2,6 +2,8 @@
 
 #include <time.h>
 
+#include <random>
+
 #include "keel/core/clock.h"
 
 namespace keel {
@@ -45,22 +47,61 @@ std::optional<uint64_t> from_base36(std::string_view text) {
   return static_cast<uint64_t>(v);
 }
 
-std::string make_client_order_id(std::string_view task, uint64_t intent_seq) {
+Status validate_epoch(std::string_view epoch) {
+  bool ok = epoch.size() == kEpochChars;
+  for (char c : epoch) ok = ok && ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z'));
+  if (!ok) {
+    return Status::InvalidArgument("journal epoch '" + std::string(epoch) + "' must be " +
+                                   std::to_string(kEpochChars) + " characters of [0-9a-z]");
+  }
+  return Status::Ok();
+}
+
+std::string new_epoch() {
+  static constexpr char kDigits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+  std::random_device rd;
+  std::string out;
+  for (size_t i = 0; i < kEpochChars; ++i) out.push_back(kDigits[rd() % 36]);
+  return out;
+}
+
+std::string make_client_order_id(std::string_view epoch, std::string_view task,
+                                 uint64_t intent_seq) {
   KEEL_ASSERT(validate_task_id(task).ok());
-  std::string id(kClientIdPrefix);
+  std::string id;
+  if (epoch.empty()) {
+    id = kLegacyClientIdPrefix;
+  } else {
+    KEEL_ASSERT(validate_epoch(epoch).ok());
+    id = kClientIdPrefix;
+    id += epoch;
+    id += '-';
+  }
   id += task;
   id += '-';
   id += to_base36(intent_seq);
-  KEEL_ASSERT(id.size() <= 36);
+  KEEL_ASSERT(id.size() <= kMaxClientIdChars);
   return id;
 }
 
 std::optional<ParsedClientOrderId> parse_client_order_id(std::string_view id) {
-  if (id.substr(0, kClientIdPrefix.size()) != kClientIdPrefix) return std::nullopt;
-  id.remove_prefix(kClientIdPrefix.size());
+  if (id.size() > kMaxClientIdChars) return std::nullopt;
+  ParsedClientOrderId out;
+  if (id.substr(0, kLegacyClientIdPrefix.size()) == kLegacyClientIdPrefix) {
+    id.remove_prefix(kLegacyClientIdPrefix.size());
+  } else if (id.substr(0, kClientIdPrefix.size()) == kClientIdPrefix) {
+    id.remove_prefix(kClientIdPrefix.size());
+    const std::string_view epoch = id.substr(0, kEpochChars);
+    if (!validate_epoch(epoch).ok() || id.size() <= kEpochChars || id[kEpochChars] != '-') {
+      return std::nullopt;
+    }
+    out.epoch = std::string(epoch);
+    id.remove_prefix(kEpochChars + 1);
+  } else {
+    return std::nullopt;
+  }
   const size_t dash = id.rfind('-');
   if (dash == std::string_view::npos) return std::nullopt;
-  ParsedClientOrderId out;
   out.task = std::string(id.substr(0, dash));
   if (!validate_task_id(out.task).ok()) return std::nullopt;
   auto seq = from_base36(id.substr(dash + 1));

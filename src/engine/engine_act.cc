@@ -100,11 +100,11 @@ Status Engine::decide_and_act(size_t i) {
     const uint64_t seq = first_seq + intents.size();
     if (s.kind == strategy::IntentSpec::Kind::kPlace) {
       intents.push_back(record(task.id, journal::PlaceIntent{
-          s.slot_key, s.side, s.price_ticks, s.qty_lots, make_client_order_id(task.id, seq),
-          context(s.reason)}));
+          s.slot_key, s.side, s.price_ticks, s.qty_lots, make_client_order_id("", task.id, seq),
+          context(s.reason), {}}));
     } else {
       intents.push_back(record(task.id, journal::CancelIntent{s.slot_key, s.client_order_id,
-                                                              context(s.reason)}));
+                                                              context(s.reason), {}}));
     }
   }
   KEEL_RETURN_IF_ERROR(commit(intents, config_.sync_intents));  // W1: durable before any request
@@ -120,7 +120,7 @@ Status Engine::send_and_record(const std::string& task_id, const std::vector<Rec
     failpoint("engine.request.before_send");
     if (const auto* p = std::get_if<journal::PlaceIntent>(&rec.body)) {
       const exchange::PlaceResult r =
-          venue_.place({symbol, p->side, p->price_ticks, p->qty_lots, p->client_order_id});
+          venue_.place({symbol, p->side, p->price_ticks, p->qty_lots, p->client_order_id, {}});
       failpoint("engine.request.after_response");
       if (r.outcome == Outcome::kAccepted) {
         outcomes.push_back(record(task_id, journal::OrderAccepted{

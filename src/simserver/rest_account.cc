@@ -130,9 +130,10 @@ void my_trades(Call& c) {
   std::vector<exchange::TradeReport> trades;
   {
     auto lock = c.venue().lock();
-    auto all = c.venue().account(c.account).sim->trades_from(c.ins().symbol, q.from_id.value_or(1));
+    auto all = c.venue().account(c.account).sim->trades_from(c.ins().symbol, q.from_id.value_or(1),
+                                                             SIZE_MAX);
     if (!all.ok()) return reply_error(c, err::unexpected());
-    trades = select_trades(std::move(*all), q);
+    trades = select_trades(std::move(all->trades), q);
   }
   JsonWriter w;
   w.begin_array();

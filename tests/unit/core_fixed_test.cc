@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "keel/core/fixed.h"
 #include "keel/core/ids.h"
 #include "keel/core/instrument.h"
@@ -70,17 +72,40 @@ TEST(Instrument, TicksLotsNotionalAndFee) {
 }
 
 TEST(ClientOrderId, DerivedFromJournalAndParsesBack) {
-  EXPECT_EQ(make_client_order_id("grid1", 1295), "k1-grid1-zz");
-  auto p = parse_client_order_id("k1-grid1-zz");
+  EXPECT_EQ(make_client_order_id("q7f3za", "grid1", 1295), "k2q7f3za-grid1-zz");
+  auto p = parse_client_order_id("k2q7f3za-grid1-zz");
   ASSERT_TRUE(p.has_value());
+  EXPECT_EQ(p->epoch, "q7f3za");
   EXPECT_EQ(p->task, "grid1");
   EXPECT_EQ(p->intent_seq, 1295u);
   EXPECT_FALSE(parse_client_order_id("x-TKT5PX2F0123").has_value());
-  EXPECT_FALSE(parse_client_order_id("k1-grid1-ZZ").has_value());
+  EXPECT_FALSE(parse_client_order_id("k2q7f3za-grid1-ZZ").has_value());
+  EXPECT_FALSE(parse_client_order_id("k2Q7F3ZA-grid1-zz").has_value());  // epoch: [0-9a-z]
+  EXPECT_FALSE(parse_client_order_id("k2q7f3z-grid1-zz").has_value());   // epoch: 6 characters
   EXPECT_FALSE(validate_task_id("has-dash").ok());
-  const std::string longest = make_client_order_id("abcdefghijklmnop", UINT64_MAX);
-  EXPECT_LE(longest.size(), 36u);
-  EXPECT_EQ(parse_client_order_id(longest)->intent_seq, UINT64_MAX);
+  // The longest id: a 16-character task and a 10-digit base36 seq fill Binance's 36.
+  const std::string longest = make_client_order_id("zzzzzz", "abcdefghijklmnop", 3656158440062975);
+  EXPECT_EQ(longest.size(), 36u);
+  EXPECT_EQ(parse_client_order_id(longest)->intent_seq, 3656158440062975u);
+}
+
+TEST(ClientOrderId, LegacyFormWithoutEpochStillParses) {
+  EXPECT_EQ(make_client_order_id("", "grid1", 1295), "k1-grid1-zz");
+  auto p = parse_client_order_id("k1-grid1-zz");
+  ASSERT_TRUE(p.has_value());
+  EXPECT_EQ(p->epoch, "");
+  EXPECT_EQ(p->task, "grid1");
+  EXPECT_EQ(p->intent_seq, 1295u);
+}
+
+TEST(ClientOrderId, EpochsAreRandomAndValid) {
+  std::set<std::string> seen;
+  for (int i = 0; i < 64; ++i) {
+    const std::string e = new_epoch();
+    EXPECT_TRUE(validate_epoch(e).ok()) << e;
+    seen.insert(e);
+  }
+  EXPECT_GT(seen.size(), 60u);  // 36^6 values: a repeat in 64 draws is ~1e-6 likely
 }
 
 }  // namespace

@@ -32,10 +32,11 @@ class RequestGate final : public exchange::ForwardingExchange {
     check();
     return inner_.place(req);
   }
-  exchange::CancelResult cancel(const std::string& s, const std::string& cid) override {
+  exchange::CancelResult cancel(const std::string& s, const std::string& cid,
+                                exchange::RequestStamp stamp = {}) override {
     if (!emergency) check();
     ++cancels;
-    return inner_.cancel(s, cid);
+    return inner_.cancel(s, cid, stamp);
   }
   exchange::ReplaceResult cancel_replace(const std::string& c,
                                          const exchange::OrderRequest& r) override {

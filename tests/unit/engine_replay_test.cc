@@ -30,9 +30,10 @@ class JournalFirstSpy final : public exchange::ForwardingExchange {
     check(req.client_order_id, true);
     return inner_.place(req);
   }
-  exchange::CancelResult cancel(const std::string& s, const std::string& cid) override {
+  exchange::CancelResult cancel(const std::string& s, const std::string& cid,
+                                exchange::RequestStamp stamp = {}) override {
     check(cid, false);
-    return inner_.cancel(s, cid);
+    return inner_.cancel(s, cid, stamp);
   }
   exchange::ReplaceResult cancel_replace(const std::string& c,
                                          const exchange::OrderRequest& r) override {

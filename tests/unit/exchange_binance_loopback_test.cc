@@ -423,8 +423,9 @@ TEST(BinanceLoopback, QueryOrderNotFoundAndTradesPaging) {
   auto missing = ex->query_order("BTCUSDT", "k1-grid1-404");
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.status().code(), Code::kNotFound);
-  auto trades = ex->trades_from("BTCUSDT", 1);
-  ASSERT_TRUE(trades.ok()) << trades.status().ToString();
+  auto page = ex->trades_from("BTCUSDT", 1, SIZE_MAX);
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  const std::vector<TradeReport>* trades = &page->trades;
   ASSERT_EQ(trades->size(), 2500u);
   EXPECT_EQ(trades->front().trade_id, 1);
   EXPECT_EQ(trades->back().trade_id, 2500);

@@ -421,10 +421,11 @@ TEST_F(SimTest, TradesFromIsInclusive) {
   ASSERT_EQ(sim_->truth().trades.size(), 3u);
   auto from = [&](int64_t id) {
     std::vector<int64_t> ids;
-    auto r = sim_->trades_from("BTCUSDT", id);
+    auto r = sim_->trades_from("BTCUSDT", id, SIZE_MAX);
     EXPECT_TRUE(r.ok());
     if (!r.ok()) return ids;
-    const std::vector<TradeReport>& trades = r.value();
+    EXPECT_FALSE(r->more);
+    const std::vector<TradeReport>& trades = r->trades;
     for (const auto& t : trades) ids.push_back(t.trade_id);
     return ids;
   };
@@ -433,7 +434,11 @@ TEST_F(SimTest, TradesFromIsInclusive) {
   EXPECT_EQ(from(4), (std::vector<int64_t>{}));
   EXPECT_EQ(from(0), (std::vector<int64_t>{1, 2, 3}));
   EXPECT_EQ(from(1), (std::vector<int64_t>{1, 2, 3}));
-  EXPECT_FALSE(sim_->trades_from("ETHUSDT", 1).ok());
+  EXPECT_FALSE(sim_->trades_from("ETHUSDT", 1, SIZE_MAX).ok());
+  auto page = sim_->trades_from("BTCUSDT", 1, 2);  // bounded: the third waits for the next page
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->trades.size(), 2u);
+  EXPECT_TRUE(page->more);
 }
 
 TEST_F(SimTest, OpenOrdersAndPositionAndOtherSymbols) {

@@ -265,7 +265,7 @@ class PowerLossTest : public ::testing::Test {
       ++seen;
       const auto* p = std::get_if<PlaceIntent>(&r.body);
       EXPECT_TRUE(p != nullptr && p->price_ticks == 6183000 + static_cast<int64_t>(r.seq) &&
-                  p->client_order_id == make_client_order_id("t1", r.seq))
+                  p->client_order_id == make_client_order_id("", "t1", r.seq))
           << "record " << r.seq << " is not the one appended";
       return true;
     }).ok());

@@ -36,7 +36,7 @@ constexpr int64_t kStepE8 = 1'000;      // 0.00001
 
 Body SampleBody(uint64_t seq, const std::string& task) {
   switch (seq % 4) {
-    case 0: return OrderAccepted{make_client_order_id(task, seq - 1), int64_t(seq) * 10,
+    case 0: return OrderAccepted{make_client_order_id("", task, seq - 1), int64_t(seq) * 10,
                                  Source::kResponse};
     case 1: {
       PlaceIntent p;
@@ -44,13 +44,13 @@ Body SampleBody(uint64_t seq, const std::string& task) {
       p.side = Side::kBuy;
       p.price_ticks = 6183763;
       p.qty_lots = 100;
-      p.client_order_id = make_client_order_id(task, seq);
+      p.client_order_id = make_client_order_id("", task, seq);
       p.ctx.reason = "grid buy";
       return p;
     }
-    case 2: return OrderFilled{make_client_order_id(task, seq - 1), int64_t(seq), 77, Side::kBuy,
+    case 2: return OrderFilled{make_client_order_id("", task, seq - 1), int64_t(seq), 77, Side::kBuy,
                                6183763, 100, 61838, "USDT", true, Source::kUserStream};
-    default: return OrderCanceled{make_client_order_id(task, seq - 2), 0, Source::kResponse};
+    default: return OrderCanceled{make_client_order_id("", task, seq - 2), 0, Source::kResponse};
   }
 }
 

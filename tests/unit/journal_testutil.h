@@ -20,7 +20,7 @@ inline Record Rec(uint64_t seq, const std::string& reason) {
   p.slot_key = 6183000;
   p.price_ticks = 6183000 + static_cast<int64_t>(seq);
   p.qty_lots = 100;
-  p.client_order_id = make_client_order_id("t1", seq);
+  p.client_order_id = make_client_order_id("", "t1", seq);
   p.ctx.reason = reason;
   r.body = std::move(p);
   return r;

@@ -24,7 +24,7 @@ class ApplyTest : public ::testing::Test {
     apply(state_, r);
   }
   std::string place(int64_t key, Side side, int64_t price, int64_t qty) {
-    const std::string cid = make_client_order_id("g", state_.last_seq + 1);
+    const std::string cid = make_client_order_id("", "g", state_.last_seq + 1);
     fold(journal::PlaceIntent{key, side, price, qty, cid, {}});
     return cid;
   }

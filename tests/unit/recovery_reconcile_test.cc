@@ -63,7 +63,7 @@ class ReconcileTest : public ::testing::Test {
     model::apply(state_, r);
   }
   std::string place_intent(int64_t price, Side side = Side::kBuy, int64_t lots = 100) {
-    const std::string cid = make_client_order_id("g", state_.last_seq + 1);
+    const std::string cid = make_client_order_id("", "g", state_.last_seq + 1);
     fold(journal::PlaceIntent{price, side, price, lots, cid, {}});
     return cid;
   }
@@ -148,8 +148,9 @@ TEST_F(ReconcileTest, FillLostBelowTheWatermarkIsRecoveredByOrder) {
   fold(journal::OrderAccepted{b, 2, Source::kResponse});
   sell_trade(6182000, 40);  // fills 40 lots of a: this event is lost
   sell_trade(6181000, 250);  // fills the rest of a and all of b
-  auto trades = sim_->trades_from("BTCUSDT", 1);
-  ASSERT_TRUE(trades.ok());
+  auto page = sim_->trades_from("BTCUSDT", 1, SIZE_MAX);
+  ASSERT_TRUE(page.ok());
+  const std::vector<exchange::TradeReport>* trades = &page->trades;
   ASSERT_EQ(trades->size(), 3u);
   for (size_t i = 1; i < trades->size(); ++i) {  // the stream delivered every trade but the first
     const exchange::TradeReport& t = (*trades)[i];
@@ -204,14 +205,14 @@ TEST_F(ReconcileTest, CancelSentButFilledMeanwhile) {
 }
 
 TEST_F(ReconcileTest, OrderWithOurPrefixUnknownToTheJournalIsAProblem) {
-  send(make_client_order_id("g", 999), 6182000);
+  send(make_client_order_id("", "g", 999), 6182000);
   reconcile();
   ASSERT_EQ(report_.problems.size(), 1u);
   EXPECT_NE(report_.problems[0].find("not in the journal"), std::string::npos);
 }
 
 TEST_F(ReconcileTest, AnotherTasksOrdersAreIgnored) {
-  send(make_client_order_id("other", 5), 6182000);
+  send(make_client_order_id("", "other", 5), 6182000);
   send("x-TKT5PX2F0123456789abcdef0123", 6181000);
   EXPECT_TRUE(reconcile().empty());
   EXPECT_TRUE(report_.problems.empty());

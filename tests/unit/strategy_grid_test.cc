@@ -38,7 +38,7 @@ class GridTest : public ::testing::Test {
   }
   // Journals a place + ack for slot `key` at `price`, returns its client order id.
   std::string rest(int64_t key, Side side, int64_t price, int64_t qty) {
-    const std::string cid = make_client_order_id("g", state_.last_seq + 1);
+    const std::string cid = make_client_order_id("", "g", state_.last_seq + 1);
     fold(journal::PlaceIntent{key, side, price, qty, cid, {}});
     fold(journal::OrderAccepted{cid, 1, journal::Source::kResponse});
     return cid;
@@ -144,7 +144,7 @@ TEST_F(GridTest, OrdersThatLeaveTheirWindowAreCancelled) {
 }
 
 TEST_F(GridTest, RejectedSlotWaitsBeforePlacingAgain) {
-  const std::string cid = make_client_order_id("g", state_.last_seq + 1);
+  const std::string cid = make_client_order_id("", "g", state_.last_seq + 1);
   fold(journal::PlaceIntent{6183000, Side::kBuy, 6183000, 100, cid, {}}, 5'000'000'000);
   fold(journal::OrderRejected{cid, -2010, "Order would immediately match and take.",
                               journal::Source::kResponse},

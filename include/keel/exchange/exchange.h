@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -31,6 +32,18 @@ enum class OrderStatus : unsigned char {
 const char* order_status_name(OrderStatus s);  // "NEW", "PARTIALLY_FILLED", ...
 bool is_open(OrderStatus s);                   // NEW or PARTIALLY_FILLED
 
+// The timing parameters of a signed request (binance-spot.md §1 "Timing security"), chosen and
+// journaled by the engine BEFORE the request leaves (W1), so that evidence of absence can be
+// judged later (R1): Binance re-checks `serverTime - timestamp <= recvWindow` just before the
+// matching engine, so a request can no longer execute once the venue's clock has passed
+// timestamp_ms + recv_window_ms. Both in milliseconds of the venue's clock (Exchange::
+// venue_time_ms). 0 lets the connector choose (timestamp: its estimate of the venue clock now;
+// recvWindow: its configured default).
+struct RequestStamp {
+  int64_t timestamp_ms = 0;
+  int64_t recv_window_ms = 0;
+};
+
 // A place request: always LIMIT_MAKER (post-only; GTC by nature, no timeInForce sent).
 struct OrderRequest {
   std::string symbol;
@@ -38,6 +51,7 @@ struct OrderRequest {
   int64_t price_ticks = 0;
   int64_t qty_lots = 0;
   std::string client_order_id;  // newClientOrderId, keel's journal-derived id (W5)
+  RequestStamp stamp;           // sent verbatim as timestamp / recvWindow when non-zero
 };
 
 // The exchange's view of one order (GET /api/v3/order, openOrders element).
@@ -107,19 +121,41 @@ struct ExecutionReport {
   TradeReport trade;  // valid when exec_type == kTrade
 };
 
+// One asset of GET /api/v3/account (or outboundAccountPosition). Amounts at 10^-8. An amount the
+// venue reports that does not fit int64 at 10^-8 (above ~9.2e10 units: an airdropped token) is
+// never an error: the asset is kept with exact = false and both amounts 0, so that a foreign
+// balance cannot stop start-up; keel trades no such asset (R4 reports one it would need).
 struct AssetBalance {
   int64_t free_e8 = 0;
   int64_t locked_e8 = 0;
+  bool exact = true;
 };
 using Balances = std::map<std::string, AssetBalance>;  // asset -> balance, ordered
+
+// A bounded slice of GET /api/v3/myTrades (ascending by trade id). `more`: the venue holds
+// further trades after the last one returned (the caller continues with fromId = last + 1).
+struct TradePage {
+  std::vector<TradeReport> trades;
+  bool more = false;
+};
+
+// balanceUpdate (user-data stream, binance-spot.md §6): a change of one asset's balance that is
+// not a trade: a deposit, a withdrawal, a transfer between accounts. delta_e8 is signed.
+struct BalanceUpdate {
+  std::string asset;
+  int64_t delta_e8 = 0;
+  int64_t event_time_ms = 0;  // E
+  int64_t clear_time_ms = 0;  // T
+};
 
 class Exchange {
  public:
   virtual ~Exchange() = default;
   // POST /api/v3/order type=LIMIT_MAKER.
   virtual PlaceResult place(const OrderRequest& req) = 0;
-  // DELETE /api/v3/order by origClientOrderId.
-  virtual CancelResult cancel(const std::string& symbol, const std::string& client_order_id) = 0;
+  // DELETE /api/v3/order by origClientOrderId, signed with `stamp` (see RequestStamp).
+  virtual CancelResult cancel(const std::string& symbol, const std::string& client_order_id,
+                              RequestStamp stamp = {}) = 0;
   // POST /api/v3/order/cancelReplace, cancelReplaceMode=STOP_ON_FAILURE.
   virtual ReplaceResult cancel_replace(const std::string& cancel_client_order_id,
                                        const OrderRequest& replacement) = 0;
@@ -128,9 +164,20 @@ class Exchange {
                                           const std::string& client_order_id) = 0;
   // GET /api/v3/openOrders?symbol=.
   virtual Result<std::vector<OrderReport>> open_orders(const std::string& symbol) = 0;
-  // GET /api/v3/myTrades?symbol=&fromId= (inclusive), ascending by trade id.
-  virtual Result<std::vector<TradeReport>> trades_from(const std::string& symbol,
-                                                       int64_t from_trade_id) = 0;
+  // GET /api/v3/myTrades?symbol=&fromId= (inclusive), ascending by trade id, in pages of 1000,
+  // at most `max_trades` trades (then `more` says whether the venue holds further ones).
+  virtual Result<TradePage> trades_from(const std::string& symbol, int64_t from_trade_id,
+                                        size_t max_trades) = 0;
+  // GET /api/v3/myTrades?symbol=&limit=1 (no fromId: the most recent trades): the account's
+  // newest trade on `symbol`, nullopt when it has none. A new journal's trade-id watermark, so
+  // that an account with a long history is never paged from fromId=1.
+  virtual Result<std::optional<TradeReport>> latest_trade(const std::string& symbol) = 0;
+  // GET /api/v3/allOrders?symbol=&orderId=&limit= (weight 20): the account's orders with id >=
+  // from_order_id, ascending by order id, at most max_orders (pages of 1000). Used to find the
+  // orders of keel's epoch that a journal restored from an older copy does not hold.
+  virtual Result<std::vector<OrderReport>> orders_from(const std::string& symbol,
+                                                       int64_t from_order_id,
+                                                       size_t max_orders) = 0;
   // GET /api/v3/myTrades?symbol=&orderId= (weight 5): every trade of one order (venue order id),
   // ascending by trade id. Used by reconciliation when an order's executedQty exceeds the fills
   // the journal holds and the missing trade lies below the trade-id watermark.
@@ -140,6 +187,14 @@ class Exchange {
   virtual Result<Balances> balances() = 0;
   // Moves user-data events received since the last call into `out` (appends), in arrival order.
   virtual void poll_user_events(std::vector<ExecutionReport>& out) = 0;
+  // Moves balanceUpdate events received since the last call into `out` (appends). A venue
+  // without a user-data stream of them (the embedded sim) has none.
+  virtual void poll_balance_updates(std::vector<BalanceUpdate>& out) { (void)out; }
+  // The venue's clock as this connector knows it, in ms since the Unix epoch: Binance, local
+  // realtime + the server-time offset last measured (GET /api/v3/time); the simulated exchange,
+  // its virtual clock (the recording's exchange time). Request stamps and R1's "can no longer
+  // execute" test use it.
+  virtual int64_t venue_time_ms() const = 0;
 };
 
 }  // namespace keel::exchange

@@ -15,8 +15,9 @@ class ForwardingExchange : public Exchange {
   explicit ForwardingExchange(Exchange& inner) : inner_(inner) {}
 
   PlaceResult place(const OrderRequest& req) override { return inner_.place(req); }
-  CancelResult cancel(const std::string& symbol, const std::string& client_order_id) override {
-    return inner_.cancel(symbol, client_order_id);
+  CancelResult cancel(const std::string& symbol, const std::string& client_order_id,
+                      RequestStamp stamp = {}) override {
+    return inner_.cancel(symbol, client_order_id, stamp);
   }
   ReplaceResult cancel_replace(const std::string& cancel_client_order_id,
                                const OrderRequest& replacement) override {
@@ -29,9 +30,16 @@ class ForwardingExchange : public Exchange {
   Result<std::vector<OrderReport>> open_orders(const std::string& symbol) override {
     return inner_.open_orders(symbol);
   }
-  Result<std::vector<TradeReport>> trades_from(const std::string& symbol,
-                                               int64_t from_trade_id) override {
-    return inner_.trades_from(symbol, from_trade_id);
+  Result<TradePage> trades_from(const std::string& symbol, int64_t from_trade_id,
+                                size_t max_trades) override {
+    return inner_.trades_from(symbol, from_trade_id, max_trades);
+  }
+  Result<std::optional<TradeReport>> latest_trade(const std::string& symbol) override {
+    return inner_.latest_trade(symbol);
+  }
+  Result<std::vector<OrderReport>> orders_from(const std::string& symbol, int64_t from_order_id,
+                                               size_t max_orders) override {
+    return inner_.orders_from(symbol, from_order_id, max_orders);
   }
   Result<std::vector<TradeReport>> order_trades(const std::string& symbol,
                                                 int64_t order_id) override {
@@ -41,6 +49,10 @@ class ForwardingExchange : public Exchange {
   void poll_user_events(std::vector<ExecutionReport>& out) override {
     inner_.poll_user_events(out);
   }
+  void poll_balance_updates(std::vector<BalanceUpdate>& out) override {
+    inner_.poll_balance_updates(out);
+  }
+  int64_t venue_time_ms() const override { return inner_.venue_time_ms(); }
 
  protected:
   Exchange& inner_;

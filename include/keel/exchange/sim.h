@@ -98,12 +98,24 @@
 
 namespace keel::exchange::sim {
 
+// Which asset pays a fill's maker commission (`keel sim --commission-asset`, config
+// exchange.commission_asset). The commission's value is always maker_fee_rate x notional.
+//   kQuote  every commission in the quote asset (the default; what the sim always did);
+//   kBase   Binance's default without BNB: in the asset the fill receives -- a BUY pays in the
+//           base asset (qty x rate, rounded up at 10^-8), a SELL in the quote asset;
+//   kOther  every commission in `commission_asset` (e.g. BNB), the quote value converted at
+//           `commission_asset_price_e8` quote per unit, rounded up at 10^-8.
+enum class CommissionMode : unsigned char { kQuote = 0, kBase = 1, kOther = 2 };
+
 struct SimOptions {
   Instrument instrument;
   int64_t maker_fee_rate_e8 = 100'000;  // 0.001 = 10 bps (Binance VIP0 spot maker)
   Balances initial_balances;            // used only when the state directory is new
   std::string state_dir;                // RocksDB directory of the sim's state
   std::string account = "default";
+  CommissionMode commission_mode = CommissionMode::kQuote;
+  std::string commission_asset;           // kOther only, e.g. "BNB"
+  int64_t commission_asset_price_e8 = 0;  // kOther only: quote per unit of commission_asset, > 0
 };
 
 // Ground truth for tests and inspection.
@@ -145,14 +157,19 @@ class SimExchange final : public Exchange {
 
   // Exchange interface (see exchange.h).
   PlaceResult place(const OrderRequest& req) override;
-  CancelResult cancel(const std::string& symbol, const std::string& client_order_id) override;
+  CancelResult cancel(const std::string& symbol, const std::string& client_order_id,
+                      RequestStamp stamp = {}) override;
   ReplaceResult cancel_replace(const std::string& cancel_client_order_id,
                                const OrderRequest& replacement) override;
   Result<OrderReport> query_order(const std::string& symbol,
                                   const std::string& client_order_id) override;
   Result<std::vector<OrderReport>> open_orders(const std::string& symbol) override;
-  Result<std::vector<TradeReport>> trades_from(const std::string& symbol,
-                                               int64_t from_trade_id) override;
+  Result<TradePage> trades_from(const std::string& symbol, int64_t from_trade_id,
+                                size_t max_trades) override;
+  Result<std::optional<TradeReport>> latest_trade(const std::string& symbol) override;
+  Result<std::vector<OrderReport>> orders_from(const std::string& symbol, int64_t from_order_id,
+                                               size_t max_orders) override;
+  int64_t venue_time_ms() const override;  // now_ns() / 10^6
   Result<std::vector<TradeReport>> order_trades(const std::string& symbol,
                                                 int64_t order_id) override;
   Result<Balances> balances() override;

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "keel/core/instrument.h"
 
@@ -28,8 +29,17 @@ enum class RecordType : uint16_t {
   kOrderRejected = 11,  // evidence: the venue refused the place (code, message)
   kOrderFilled = 12,    // evidence: one execution, keyed by trade id (R3)
   kOrderCanceled = 13,  // evidence: the order is no longer working; remaining qty released
-  kOrderNotFound = 14,  // evidence (reconciliation): the venue never received the place
+  kOrderNotFound = 14,  // evidence (reconciliation): the venue never received the place, and
+                        // the request can no longer execute (R1: past timestamp + recvWindow)
   kCancelRejected = 15, // evidence: a cancel was refused (-2011); the order's fate comes later
+  kTaskHalted = 16,     // the task stops quoting for good, with the reason (E1, R3, R4)
+  kTaskRetired = 17,    // `keel retire`: the task's orders are closed; it may leave the config
+  kOrderAdopted = 18,   // evidence: an order of this journal's epoch the journal did not hold
+                        // (the data directory was restored from an older copy); now tracked
+  kJournalEpoch = 20,   // journal-wide: the epoch of the client order ids from here on (W5)
+  kAccountBaseline = 21,  // journal-wide: the account's balances and newest trade id (R4)
+  kBalanceChanged = 22,   // journal-wide: a non-trade balance change (balanceUpdate) (R4)
+  kForeignFill = 23,      // journal-wide: a trade of the account not of this journal (R4)
   kRecordingEnded = 30, // the embedded exchange's recording has no more events
 };
 const char* record_type_name(RecordType t);  // "PlaceIntent", ...
@@ -48,6 +58,15 @@ struct TaskStarted {
   std::string base_asset, quote_asset;
   int64_t tick_e8 = 0, step_e8 = 0, min_notional_e8 = 0;
   std::string params_yaml;  // the task's strategy parameters as loaded, for the audit
+  int64_t venue_start_ms = 0;  // format 2: the venue clock when the task started
+};
+
+// The timing of the signed request an intent describes (exchange::RequestStamp): the request
+// is sent with exactly these values, so the venue cannot execute it after the venue clock
+// passes timestamp_ms + recv_window_ms (binance-spot.md §1). Both 0 in records of format 1.
+struct RequestTiming {
+  int64_t timestamp_ms = 0;    // venue clock, ms since the Unix epoch
+  int64_t recv_window_ms = 0;  // ms
 };
 
 struct PlaceIntent {
@@ -55,14 +74,16 @@ struct PlaceIntent {
   Side side = Side::kBuy;
   int64_t price_ticks = 0;
   int64_t qty_lots = 0;
-  std::string client_order_id;  // make_client_order_id(task, seq of this record)
+  std::string client_order_id;  // make_client_order_id(epoch, task, seq of this record)
   DecisionContext ctx;
+  RequestTiming timing;  // format 2
 };
 
 struct CancelIntent {
   int64_t slot_key = 0;
   std::string client_order_id;  // the order to cancel (origClientOrderId)
   DecisionContext ctx;
+  RequestTiming timing;  // format 2
 };
 
 struct AmendIntent {
@@ -81,6 +102,7 @@ enum class Source : uint8_t {
   kQueryOrder = 2,    // GET order by origClientOrderId
   kOpenOrders = 3,    // GET openOrders
   kTradeHistory = 4,  // GET myTrades fromId
+  kAllOrders = 5,     // GET allOrders (format 2)
 };
 const char* source_name(Source s);
 
@@ -131,9 +153,85 @@ struct RecordingEnded {
   uint64_t events = 0;  // market events the exchange replayed in all
 };
 
+// The task stops deciding (it keeps folding evidence). Reasons are human text naming what broke
+// ("R4: BTC balance changed by -0.00002000 more than the journaled fills explain").
+struct TaskHalted {
+  std::string reason;
+};
+
+// `keel retire`: every order of the task is closed on the venue; the task may now be removed
+// from the config. Evidence that still arrives for its orders is folded as usual.
+struct TaskRetired {
+  std::string reason;
+};
+
+// An order of this journal's own epoch that the venue holds (open, or with trades) but the
+// journal does not: its intent was lost with a newer copy of the data directory. Adopting it
+// makes it tracked like any other order; its fills come as OrderFilled records after it.
+struct OrderAdopted {
+  int64_t slot_key = 0;  // chosen by the task's strategy (grid: the level it would belong to)
+  std::string client_order_id;
+  int64_t order_id = 0;
+  Side side = Side::kBuy;
+  int64_t price_ticks = 0;
+  int64_t qty_lots = 0;
+  bool open = true;  // the venue still works it (else: filled or canceled; closed on adoption)
+  int64_t executed_lots = 0;  // the venue's executed quantity when adopted
+  Source source = Source::kOpenOrders;
+};
+
+// Journal-wide (task_id kJournalTaskId). The epoch every client order id journaled after it
+// carries (keel/core/ids.h), drawn at random when the journal is created, and again when the
+// journal proves older than the venue (restored from a copy) so ids are never reused.
+struct JournalEpoch {
+  std::string epoch;   // 6 characters [0-9a-z]
+  std::string reason;  // "journal created", "journal older than the exchange: ..."
+};
+
+struct AssetAmount {
+  std::string asset;
+  int64_t amount_e8 = 0;  // free + locked
+};
+
+// Journal-wide. R4's starting point: the account's balances (free + locked, every asset that
+// fits) and its newest trade id on `symbol` at one consistent instant (balances read before and
+// after the trade query were equal). Trades after `last_trade_id` are journaled one by one: as
+// OrderFilled (this journal's) or ForeignFill (any other order of the account).
+struct AccountBaseline {
+  std::string symbol;
+  int64_t last_trade_id = 0;  // 0: the account had no trade on the symbol
+  std::vector<AssetAmount> balances;
+};
+
+// Journal-wide. A balanceUpdate: a deposit, withdrawal or transfer (not a trade).
+struct BalanceChanged {
+  std::string asset;
+  int64_t delta_e8 = 0;
+  int64_t event_time_ms = 0;
+  int64_t clear_time_ms = 0;
+};
+
+// Journal-wide. A trade of the account on a symbol keel trades, of an order that is not this
+// journal's (another keel journal's epoch, a manual order): counted for R4, never acted on.
+struct ForeignFill {
+  std::string symbol;
+  std::string client_order_id;
+  int64_t trade_id = 0;
+  int64_t order_id = 0;
+  Side side = Side::kBuy;
+  int64_t price_ticks = 0;
+  int64_t qty_lots = 0;
+  int64_t commission_e8 = 0;
+  std::string commission_asset;
+};
+
 using Body = std::variant<TaskStarted, PlaceIntent, CancelIntent, AmendIntent, OrderAccepted,
                           OrderRejected, OrderFilled, OrderCanceled, OrderNotFound, CancelRejected,
-                          RecordingEnded>;
+                          RecordingEnded, TaskHalted, TaskRetired, OrderAdopted, JournalEpoch,
+                          AccountBaseline, BalanceChanged, ForeignFill>;
+
+// The task id journal-wide records carry (no config task may start with '_').
+inline constexpr const char* kJournalTaskId = "_";
 
 // The type number of a body alternative (frozen mapping above).
 RecordType type_of(const Body& body);
@@ -141,6 +239,7 @@ RecordType type_of(const Body& body);
 using Hash = std::array<uint8_t, 32>;  // SHA-256
 
 struct Record {
+  uint8_t format = 2;          // envelope version: 1 (before issue 9) or 2; payload layout per type
   uint64_t seq = 0;            // 1-based, contiguous; assigned before encoding
   std::string task_id;         // [A-Za-z0-9_]{1,16}
   int64_t ts_local_ns = 0;     // wall clock when journaled (audit only, never folded)

@@ -184,11 +184,33 @@ Result<std::vector<TradeReport>> BinanceExchange::Impl::my_trades(const std::str
   return all;
 }
 
-Result<std::vector<TradeReport>> BinanceExchange::trades_from(const std::string& symbol,
-                                                              int64_t from_trade_id) {
+Result<TradePage> BinanceExchange::trades_from(const std::string& symbol, int64_t from_trade_id,
+                                               size_t max_trades) {
   if (auto e = impl_->check_symbol(symbol)) return Status::InvalidArgument(e->msg);
   std::lock_guard lock(impl_->rest_mu);
-  return impl_->my_trades(symbol, from_trade_id < 0 ? 0 : from_trade_id, 0);
+  auto all = impl_->my_trades(symbol, from_trade_id < 0 ? 0 : from_trade_id, 0);
+  if (!all.ok()) return all.status();
+  TradePage page;
+  page.more = all->size() > max_trades;
+  if (page.more) all->resize(max_trades);
+  page.trades = std::move(*all);
+  return page;
+}
+
+Result<std::optional<TradeReport>> BinanceExchange::latest_trade(const std::string& symbol) {
+  (void)symbol;
+  return Status::IOError("latest_trade: not yet implemented (issue 9 connector)");
+}
+
+Result<std::vector<OrderReport>> BinanceExchange::orders_from(const std::string& symbol,
+                                                              int64_t from_order_id,
+                                                              size_t max_orders) {
+  (void)symbol, (void)from_order_id, (void)max_orders;
+  return Status::IOError("orders_from: not yet implemented (issue 9 connector)");
+}
+
+int64_t BinanceExchange::venue_time_ms() const {
+  return impl_->sh.clock->realtime_ns() / 1'000'000 + impl_->sh.offset_ms.load();
 }
 
 Result<std::vector<TradeReport>> BinanceExchange::order_trades(const std::string& symbol,

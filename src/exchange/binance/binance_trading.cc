@@ -117,7 +117,8 @@ PlaceResult BinanceExchange::place(const OrderRequest& req) {
 }
 
 CancelResult BinanceExchange::cancel(const std::string& symbol,
-                                     const std::string& client_order_id) {
+                                     const std::string& client_order_id, RequestStamp stamp) {
+  (void)stamp;  // TODO(issue 9 connector): sign with the journaled stamp
   if (auto e = impl_->check_symbol(symbol)) return not_sent<CancelResult>(std::move(*e));
   Query q;
   q.add("symbol", symbol).add("origClientOrderId", client_order_id);

@@ -295,7 +295,8 @@ PlaceResult SimExchange::place(const OrderRequest& req) {
   return r;
 }
 
-CancelResult SimExchange::cancel(const std::string& symbol, const std::string& client_order_id) {
+CancelResult SimExchange::cancel(const std::string& symbol, const std::string& client_order_id,
+                                 RequestStamp /*stamp: the embedded sim answers at once*/) {
   CancelResult r;
   if (impl_->failed) {
     r.error = unknown_outcome();
@@ -360,18 +361,37 @@ Result<std::vector<OrderReport>> SimExchange::open_orders(const std::string& sym
   return out;
 }
 
-Result<std::vector<TradeReport>> SimExchange::trades_from(const std::string& symbol,
-                                                          int64_t from_trade_id) {
+Result<TradePage> SimExchange::trades_from(const std::string& symbol, int64_t from_trade_id,
+                                           size_t max_trades) {
   if (Status refused = impl_->check_read(symbol); !refused.ok()) return refused;
   const auto& trades = impl_->state.trades;  // trades[i].trade_id == i + 1
   const int64_t first = std::max<int64_t>(from_trade_id, 1) - 1;
-  std::vector<TradeReport> out;
-  for (auto i = static_cast<size_t>(std::min<int64_t>(first, static_cast<int64_t>(trades.size())));
-       i < trades.size(); ++i) {
-    out.push_back(trades[i]);
+  TradePage out;
+  auto i = static_cast<size_t>(std::min<int64_t>(first, static_cast<int64_t>(trades.size())));
+  for (; i < trades.size() && out.trades.size() < max_trades; ++i) out.trades.push_back(trades[i]);
+  out.more = i < trades.size();
+  return out;
+}
+
+Result<std::optional<TradeReport>> SimExchange::latest_trade(const std::string& symbol) {
+  if (Status refused = impl_->check_read(symbol); !refused.ok()) return refused;
+  if (impl_->state.trades.empty()) return std::optional<TradeReport>();
+  return std::optional<TradeReport>(impl_->state.trades.back());
+}
+
+Result<std::vector<OrderReport>> SimExchange::orders_from(const std::string& symbol,
+                                                          int64_t from_order_id,
+                                                          size_t max_orders) {
+  if (Status refused = impl_->check_read(symbol); !refused.ok()) return refused;
+  std::vector<OrderReport> out;
+  for (auto it = impl_->state.orders.lower_bound(from_order_id);
+       it != impl_->state.orders.end() && out.size() < max_orders; ++it) {
+    out.push_back(it->second.report);
   }
   return out;
 }
+
+int64_t SimExchange::venue_time_ms() const { return impl_->state.now_ns / 1'000'000; }
 
 Result<std::vector<TradeReport>> SimExchange::order_trades(const std::string& symbol,
                                                            int64_t order_id) {

@@ -124,7 +124,8 @@ class BinanceExchange final : public Exchange {
   // /api/v3/order/cancelReplace (STOP_ON_FAILURE), GET /api/v3/order, GET /api/v3/openOrders,
   // GET /api/v3/myTrades (fromId, pages of 1000), GET /api/v3/account.
   PlaceResult place(const OrderRequest& req) override;
-  CancelResult cancel(const std::string& symbol, const std::string& client_order_id) override;
+  CancelResult cancel(const std::string& symbol, const std::string& client_order_id,
+                      RequestStamp stamp = {}) override;
   ReplaceResult cancel_replace(const std::string& cancel_client_order_id,
                                const OrderRequest& replacement) override;
   // kNotFound for -2013; kRejected for other 4xx; kIOError when no reply or 5xx.
@@ -133,8 +134,12 @@ class BinanceExchange final : public Exchange {
   Result<std::vector<OrderReport>> open_orders(const std::string& symbol) override;
   // myTrades has no client order id: it is filled from the orders this connector has seen, else
   // by GET /api/v3/order?orderId= (one query per unknown order).
-  Result<std::vector<TradeReport>> trades_from(const std::string& symbol,
-                                               int64_t from_trade_id) override;
+  Result<TradePage> trades_from(const std::string& symbol, int64_t from_trade_id,
+                                size_t max_trades) override;
+  Result<std::optional<TradeReport>> latest_trade(const std::string& symbol) override;
+  Result<std::vector<OrderReport>> orders_from(const std::string& symbol, int64_t from_order_id,
+                                               size_t max_orders) override;
+  int64_t venue_time_ms() const override;
   Result<std::vector<TradeReport>> order_trades(const std::string& symbol,
                                                 int64_t order_id) override;
   Result<Balances> balances() override;
