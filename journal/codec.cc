@@ -282,7 +282,7 @@ void fields(Ar& ar, JournalEpoch& b, uint8_t) {
 }
 template <class Ar>
 void fields(Ar& ar, AccountBaseline& b, uint8_t) {
-  ar(BoundedStr{b.symbol}, b.last_trade_id, BoundedVec<AssetAmount>{b.balances});
+  ar(BoundedStr{b.symbol}, b.last_trade_id, b.venue_time_ms, BoundedVec<AssetAmount>{b.balances});
 }
 template <class Ar>
 void fields(Ar& ar, BalanceChanged& b, uint8_t) {

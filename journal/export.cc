@@ -198,6 +198,7 @@ struct BodyFields {
   void operator()(const AccountBaseline& b) const {
     f.str("symbol", b.symbol);
     f.num("last_trade_id", b.last_trade_id);
+    f.num("event_time_ms", b.venue_time_ms);
     std::string text;  // "BTC:1;USDT:10000" (free + locked, exact decimals)
     for (const AssetAmount& a : b.balances) {
       text += (text.empty() ? "" : ";") + a.asset + ":" + format_fixed_trim(a.amount_e8, kScaleE8);

@@ -1,160 +1,455 @@
 #include "keel/recovery/reconcile.h"
 
-#include <map>
+#include <algorithm>
 #include <set>
 
+#include "keel/core/fixed.h"
 #include "keel/core/ids.h"
 
 namespace keel::recovery {
 
-namespace {
-
 using exchange::OrderReport;
 using exchange::OrderStatus;
+using exchange::TradeReport;
 
-struct Work {
-  const model::TaskState& task;
-  exchange::Exchange& venue;
-  Report& report;
-  std::vector<journal::Body> findings;
-  std::map<std::string, int64_t> recovered_lots;  // cid -> lots found in the trade history
-  std::set<int64_t> recovered_trade_ids;          // trade ids already among the findings
+bool Evidence::balances_consistent() const {
+  if (!balances_before || !balances_after) return false;
+  if (balances_before->size() != balances_after->size()) return false;
+  for (const auto& [asset, b] : *balances_before) {
+    auto it = balances_after->find(asset);
+    if (it == balances_after->end() || it->second.free_e8 != b.free_e8 ||
+        it->second.locked_e8 != b.locked_e8 || it->second.exact != b.exact) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string R4Mismatch::text() const {
+  return "R4: " + asset + " on the exchange is " + format_fixed_trim(observed_e8, kScaleE8) +
+         " but the journal explains " + format_fixed_trim(expected_e8, kScaleE8) + " (" +
+         (observed_e8 > expected_e8 ? "+" : "") +
+         format_fixed_trim(observed_e8 - expected_e8, kScaleE8) +
+         " unexplained: a fill or a balance change is missing)";
+}
+
+namespace {
+
+bool on_symbol(const model::TaskState& t, const std::string& symbol) {
+  return t.instrument.symbol == symbol && !t.config.symbol.empty();
+}
+
+// Who an exchange order or trade belongs to, by its client order id (W5).
+struct Owner {
+  bool mine = false;                  // keel's prefix and one of this journal's epochs
+  const model::TaskState* task = nullptr;  // the journal's task (mine only)
+  const model::Order* order = nullptr;     // the journal's order (mine, task known)
+  std::string task_id;
 };
 
-bool ours(const model::TaskState& task, const std::string& cid) {
-  auto parsed = parse_client_order_id(cid);
-  return parsed.has_value() && parsed->task == task.id;
+Owner owner_of(const model::State& state, const std::string& symbol, const std::string& cid) {
+  Owner w;
+  const auto parsed = parse_client_order_id(cid);
+  if (!parsed) return w;
+  auto t = state.tasks.find(parsed->task);
+  // A legacy id (no epoch) is this journal's when its task is (journals before the epoch).
+  w.mine = parsed->epoch.empty() ? t != state.tasks.end() : state.account.has_epoch(parsed->epoch);
+  if (!w.mine) return w;
+  w.task_id = parsed->task;
+  if (t == state.tasks.end() || !on_symbol(t->second, symbol)) return w;
+  w.task = &t->second;
+  w.order = t->second.find_order(cid);
+  return w;
 }
 
-// Journals one trade of ours the journal has not folded (R3: trade_seen and the findings so far
-// de-duplicate; a trade is counted once however it was found).
-void recover_trade(Work& w, const exchange::TradeReport& t) {
-  if (w.task.trade_seen(t.trade_id) || !w.recovered_trade_ids.insert(t.trade_id).second) return;
-  w.findings.emplace_back(journal::OrderFilled{
-      t.client_order_id, t.trade_id, t.order_id, t.side, t.price_ticks, t.qty_lots,
-      t.commission_e8, t.commission_asset, t.is_maker, journal::Source::kTradeHistory});
-  w.recovered_lots[t.client_order_id] += t.qty_lots;
-  ++w.report.fills_recovered;
-}
+}  // namespace
 
-// Step 1: every trade after the watermark that belongs to one of our orders and is not folded.
-Status recover_fills(Work& w) {
-  auto trades = w.venue.trades_from(w.task.instrument.symbol, w.task.last_trade_id + 1, SIZE_MAX);
-  if (!trades.ok()) return trades.status().With("myTrades");
-  w.report.trades_seen = trades->trades.size();
-  for (const exchange::TradeReport& t : trades->trades) {
-    if (!ours(w.task, t.client_order_id)) continue;
-    if (w.task.orders.count(t.client_order_id) == 0) {
-      w.report.problems.push_back("trade " + std::to_string(t.trade_id) + " of order " +
-                                  t.client_order_id + " which the journal does not know (W5)");
-      continue;
-    }
-    recover_trade(w, t);
+// ---- gather: the I/O ------------------------------------------------------------------------
+
+namespace {
+
+int64_t executed_known(const Evidence& ev, const model::Order& o) {
+  int64_t e = o.venue_executed_lots;
+  for (const OrderReport& r : ev.open) {
+    if (r.client_order_id == o.client_order_id) e = std::max(e, r.executed_lots);
   }
+  if (auto q = ev.queried.find(o.client_order_id); q != ev.queried.end() && q->second.ok()) {
+    e = std::max(e, q->second->executed_lots);
+  }
+  return e;
+}
+
+int64_t order_id_known(const Evidence& ev, const model::Order& o) {
+  if (o.order_id > 0) return o.order_id;
+  for (const OrderReport& r : ev.open) {
+    if (r.client_order_id == o.client_order_id) return r.order_id;
+  }
+  if (auto q = ev.queried.find(o.client_order_id); q != ev.queried.end() && q->second.ok()) {
+    return q->second->order_id;
+  }
+  return 0;
+}
+
+int64_t lots_in_trades(const Evidence& ev, const model::TaskState& task, const std::string& cid) {
+  int64_t lots = 0;
+  for (const TradeReport& t : ev.trades) {
+    if (t.client_order_id == cid && !task.trade_seen(t.trade_id)) lots += t.qty_lots;
+  }
+  return lots;
+}
+
+Status gather_trades(const model::State& state, const std::string& symbol,
+                     exchange::Exchange& venue, const Options& opts, Evidence& ev) {
+  const model::AccountState& a = state.account;
+  if (a.has_baseline || a.trade_watermark > 0) {
+    auto page = venue.trades_from(symbol, a.trade_watermark + 1, opts.max_trades);
+    if (!page.ok()) return page.status().With("myTrades");
+    ev.trades = std::move(page->trades);
+    ev.trades_more = page->more;
+    return Status::Ok();
+  }
+  auto latest = venue.latest_trade(symbol);  // a new journal: only where the history ends
+  if (!latest.ok()) return latest.status().With("myTrades (latest)");
+  if (latest->has_value()) ev.trades.push_back(**latest);
+  ev.trades_latest_only = true;
   return Status::Ok();
 }
 
-// A fill below the watermark can be missing too: a user-data event lost in a disconnect, followed
-// by a later fill that was received, leaves last_trade_id above the lost trade. When the venue's
-// executedQty exceeds what the journal knows, the order's own trades are fetched
-// (myTrades?orderId=) and the unseen ones journaled.
-void recover_order_trades(Work& w, const model::Order& o, const OrderReport& r) {
-  const int64_t known = o.filled_lots + w.recovered_lots[o.client_order_id];
-  if (known >= r.executed_lots || r.order_id <= 0) return;
-  ++w.report.order_trade_queries;
-  auto trades = w.venue.order_trades(w.task.instrument.symbol, r.order_id);
-  if (!trades.ok()) {
-    w.report.problems.push_back("myTrades for order " + o.client_order_id + ": " +
-                                trades.status().ToString());
-    return;
-  }
-  for (const exchange::TradeReport& t : *trades) {
-    if (t.client_order_id == o.client_order_id) recover_trade(w, t);
-  }
-}
-
-void check_executed(Work& w, const model::Order& o, const OrderReport& r) {
-  recover_order_trades(w, o, r);
-  const int64_t known = o.filled_lots + w.recovered_lots[o.client_order_id];
-  if (known != r.executed_lots) {
-    w.report.problems.push_back("order " + o.client_order_id + ": exchange executed " +
-                                std::to_string(r.executed_lots) + " lots, journal holds " +
-                                std::to_string(known) + " (a fill is missing, R4)");
-  }
-}
-
-// An order the venue still works.
-void resolve_open(Work& w, const model::Order& o, const OrderReport& r) {
-  if (o.phase == model::OrderPhase::kInFlight) {
-    w.findings.emplace_back(journal::OrderAccepted{o.client_order_id, r.order_id,
-                                                   journal::Source::kOpenOrders});
-    ++w.report.accepted;
-  }
-  if (o.cancel_pending) {
-    w.findings.emplace_back(journal::CancelRejected{o.client_order_id, 0,
-                                                    "cancel not effective: order still open"});
-    ++w.report.cancels_not_effective;
-  }
-  check_executed(w, o, r);
-}
-
-// An order we believe live or in flight that is not among the open orders.
-void resolve_gone(Work& w, const model::Order& o) {
-  ++w.report.queries;
-  auto r = w.venue.query_order(w.task.instrument.symbol, o.client_order_id);
-  if (!r.ok() && r.status().code() == Code::kNotFound) {
-    if (o.phase == model::OrderPhase::kInFlight && o.filled_lots == 0 &&
-        w.recovered_lots[o.client_order_id] == 0) {
-      w.findings.emplace_back(journal::OrderNotFound{o.client_order_id,
-                                                     journal::Source::kQueryOrder});
-      ++w.report.not_found;
-    } else {
-      w.report.problems.push_back("order " + o.client_order_id +
-                                  " was acknowledged or filled but the exchange does not know it");
+void gather_orders(const model::State& state, exchange::Exchange& venue, Evidence& ev) {
+  std::set<std::string> open_cids;
+  for (const OrderReport& r : ev.open) open_cids.insert(r.client_order_id);
+  for (const auto& [id, task] : state.tasks) {
+    if (!on_symbol(task, ev.symbol)) continue;
+    for (const auto& [cid, o] : task.orders) {
+      if (o.working() && open_cids.count(cid) == 0) {
+        ev.queried.emplace(cid, venue.query_order(ev.symbol, cid));
+      }
     }
-    return;
   }
-  if (!r.ok()) {
-    w.report.problems.push_back("query " + o.client_order_id + ": " + r.status().ToString());
-    return;
-  }
-  check_executed(w, o, *r);
-  if (r->status == OrderStatus::kRejected && o.phase == model::OrderPhase::kInFlight) {
-    w.findings.emplace_back(journal::OrderRejected{o.client_order_id, 0, "rejected (query)",
-                                                   journal::Source::kQueryOrder});
-  } else if (r->status != OrderStatus::kFilled && !exchange::is_open(r->status)) {
-    w.findings.emplace_back(journal::OrderCanceled{o.client_order_id, r->executed_lots,
-                                                   journal::Source::kQueryOrder});
-    ++w.report.canceled;
-  } else if (exchange::is_open(r->status)) {
-    resolve_open(w, o, *r);  // opened after the open-orders list was taken
+  for (const auto& [id, task] : state.tasks) {
+    if (!on_symbol(task, ev.symbol)) continue;
+    for (const auto& [cid, o] : task.orders) {
+      if (executed_known(ev, o) <= o.filled_lots + lots_in_trades(ev, task, cid)) continue;
+      const int64_t order_id = order_id_known(ev, o);
+      if (order_id <= 0) continue;  // judged as a problem: executed fills with no order id
+      auto trades = venue.order_trades(ev.symbol, order_id);
+      if (trades.ok()) {
+        ev.order_trades.emplace(cid, std::move(*trades));
+      } else {
+        ev.problems.push_back("myTrades for order " + cid + ": " + trades.status().ToString());
+      }
+    }
   }
 }
 
 }  // namespace
 
-Result<std::vector<journal::Body>> reconcile_task(const model::TaskState& task,
-                                                  exchange::Exchange& venue, Report& report) {
-  Work w{task, venue, report, {}, {}, {}};
-  KEEL_RETURN_IF_ERROR(recover_fills(w));
-  auto open = venue.open_orders(task.instrument.symbol);
+Result<Evidence> gather(const model::State& state, const std::string& symbol,
+                        exchange::Exchange& venue, const Options& opts) {
+  Evidence ev;
+  ev.symbol = symbol;
+  if (auto b = venue.balances(); b.ok()) ev.balances_before = std::move(*b);
+  KEEL_RETURN_IF_ERROR(gather_trades(state, symbol, venue, opts, ev));
+  if (auto b = venue.balances(); b.ok()) ev.balances_after = std::move(*b);
+  auto open = venue.open_orders(symbol);
   if (!open.ok()) return open.status().With("openOrders");
-  std::map<std::string, const OrderReport*> open_by_cid;
-  for (const OrderReport& r : *open) {
-    if (!ours(task, r.client_order_id)) continue;
-    open_by_cid[r.client_order_id] = &r;
-    if (task.orders.count(r.client_order_id) == 0) {
-      report.problems.push_back("open order " + r.client_order_id +
-                                " is not in the journal (W5): refusing to quote");
+  ev.open = std::move(*open);
+  // An order or trade of this journal's epoch that the journal does not hold: the journal is
+  // older than the venue. Every order after the newest one it knows is read to adopt them all.
+  bool stale = false;
+  for (const OrderReport& r : ev.open) {
+    const Owner w = owner_of(state, symbol, r.client_order_id);
+    stale = stale || (w.mine && w.order == nullptr);
+  }
+  for (const TradeReport& t : ev.trades) {
+    const Owner w = owner_of(state, symbol, t.client_order_id);
+    stale = stale || (w.mine && w.order == nullptr);
+  }
+  if (stale) {
+    auto all = venue.orders_from(symbol, state.account.max_order_id + 1, opts.max_orders_scan);
+    if (all.ok()) {
+      ev.all_orders = std::move(*all);
+      ev.scanned_all_orders = true;
+    } else {
+      ev.problems.push_back("allOrders: " + all.status().ToString());
     }
   }
-  for (const auto& [cid, o] : task.orders) {
-    if (o.phase == model::OrderPhase::kClosed) continue;
-    auto it = open_by_cid.find(cid);
-    if (it != open_by_cid.end()) resolve_open(w, o, *it->second);
-    else resolve_gone(w, o);
+  gather_orders(state, venue, ev);
+  ev.venue_now_ms = venue.venue_time_ms();  // after the queries: what they said is older
+  return ev;
+}
+
+// ---- judge: pure ------------------------------------------------------------------------------
+
+namespace {
+
+struct Work {
+  const model::State& state;
+  const Evidence& ev;
+  const Options& opts;
+  Judgement& j;
+  std::map<std::string, int64_t> recovered_lots;  // cid -> lots found in the trade history
+  std::set<int64_t> found_trade_ids;
+  std::set<std::string> adopted;  // cids adopted by this judgement
+  std::set<int64_t> foreign_ids;
+
+  TaskReport& report(const std::string& task) { return j.tasks[task]; }
+  void emit(const std::string& task, journal::Body body) {
+    j.findings.push_back({task, std::move(body)});
   }
-  return std::move(w.findings);
+};
+
+void recover_trade(Work& w, const model::TaskState& task, const TradeReport& t) {
+  if (task.trade_seen(t.trade_id) || !w.found_trade_ids.insert(t.trade_id).second) return;
+  w.emit(task.id, journal::OrderFilled{t.client_order_id, t.trade_id, t.order_id, t.side,
+                                       t.price_ticks, t.qty_lots, t.commission_e8,
+                                       t.commission_asset, t.is_maker,
+                                       journal::Source::kTradeHistory});
+  w.recovered_lots[t.client_order_id] += t.qty_lots;
+  ++w.report(task.id).fills_recovered;
+}
+
+void adopt(Work& w, const model::TaskState& task, const OrderReport& r, journal::Source src,
+           const AdoptSlot& adopt_slot) {
+  if (!w.adopted.insert(r.client_order_id).second) return;
+  w.emit(task.id, journal::OrderAdopted{adopt_slot(task, r.side, r.price_ticks),
+                                        r.client_order_id, r.order_id, r.side, r.price_ticks,
+                                        r.qty_lots, exchange::is_open(r.status), r.executed_lots,
+                                        src});
+  ++w.report(task.id).adopted;
+  w.j.stale = true;
+  if (w.j.stale_reason.empty()) {
+    w.j.stale_reason = "the exchange holds order " + r.client_order_id +
+                       " of this journal that the journal does not (a data directory restored "
+                       "from an older copy?): adopted";
+  }
+}
+
+// Orders of this journal's epoch the journal does not hold, adopted in venue order-id order.
+void adopt_unknown(Work& w, const AdoptSlot& adopt_slot) {
+  std::vector<const OrderReport*> found;
+  for (const OrderReport& r : w.ev.all_orders) found.push_back(&r);
+  for (const OrderReport& r : w.ev.open) found.push_back(&r);
+  std::stable_sort(found.begin(), found.end(), [](const OrderReport* a, const OrderReport* b) {
+    return a->order_id < b->order_id;
+  });
+  for (const OrderReport* r : found) {
+    const Owner o = owner_of(w.state, w.ev.symbol, r->client_order_id);
+    if (!o.mine || o.order != nullptr) continue;
+    if (o.task == nullptr) {
+      for (auto& [id, rep] : w.j.tasks) {
+        rep.problems.push_back("the exchange holds order " + r->client_order_id + " of task '" +
+                               o.task_id + "', which this journal does not know (W5)");
+      }
+      continue;
+    }
+    adopt(w, *o.task, *r,
+          r >= w.ev.all_orders.data() && r < w.ev.all_orders.data() + w.ev.all_orders.size()
+              ? journal::Source::kAllOrders
+              : journal::Source::kOpenOrders,
+          adopt_slot);
+  }
+}
+
+void judge_trades(Work& w) {
+  const model::AccountState& a = w.state.account;
+  for (const TradeReport& t : w.ev.trades) {
+    const Owner o = owner_of(w.state, w.ev.symbol, t.client_order_id);
+    if (o.mine && o.task != nullptr && (o.order != nullptr || w.adopted.count(t.client_order_id))) {
+      recover_trade(w, *o.task, t);
+    } else if (o.mine && o.task != nullptr) {
+      w.report(o.task->id).problems.push_back(
+          "trade " + std::to_string(t.trade_id) + " of order " + t.client_order_id +
+          ", which the journal does not hold and the exchange's order list did not show");
+    } else if (!o.mine && !w.ev.trades_latest_only) {
+      const bool seen = a.foreign_trade_ids.count(t.trade_id) != 0 ||
+                        (a.foreign_trade_ids.size() >= model::kTradeIdsRetained &&
+                         t.trade_id < *a.foreign_trade_ids.begin());
+      if (seen || !w.foreign_ids.insert(t.trade_id).second) continue;
+      w.emit(journal::kJournalTaskId,
+             journal::ForeignFill{w.ev.symbol, t.client_order_id, t.trade_id, t.order_id, t.side,
+                                  t.price_ticks, t.qty_lots, t.commission_e8,
+                                  t.commission_asset});
+      ++w.j.foreign_fills;
+    }
+  }
+}
+
+// The venue executed `executed` lots of `o`: journal the trades the journal lacks. A shortfall
+// that the order's own trades cannot fill is a problem (a fill is missing, R4).
+void check_executed(Work& w, const model::TaskState& task, const model::Order& o,
+                    int64_t executed) {
+  const std::string& cid = o.client_order_id;
+  if (o.filled_lots + w.recovered_lots[cid] < executed) {
+    if (auto it = w.ev.order_trades.find(cid); it != w.ev.order_trades.end()) {
+      for (const TradeReport& t : it->second) {  // every row is this order's (by order id)
+        TradeReport copy = t;
+        copy.client_order_id = cid;  // myTrades rows carry no client id on Binance
+        recover_trade(w, task, copy);
+      }
+    }
+  }
+  const int64_t known = o.filled_lots + w.recovered_lots[cid];
+  if (known != executed) {
+    w.report(task.id).problems.push_back(
+        "order " + cid + ": exchange executed " + std::to_string(executed) +
+        " lots, journal holds " + std::to_string(known) + " (a fill is missing, R4)");
+  }
+}
+
+// An order the venue still works.
+void resolve_open(Work& w, const model::TaskState& task, const model::Order& o,
+                  const OrderReport& r) {
+  TaskReport& rep = w.report(task.id);
+  if (o.phase == model::OrderPhase::kInFlight) {
+    w.emit(task.id, journal::OrderAccepted{o.client_order_id, r.order_id,
+                                           journal::Source::kOpenOrders});
+    ++rep.accepted;
+  }
+  if (o.cancel_pending || o.cancel_refused) {
+    w.emit(task.id, journal::CancelRejected{o.client_order_id, 0,
+                                            "cancel not effective: order still open"});
+    ++rep.cancels_not_effective;
+  }
+  check_executed(w, task, o, r.executed_lots);
+}
+
+// R1: can a place request stamped `timing` still execute at the venue's `now_ms`?
+bool may_still_execute(const Work& w, const model::Order& o, int64_t* until_ms) {
+  if (w.opts.absence_is_immediate || o.timing.timestamp_ms == 0) return false;  // 0: format 1
+  *until_ms = o.timing.timestamp_ms + o.timing.recv_window_ms + w.opts.evidence_margin_ms;
+  return w.ev.venue_now_ms <= *until_ms;
+}
+
+// A working order that is not among the open orders: the query by client id says what it is.
+void resolve_gone(Work& w, const model::TaskState& task, const model::Order& o) {
+  TaskReport& rep = w.report(task.id);
+  auto q = w.ev.queried.find(o.client_order_id);
+  if (q == w.ev.queried.end()) {
+    rep.problems.push_back("order " + o.client_order_id + " was not queried");
+    return;
+  }
+  const Result<OrderReport>& r = q->second;
+  if (!r.ok() && r.status().code() == Code::kNotFound) {
+    if (o.phase != model::OrderPhase::kInFlight || o.filled_lots > 0 ||
+        w.recovered_lots[o.client_order_id] > 0) {
+      rep.problems.push_back("order " + o.client_order_id +
+                             " was acknowledged or filled but the exchange does not know it");
+      return;
+    }
+    int64_t until_ms = 0;
+    if (may_still_execute(w, o, &until_ms)) {  // not conclusive yet: stays PENDING (R1)
+      ++rep.in_doubt;
+      if (w.j.next_due_ms == 0 || until_ms + 1 < w.j.next_due_ms) w.j.next_due_ms = until_ms + 1;
+      return;
+    }
+    w.emit(task.id, journal::OrderNotFound{o.client_order_id, journal::Source::kQueryOrder});
+    ++rep.not_found;
+    return;
+  }
+  if (!r.ok()) {
+    rep.problems.push_back("query " + o.client_order_id + ": " + r.status().ToString());
+    return;
+  }
+  if (exchange::is_open(r->status)) return resolve_open(w, task, o, *r);  // opened meanwhile
+  check_executed(w, task, o, r->executed_lots);
+  if (r->status == OrderStatus::kRejected && o.phase == model::OrderPhase::kInFlight) {
+    w.emit(task.id, journal::OrderRejected{o.client_order_id, 0, "rejected (query)",
+                                           journal::Source::kQueryOrder});
+  } else if (r->status != OrderStatus::kFilled) {
+    w.emit(task.id, journal::OrderCanceled{o.client_order_id, r->executed_lots,
+                                           journal::Source::kQueryOrder});
+    ++rep.canceled;
+  }
+}
+
+}  // namespace
+
+Judgement judge(const model::State& state, const Evidence& ev, const Options& opts,
+                const AdoptSlot& adopt_slot) {
+  Judgement j;
+  Work w{state, ev, opts, j, {}, {}, {}, {}};
+  for (const auto& [id, task] : state.tasks) {
+    if (on_symbol(task, ev.symbol)) j.tasks[id];
+  }
+  for (auto& [id, rep] : j.tasks) {
+    for (const std::string& p : ev.problems) rep.problems.push_back(p);
+  }
+  adopt_unknown(w, adopt_slot);
+  judge_trades(w);
+  j.trades_seen = ev.trades.size();
+  std::map<std::string, const OrderReport*> open_by_cid;
+  for (const OrderReport& r : ev.open) open_by_cid[r.client_order_id] = &r;
+  for (const auto& [id, task] : state.tasks) {
+    if (!on_symbol(task, ev.symbol)) continue;
+    for (const auto& [cid, o] : task.orders) {
+      if (o.working()) {
+        auto it = open_by_cid.find(cid);
+        if (it != open_by_cid.end()) resolve_open(w, task, o, *it->second);
+        else resolve_gone(w, task, o);
+      } else if (o.owes_fills()) {
+        check_executed(w, task, o, o.venue_executed_lots);
+      }
+    }
+  }
+  return j;
+}
+
+std::optional<journal::AccountBaseline> baseline_from(const model::State& state,
+                                                      const Evidence& ev) {
+  if (state.account.has_baseline || !ev.balances_consistent() || ev.trades_more) {
+    return std::nullopt;
+  }
+  journal::AccountBaseline b;
+  b.symbol = ev.symbol;
+  b.venue_time_ms = ev.venue_now_ms;
+  b.last_trade_id = state.account.trade_watermark;
+  for (const TradeReport& t : ev.trades) b.last_trade_id = std::max(b.last_trade_id, t.trade_id);
+  // The tasks' assets first (always, even at zero), then every other asset that is held, up to
+  // a bound that keeps the record far below the journal's record size limit.
+  constexpr size_t kMaxAssets = 512;
+  std::set<std::string> wanted;
+  for (const auto& [id, t] : state.tasks) {
+    if (!on_symbol(t, ev.symbol)) continue;
+    wanted.insert(t.instrument.base_asset);
+    wanted.insert(t.instrument.quote_asset);
+  }
+  for (const auto& [asset, bal] : *ev.balances_before) {
+    if (!bal.exact || wanted.count(asset) != 0) continue;
+    if (bal.free_e8 + bal.locked_e8 != 0 && wanted.size() < kMaxAssets) wanted.insert(asset);
+  }
+  for (const std::string& asset : wanted) {
+    auto it = ev.balances_before->find(asset);
+    const bool have = it != ev.balances_before->end() && it->second.exact;
+    b.balances.push_back({asset, have ? it->second.free_e8 + it->second.locked_e8 : 0});
+  }
+  return b;
+}
+
+std::vector<R4Mismatch> r4_check(const model::State& state, const Evidence& ev) {
+  std::vector<R4Mismatch> out;
+  const model::AccountState& a = state.account;
+  if (!a.has_baseline || !ev.balances_consistent() || ev.trades_more) return out;
+  std::set<std::string> assets;
+  for (const auto& [id, t] : state.tasks) {
+    if (!on_symbol(t, ev.symbol)) continue;
+    assets.insert(t.instrument.base_asset);
+    assets.insert(t.instrument.quote_asset);
+    for (const auto& [asset, fee] : t.commissions) {
+      if (fee != 0) assets.insert(asset);
+    }
+  }
+  for (const std::string& asset : assets) {
+    auto it = ev.balances_before->find(asset);
+    int64_t observed = 0;
+    if (it != ev.balances_before->end()) {
+      if (!it->second.exact) continue;  // too large to hold exactly: not an asset keel trades
+      observed = it->second.free_e8 + it->second.locked_e8;
+    }
+    const int64_t expected = a.expected_e8(asset);
+    if (observed != expected) out.push_back({asset, expected, observed});
+  }
+  return out;
 }
 
 }  // namespace keel::recovery

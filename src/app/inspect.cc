@@ -35,13 +35,14 @@ struct SlotView {
   std::string price, side, state, cid, qty, filled;
 };
 
-// What inspect shows of a slot: its current order if it has one, else its level and position.
+// What inspect shows of a slot: its current order if it has one, else its level and claim.
 SlotView view_of(const model::TaskState& t, const model::Slot& s) {
   const Instrument& ins = t.instrument;
   SlotView v;
   const model::SlotState st = t.slot_state(s);
   v.state = model::slot_state_name(st);
-  if (const model::Order* o = t.current_order(s)) {
+  const model::Order* o = t.current_order(s);
+  if (o != nullptr && o->working()) {
     v.price = ins.format_price(o->price_ticks);
     v.side = side_name(o->side);
     v.cid = o->client_order_id;
@@ -50,8 +51,8 @@ SlotView view_of(const model::TaskState& t, const model::Slot& s) {
   } else {
     v.price = ins.format_price(s.key);
     v.side = st == model::SlotState::kFilled ? "SELL" : "BUY";  // the slot's next action
-    v.qty = ins.format_qty(s.position_lots);
-    v.filled = ins.format_qty(s.position_lots);
+    v.qty = format_fixed(s.claim_e8, kScaleE8, kScaleE8);
+    v.filled = v.qty;
   }
   return v;
 }
@@ -102,13 +103,42 @@ std::string inspect_json(const model::State& state) {
         << ",\"filled_qty\":" << quoted(v.filled) << "}";
       first_slot = false;
     }
-    o << "],\"inventory\":" << quoted(t.instrument.format_qty(t.inventory_lots))
+    o << "],\"strays\":[";
+    bool first_stray = true;
+    for (const model::Order* s : t.strays()) {
+      o << (first_stray ? "" : ",") << "{\"client_order_id\":" << quoted(s->client_order_id)
+        << ",\"side\":" << quoted(side_name(s->side))
+        << ",\"price\":" << quoted(t.instrument.format_price(s->price_ticks))
+        << ",\"qty\":" << quoted(t.instrument.format_qty(s->qty_lots))
+        << ",\"filled_qty\":" << quoted(t.instrument.format_qty(s->filled_lots)) << "}";
+      first_stray = false;
+    }
+    o << "],\"inventory\":" << quoted(quote_amount(t.position.base_e8))
+      << ",\"position_cost\":" << quoted(quote_amount(t.position.cost_e8))
       << ",\"fills\":" << (t.buys.fills + t.sells.fills)
       << ",\"realized_pnl\":" << quoted(quote_amount(t.realized_pnl_e8))
-      << ",\"fees\":" << quoted(quote_amount(t.fees_e8))
+      << ",\"fees\":" << quoted(quote_amount(t.fees_e8)) << ",\"commissions\":{";
+    bool first_fee = true;
+    for (const auto& [asset, fee] : t.commissions) {
+      o << (first_fee ? "" : ",") << quoted(asset) << ":" << quoted(quote_amount(fee));
+      first_fee = false;
+    }
+    o << "},\"unresolved\":" << t.unresolved() << ",\"late_executions\":" << t.late_executions
+      << ",\"adopted\":" << t.adopted << ",\"retired\":" << (t.retired ? "true" : "false")
       << ",\"halted\":" << quoted(t.halted) << "}";
   }
-  o << "],\"journal\":{\"records\":" << state.records << ",\"last_seq\":" << state.last_seq
+  const model::AccountState& a = state.account;
+  o << "],\"account\":{\"epochs\":[";
+  for (size_t i = 0; i < a.epochs.size(); ++i) o << (i ? "," : "") << quoted(a.epochs[i]);
+  o << "],\"baseline\":" << (a.has_baseline ? "true" : "false")
+    << ",\"trade_watermark\":" << a.trade_watermark << ",\"foreign_fills\":" << a.foreign_fills
+    << ",\"balance_changes\":" << a.balance_changes << ",\"expected_balances\":{";
+  bool first_asset = true;
+  for (const auto& [asset, e8] : a.baseline_e8) {
+    o << (first_asset ? "" : ",") << quoted(asset) << ":" << quoted(quote_amount(a.expected_e8(asset)));
+    first_asset = false;
+  }
+  o << "}},\"journal\":{\"records\":" << state.records << ",\"last_seq\":" << state.last_seq
     << "},\"recording_ended\":" << (state.recording_ended ? "true" : "false") << "}";
   return o.str();
 }
@@ -126,13 +156,22 @@ void print_inspect_tables(const model::State& state, std::ostream& out) {
           << v.state << std::setw(22) << (v.cid.empty() ? "-" : v.cid) << std::setw(13) << v.qty
           << v.filled << "\n";
     }
-    out << "  inventory " << t.instrument.format_qty(t.inventory_lots) << " "
+    for (const model::Order* s : t.strays()) {
+      out << "  stray " << side_name(s->side) << " " << t.instrument.format_price(s->price_ticks)
+          << " " << s->client_order_id << " (not its slot's current order: being cancelled)\n";
+    }
+    out << "  inventory " << quote_amount(t.position.base_e8) << " "
         << t.instrument.base_asset << "   fills " << (t.buys.fills + t.sells.fills)
         << "   realised PnL " << quote_amount(t.realized_pnl_e8) << " "
         << t.instrument.quote_asset << "   fees " << quote_amount(t.fees_e8) << " "
-        << t.instrument.quote_asset << (t.halted.empty() ? "" : "   HALTED: " + t.halted)
-        << "\n";
+        << t.instrument.quote_asset << (t.retired ? "   RETIRED" : "")
+        << (t.halted.empty() ? "" : "   HALTED: " + t.halted) << "\n";
   }
+  const model::AccountState& a = state.account;
+  out << "account: epoch " << (a.epochs.empty() ? "-" : a.epochs.back())
+      << (a.epochs.size() > 1 ? " (" + std::to_string(a.epochs.size()) + " epochs)" : "")
+      << ", R4 baseline " << (a.has_baseline ? "taken" : "not yet") << ", " << a.foreign_fills
+      << " foreign fills, " << a.balance_changes << " balance changes\n";
   out << "journal: " << state.records << " records, last seq " << state.last_seq
       << (state.recording_ended ? ", recording ended" : "") << "\n";
 }

@@ -113,7 +113,7 @@ int run_command(const RunOptions& opts) {
     std::fprintf(stderr, "keel: state loaded from the journal snapshot at seq %llu, tail folded\n",
                  static_cast<unsigned long long>(rt.journal->snapshot()->seq));
   }
-  report_recovery(*rec);
+  if (rec->anything()) report_recovery(*rec);
   const uint64_t start_pos = rt.sim->position();
   const int64_t t0 = SystemClock::instance().monotonic_ns();
   if (!rt.sim->recording_ended()) {
@@ -134,6 +134,11 @@ int run_command(const RunOptions& opts) {
       }
       failpoint("run.exchange.after_event");
       if (Status e = eng.on_market(ev); !e.ok()) return fail_stop(eng, e);
+      if (eng.reconcile_due(rt.sim->venue_time_ms())) {  // a refused cancel, a gap: ask (R2)
+        auto r = eng.recover();
+        if (!r.ok()) return fail_stop(eng, r.status());
+        if (r->anything() && !opts.quiet) report_recovery(*r);
+      }
       const uint64_t done = rt.sim->position() - start_pos;
       progress.update("replaying", rt.reader->progress(), done,
                       SystemClock::instance().monotonic_ns() - t0);

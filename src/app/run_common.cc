@@ -28,9 +28,11 @@ void print_summary(const engine::Config& cfg, const engine::Engine& eng, uint64_
               static_cast<unsigned long long>(events_this_run), elapsed_ns / 1e9,
               elapsed_ns > 0 ? events_this_run * 1e9 / elapsed_ns : 0.0);
   for (const auto& [id, t] : st.tasks) {
+    const engine::TaskMode& m = eng.mode(id);
     std::printf("  task %s (%s %s) %s\n", id.c_str(), t.config.strategy.c_str(),
                 t.instrument.symbol.c_str(),
-                eng.mode(id).quoting ? "quoting" : ("NOT QUOTING: " + eng.mode(id).reason).c_str());
+                t.retired ? "retired"
+                          : m.quoting ? "quoting" : ("NOT QUOTING: " + m.reason).c_str());
     std::printf("    %-20s place %llu  cancel %llu  amend %llu  (rejected %llu)\n", "intents",
                 (unsigned long long)t.intents_place, (unsigned long long)t.intents_cancel,
                 (unsigned long long)t.intents_amend, (unsigned long long)t.rejects);
@@ -38,12 +40,27 @@ void print_summary(const engine::Config& cfg, const engine::Engine& eng, uint64_
                 (unsigned long long)t.buys.fills, ins.format_qty(t.buys.qty_lots).c_str(),
                 ins.base_asset.c_str(), (unsigned long long)t.sells.fills,
                 ins.format_qty(t.sells.qty_lots).c_str(), ins.base_asset.c_str());
-    std::printf("    %-20s %s %s\n", "inventory", ins.format_qty(t.inventory_lots).c_str(),
+    std::printf("    %-20s %s %s\n", "inventory", amt(t.position.base_e8).c_str(),
                 ins.base_asset.c_str());
-    std::printf("    %-20s %s %s (gross)  fees %s %s  net %s %s\n", "realised PnL",
+    std::string other_fees;  // commissions in assets that are not priced in quote (BNB)
+    for (const auto& [asset, fee] : t.commissions) {
+      if (asset != ins.base_asset && asset != ins.quote_asset && fee != 0) {
+        other_fees += "  + " + amt(fee) + " " + asset;
+      }
+    }
+    std::printf("    %-20s %s %s (gross)  fees %s %s%s  net %s %s\n", "realised PnL",
                 amt(t.realized_pnl_e8).c_str(), ins.quote_asset.c_str(), amt(t.fees_e8).c_str(),
-                ins.quote_asset.c_str(), amt(t.realized_pnl_e8 - t.fees_e8).c_str(),
-                ins.quote_asset.c_str());
+                ins.quote_asset.c_str(), other_fees.c_str(),
+                amt(t.realized_pnl_e8 - t.fees_e8).c_str(), ins.quote_asset.c_str());
+    const size_t i = static_cast<size_t>(
+        std::find_if(cfg.tasks.begin(), cfg.tasks.end(),
+                     [&](const engine::TaskConfig& c) { return c.id == id; }) -
+        cfg.tasks.begin());
+    if (i < cfg.tasks.size() && stats.throttled_intents > 0) {
+      std::printf("    %-20s %llu intents held back by the request budget (%lld/s, burst %lld)\n",
+                  "throttled", (unsigned long long)stats.throttled_intents,
+                  (long long)cfg.tasks[i].rate.per_second, (long long)cfg.tasks[i].rate.burst);
+    }
   }
   std::printf("  %-22s %llu requests with an unknown outcome this run (R1: each left PENDING "
               "until evidence settled it)\n",
@@ -56,14 +73,19 @@ void print_summary(const engine::Config& cfg, const engine::Engine& eng, uint64_
               percentile(stats.intent_sync_ns, 0.99) / 1e6, stats.intent_sync_ns.size());
 }
 
-void report_recovery(const recovery::Report& r) {
+void report_recovery(const engine::RecoverySummary& r) {
   std::fprintf(stderr,
-               "keel: recovery: %zu trades since watermark, %zu fills recovered, %zu in-flight "
-               "places accepted, %zu never received, %zu orders closed, %zu cancels not "
-               "effective (%zu queries)\n",
-               r.trades_seen, r.fills_recovered, r.accepted, r.not_found, r.canceled,
-               r.cancels_not_effective, r.queries);
+               "keel: reconciliation: %zu trades since the watermark, %zu fills recovered, %zu "
+               "in-flight places accepted, %zu never received, %zu in doubt (R1), %zu orders "
+               "closed, %zu cancels not effective, %zu orders adopted, %zu foreign fills%s\n",
+               r.trades_seen, r.fills_recovered, r.accepted, r.not_found, r.in_doubt, r.canceled,
+               r.cancels_not_effective, r.adopted, r.foreign_fills,
+               r.baseline_taken ? "; R4 baseline taken" : "");
+  if (!r.epoch_renewed.empty()) {
+    std::fprintf(stderr, "keel: new client order id epoch: %s\n", r.epoch_renewed.c_str());
+  }
   for (const std::string& p : r.problems) std::fprintf(stderr, "keel: recovery problem: %s\n", p.c_str());
+  for (const std::string& h : r.halts) std::fprintf(stderr, "keel: HALTED %s\n", h.c_str());
 }
 
 int fail_stop(engine::Engine& eng, const Status& s) {

@@ -46,7 +46,7 @@ class Progress {
 int64_t percentile(std::vector<int64_t> v, double p);
 void print_summary(const engine::Config& cfg, const engine::Engine& eng, uint64_t position,
                    uint64_t events_this_run, int64_t elapsed_ns, const journal::Journal& j);
-void report_recovery(const recovery::Report& r);
+void report_recovery(const engine::RecoverySummary& r);
 // W4: says why, cancels what it can without the journal, returns exit code 2.
 int fail_stop(engine::Engine& eng, const Status& s);
 

@@ -6,7 +6,10 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <algorithm>
+#include <chrono>
 #include <filesystem>
+#include <thread>
 
 #include "app.h"
 #include "keel/core/clock.h"
@@ -65,11 +68,13 @@ struct LiveLoop {
   uint64_t last_unknown = 0;
   int64_t next_reconcile_ns = 0;
 
-  // Reconciles when the user stream had a gap, an outcome stayed unknown, or periodically.
+  // Reconciles when the user stream had a gap, an outcome stayed unknown, the engine owes one
+  // (an in-doubt place became conclusive, a refused cancel), or periodically.
   Status maybe_reconcile(int64_t now_ns) {
     const uint64_t gap = venue.gap_recoveries();
     const uint64_t unknown = eng.stats().unknown_outcomes;
-    if (gap == last_gap && unknown == last_unknown && now_ns < next_reconcile_ns) {
+    if (gap == last_gap && unknown == last_unknown && now_ns < next_reconcile_ns &&
+        !eng.reconcile_due(venue.venue_time_ms())) {
       return Status::Ok();
     }
     last_gap = gap;
@@ -77,10 +82,25 @@ struct LiveLoop {
     next_reconcile_ns = now_ns + cfg.binance.reconcile_every_ms * 1'000'000;
     auto r = eng.recover();
     if (!r.ok()) return r.status();
-    if (r->fills_recovered + r->accepted + r->not_found + r->canceled + r->problems.size() > 0) {
-      report_recovery(*r);
-    }
+    if (r->anything() && !opts.quiet) report_recovery(*r);
     return Status::Ok();
+  }
+
+  // R2 at start: reconcile until every task is proven or a task is stuck for a reason that
+  // does not pass by itself. An in-doubt place (R1) settles once its recvWindow has passed:
+  // wait for it (market events queue meanwhile, bounded).
+  Status settle(int64_t give_up_ns) {
+    const SystemClock& clock = SystemClock::instance();
+    for (;;) {
+      auto r = eng.recover();
+      if (!r.ok()) return r.status();
+      if (r->anything() && !opts.quiet) report_recovery(*r);
+      bool transient = false;
+      for (const auto& t : cfg.tasks) transient = transient || eng.mode(t.id).transient;
+      if (!transient || clock.monotonic_ns() > give_up_ns || g_stop.load()) return Status::Ok();
+      const int64_t wait_ms = eng.reconcile_due_ms() - venue.venue_time_ms();
+      std::this_thread::sleep_for(std::chrono::milliseconds(std::clamp<int64_t>(wait_ms, 20, 2'000)));
+    }
   }
 };
 
@@ -120,7 +140,11 @@ int run_live(const RunOptions& opts, const engine::Config& cfg) {
   const int64_t t0 = clock.monotonic_ns();
   const int64_t deadline = opts.duration_s > 0 ? t0 + opts.duration_s * 1'000'000'000 : 0;
   LiveLoop loop{cfg, eng, **venue, opts};
-  if (Status s = loop.maybe_reconcile(t0); !s.ok()) return fail_stop(eng, s);
+  loop.last_gap = (*venue)->gap_recoveries();
+  loop.next_reconcile_ns = t0 + cfg.binance.reconcile_every_ms * 1'000'000;
+  const int64_t settle_for_ns =
+      (cfg.binance.recv_window_ms + cfg.binance.evidence_margin_ms + 30'000) * 1'000'000;
+  if (Status s = loop.settle(t0 + settle_for_ns); !s.ok()) return fail_stop(eng, s);
   // One line once every task's state is proven (R2): the crash campaign times restarts by it.
   std::string modes;
   for (const auto& t : cfg.tasks) {

@@ -12,19 +12,26 @@ namespace keel::engine {
 using journal::Body;
 using journal::Record;
 
+bool RecoverySummary::anything() const {
+  return fills_recovered + accepted + not_found + in_doubt + canceled + adopted +
+                 foreign_fills + problems.size() + halts.size() >
+             0 ||
+         baseline_taken || !epoch_renewed.empty();
+}
+
 Engine::Engine(const Config& config, journal::Journal& journal, exchange::Exchange& venue,
                const Clock& clock)
     : config_(config), journal_(journal), venue_(venue), clock_(clock),
-      modes_(config.tasks.size()), memos_(config.tasks.size()) {
+      modes_(config.tasks.size()), memos_(config.tasks.size()), buckets_(config.tasks.size()) {
   stats_.intent_sync_ns.reserve(4096);
 }
 
 const TaskMode& Engine::mode(const std::string& task_id) const {
+  static const TaskMode kNotConfigured{false, false, "not in the config"};
   for (size_t i = 0; i < config_.tasks.size(); ++i) {
     if (config_.tasks[i].id == task_id) return modes_[i];
   }
-  KEEL_ASSERT_MSG(false, "unknown task");
-  return modes_[0];
+  return kNotConfigured;
 }
 
 Record Engine::record(const std::string& task_id, Body body) const {
@@ -65,22 +72,85 @@ Status Engine::maybe_snapshot() {
   return Status::Ok();
 }
 
-Status Engine::load_and_start() {
+namespace {
+
+std::string working_orders_text(const model::TaskState& t) {
+  std::string cids;
+  size_t n = 0;
+  for (const auto& [cid, o] : t.orders) {
+    if (!o.working()) continue;
+    if (n++ < 8) cids += (cids.empty() ? "" : ", ") + cid;
+  }
+  if (n > 8) cids += ", ...";
+  return std::to_string(n) + " working order" + (n == 1 ? "" : "s") +
+         (n == 0 ? "" : " (" + cids + ")");
+}
+
+// The first field of the journaled task that the config now contradicts, "" if none.
+std::string changed_field(const journal::TaskStarted& j, const TaskConfig& t,
+                          const Instrument& ins) {
+  if (j.strategy != t.strategy) return "strategy: " + j.strategy + " -> " + t.strategy;
+  if (j.symbol != ins.symbol) return "instrument.symbol: " + j.symbol + " -> " + ins.symbol;
+  if (j.base_asset != ins.base_asset) {
+    return "instrument.base_asset: " + j.base_asset + " -> " + ins.base_asset;
+  }
+  if (j.quote_asset != ins.quote_asset) {
+    return "instrument.quote_asset: " + j.quote_asset + " -> " + ins.quote_asset;
+  }
+  auto dec = [](int64_t e8) { return format_fixed_trim(e8, kScaleE8); };
+  if (j.tick_e8 != ins.tick_e8) {
+    return "instrument.tick_size: " + dec(j.tick_e8) + " -> " + dec(ins.tick_e8);
+  }
+  if (j.step_e8 != ins.step_e8) {
+    return "instrument.step_size: " + dec(j.step_e8) + " -> " + dec(ins.step_e8);
+  }
+  if (j.min_notional_e8 != ins.min_notional_e8) {
+    return "instrument.min_notional: " + dec(j.min_notional_e8) + " -> " +
+           dec(ins.min_notional_e8);
+  }
+  if (j.params_yaml != t.params_text) return "params: {" + j.params_yaml + "} -> {" + t.params_text + "}";
+  return "";
+}
+
+}  // namespace
+
+Status Engine::load_and_start(const std::set<std::string>& retiring) {
   auto folded = model::fold_journal(journal_, &loaded_from_snapshot_);
   if (!folded.ok()) return folded.status();
   state_ = std::move(*folded);
   for (strategy::GridMemo& m : memos_) m.forget();
   last_snapshot_seq_ = journal_.snapshot() ? journal_.snapshot()->seq : 0;
+  for (const auto& [id, t] : state_.tasks) {
+    const bool configured = std::any_of(config_.tasks.begin(), config_.tasks.end(),
+                                        [&](const TaskConfig& c) { return c.id == id; });
+    if (configured || t.retired || retiring.count(id) != 0) continue;
+    return Status::InvalidArgument(
+        config_.path + ": tasks: the journal holds task '" + id + "' (" + t.config.strategy +
+        " " + t.instrument.symbol + ", " + working_orders_text(t) +
+        ") but the config does not: put it back in the config, or run `keel retire --config " +
+        config_.path + " --task " + id + "` to cancel its orders and retire it");
+  }
   std::vector<Record> starts;
+  if (state_.account.epochs.empty()) {
+    starts.push_back(record(journal::kJournalTaskId,
+                            journal::JournalEpoch{new_epoch(), state_.records == 0
+                                                                   ? "journal created"
+                                                                   : "journal written before "
+                                                                     "client order id epochs"}));
+  }
   for (const TaskConfig& t : config_.tasks) {
     auto it = state_.tasks.find(t.id);
     if (it != state_.tasks.end()) {
-      const journal::TaskStarted& j = it->second.config;
-      if (j.params_yaml != t.params_text || j.symbol != config_.instrument.symbol) {
+      if (it->second.retired) {
+        return Status::InvalidArgument(config_.path + ": task '" + t.id +
+                                       "' was retired (keel retire); give the task a new id");
+      }
+      const std::string changed = changed_field(it->second.config, t, config_.instrument);
+      if (!changed.empty()) {
         return Status::InvalidArgument(
-            "task '" + t.id + "': the journal was started with " + j.symbol + " {" +
-            j.params_yaml + "} but the config now says " + config_.instrument.symbol + " {" +
-            t.params_text + "}; use a new data_dir for new parameters");
+            config_.path + ": task '" + t.id + "': " + changed +
+            ": the journal was started with the first value; use a new data_dir (or a new task "
+            "id) for new parameters");
       }
       continue;
     }
@@ -93,6 +163,7 @@ Status Engine::load_and_start() {
     b.step_e8 = config_.instrument.step_e8;
     b.min_notional_e8 = config_.instrument.min_notional_e8;
     b.params_yaml = t.params_text;
+    b.venue_start_ms = venue_.venue_time_ms();
     starts.push_back(record(t.id, std::move(b)));
   }
   return commit(starts, /*sync=*/true);
@@ -111,52 +182,6 @@ void Engine::observe(const market::MarketEvent& ev) {
   } else if (const auto* d = std::get_if<market::DepthDiff>(&ev.body)) {
     if (d->ts_exchange_ns > view_.ts_exchange_ns) view_.ts_exchange_ns = d->ts_exchange_ns;
   }
-}
-
-Result<recovery::Report> Engine::recover() {
-  constexpr int kReconcileAttempts = 3;
-  recovery::Report total;
-  for (size_t i = 0; i < config_.tasks.size(); ++i) {
-    const std::string& id = config_.tasks[i].id;
-    recovery::Report report;
-    bool failed = false;
-    for (int attempt = 0; attempt < kReconcileAttempts; ++attempt) {
-      report = {};
-      auto findings = recovery::reconcile_task(state_.tasks.at(id), venue_, report);
-      if (!findings.ok()) {
-        modes_[i] = {false, "reconciliation failed: " + findings.status().ToString()};
-        total.problems.push_back(id + ": " + modes_[i].reason);
-        failed = true;
-        break;
-      }
-      std::vector<Record> recs;
-      for (Body& b : *findings) recs.push_back(record(id, std::move(b)));
-      failpoint("recovery.findings.before");
-      KEEL_RETURN_IF_ERROR(commit(recs, /*sync=*/false));
-      failpoint("recovery.findings.after");
-      if (report.problems.empty()) break;
-    }
-    if (failed) continue;
-    const model::TaskState& task = state_.tasks.at(id);
-    if (!report.problems.empty()) {
-      modes_[i] = {false, report.problems.front()};
-    } else if (task.unresolved() != 0) {
-      modes_[i] = {false, std::to_string(task.unresolved()) + " intents still unresolved"};
-    } else if (!task.halted.empty()) {
-      modes_[i] = {false, task.halted};
-    } else {
-      modes_[i] = {true, ""};
-    }
-    total.trades_seen += report.trades_seen;
-    total.fills_recovered += report.fills_recovered;
-    total.accepted += report.accepted;
-    total.not_found += report.not_found;
-    total.canceled += report.canceled;
-    total.cancels_not_effective += report.cancels_not_effective;
-    total.queries += report.queries;
-    for (auto& p : report.problems) total.problems.push_back(id + ": " + p);
-  }
-  return total;
 }
 
 Status Engine::on_market(const market::MarketEvent& ev) {
@@ -183,7 +208,7 @@ Status Engine::finish_recording(uint64_t events) {
   KEEL_RETURN_IF_ERROR(drain_user_events());
   if (state_.recording_ended) return Status::Ok();
   std::vector<Record> recs;
-  recs.push_back(record(config_.tasks.front().id, journal::RecordingEnded{events}));
+  recs.push_back(record(journal::kJournalTaskId, journal::RecordingEnded{events}));
   return commit(recs, /*sync=*/true);
 }
 

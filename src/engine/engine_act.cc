@@ -1,4 +1,7 @@
 // The acting half of the engine: user events in, decisions out. Journal first, act second.
+#include <algorithm>
+#include <set>
+
 #include "keel/core/failpoint.h"
 #include "keel/core/ids.h"
 #include "keel/engine/engine.h"
@@ -16,14 +19,23 @@ journal::DecisionContext Engine::context(const std::string& reason) const {
   return {view_.best_bid_ticks, view_.best_ask_ticks, view_.last_trade_ticks, reason};
 }
 
+journal::RequestTiming Engine::timing() const {
+  return {venue_.venue_time_ms(), config_.binance.recv_window_ms};
+}
+
 namespace {
+
+bool closed_as_absent(const model::Order& o) {
+  return !o.working() && (o.closed_by == model::CloseReason::kRejected ||
+                          o.closed_by == model::CloseReason::kNotFound);
+}
 
 // The evidence an executionReport carries that the folded state does not hold yet, if any.
 bool evidence_of(const exchange::ExecutionReport& er, const model::TaskState& task,
                  const model::Order& o, Body& out) {
   switch (er.exec_type) {
-    case ExecType::kNew:
-      if (o.phase != model::OrderPhase::kInFlight) return false;
+    case ExecType::kNew:  // also a late NEW of an order given up as never received (reopens)
+      if (o.phase != model::OrderPhase::kInFlight && !closed_as_absent(o)) return false;
       out = journal::OrderAccepted{o.client_order_id, er.order.order_id, Source::kUserStream};
       return true;
     case ExecType::kTrade: {
@@ -36,7 +48,11 @@ bool evidence_of(const exchange::ExecutionReport& er, const model::TaskState& ta
     }
     case ExecType::kCanceled:
     case ExecType::kExpired:
-      if (o.phase == model::OrderPhase::kClosed) return false;
+      // Closes a working order; on a closed one it still carries the venue's executed
+      // quantity, which may say fills are owed.
+      if (!o.working() && !closed_as_absent(o) && er.order.executed_lots <= o.venue_executed_lots) {
+        return false;
+      }
       out = journal::OrderCanceled{o.client_order_id, er.order.executed_lots, Source::kUserStream};
       return true;
     case ExecType::kRejected:
@@ -54,27 +70,81 @@ bool evidence_of(const exchange::ExecutionReport& er, const model::TaskState& ta
 
 Status Engine::drain_user_events() {
   inbox_.clear();
+  balance_inbox_.clear();
   venue_.poll_user_events(inbox_);
-  if (inbox_.empty()) return Status::Ok();
+  venue_.poll_balance_updates(balance_inbox_);
+  if (inbox_.empty() && balance_inbox_.empty()) return Status::Ok();
   failpoint("engine.user_event.received");
   stats_.user_events += inbox_.size();
   std::vector<Record>& recs = user_recs_;  // reused: its buffer survives
   recs.clear();
+  if (state_.account.has_baseline) {  // before the baseline, the baseline itself holds them
+    for (const exchange::BalanceUpdate& u : balance_inbox_) {
+      recs.push_back(record(journal::kJournalTaskId,
+                            journal::BalanceChanged{u.asset, u.delta_e8, u.event_time_ms,
+                                                    u.clear_time_ms}));
+    }
+  }
+  std::set<int64_t> batch_trades;  // a duplicated event in one batch is journaled once
   for (const exchange::ExecutionReport& er : inbox_) {
     const std::string& cid = er.exec_type == ExecType::kTrade ? er.trade.client_order_id
                                                                : er.order.client_order_id;
     auto parsed = parse_client_order_id(cid);
-    if (!parsed) continue;  // not keel's order
+    if (!parsed) continue;  // not keel's order: its trades reach R4 through myTrades
     auto task = state_.tasks.find(parsed->task);
-    if (task == state_.tasks.end()) continue;  // another task's journal
-    auto order = task->second.orders.find(cid);
-    if (order == task->second.orders.end()) continue;  // reconciliation reports it (W5)
-    Body body;
-    if (evidence_of(er, task->second, order->second, body)) {
-      recs.push_back(record(task->first, std::move(body)));
+    const bool mine = parsed->epoch.empty() ? task != state_.tasks.end()
+                                            : state_.account.has_epoch(parsed->epoch);
+    if (!mine) {  // another keel journal's order on this account (W5): never touched
+      ++stats_.foreign_events;
+      continue;
     }
+    if (task == state_.tasks.end() || task->second.orders.count(cid) == 0) {
+      evidence_gap_ = true;  // ours, but not in the journal: reconciliation adopts or reports it
+      continue;
+    }
+    const model::Order& o = task->second.orders.at(cid);
+    const int64_t venue_id =
+        er.exec_type == ExecType::kTrade ? er.trade.order_id : er.order.order_id;
+    if (venue_id != 0 && o.order_id != 0 && venue_id != o.order_id) continue;  // W5: not ours
+    if (er.exec_type == ExecType::kTrade && !batch_trades.insert(er.trade.trade_id).second) {
+      continue;
+    }
+    Body body;
+    if (evidence_of(er, task->second, o, body)) recs.push_back(record(task->first, std::move(body)));
   }
   return commit(recs, /*sync=*/false);
+}
+
+// Working orders that are not their slot's current order are cancelled (model/state.h).
+void Engine::add_stray_cancels(const model::TaskState& ts) {
+  for (const model::Order* o : ts.strays()) {
+    if (o->phase != model::OrderPhase::kOpen || o->cancel_pending || o->cancel_refused) continue;
+    strategy::IntentSpec s;
+    s.kind = strategy::IntentSpec::Kind::kCancel;
+    s.slot_key = o->slot_key;
+    s.client_order_id = o->client_order_id;
+    s.reason = o->adopted ? "adopted order: not its slot's current order"
+                          : "late execution of an order given up: not its slot's current order";
+    specs_.push_back(std::move(s));
+  }
+}
+
+size_t Engine::admit(size_t i, size_t wanted) {
+  const IntentRate& rate = config_.tasks[i].rate;
+  Bucket& b = buckets_[i];
+  const int64_t now = view_.ts_exchange_ns;
+  const int64_t cap = rate.burst * 1000;
+  if (b.tokens_milli < 0) {
+    b.tokens_milli = cap;
+  } else if (now > b.last_ns) {
+    const __int128 refill = static_cast<__int128>(now - b.last_ns) * rate.per_second / 1'000'000;
+    b.tokens_milli = static_cast<int64_t>(std::min<__int128>(cap, b.tokens_milli + refill));
+  }
+  if (now > b.last_ns) b.last_ns = now;
+  const size_t allowed = std::min<size_t>(wanted, static_cast<size_t>(b.tokens_milli / 1000));
+  b.tokens_milli -= static_cast<int64_t>(allowed) * 1000;
+  stats_.throttled_intents += wanted - allowed;
+  return allowed;
 }
 
 Status Engine::decide_and_act(size_t i) {
@@ -85,26 +155,32 @@ Status Engine::decide_and_act(size_t i) {
   if (memo.still_quiet(view_, task.grid, state_.last_seq)) return Status::Ok();
   const model::TaskState& ts = state_.tasks.at(task.id);
   specs_.clear();
+  add_stray_cancels(ts);
   strategy::decide_grid(view_, ts, task.grid, specs_);
   if (specs_.empty()) {
     memo.quiet(view_, ts, task.grid, state_.last_seq);
     return Status::Ok();
   }
   memo.forget();
+  // The request budget, before the journal: what does not fit waits for a later decision.
+  specs_.resize(admit(i, specs_.size()));
+  if (specs_.empty()) return Status::Ok();
   ++stats_.decisions;
   std::vector<Record>& intents = intents_;  // reused: its buffer survives
   intents.clear();
   intents.reserve(specs_.size());
   const uint64_t first_seq = journal_.next_seq();
+  const journal::RequestTiming stamp = timing();
+  const std::string& epoch = state_.account.epoch();
   for (const strategy::IntentSpec& s : specs_) {
     const uint64_t seq = first_seq + intents.size();
     if (s.kind == strategy::IntentSpec::Kind::kPlace) {
       intents.push_back(record(task.id, journal::PlaceIntent{
-          s.slot_key, s.side, s.price_ticks, s.qty_lots, make_client_order_id("", task.id, seq),
-          context(s.reason), {}}));
+          s.slot_key, s.side, s.price_ticks, s.qty_lots,
+          make_client_order_id(epoch, task.id, seq), context(s.reason), stamp}));
     } else {
       intents.push_back(record(task.id, journal::CancelIntent{s.slot_key, s.client_order_id,
-                                                              context(s.reason), {}}));
+                                                              context(s.reason), stamp}));
     }
   }
   KEEL_RETURN_IF_ERROR(commit(intents, config_.sync_intents));  // W1: durable before any request
@@ -116,11 +192,13 @@ Status Engine::send_and_record(const std::string& task_id, const std::vector<Rec
   const std::string& symbol = config_.instrument.symbol;
   std::vector<Record>& outcomes = outcomes_;  // reused: its buffer survives
   outcomes.clear();
+  const int64_t now_ms = venue_.venue_time_ms();
   for (const Record& rec : intents) {
     failpoint("engine.request.before_send");
     if (const auto* p = std::get_if<journal::PlaceIntent>(&rec.body)) {
-      const exchange::PlaceResult r =
-          venue_.place({symbol, p->side, p->price_ticks, p->qty_lots, p->client_order_id, {}});
+      const exchange::PlaceResult r = venue_.place(
+          {symbol, p->side, p->price_ticks, p->qty_lots, p->client_order_id,
+           {p->timing.timestamp_ms, p->timing.recv_window_ms}});
       failpoint("engine.request.after_response");
       if (r.outcome == Outcome::kAccepted) {
         outcomes.push_back(record(task_id, journal::OrderAccepted{
@@ -130,18 +208,25 @@ Status Engine::send_and_record(const std::string& task_id, const std::vector<Rec
             p->client_order_id, r.error.code, r.error.msg, Source::kResponse}));
       } else {
         ++stats_.unknown_outcomes;  // R1: stays PENDING until evidence arrives
+        if (reconcile_due_ms_ == 0 || now_ms < reconcile_due_ms_) reconcile_due_ms_ = now_ms;
       }
     } else if (const auto* c = std::get_if<journal::CancelIntent>(&rec.body)) {
-      const exchange::CancelResult r = venue_.cancel(symbol, c->client_order_id);
+      const exchange::CancelResult r = venue_.cancel(
+          symbol, c->client_order_id, {c->timing.timestamp_ms, c->timing.recv_window_ms});
       failpoint("engine.request.after_response");
       if (r.outcome == Outcome::kAccepted) {
         outcomes.push_back(record(task_id, journal::OrderCanceled{
             c->client_order_id, r.order.executed_lots, Source::kResponse}));
-      } else if (r.outcome == Outcome::kRejected) {
-        outcomes.push_back(record(task_id, journal::CancelRejected{
-            c->client_order_id, r.error.code, r.error.msg}));
       } else {
-        ++stats_.unknown_outcomes;
+        if (r.outcome == Outcome::kRejected) {
+          outcomes.push_back(record(task_id, journal::CancelRejected{
+              c->client_order_id, r.error.code, r.error.msg}));
+        } else {
+          ++stats_.unknown_outcomes;
+        }
+        // Refused (-2011: filled or canceled, its event lost) or unknown: the order's fate comes
+        // from a query, never from sending the cancel again.
+        if (reconcile_due_ms_ == 0 || now_ms < reconcile_due_ms_) reconcile_due_ms_ = now_ms;
       }
     }
   }
@@ -156,6 +241,7 @@ size_t Engine::emergency_cancel_all() {
   for (const exchange::OrderReport& r : *open) {
     auto parsed = parse_client_order_id(r.client_order_id);
     if (!parsed || state_.tasks.count(parsed->task) == 0) continue;
+    if (!parsed->epoch.empty() && !state_.account.has_epoch(parsed->epoch)) continue;  // W5
     const auto res = venue_.cancel(config_.instrument.symbol, r.client_order_id);
     if (res.outcome == Outcome::kAccepted) ++canceled;
   }

@@ -6,21 +6,24 @@
 #include <cereal/types/map.hpp>
 #include <cereal/types/set.hpp>
 #include <cereal/types/string.hpp>
+#include <cereal/types/vector.hpp>
 #include <sstream>
 
 #include "bounded_archive.h"
 
 namespace keel::model {
 
-// The field order is the format: append fields at the end and bump kVersion.
+// The field order is the format: append fields at the end and bump kVersion (an older snapshot
+// is then ignored and the journal folded from record 1: snapshots are a cache).
 template <class Ar>
 void serialize(Ar& ar, Order& o) {
   ar(o.client_order_id, o.intent_seq, o.slot_key, o.side, o.price_ticks, o.qty_lots,
-     o.filled_lots, o.order_id, o.phase, o.cancel_pending);
+     o.filled_lots, o.venue_executed_lots, o.order_id, o.phase, o.closed_by, o.closed_seq,
+     o.cancel_pending, o.cancel_refused, o.adopted, o.timing.timestamp_ms, o.timing.recv_window_ms);
 }
 template <class Ar>
 void serialize(Ar& ar, Slot& s) {
-  ar(s.key, s.current_cid, s.position_lots, s.cost_e8, s.retry_after_ns);
+  ar(s.key, s.current_cid, s.claim_e8, s.retry_after_ns);
 }
 template <class Ar>
 void serialize(Ar& ar, SideStats& s) {
@@ -30,23 +33,32 @@ template <class Ar>
 void serialize(Ar& ar, TaskState& t) {
   journal::TaskStarted& c = t.config;
   ar(t.id, c.strategy, c.symbol, c.base_asset, c.quote_asset, c.tick_e8, c.step_e8,
-     c.min_notional_e8, c.params_yaml);
+     c.min_notional_e8, c.params_yaml, c.venue_start_ms);
   Instrument& i = t.instrument;
   ar(i.symbol, i.base_asset, i.quote_asset, i.tick_e8, i.step_e8, i.min_qty_lots,
      i.min_notional_e8);
   ar(t.slots, t.orders, t.closed_by_seq, t.orders_retired, t.trade_ids, t.last_trade_id,
-     t.inventory_lots, t.realized_pnl_e8, t.fees_e8, t.fees_other_e8, t.buys, t.sells);
+     t.position.base_e8, t.position.cost_e8, t.claims_e8, t.realized_pnl_e8, t.fees_e8,
+     t.commissions, t.buys, t.sells);
   ar(t.intents_place, t.intents_cancel, t.intents_amend, t.rejects, t.cancel_rejects,
-     t.not_found, t.duplicate_fills, t.halted);
+     t.not_found, t.duplicate_fills, t.late_executions, t.ignored_evidence, t.adopted, t.halted,
+     t.retired);
+}
+template <class Ar>
+void serialize(Ar& ar, AccountState& a) {
+  journal::AccountBaseline& b = a.baseline;
+  // baseline.balances is not stored: baseline_e8 holds the same amounts (restored below).
+  ar(a.epochs, a.has_baseline, b.symbol, b.last_trade_id, b.venue_time_ms, a.baseline_e8, a.trade_watermark, a.max_order_id, a.foreign_trade_ids, a.own_delta_e8,
+     a.foreign_delta_e8, a.nontrade_delta_e8, a.foreign_fills, a.balance_changes);
 }
 template <class Ar>
 void serialize(Ar& ar, State& s) {
-  ar(s.tasks, s.records, s.last_seq, s.recording_ended);
+  ar(s.tasks, s.account, s.records, s.last_seq, s.recording_ended);
 }
 
 namespace {
 constexpr char kMagic[4] = {'K', 'S', 'N', 'P'};
-constexpr uint8_t kVersion = 1;
+constexpr uint8_t kVersion = 2;
 constexpr size_t kHeader = 4 + 1 + 4;
 
 uint32_t crc_of(std::string_view bytes) {
@@ -66,6 +78,11 @@ Status check_enums(const State& state) {
           o.phase != OrderPhase::kClosed) {
         return Status::Corruption("snapshot: payload: task " + id + " order " + cid +
                                   ": bad phase " + std::to_string(static_cast<int>(o.phase)));
+      }
+      if (static_cast<int>(o.closed_by) > static_cast<int>(CloseReason::kNotFound)) {
+        return Status::Corruption("snapshot: payload: task " + id + " order " + cid +
+                                  ": bad close reason " +
+                                  std::to_string(static_cast<int>(o.closed_by)));
       }
     }
   }
@@ -114,6 +131,9 @@ Result<State> decode_state(std::string_view bytes) {
     return Status::Corruption(std::string("snapshot: payload: ") + e.what());
   }
   KEEL_RETURN_IF_ERROR(check_enums(state));
+  for (const auto& [asset, e8] : state.account.baseline_e8) {
+    state.account.baseline.balances.push_back({asset, e8});
+  }
   return state;
 }
 

@@ -1,9 +1,28 @@
-// The one fold (W3). Every legal edge of an order/slot is a branch below; the rest asserts.
+// The one fold (W3). Every legal edge of an order is a branch below; every other combination is
+// folded into a defined state and, where it cannot be repaired, halts the task (E1).
+//
+// Order edges (phase, close reason) by record:
+//   PlaceIntent     (new)                   -> kInFlight, the slot's current order
+//   OrderAccepted   kInFlight               -> kOpen
+//                   kClosed by kRejected/kNotFound -> kOpen again (late execution)
+//   OrderRejected   kInFlight, no fills     -> kClosed kRejected (the slot waits to retry)
+//   OrderFilled     any                     -> fill counted; kFilled when fully filled; an order
+//                                              closed as kRejected/kNotFound reopens (late
+//                                              execution); one closed as kCanceled stays closed
+//   OrderCanceled   working                 -> kClosed kCanceled; kRejected/kNotFound -> kCanceled
+//   OrderNotFound   kInFlight, no fills     -> kClosed kNotFound
+//   CancelIntent    working                 -> cancel pending
+//   CancelRejected  any                     -> cancel not pending; -2011: cancel refused
+//   OrderAdopted    (new)                   -> kOpen (current or stray), or kClosed
+// Evidence naming a venue order id other than the one the order holds is not applied (W5):
+// it belongs to another order that reused the client id.
 #include "keel/model/state.h"
 
+#include <algorithm>
 #include <type_traits>
 
 #include "keel/core/fixed.h"
+#include "keel/core/ids.h"
 
 namespace keel::model {
 
@@ -17,20 +36,22 @@ const char* slot_state_name(SlotState s) {
   return "?";
 }
 
+const Order* TaskState::find_order(const std::string& cid) const {
+  auto it = orders.find(cid);
+  return it == orders.end() ? nullptr : &it->second;
+}
+
 const Order* TaskState::current_order(const Slot& slot) const {
   if (slot.current_cid.empty()) return nullptr;
-  auto it = orders.find(slot.current_cid);
-  KEEL_ASSERT(it != orders.end());
-  return &it->second;
+  return find_order(slot.current_cid);
 }
 
 SlotState TaskState::slot_state(const Slot& slot) const {
-  const Order* o = current_order(slot);
-  if (o != nullptr) {
-    KEEL_ASSERT(o->phase != OrderPhase::kClosed);
+  if (const Order* o = current_order(slot); o != nullptr && o->working()) {
     return o->phase == OrderPhase::kInFlight ? SlotState::kPending : SlotState::kLocked;
   }
-  return slot.position_lots > 0 ? SlotState::kFilled : SlotState::kFree;
+  return slot.claim_e8 >= instrument.step_e8 && instrument.step_e8 > 0 ? SlotState::kFilled
+                                                                       : SlotState::kFree;
 }
 
 bool TaskState::trade_seen(int64_t trade_id) const {
@@ -41,47 +62,155 @@ bool TaskState::trade_seen(int64_t trade_id) const {
 size_t TaskState::unresolved() const {
   size_t n = 0;
   for (const auto& [cid, o] : orders) {
-    if (o.phase == OrderPhase::kInFlight || (o.phase != OrderPhase::kClosed && o.cancel_pending)) {
-      ++n;
-    }
+    const bool cancel_open = o.working() && (o.cancel_pending || o.cancel_refused);
+    if (o.phase == OrderPhase::kInFlight || cancel_open || o.owes_fills()) ++n;
   }
   return n;
 }
 
+std::vector<const Order*> TaskState::strays() const {
+  std::vector<const Order*> out;
+  for (const auto& [cid, o] : orders) {
+    if (!o.working()) continue;
+    auto it = slots.find(o.slot_key);
+    if (it == slots.end() || it->second.current_cid != cid) out.push_back(&o);
+  }
+  return out;
+}
+
+int64_t TaskState::sellable_e8() const {
+  int64_t working_sells = 0;
+  for (const auto& [cid, o] : orders) {
+    if (o.working() && o.side == Side::kSell) {
+      working_sells += (o.qty_lots - o.filled_lots) * instrument.step_e8;
+    }
+  }
+  return std::max<int64_t>(0, position.base_e8 - working_sells);
+}
+
+bool AccountState::has_epoch(const std::string& e) const {
+  return std::find(epochs.begin(), epochs.end(), e) != epochs.end();
+}
+
+const std::string& AccountState::epoch() const {
+  static const std::string kNone;
+  return epochs.empty() ? kNone : epochs.back();
+}
+
+int64_t AccountState::expected_e8(const std::string& asset) const {
+  auto get = [&](const std::map<std::string, int64_t>& m) {
+    auto it = m.find(asset);
+    return it == m.end() ? int64_t{0} : it->second;
+  };
+  return get(baseline_e8) + get(own_delta_e8) + get(foreign_delta_e8) + get(nontrade_delta_e8);
+}
+
+int64_t base_value_e8(const Instrument& ins, int64_t amount_e8, int64_t price_ticks) {
+  const __int128 v = static_cast<__int128>(amount_e8) * price_ticks * ins.tick_e8;
+  return div_round_half_even(v, kOneE8);
+}
+
 namespace {
+
+using journal::Record;
 
 struct Ctx {
   State& state;
   TaskState& task;
-  const journal::Record& rec;
+  const Record& rec;
 };
 
-Order& order_of(TaskState& task, const std::string& cid) {
-  auto it = task.orders.find(cid);
-  KEEL_ASSERT_MSG(it != task.orders.end(), "evidence for a client order id never journaled");
-  return it->second;
+// E1: the task stops quoting; the reasons accumulate (the first one stays first).
+void halt(TaskState& task, const std::string& reason) {
+  if (task.halted.find(reason) != std::string::npos) return;
+  task.halted += (task.halted.empty() ? "" : "; ") + reason;
 }
 
-// The order leaves the book: the slot no longer has a current order. `seq` is the closing
-// record's; the oldest closed orders beyond the retention limit are retired.
-void close_order(TaskState& task, Order& o, uint64_t seq) {
-  KEEL_ASSERT(o.phase != OrderPhase::kClosed);
-  o.phase = OrderPhase::kClosed;
-  o.cancel_pending = false;
-  auto it = task.slots.find(o.slot_key);
-  KEEL_ASSERT(it != task.slots.end());
-  if (it->second.current_cid == o.client_order_id) it->second.current_cid.clear();
-  task.closed_by_seq.emplace(seq, o.client_order_id);
-  while (task.closed_by_seq.size() > kClosedOrdersRetained) {
-    auto oldest = task.closed_by_seq.begin();
-    task.orders.erase(oldest->second);  // invalidates nothing held: `o` is the newest
-    task.closed_by_seq.erase(oldest);
+// Amounts from the venue are bounded before any arithmetic: no product below can overflow.
+constexpr int64_t kMaxPriceTicks = int64_t{1} << 40;  // 1.1e12 ticks
+constexpr int64_t kMaxAmountE8 = int64_t{1} << 56;    // 7.2e8 units at 10^-8
+bool amounts_sane(const Instrument& ins, int64_t price_ticks, int64_t qty_lots, int64_t fee_e8) {
+  if (price_ticks <= 0 || price_ticks > kMaxPriceTicks || qty_lots <= 0 || fee_e8 < 0 ||
+      fee_e8 > kMaxAmountE8) {
+    return false;
+  }
+  const __int128 qty_e8 = static_cast<__int128>(qty_lots) * ins.step_e8;
+  const __int128 price_e8 = static_cast<__int128>(price_ticks) * ins.tick_e8;
+  return qty_e8 <= kMaxAmountE8 && price_e8 * qty_e8 / kOneE8 <= kMaxAmountE8;
+}
+
+Order* order_for(Ctx& c, const std::string& cid, int64_t venue_order_id, const char* what) {
+  auto it = c.task.orders.find(cid);
+  if (it == c.task.orders.end()) {
+    ++c.task.ignored_evidence;
+    halt(c.task, std::string(what) + " for client order id " + cid + " which the journal does not hold");
+    return nullptr;
+  }
+  Order& o = it->second;
+  if (venue_order_id != 0 && o.order_id != 0 && venue_order_id != o.order_id) {
+    ++c.task.ignored_evidence;  // another order reusing the client id: never applied (W5)
+    return nullptr;
+  }
+  if (venue_order_id > c.state.account.max_order_id) c.state.account.max_order_id = venue_order_id;
+  return &o;
+}
+
+void retire_closed(TaskState& task) {
+  auto it = task.closed_by_seq.begin();
+  while (task.closed_by_seq.size() > kClosedOrdersRetained && it != task.closed_by_seq.end()) {
+    auto o = task.orders.find(it->second);
+    if (o != task.orders.end() && o->second.owes_fills()) {
+      ++it;  // kept until its fills are journaled
+      continue;
+    }
+    if (o != task.orders.end()) task.orders.erase(o);
+    it = task.closed_by_seq.erase(it);
     ++task.orders_retired;
   }
 }
 
+// The order leaves the book: its slot no longer has it as current order.
+void close_order(TaskState& task, Order& o, CloseReason why, uint64_t seq) {
+  if (!o.working()) {
+    // Already closed: a venue fact upgrades a rejected/never-received close (it existed).
+    if (why == CloseReason::kCanceled || why == CloseReason::kFilled) o.closed_by = why;
+    return;
+  }
+  o.phase = OrderPhase::kClosed;
+  o.closed_by = why;
+  o.closed_seq = seq;
+  o.cancel_pending = false;
+  o.cancel_refused = false;
+  auto it = task.slots.find(o.slot_key);
+  if (it != task.slots.end() && it->second.current_cid == o.client_order_id) {
+    it->second.current_cid.clear();
+  }
+  const std::string cid = o.client_order_id;  // `o` may be retired below
+  task.closed_by_seq.emplace(seq, cid);
+  retire_closed(task);
+}
+
+// Venue evidence that an order closed as rejected or never received exists after all.
+void reopen(TaskState& task, Order& o) {
+  if (o.working() ||
+      (o.closed_by != CloseReason::kRejected && o.closed_by != CloseReason::kNotFound)) {
+    return;
+  }
+  task.closed_by_seq.erase(o.closed_seq);
+  o.phase = OrderPhase::kOpen;
+  o.closed_by = CloseReason::kNone;
+  o.closed_seq = 0;
+  ++task.late_executions;
+  Slot& slot = task.slots[o.slot_key];
+  slot.key = o.slot_key;
+  if (slot.current_cid.empty()) slot.current_cid = o.client_order_id;  // else: a stray
+}
+
 void on(Ctx& c, const journal::TaskStarted& b) {
-  KEEL_ASSERT(c.task.config.symbol.empty());  // a task starts once
+  if (!c.task.config.symbol.empty()) {
+    halt(c.task, "internal: the task was started twice");
+    return;
+  }
   c.task.config = b;
   c.task.instrument.symbol = b.symbol;
   c.task.instrument.base_asset = b.base_asset;
@@ -89,14 +218,21 @@ void on(Ctx& c, const journal::TaskStarted& b) {
   c.task.instrument.tick_e8 = b.tick_e8;
   c.task.instrument.step_e8 = b.step_e8;
   c.task.instrument.min_notional_e8 = b.min_notional_e8;
+  if (b.tick_e8 <= 0 || b.step_e8 <= 0) halt(c.task, "internal: TaskStarted with no tick or step");
 }
 
 void on(Ctx& c, const journal::PlaceIntent& b) {
-  Slot& slot = c.task.slots[b.slot_key];
+  TaskState& task = c.task;
+  Slot& slot = task.slots[b.slot_key];
   slot.key = b.slot_key;
-  KEEL_ASSERT_MSG(slot.current_cid.empty(), "place on a slot that has a working order");
-  KEEL_ASSERT(b.qty_lots > 0 && b.price_ticks > 0);
-  KEEL_ASSERT(b.side == Side::kBuy || slot.position_lots >= b.qty_lots);
+  ++task.intents_place;
+  const Order* current = task.current_order(slot);
+  if ((current != nullptr && current->working()) || task.orders.count(b.client_order_id) != 0 ||
+      !amounts_sane(task.instrument, b.price_ticks, b.qty_lots, 0)) {
+    halt(task, "internal: place intent " + b.client_order_id + " on a busy slot, a reused id or "
+               "out-of-range amounts");
+    return;
+  }
   Order o;
   o.client_order_id = b.client_order_id;
   o.intent_seq = c.rec.seq;
@@ -104,55 +240,110 @@ void on(Ctx& c, const journal::PlaceIntent& b) {
   o.side = b.side;
   o.price_ticks = b.price_ticks;
   o.qty_lots = b.qty_lots;
-  const bool inserted = c.task.orders.emplace(b.client_order_id, o).second;
-  KEEL_ASSERT_MSG(inserted, "client order id reused");
+  o.timing = b.timing;
+  task.orders.emplace(b.client_order_id, o);
   slot.current_cid = b.client_order_id;
-  ++c.task.intents_place;
 }
 
 void on(Ctx& c, const journal::CancelIntent& b) {
-  Order& o = order_of(c.task, b.client_order_id);
-  KEEL_ASSERT(o.phase != OrderPhase::kClosed);
-  KEEL_ASSERT(!o.cancel_pending);
-  o.cancel_pending = true;
   ++c.task.intents_cancel;
+  auto it = c.task.orders.find(b.client_order_id);
+  if (it == c.task.orders.end() || !it->second.working() || it->second.cancel_pending) {
+    halt(c.task, "internal: cancel intent for " + b.client_order_id +
+                     ", which is not a working order without a pending cancel");
+    return;
+  }
+  it->second.cancel_pending = true;
 }
 
 void on(Ctx& c, const journal::AmendIntent& b) {
   // cancelReplace is not decided by any strategy of this version; a journal holding one was
-  // written by a newer keel. Folding it wrongly would lose an order, so stop here.
-  (void)b;
+  // written by a newer keel. Folding it wrongly could lose an order: stop quoting instead.
   ++c.task.intents_amend;
-  KEEL_ASSERT_MSG(false, "AmendIntent needs a newer keel");
+  halt(c.task, "AmendIntent " + b.client_order_id + " needs a newer keel");
 }
 
 void on(Ctx& c, const journal::OrderAccepted& b) {
-  Order& o = order_of(c.task, b.client_order_id);
-  o.order_id = b.order_id;
-  // A late ack after the order closed (filled before its ack arrived) changes nothing.
-  if (o.phase == OrderPhase::kInFlight) o.phase = OrderPhase::kOpen;
+  Order* o = order_for(c, b.client_order_id, b.order_id, "OrderAccepted");
+  if (o == nullptr) return;
+  if (o->order_id == 0) o->order_id = b.order_id;
+  if (o->phase == OrderPhase::kInFlight) o->phase = OrderPhase::kOpen;
+  else reopen(c.task, *o);  // a late NEW; a late ack of a filled or canceled order changes nothing
 }
 
 void on(Ctx& c, const journal::OrderRejected& b) {
-  Order& o = order_of(c.task, b.client_order_id);
-  KEEL_ASSERT(o.phase == OrderPhase::kInFlight);
-  KEEL_ASSERT(o.filled_lots == 0);
-  close_order(c.task, o, c.rec.seq);
-  c.task.slots[o.slot_key].retry_after_ns = c.rec.ts_exchange_ns + kRejectRetryDelayNs;
+  Order* o = order_for(c, b.client_order_id, 0, "OrderRejected");
+  if (o == nullptr) return;
   ++c.task.rejects;
+  // Only an order the venue never acknowledged can be rejected; a reject of an acknowledged or
+  // filled order contradicts earlier evidence and is not applied.
+  if (o->phase != OrderPhase::kInFlight || o->filled_lots > 0) {
+    ++c.task.ignored_evidence;
+    return;
+  }
+  const int64_t slot_key = o->slot_key;
+  close_order(c.task, *o, CloseReason::kRejected, c.rec.seq);
+  Slot& slot = c.task.slots[slot_key];
+  slot.retry_after_ns = c.rec.ts_exchange_ns + kRejectRetryDelayNs;
 }
 
-void realize_sell(TaskState& task, Slot& slot, int64_t qty_lots, int64_t notional_e8) {
-  // The sold part's cost is its share of the slot's cost basis, rounded half-to-even; the last
-  // lot sold takes whatever cost remains, so the slot's cost returns to exactly 0.
+// One side of a fill into the account's R4 counters (only trades after the baseline count).
+void count_for_r4(State& state, const std::string& asset, int64_t delta_e8, int64_t trade_id,
+                  std::map<std::string, int64_t>& into) {
+  const AccountState& a = state.account;
+  if (!a.has_baseline || trade_id <= a.baseline.last_trade_id || delta_e8 == 0) return;
+  into[asset] += delta_e8;
+}
+
+void count_fill_for_r4(State& state, const Instrument& ins, Side side, int64_t trade_id,
+                       int64_t qty_e8, int64_t notional_e8, const std::string& fee_asset,
+                       int64_t fee_e8, std::map<std::string, int64_t>& into) {
+  const int64_t sign = side == Side::kBuy ? 1 : -1;
+  count_for_r4(state, ins.base_asset, sign * qty_e8, trade_id, into);
+  count_for_r4(state, ins.quote_asset, -sign * notional_e8, trade_id, into);
+  count_for_r4(state, fee_asset, -fee_e8, trade_id, into);
+  if (trade_id > state.account.trade_watermark) state.account.trade_watermark = trade_id;
+}
+
+// Keeps sum(claims) <= position: releases claims from the lowest slot keys first.
+void trim_claims(TaskState& task) {
+  for (auto& [key, slot] : task.slots) {
+    if (task.claims_e8 <= task.position.base_e8) return;
+    const int64_t take = std::min(slot.claim_e8, task.claims_e8 - task.position.base_e8);
+    slot.claim_e8 -= take;
+    task.claims_e8 -= take;
+  }
+}
+
+void book_buy(TaskState& task, Slot& slot, int64_t qty_e8, int64_t notional, int64_t base_fee,
+              int64_t base_fee_value) {
+  const int64_t received = qty_e8 - base_fee;
+  task.position.base_e8 += received;
+  task.position.cost_e8 += notional - base_fee_value;
+  slot.claim_e8 += received;
+  task.claims_e8 += received;
+}
+
+// A sell of qty_e8 (plus a commission in base, if the venue took one) at average cost.
+void book_sell(TaskState& task, Slot& slot, int64_t out_e8, int64_t notional,
+               int64_t base_fee_value) {
+  Position& p = task.position;
+  if (out_e8 > p.base_e8) {
+    halt(task, "a sell fill of " + format_fixed_trim(out_e8, kScaleE8) + " " +
+                   task.instrument.base_asset + " exceeds the position of " +
+                   format_fixed_trim(p.base_e8, kScaleE8) + " (spot cannot go short)");
+  }
+  const int64_t sold = std::min(out_e8, p.base_e8);
   const int64_t cost_part =
-      qty_lots == slot.position_lots
-          ? slot.cost_e8
-          : div_round_half_even(static_cast<__int128>(slot.cost_e8) * qty_lots,
-                                slot.position_lots);
-  task.realized_pnl_e8 += notional_e8 - cost_part;
-  slot.cost_e8 -= cost_part;
-  slot.position_lots -= qty_lots;
+      sold == p.base_e8 ? p.cost_e8
+                        : div_round_half_even(static_cast<__int128>(p.cost_e8) * sold, p.base_e8);
+  task.realized_pnl_e8 += notional + base_fee_value - cost_part;
+  p.cost_e8 -= cost_part;
+  p.base_e8 -= sold;
+  const int64_t from_slot = std::min(slot.claim_e8, out_e8);
+  slot.claim_e8 -= from_slot;
+  task.claims_e8 -= from_slot;
+  trim_claims(task);
 }
 
 void on(Ctx& c, const journal::OrderFilled& b) {
@@ -161,78 +352,195 @@ void on(Ctx& c, const journal::OrderFilled& b) {
     ++task.duplicate_fills;
     return;
   }
-  task.trade_ids.insert(b.trade_id);
-  if (task.trade_ids.size() > kTradeIdsRetained) task.trade_ids.erase(task.trade_ids.begin());
-  if (b.trade_id > task.last_trade_id) task.last_trade_id = b.trade_id;
-  Order& o = order_of(task, b.client_order_id);
-  KEEL_ASSERT(b.side == o.side && b.qty_lots > 0);
-  if (o.filled_lots + b.qty_lots > o.qty_lots) {
-    task.halted = "overfill on " + o.client_order_id + " (trade " + std::to_string(b.trade_id) +
-                  "): invariant R3 broken";
+  Order* o = order_for(c, b.client_order_id, b.order_id, "OrderFilled");
+  if (o == nullptr) return;
+  const Instrument& ins = task.instrument;
+  if (b.side != o->side || !amounts_sane(ins, b.price_ticks, b.qty_lots, b.commission_e8)) {
+    halt(task, "fill " + std::to_string(b.trade_id) + " of " + o->client_order_id +
+                   " contradicts the order (side or amounts)");
     return;
   }
-  o.filled_lots += b.qty_lots;
-  if (b.order_id != 0) o.order_id = b.order_id;
-  Slot& slot = task.slots[o.slot_key];
-  const int64_t notional = task.instrument.notional_e8(b.price_ticks, b.qty_lots);
+  if (o->filled_lots + b.qty_lots > o->qty_lots) {
+    halt(task, "overfill on " + o->client_order_id + " (trade " + std::to_string(b.trade_id) +
+                   "): invariant R3 broken");
+    return;
+  }
+  task.trade_ids.insert(b.trade_id);
+  if (task.trade_ids.size() > kTradeIdsRetained) task.trade_ids.erase(task.trade_ids.begin());
+  task.last_trade_id = std::max(task.last_trade_id, b.trade_id);
+  if (o->order_id == 0) o->order_id = b.order_id;
+  reopen(task, *o);  // a fill of an order given up as rejected/never received: a late execution
+  o->filled_lots += b.qty_lots;
+  o->venue_executed_lots = std::max(o->venue_executed_lots, o->filled_lots);
+  const int64_t qty_e8 = ins.qty_e8(b.qty_lots);
+  const int64_t notional = ins.notional_e8(b.price_ticks, b.qty_lots);
   SideStats& stats = b.side == Side::kBuy ? task.buys : task.sells;
   ++stats.fills;
   stats.qty_lots += b.qty_lots;
   stats.notional_e8 += notional;
+  task.commissions[b.commission_asset] += b.commission_e8;
+  const bool in_base = b.commission_asset == ins.base_asset;
+  const int64_t base_fee = in_base ? b.commission_e8 : 0;
+  const int64_t base_fee_value = in_base ? base_value_e8(ins, base_fee, b.price_ticks) : 0;
+  if (b.commission_asset == ins.quote_asset) task.fees_e8 += b.commission_e8;
+  task.fees_e8 += base_fee_value;
+  Slot& slot = task.slots[o->slot_key];
+  slot.key = o->slot_key;
   if (b.side == Side::kBuy) {
-    slot.position_lots += b.qty_lots;
-    slot.cost_e8 += notional;
-    task.inventory_lots += b.qty_lots;
+    book_buy(task, slot, qty_e8, notional, base_fee, base_fee_value);
   } else {
-    KEEL_ASSERT(slot.position_lots >= b.qty_lots);
-    realize_sell(task, slot, b.qty_lots, notional);
-    task.inventory_lots -= b.qty_lots;
+    book_sell(task, slot, qty_e8 + base_fee, notional, base_fee_value);
   }
-  if (b.commission_asset == task.instrument.quote_asset) task.fees_e8 += b.commission_e8;
-  else task.fees_other_e8 += b.commission_e8;
-  if (o.filled_lots == o.qty_lots) close_order(task, o, c.rec.seq);
-  else if (o.phase == OrderPhase::kInFlight) o.phase = OrderPhase::kOpen;  // a fill is an ack
+  count_fill_for_r4(c.state, ins, b.side, b.trade_id, qty_e8, notional, b.commission_asset,
+                    b.commission_e8, c.state.account.own_delta_e8);
+  if (o->filled_lots == o->qty_lots) close_order(task, *o, CloseReason::kFilled, c.rec.seq);
+  else if (o->phase == OrderPhase::kInFlight) o->phase = OrderPhase::kOpen;  // a fill is an ack
 }
 
 void on(Ctx& c, const journal::OrderCanceled& b) {
-  Order& o = order_of(c.task, b.client_order_id);
-  if (o.phase == OrderPhase::kClosed) return;  // already closed by its last fill
-  close_order(c.task, o, c.rec.seq);
+  Order* o = order_for(c, b.client_order_id, 0, "OrderCanceled");
+  if (o == nullptr) return;
+  // The venue's executed quantity at cancel: fills the journal lacks are owed (R4).
+  if (b.executed_lots > o->venue_executed_lots && b.executed_lots <= o->qty_lots) {
+    o->venue_executed_lots = b.executed_lots;
+  }
+  close_order(c.task, *o, CloseReason::kCanceled, c.rec.seq);
 }
 
 void on(Ctx& c, const journal::OrderNotFound& b) {
-  Order& o = order_of(c.task, b.client_order_id);
-  KEEL_ASSERT_MSG(o.filled_lots == 0, "venue says never received, but we hold its fills");
-  close_order(c.task, o, c.rec.seq);
+  Order* o = order_for(c, b.client_order_id, 0, "OrderNotFound");
+  if (o == nullptr || !o->working()) return;
+  if (o->phase != OrderPhase::kInFlight || o->filled_lots > 0) {
+    halt(c.task, "the venue says " + o->client_order_id +
+                     " does not exist, but it acknowledged or filled it earlier");
+    return;
+  }
+  close_order(c.task, *o, CloseReason::kNotFound, c.rec.seq);
   ++c.task.not_found;
 }
 
 void on(Ctx& c, const journal::CancelRejected& b) {
-  Order& o = order_of(c.task, b.client_order_id);
-  o.cancel_pending = false;
+  Order* o = order_for(c, b.client_order_id, 0, "CancelRejected");
+  if (o == nullptr) return;
+  o->cancel_pending = false;
+  // -2011 "Unknown order sent.": filled or canceled with the event lost, or not yet placed.
+  // Never sent again: a query or the stream must say what happened. Any other answer (the
+  // order is still open) leaves the order cancelable.
+  o->cancel_refused = o->working() && b.code == -2011;
   ++c.task.cancel_rejects;
 }
 
-void on(Ctx&, const journal::RecordingEnded&) { KEEL_ASSERT(false); }  // handled in apply
-// Issue 9 in progress: folded by the new model.
+void on(Ctx& c, const journal::TaskHalted& b) { halt(c.task, b.reason); }
+
+void on(Ctx& c, const journal::TaskRetired&) { c.task.retired = true; }
+
+void on(Ctx& c, const journal::OrderAdopted& b) {
+  TaskState& task = c.task;
+  if (task.orders.count(b.client_order_id) != 0 ||
+      !amounts_sane(task.instrument, b.price_ticks, b.qty_lots, 0) || b.executed_lots < 0 ||
+      b.executed_lots > b.qty_lots) {
+    ++task.ignored_evidence;
+    return;
+  }
+  ++task.adopted;
+  Order o;
+  o.client_order_id = b.client_order_id;
+  o.intent_seq = c.rec.seq;
+  o.slot_key = b.slot_key;
+  o.side = b.side;
+  o.price_ticks = b.price_ticks;
+  o.qty_lots = b.qty_lots;
+  o.order_id = b.order_id;
+  o.venue_executed_lots = b.executed_lots;
+  o.adopted = true;
+  o.phase = OrderPhase::kOpen;
+  if (b.order_id > c.state.account.max_order_id) c.state.account.max_order_id = b.order_id;
+  Order& placed = task.orders.emplace(b.client_order_id, o).first->second;
+  Slot& slot = task.slots[b.slot_key];
+  slot.key = b.slot_key;
+  if (b.open) {
+    const Order* current = task.current_order(slot);
+    if (current == nullptr || !current->working()) slot.current_cid = b.client_order_id;
+  } else {
+    close_order(task, placed, b.executed_lots == b.qty_lots ? CloseReason::kFilled
+                                                            : CloseReason::kCanceled,
+                c.rec.seq);
+  }
+}
+
+// ---- journal-wide records ----------------------------------------------------------------
+
+void apply_journal_wide(State& state, const Record& rec) {
+  AccountState& a = state.account;
+  if (const auto* e = std::get_if<journal::JournalEpoch>(&rec.body)) {
+    if (validate_epoch(e->epoch).ok() && !a.has_epoch(e->epoch)) a.epochs.push_back(e->epoch);
+  } else if (const auto* b = std::get_if<journal::AccountBaseline>(&rec.body)) {
+    a.has_baseline = true;
+    a.baseline = *b;
+    a.baseline_e8.clear();
+    for (const journal::AssetAmount& x : b->balances) a.baseline_e8[x.asset] = x.amount_e8;
+    a.own_delta_e8.clear();
+    a.foreign_delta_e8.clear();
+    a.nontrade_delta_e8.clear();
+    a.trade_watermark = std::max(a.trade_watermark, b->last_trade_id);
+  } else if (const auto* u = std::get_if<journal::BalanceChanged>(&rec.body)) {
+    ++a.balance_changes;
+    if (a.has_baseline && u->clear_time_ms > a.baseline.venue_time_ms) {
+      a.nontrade_delta_e8[u->asset] += u->delta_e8;
+    }
+  } else if (const auto* f = std::get_if<journal::ForeignFill>(&rec.body)) {
+    const bool seen = a.foreign_trade_ids.count(f->trade_id) != 0 ||
+                      (a.foreign_trade_ids.size() >= kTradeIdsRetained &&
+                       f->trade_id < *a.foreign_trade_ids.begin());
+    if (seen) return;
+    a.foreign_trade_ids.insert(f->trade_id);
+    if (a.foreign_trade_ids.size() > kTradeIdsRetained) {
+      a.foreign_trade_ids.erase(a.foreign_trade_ids.begin());
+    }
+    ++a.foreign_fills;
+    // The instrument of a task trading the symbol prices the fill (a task always exists: the
+    // reconciler journals foreign fills only for its tasks' symbols).
+    for (const auto& [id, t] : state.tasks) {
+      if (t.instrument.symbol != f->symbol) continue;
+      if (!amounts_sane(t.instrument, f->price_ticks, f->qty_lots, f->commission_e8)) return;
+      count_fill_for_r4(state, t.instrument, f->side, f->trade_id, t.instrument.qty_e8(f->qty_lots),
+                        t.instrument.notional_e8(f->price_ticks, f->qty_lots),
+                        f->commission_asset, f->commission_e8, a.foreign_delta_e8);
+      return;
+    }
+  } else if (std::holds_alternative<journal::RecordingEnded>(rec.body)) {
+    state.recording_ended = true;
+  }
+}
+
+bool is_journal_wide(const journal::Body& body) {
+  return std::holds_alternative<journal::JournalEpoch>(body) ||
+         std::holds_alternative<journal::AccountBaseline>(body) ||
+         std::holds_alternative<journal::BalanceChanged>(body) ||
+         std::holds_alternative<journal::ForeignFill>(body) ||
+         std::holds_alternative<journal::RecordingEnded>(body);
+}
+
 template <class T>
-void on(Ctx&, const T&) {}
+void on(Ctx&, const T&) {}  // journal-wide bodies: folded by apply_journal_wide
 
 }  // namespace
 
-void apply(State& state, const journal::Record& rec) {
-  KEEL_ASSERT(rec.seq == state.last_seq + 1);
+void apply(State& state, const Record& rec) {
+  KEEL_ASSERT(rec.seq == state.last_seq + 1);  // the journal's reader guarantees it
   state.last_seq = rec.seq;
   ++state.records;
-  if (std::holds_alternative<journal::RecordingEnded>(rec.body)) {  // engine-wide, no task
-    state.recording_ended = true;
+  if (is_journal_wide(rec.body)) {
+    apply_journal_wide(state, rec);
     return;
   }
   TaskState& task = state.tasks[rec.task_id];
   if (task.id.empty()) {
-    KEEL_ASSERT_MSG(std::holds_alternative<journal::TaskStarted>(rec.body),
-                    "record of a task that was never started");
     task.id = rec.task_id;
+    if (!std::holds_alternative<journal::TaskStarted>(rec.body)) {
+      halt(task, "internal: record of a task that was never started");
+      return;
+    }
   }
   Ctx c{state, task, rec};
   std::visit([&c](const auto& body) { on(c, body); }, rec.body);

@@ -39,7 +39,10 @@ void decide_cancels(const Window& w, const model::TaskState& task,
   for (const auto& [key, slot] : task.slots) {
     if (slot.current_cid.empty()) continue;  // no working order (most slots): no lookup
     const model::Order* o = task.current_order(slot);
-    if (o == nullptr || o->cancel_pending || o->phase != model::OrderPhase::kOpen) continue;
+    if (o == nullptr || o->cancel_pending || o->cancel_refused ||
+        o->phase != model::OrderPhase::kOpen) {
+      continue;
+    }
     const bool buy_out = o->side == Side::kBuy &&
                          (o->price_ticks < w.buy_low || o->price_ticks > w.buy_high);
     const bool sell_out = o->side == Side::kSell && o->price_ticks > w.sell_high;
@@ -59,21 +62,28 @@ bool may_place(const model::Slot* slot, const MarketView& view) {
 
 void decide_sells(const Window& w, const MarketView& view, const model::TaskState& task,
                   const GridParams& p, size_t& budget, std::vector<IntentSpec>& out) {
+  const int64_t step = task.instrument.step_e8;
+  int64_t sellable_e8 = task.sellable_e8();  // what the task holds and is not already selling
   for (const auto& [key, slot] : task.slots) {
     if (budget == 0) return;
-    if (slot.position_lots <= 0 || !may_place(&slot, view)) continue;
+    if (slot.claim_e8 < step || !may_place(&slot, view)) continue;
     const int64_t price = std::max(key + p.interval_ticks, w.sell_low);
     if (price > w.sell_high || price <= view.best_bid_ticks) continue;
+    // Whole lots of the slot's claim, never more than the task holds (a commission taken in
+    // base leaves a claim short of its buy: the remainder stays as the slot's dust).
+    const int64_t lots = std::min(slot.claim_e8, sellable_e8) / step;
     // A position worth less than the minimum notional cannot be sold as one order: hold it.
-    if (task.instrument.notional_e8(price, slot.position_lots) < task.instrument.min_notional_e8) {
+    if (lots <= 0 ||
+        task.instrument.notional_e8(price, lots) < task.instrument.min_notional_e8) {
       continue;
     }
+    sellable_e8 -= lots * step;
     IntentSpec s;
     s.kind = IntentSpec::Kind::kPlace;
     s.slot_key = key;
     s.side = Side::kSell;
     s.price_ticks = price;
-    s.qty_lots = slot.position_lots;
+    s.qty_lots = lots;
     s.reason = "grid sell one interval above the filled buy at " + std::to_string(key);
     out.push_back(std::move(s));
     --budget;
@@ -87,7 +97,10 @@ void decide_buys(const Window& w, const MarketView& view, const model::TaskState
     if (level <= 0 || level >= view.best_ask_ticks) continue;  // post-only would reject
     auto it = task.slots.find(level);
     const model::Slot* slot = it == task.slots.end() ? nullptr : &it->second;
-    if (!may_place(slot, view) || (slot != nullptr && slot->position_lots > 0)) continue;
+    if (!may_place(slot, view) ||
+        (slot != nullptr && task.slot_state(*slot) == model::SlotState::kFilled)) {
+      continue;
+    }
     IntentSpec s;
     s.kind = IntentSpec::Kind::kPlace;
     s.slot_key = level;
@@ -113,6 +126,10 @@ void decide_grid(const MarketView& view, const model::TaskState& task, const Gri
   size_t budget = live >= params.max_open_orders ? 0 : params.max_open_orders - live;
   decide_sells(w, view, task, params, budget, out);
   decide_buys(w, view, task, params, budget, out);
+}
+
+int64_t grid_adopt_slot_key(Side side, int64_t price_ticks, const GridParams& params) {
+  return side == Side::kBuy ? price_ticks : price_ticks - params.interval_ticks;
 }
 
 GridKey grid_key(const MarketView& view, const GridParams& params) {

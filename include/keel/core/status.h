@@ -78,6 +78,7 @@ class Result {
   T* operator->() { return &checked(); }
   const T* operator->() const { return &const_cast<Result*>(this)->checked(); }
   T& operator*() { return checked(); }
+  const T& operator*() const { return const_cast<Result*>(this)->checked(); }
 
  private:
   T& checked() {

@@ -1,15 +1,19 @@
 // keel/engine/engine.h: one account's tasks, journal first, act second (DESIGN.md data flow).
 //
 // Per market event: update the view; journal and fold the user-data events that arrived
-// (W2); let each quoting task decide; journal the decision's intents in ONE synced WriteBatch
-// (W1); fold them; send the requests; journal and fold the responses (W2).
+// (W2); let each quoting task decide; bound the intents by the task's request budget; journal
+// them in ONE synced WriteBatch (W1), each place and cancel with the timestamp and recvWindow
+// its signed request will carry (R1); fold them; send the requests; journal and fold the
+// responses (W2).
 // A failed journal write returns kFailStop (W4): the caller must stop, cancel what it can and
 // exit non-zero; the engine refuses every later call that would add intents.
 // Thread-compatible: one thread drives an Engine.
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -29,14 +33,31 @@ struct EngineStats {
   uint64_t events = 0;            // market events handled by on_market in this process
   uint64_t decisions = 0;         // decisions that produced intents
   uint64_t user_events = 0;       // executionReports received
+  uint64_t foreign_events = 0;    // executionReports of orders not this journal's (ignored, W5)
   uint64_t unknown_outcomes = 0;  // requests whose outcome stayed unknown (R1)
+  uint64_t throttled_intents = 0;  // intents held back by a task's request budget
+  uint64_t reconciliations = 0;
   std::vector<int64_t> intent_sync_ns;  // latency of each synced intent append
 };
 
-// Mode of a task after start: quoting, or reconcile-only with the reason.
+// Mode of a task after a reconciliation: quoting, or not, with the reason. `transient`: the
+// reason goes away by itself (an in-doubt place waiting for its recvWindow to pass, a trade
+// history scan that continues, a refused cancel waiting for its query).
 struct TaskMode {
   bool quoting = false;
+  bool transient = false;
   std::string reason;  // why not quoting
+};
+
+// What one recover() call found, over every task.
+struct RecoverySummary {
+  size_t trades_seen = 0, fills_recovered = 0, accepted = 0, not_found = 0, in_doubt = 0;
+  size_t canceled = 0, cancels_not_effective = 0, adopted = 0, foreign_fills = 0;
+  bool baseline_taken = false;
+  std::string epoch_renewed;           // the reason, when the journal took a new epoch
+  std::vector<std::string> problems;   // "task: problem"
+  std::vector<std::string> halts;      // TaskHalted reasons journaled by this call (R4)
+  bool anything() const;
 };
 
 class Engine {
@@ -45,21 +66,35 @@ class Engine {
   Engine(const Config& config, journal::Journal& journal, exchange::Exchange& venue,
          const Clock& clock);
 
-  // R2 step 1: folds the whole journal. Journals TaskStarted for tasks new to it; a task whose
-  // journaled parameters differ from the config is an error naming the task.
-  Status load_and_start();
+  // R2 step 1: folds the whole journal. Journals the journal's epoch when it has none (a new
+  // journal, or one written before epochs) and TaskStarted for tasks new to it. Errors
+  // (kInvalidArgument, naming the task and the field): a task whose journaled symbol, assets,
+  // tick, step, minimum notional, strategy or parameters differ from the config; a task the
+  // journal holds that the config lacks (naming its working orders) unless it was retired or
+  // is in `retiring`; a retired task back in the config.
+  Status load_and_start(const std::set<std::string>& retiring = {});
 
   // Updates the market view only (used while re-reading the recording up to where the
   // exchange is after a restart). Pure bookkeeping: no journal, no exchange.
   void observe(const market::MarketEvent& ev);
 
-  // R2 steps 2-3: asks the venue about every unresolved intent and live order, journals and
-  // folds the findings; sets each task's mode. Returns the merged report. Live, it also runs
-  // periodically and after a user-stream gap: a fill racing the queries can make the venue's
-  // executed quantity run ahead of the journal, so a task with problems is reconciled again
-  // (up to kReconcileAttempts) before it is left in reconcile-only mode; a later reconciliation
-  // that proves the task's state puts it back to quoting.
-  Result<recovery::Report> recover();
+  // R2 steps 2-3 and R4 (recovery/reconcile.h): journals the user events that arrived, gathers
+  // the venue's evidence once for the symbol, journals and folds the findings (a new epoch
+  // first when the journal proves older than the venue; the R4 baseline when there is none),
+  // checks R4 and sets each task's mode. A fill racing the queries can make the venue's
+  // executed quantity run ahead of the journal, so a pass with problems is repeated (up to 3
+  // times) before a task is left not quoting. An R4 mismatch found by two consecutive
+  // consistent checks with the same unexplained amount halts every task trading the asset
+  // (TaskHalted). kFailStop on a journal failure; a venue that cannot be asked leaves every
+  // task not quoting (a problem), not an error.
+  Result<RecoverySummary> recover();
+
+  // True when a reconciliation is owed now (venue clock, ms): an in-doubt place became
+  // conclusive, a cancel was refused or answered with an unknown outcome, an event named an
+  // order of this journal it does not hold, a trade history scan continues.
+  bool reconcile_due(int64_t venue_now_ms) const;
+  // The venue time a transient reason ends (0: none known); callers sleep until then.
+  int64_t reconcile_due_ms() const { return reconcile_due_ms_; }
 
   // One market event end to end (see file comment). kFailStop on a journal failure.
   Status on_market(const market::MarketEvent& ev);
@@ -76,28 +111,51 @@ class Engine {
   // Drains user events (fills of the last event) and journals RecordingEnded.
   Status finish_recording(uint64_t events);
 
-  // W4: cancels every open order of our tasks on the venue without journaling (the journal is
-  // dead); returns how many cancels were accepted.
+  // `keel retire`: cancels every working order of `task_id` (each cancel journaled first, W1),
+  // reconciles until none is working or unresolved, then journals TaskRetired. Gives up after
+  // `deadline_ms` of the monotonic clock with kRejected naming the orders left.
+  Status retire(const std::string& task_id, int64_t deadline_ms);
+
+  // W4: cancels every open order of this journal's tasks on the venue without journaling (the
+  // journal is dead); returns how many cancels were accepted.
   size_t emergency_cancel_all();
 
   const model::State& state() const { return state_; }
   const EngineStats& stats() const { return stats_; }
+  // A config task's mode; a task not in the config reports not quoting.
   const TaskMode& mode(const std::string& task_id) const;
   const strategy::MarketView& view() const { return view_; }
+  bool loaded_from_snapshot() const { return loaded_from_snapshot_; }
 
  private:
+  // The request budget of one task (TaskConfig::rate): milli-intents on exchange time.
+  struct Bucket {
+    int64_t tokens_milli = -1;  // -1: not started (full on first use)
+    int64_t last_ns = 0;
+  };
+
   // Numbers `recs` from the journal's next seq, stamps exchange time, appends them in one batch
   // (synced when `sync`), then folds them (W2). kFailStop when the append fails (W4).
   Status commit(std::vector<journal::Record>& recs, bool sync);
   journal::Record record(const std::string& task_id, journal::Body body) const;
-  // Writes a journal snapshot every config.snapshot_every_records records.
   Status maybe_snapshot();
   Status drain_user_events();
-  // Lets task `i` decide and act. Skips the strategy when its GridMemo proves the decision
-  // would be empty again (strategy/grid.h): same market key, same folded state, no retry due.
+  Status reconcile_once(recovery::Evidence& ev, RecoverySummary& sum,
+                        std::map<std::string, recovery::TaskReport>& reports);
+  Status check_r4(const recovery::Evidence& ev, RecoverySummary& sum);
+  void set_modes(const recovery::Evidence& ev,
+                 const std::map<std::string, recovery::TaskReport>& reports);
+  // Lets task `i` decide and act: cancels its strays, runs its strategy (skipped when its
+  // GridMemo proves the decision would be empty again), bounds the intents by its budget.
   Status decide_and_act(size_t i);
+  void add_stray_cancels(const model::TaskState& ts);
+  size_t admit(size_t i, size_t wanted);  // how many of `wanted` intents the budget allows
+  Status journal_and_send(const std::string& task_id);
   Status send_and_record(const std::string& task_id, const std::vector<journal::Record>& intents);
   journal::DecisionContext context(const std::string& reason) const;
+  journal::RequestTiming timing() const;
+  recovery::Options recovery_options() const;
+  int64_t adopt_slot(const model::TaskState& task, Side side, int64_t price_ticks) const;
 
   const Config& config_;
   journal::Journal& journal_;
@@ -107,17 +165,19 @@ class Engine {
   strategy::MarketView view_;
   std::vector<TaskMode> modes_;  // by index of config_.tasks
   std::vector<strategy::GridMemo> memos_;  // by index of config_.tasks
+  std::vector<Bucket> buckets_;  // by index of config_.tasks
   EngineStats stats_;
   std::vector<exchange::ExecutionReport> inbox_;
+  std::vector<exchange::BalanceUpdate> balance_inbox_;
   std::vector<strategy::IntentSpec> specs_;
   // Record batches reused from decision to decision (their buffers survive clear()).
   std::vector<journal::Record> user_recs_, intents_, outcomes_;
   bool fail_stop_ = false;
   uint64_t last_snapshot_seq_ = 0;
   bool loaded_from_snapshot_ = false;
-
- public:
-  bool loaded_from_snapshot() const { return loaded_from_snapshot_; }
+  int64_t reconcile_due_ms_ = 0;  // venue clock; 0: nothing owed
+  bool evidence_gap_ = false;      // an event named an order of ours the journal lacks
+  std::map<std::string, int64_t> r4_suspect_;  // asset -> unexplained amount at the last check
 };
 
 }  // namespace keel::engine

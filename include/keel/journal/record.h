@@ -196,10 +196,12 @@ struct AssetAmount {
 // Journal-wide. R4's starting point: the account's balances (free + locked, every asset that
 // fits) and its newest trade id on `symbol` at one consistent instant (balances read before and
 // after the trade query were equal). Trades after `last_trade_id` are journaled one by one: as
-// OrderFilled (this journal's) or ForeignFill (any other order of the account).
+// OrderFilled (this journal's) or ForeignFill (any other order of the account); R4 counts only
+// trades with a larger id, and balance changes cleared after venue_time_ms.
 struct AccountBaseline {
   std::string symbol;
   int64_t last_trade_id = 0;  // 0: the account had no trade on the symbol
+  int64_t venue_time_ms = 0;  // the venue clock when the balances were read
   std::vector<AssetAmount> balances;
 };
 

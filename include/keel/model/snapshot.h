@@ -1,7 +1,7 @@
 // keel/model/snapshot.h: the folded state as bytes, so recovery can start from a snapshot and
 // fold only the journal's tail (R2: "load the latest snapshot, replay the journal tail").
 //
-// Grammar: magic "KSNP" version:u8 (=1) crc:u32 (zlib CRC-32 of the payload) payload, where
+// Grammar: magic "KSNP" version:u8 (=2) crc:u32 (zlib CRC-32 of the payload) payload, where
 // payload is cereal PortableBinary of State. decode(encode(s)) folds on exactly like s.
 //
 // Decoding is bounded: the payload is read with an archive of keel's own (src/model/

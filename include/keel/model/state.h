@@ -1,24 +1,42 @@
 // keel/model/state.h: the engine's state as a pure fold of the journal (DESIGN.md W3).
 //
-// apply(State&, const Record&) is the only function that mutates slot state. It does no I/O,
-// reads no clock and draws no random number; live operation and recovery both call it, in
-// sequence order, on records that are already in the journal (W2).
+// apply(State&, const Record&) is the only function that mutates state. It does no I/O, reads
+// no clock and draws no random number; live operation and recovery both call it, in sequence
+// order, on records that are already in the journal (W2).
+//
+// E1: apply never aborts. Anything a record says -- venue evidence however impossible, or an
+// intent that keel itself should never have journaled -- is folded into a defined state; what
+// cannot be folded halts the task with the reason (TaskState::halted). So `keel inspect`,
+// `export` and `verify` work on every intact journal. The only precondition is the journal's
+// own: records arrive in sequence (rec.seq == state.last_seq + 1).
+//
+// Positions (spot): a task holds one position, `Position`, the base asset it bought net of the
+// commissions the venue took in base, with its average cost. It never goes below zero: a sell
+// fill beyond it halts the task (the venue sold base keel did not hold).
 //
 // Slots (seed 001 §3.1): a task owns slots keyed by `slot_key` (grid: the level price in ticks).
-// A slot's state is derived from its current order and its position:
-//   PENDING  the current order's place intent is journaled and its outcome unknown (in-flight)
-//   LOCKED   the current order rests on the exchange
-//   FILLED   no working order, a position is held (a filled buy waiting for its sell)
-//   FREE     no working order, no position
-// The side of the current order says which way the slot is going: BUY acquires the level's
-// position, SELL releases it. Every legal edge is in model/state.cc `apply_*`; anything else is
-// a bug and asserts (except an overfill, R3, which halts the task with a reason).
+// A slot names its current order (working or in flight) and holds a *claim*: the part of the
+// task's position the slot's own filled buys brought (net of base commissions) and its sells
+// have not yet sold, in base at 10^-8. Claims are the strategy's labels; the position is the
+// truth, and the fold keeps sum(claims) <= position (a sell that takes more than its slot's
+// claim releases the rest from the other slots, lowest key first). A slot's state:
+//   PENDING  its current order's place intent is journaled and its outcome unknown (in-flight)
+//   LOCKED   its current order rests on the exchange
+//   FILLED   no current order, a claim of at least one lot (a filled buy waiting for its sell)
+//   FREE     no current order, less than one lot claimed
+// An open order that is not its slot's current order is a *stray* (an order the venue executed
+// after keel gave it up as never received, or one adopted from the venue): it is tracked, its
+// fills counted, and the engine cancels it.
+//
+// Every legal edge of an order is one branch of model/state.cc `on(...)`; the table of edges is
+// the comment at the top of that file.
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "keel/core/instrument.h"
 #include "keel/journal/record.h"
@@ -32,12 +50,12 @@ const char* slot_state_name(SlotState s);  // "FREE" | "PENDING" | "LOCKED" | "F
 inline constexpr int64_t kRejectRetryDelayNs = 1'000'000'000;
 
 // Limits that keep the state (and so snapshots and recovery) bounded over weeks of running.
-// Both are applied inside apply(), so replay reproduces them exactly:
-//  - closed orders are retired oldest-closed first beyond kClosedOrdersRetained per task (no
-//    evidence can arrive for a closed order: a venue never fills a canceled or filled order, and
-//    the engine journals evidence only for orders it still holds);
+// All are applied inside apply(), so replay reproduces them exactly:
+//  - closed orders are retired oldest-closed first beyond kClosedOrdersRetained per task, except
+//    an order that still owes fills (the venue executed more than the journal holds);
 //  - fills are de-duplicated (R3) against the kTradeIdsRetained highest trade ids; a trade id
-//    below that window is treated as already counted (trade ids grow per symbol).
+//    below that window is treated as already counted (trade ids grow per symbol). The same
+//    window de-duplicates the account's foreign fills.
 inline constexpr size_t kClosedOrdersRetained = 1024;
 inline constexpr size_t kTradeIdsRetained = 4096;
 
@@ -47,24 +65,39 @@ enum class OrderPhase : unsigned char {
   kClosed,    // filled, canceled, rejected or never received
 };
 
+// Why an order closed. Evidence that the venue holds or executed an order closed as kRejected
+// or kNotFound reopens it (a late execution: R1, E1); a fill of an order closed as kCanceled or
+// kFilled is counted without reopening it (it happened before the close).
+enum class CloseReason : unsigned char { kNone, kFilled, kCanceled, kRejected, kNotFound };
+
 struct Order {
   std::string client_order_id;
-  uint64_t intent_seq = 0;
+  uint64_t intent_seq = 0;       // seq of its PlaceIntent (or OrderAdopted)
   int64_t slot_key = 0;
   Side side = Side::kBuy;
   int64_t price_ticks = 0;
   int64_t qty_lots = 0;
-  int64_t filled_lots = 0;
+  int64_t filled_lots = 0;       // the sum of its journaled fills
+  int64_t venue_executed_lots = 0;  // the most the venue reported executed (cancel answer, query)
   int64_t order_id = 0;          // the venue's id, 0 until known
   OrderPhase phase = OrderPhase::kInFlight;
+  CloseReason closed_by = CloseReason::kNone;
+  uint64_t closed_seq = 0;       // the record that closed it (0 while not closed)
   bool cancel_pending = false;   // a cancel intent is journaled, outcome unknown
+  bool cancel_refused = false;   // the venue answered -2011 to our cancel: its fate must come
+                                 // from a query or the stream; no cancel is sent again
+  bool adopted = false;          // OrderAdopted: the journal learned of it from the venue
+  journal::RequestTiming timing;  // the place request's timestamp and recvWindow (R1)
+
+  bool working() const { return phase != OrderPhase::kClosed; }
+  // The venue executed more than the journal holds: fills are owed (fetch them, R4).
+  bool owes_fills() const { return venue_executed_lots > filled_lots; }
 };
 
 struct Slot {
   int64_t key = 0;
   std::string current_cid;      // the slot's working or in-flight order, "" when none
-  int64_t position_lots = 0;    // base held by this slot
-  int64_t cost_e8 = 0;          // quote paid for position_lots (notional, fees excluded)
+  int64_t claim_e8 = 0;         // base claimed by this slot (see the file comment), 10^-8
   int64_t retry_after_ns = 0;   // no new place before this exchange time
 };
 
@@ -72,6 +105,12 @@ struct SideStats {
   uint64_t fills = 0;
   int64_t qty_lots = 0;
   int64_t notional_e8 = 0;
+};
+
+// The task's holding of the base asset (spot: never below zero).
+struct Position {
+  int64_t base_e8 = 0;  // base held: buys minus sells minus commissions taken in base, 10^-8
+  int64_t cost_e8 = 0;  // the quote paid for base_e8, fees excluded (average cost basis)
 };
 
 struct TaskState {
@@ -84,32 +123,70 @@ struct TaskState {
   uint64_t orders_retired = 0;
   std::set<int64_t> trade_ids;           // R3: the newest fills' trade ids (bounded window)
   int64_t last_trade_id = 0;             // highest trade id applied
-  int64_t inventory_lots = 0;            // sum of slot positions
-  int64_t realized_pnl_e8 = 0;           // gross, quote asset, fees excluded
-  int64_t fees_e8 = 0;                   // commissions paid in the quote asset
-  int64_t fees_other_e8 = 0;             // commissions in any other asset (counted, not priced)
+  Position position;
+  int64_t claims_e8 = 0;                 // sum of the slots' claims (<= position.base_e8)
+  int64_t realized_pnl_e8 = 0;           // gross, quote asset, fees excluded (average cost)
+  // Commissions valued in quote: those paid in quote, plus those taken in base valued at their
+  // fill's price. Commissions in any other asset (BNB) are in `commissions` only.
+  int64_t fees_e8 = 0;
+  std::map<std::string, int64_t> commissions;  // asset -> commissions paid in it, 10^-8
   SideStats buys, sells;
   uint64_t intents_place = 0, intents_cancel = 0, intents_amend = 0;
   uint64_t rejects = 0, cancel_rejects = 0, not_found = 0, duplicate_fills = 0;
-  std::string halted;                    // non-empty: an invariant broke; no more quoting
+  uint64_t late_executions = 0;   // evidence reopened an order closed as rejected/never received
+  uint64_t ignored_evidence = 0;  // evidence not applied: another venue order id, unknown order
+  uint64_t adopted = 0;           // OrderAdopted records
+  std::string halted;             // non-empty: why the task stopped quoting (reasons joined)
+  bool retired = false;           // TaskRetired: its orders were closed by `keel retire`
 
   SlotState slot_state(const Slot& slot) const;
   // R3: true if a fill with this trade id was applied (or lies below the retained window).
   bool trade_seen(int64_t trade_id) const;
   const Order* current_order(const Slot& slot) const;
-  // Orders whose outcome is unknown: in-flight places and pending cancels (R2 must resolve).
+  const Order* find_order(const std::string& cid) const;
+  // Questions only the venue can answer (R2 must resolve each before quoting): in-flight places,
+  // pending or refused cancels of working orders, and orders that owe fills.
   size_t unresolved() const;
+  // Working orders that are not their slot's current order (the engine cancels them).
+  std::vector<const Order*> strays() const;
+  // Base the task may still sell: its position minus the remaining quantity of its working
+  // sells, 10^-8 (never negative).
+  int64_t sellable_e8() const;
+};
+
+// The account as this journal knows it (R4, W5). Journal-wide records fold here.
+struct AccountState {
+  std::vector<std::string> epochs;  // every epoch this journal has used; back() is current
+  bool has_baseline = false;
+  journal::AccountBaseline baseline;
+  std::map<std::string, int64_t> baseline_e8;  // asset -> free + locked at the baseline
+  int64_t trade_watermark = 0;  // highest trade id journaled (own or foreign) or the baseline's
+  int64_t max_order_id = 0;     // highest venue order id any evidence named
+  std::set<int64_t> foreign_trade_ids;  // R3 for foreign fills (bounded window)
+  // R4, counted only for trades with an id above the baseline's and balance changes cleared
+  // after it: each asset's change by this journal's fills, by foreign fills, by balanceUpdates.
+  std::map<std::string, int64_t> own_delta_e8, foreign_delta_e8, nontrade_delta_e8;
+  uint64_t foreign_fills = 0, balance_changes = 0;
+
+  bool has_epoch(const std::string& epoch) const;
+  const std::string& epoch() const;  // the current one ("" before the first JournalEpoch)
+  // R4's expected balance of `asset` (free + locked), 10^-8.
+  int64_t expected_e8(const std::string& asset) const;
 };
 
 struct State {
   std::map<std::string, TaskState> tasks;
+  AccountState account;
   uint64_t records = 0;     // records folded
   uint64_t last_seq = 0;
   bool recording_ended = false;
 };
 
-// Folds one record. REQUIRES: rec.seq == state.last_seq + 1 (asserts), and the record belongs
-// to a task started by an earlier TaskStarted record (asserts). Pure: no I/O, clock or random.
+// Folds one record. REQUIRES: rec.seq == state.last_seq + 1 (the journal reads records in
+// sequence; asserts). Never aborts otherwise (E1, see the file comment). Pure.
 void apply(State& state, const journal::Record& rec);
+
+// `amount_e8` of base valued at `price_ticks` in quote, 10^-8, rounded half-to-even.
+int64_t base_value_e8(const Instrument& ins, int64_t amount_e8, int64_t price_ticks);
 
 }  // namespace keel::model

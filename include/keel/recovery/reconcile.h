@@ -1,16 +1,45 @@
-// keel/recovery/reconcile.h: exchange evidence -> findings to journal (DESIGN.md R1-R3).
+// keel/recovery/reconcile.h: exchange evidence -> findings to journal (DESIGN.md R1-R4, W5).
 //
-// The reconciler never mutates state: it reads a task's folded state, asks the exchange, and
-// returns findings as journal bodies in the order they must be journaled and applied. The
-// engine journals them and folds them through model::apply like any other record.
-// Evidence used (R2): trades since the last known trade id (GET myTrades fromId), the open
-// orders (GET openOrders), and a query by origClientOrderId for every order we believe live or
-// in flight that is not open; when an order's executedQty exceeds the fills the journal holds
-// (a lost event below the trade-id watermark), that order's trades (GET myTrades orderId). A
-// question the evidence cannot settle is a `problem`: the task
-// stays in reconcile-only mode (no quoting) and the problem says why.
+// A reconciliation has two halves:
+//  - gather(): all the I/O, once per account and symbol. It asks the venue for the balances
+//    (before and after the trade query: R4 uses them only when both agree), the account's trades
+//    since the journal's trade-id watermark (bounded, paged: GET myTrades fromId; for a journal
+//    with no baseline yet only the newest trade, GET myTrades limit=1, so an account with a long
+//    history is never paged from fromId=1), the open orders, a query by origClientOrderId for
+//    every order keel believes working or in flight that is not open (and every order whose
+//    cancel the venue refused), the trades of every order whose executed quantity exceeds the
+//    fills the journal holds (GET myTrades orderId), and -- when an order of this journal's own
+//    epoch appears that the journal does not hold (a data directory restored from an older copy)
+//    -- the account's orders after the newest one the journal knows (GET allOrders).
+//  - judge(): a pure function of (folded state, evidence) that returns the findings to journal,
+//    in the order they must be applied, and what is still open. It never mutates state: the
+//    engine journals the findings and folds them through model::apply like any other record.
+//
+// Rules (each a test in recovery_reconcile_test / recovery_judge_test):
+//  - R1: "order does not exist" (-2013) settles an in-flight place as never received only when
+//    the request can no longer execute: the venue clock is past its journaled timestamp +
+//    recvWindow + Options::evidence_margin_ms (Binance re-checks recvWindow just before the
+//    matching engine, binance-spot.md §1). Until then the order stays in flight ("in doubt") and
+//    Judgement::next_due_ms says when to ask again. A venue that executes requests in-process
+//    and synchronously (the embedded sim) makes absence conclusive at once.
+//  - R3: a trade is journaled once (trade id), whichever source found it.
+//  - No fill lost: an order (working or closed) whose venue executed quantity exceeds its
+//    journaled fills has its trades fetched and the missing ones journaled; if they cannot be
+//    found the task is not proven (a problem).
+//  - W5: an order or trade of another epoch (another keel journal on the account) or without
+//    keel's prefix is never acted on; its trades on keel's symbol are journaled as ForeignFill
+//    for R4. One of this journal's own epochs that the journal does not hold is adopted
+//    (OrderAdopted, its slot chosen by the task's strategy) after a renewal of the epoch
+//    (Judgement::stale), so new ids never collide with the lost ones.
+//  - R4 (r4_check, after the findings are folded): each asset of the tasks (base, quote, and any
+//    commission asset) must equal baseline + this journal's fills + foreign fills + balance
+//    changes. Several tasks sharing an asset share one account-level equation: a mismatch is the
+//    account's, and halts every task that trades the asset.
 #pragma once
 
+#include <functional>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,21 +50,84 @@
 
 namespace keel::recovery {
 
-struct Report {
-  size_t trades_seen = 0;        // trades returned by the exchange since the watermark
-  size_t fills_recovered = 0;    // OrderFilled findings (missed fills)
-  size_t accepted = 0;           // in-flight places the venue holds
-  size_t not_found = 0;          // in-flight places the venue never received
-  size_t canceled = 0;           // orders the venue no longer works
-  size_t cancels_not_effective = 0;  // pending cancels whose order is still open
-  size_t queries = 0;            // GET order calls made
-  size_t order_trade_queries = 0;  // myTrades?orderId= calls (executedQty above the journal's)
-  std::vector<std::string> problems;  // unresolvable: the task must not quote
+struct Options {
+  int64_t evidence_margin_ms = 1'000;  // R1 safety margin past timestamp + recvWindow
+  bool absence_is_immediate = false;   // the venue executes requests synchronously (embedded)
+  size_t max_trades = 10'000;          // trades read per reconciliation (pages of 1000)
+  size_t max_orders_scan = 10'000;     // allOrders rows read per stale-journal scan
 };
 
-// Findings for `task`, in journal order. Errors: the exchange could not be asked at all
-// (transport); per-order query failures become problems instead.
-Result<std::vector<journal::Body>> reconcile_task(const model::TaskState& task,
-                                                  exchange::Exchange& venue, Report& report);
+// Everything one reconciliation learned from the venue about one symbol of the account.
+struct Evidence {
+  std::string symbol;
+  int64_t venue_now_ms = 0;
+  std::optional<exchange::Balances> balances_before, balances_after;
+  std::vector<exchange::TradeReport> trades;  // ascending by trade id
+  bool trades_more = false;        // the venue holds more trades: the next reconciliation goes on
+  bool trades_latest_only = false;  // no baseline yet: `trades` is at most the newest trade
+  std::vector<exchange::OrderReport> open;
+  std::map<std::string, Result<exchange::OrderReport>> queried;  // by client order id
+  std::map<std::string, std::vector<exchange::TradeReport>> order_trades;  // by client order id
+  bool scanned_all_orders = false;
+  std::vector<exchange::OrderReport> all_orders;  // after the journal's newest known order id
+  std::vector<std::string> problems;  // evidence that could not be had (per order)
+
+  bool balances_consistent() const;
+};
+
+// The I/O half. Errors: the venue could not be asked at all (open orders or trades failed);
+// per-order failures become Evidence::problems.
+Result<Evidence> gather(const model::State& state, const std::string& symbol,
+                        exchange::Exchange& venue, const Options& opts);
+
+struct TaskReport {
+  size_t fills_recovered = 0;    // OrderFilled findings (missed fills)
+  size_t accepted = 0;           // in-flight places the venue holds
+  size_t not_found = 0;          // in-flight places the venue never received (conclusive)
+  size_t in_doubt = 0;           // in-flight places not found yet, still able to execute (R1)
+  size_t canceled = 0;           // orders the venue no longer works
+  size_t cancels_not_effective = 0;  // pending or refused cancels whose order is still open
+  size_t adopted = 0;            // orders of this journal's epoch it did not hold
+  std::vector<std::string> problems;  // unresolvable now: the task must not quote
+};
+
+struct Finding {
+  std::string task_id;  // journal::kJournalTaskId for journal-wide bodies
+  journal::Body body;
+};
+
+struct Judgement {
+  std::vector<Finding> findings;  // in journal order
+  std::map<std::string, TaskReport> tasks;  // by task id (every task on the symbol)
+  size_t trades_seen = 0;
+  size_t foreign_fills = 0;
+  bool stale = false;  // an order of this journal's epoch it did not hold: renew the epoch
+  std::string stale_reason;
+  int64_t next_due_ms = 0;  // > 0: an in-doubt place becomes conclusive then (venue clock)
+};
+
+// Chooses the slot of an adopted order: (task, side, price_ticks) -> slot key.
+using AdoptSlot = std::function<int64_t(const model::TaskState&, Side, int64_t)>;
+
+// The pure half: the findings `ev` proves about every task on ev.symbol. Pure.
+Judgement judge(const model::State& state, const Evidence& ev, const Options& opts,
+                const AdoptSlot& adopt_slot);
+
+// A new baseline (R4) when the journal has none and the evidence allows one (balances
+// consistent, the trade scan complete); nullopt otherwise. Pure.
+std::optional<journal::AccountBaseline> baseline_from(const model::State& state,
+                                                      const Evidence& ev);
+
+struct R4Mismatch {
+  std::string asset;
+  int64_t expected_e8 = 0;  // baseline + fills + foreign fills + balance changes
+  int64_t observed_e8 = 0;  // the venue's free + locked
+  std::string text() const;  // "USDT: the exchange holds 9990.1 but the journal explains 9990.2 ..."
+};
+
+// R4 on a state that has folded the findings of `ev`: every asset of the tasks on ev.symbol
+// (base, quote, commission assets). Empty when it holds, or when it cannot be judged (no
+// baseline, inconsistent balances, the trade scan incomplete). Pure.
+std::vector<R4Mismatch> r4_check(const model::State& state, const Evidence& ev);
 
 }  // namespace keel::recovery

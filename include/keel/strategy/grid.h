@@ -7,14 +7,20 @@
 // Behaviour, as a trader reads the seed (documented choices are marked *):
 //   - every level L = center - k*I (k = 1..B) whose slot is FREE gets a post-only BUY of
 //     order_qty at L;
-//   - a FILLED slot (its buy filled: it holds inventory) gets a SELL of its whole position at
-//     max(L + I, center + I)* -- one interval above its buy, or the lowest sell level if the
-//     market already moved above that -- when that price lies in the sell window; otherwise the
-//     position is held (seed: "HODL until profitable") and the slot kept; a position whose
-//     notional is below the instrument's minimum notional (a partial fill's dust) is held too*;
+//   - a FILLED slot (its buy filled: it claims inventory, model/state.h) gets a SELL of the whole
+//     lots of its claim at max(L + I, center + I)* -- one interval above its buy, or the lowest
+//     sell level if the market already moved above that -- when that price lies in the sell
+//     window; otherwise the position is held (seed: "HODL until profitable") and the slot kept;
+//     a position whose notional is below the instrument's minimum notional (a partial fill's
+//     dust) is held too*. A sell never exceeds what the task holds and is not already selling
+//     (TaskState::sellable_e8): when the venue took a buy's commission in the base asset (Binance's
+//     default without BNB), the claim is the bought quantity minus that commission, so the sell
+//     is one lot short and the sub-lot remainder stays with the slot as dust*, sold with a later
+//     fill of the same level once it adds up to a lot;
 //   - a working order whose price leaves its window is cancelled (a BUY below center - B*I or
 //     above center - I; a SELL above center + S*I*); a SELL below the window is left alone, as it
-//     is about to fill;
+//     is about to fill; an order whose cancel the venue refused with -2011 is never cancelled
+//     again (its fate comes from reconciliation: issue 9, no request storms);
 //   - a slot whose place was rejected waits until retry_after_ns (model/state.h) to place again;
 //   - nothing is decided while the task has unresolved intents of its own slot (a slot with an
 //     in-flight place or cancel is left alone: R1), or while the task is halted.
@@ -45,6 +51,11 @@ int64_t grid_center(int64_t price_ticks, int64_t interval_ticks);
 // slot-key order). Returns nothing when the view is not ready.
 void decide_grid(const MarketView& view, const model::TaskState& task, const GridParams& params,
                  std::vector<IntentSpec>& out);
+
+// The slot an order of this grid found on the venue but not in the journal belongs to (an
+// OrderAdopted record, model/state.h): a BUY rests at its level, a SELL one interval above the
+// level whose buy it sells. Pure.
+int64_t grid_adopt_slot_key(Side side, int64_t price_ticks, const GridParams& params);
 
 // The part of a MarketView that decide_grid's result depends on. Two views with equal keys give
 // the same intents for the same task state and params. decide_grid reads the view only as:

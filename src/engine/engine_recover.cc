@@ -1,0 +1,217 @@
+// The reconciling half of the engine (R2-R4): evidence in, findings journaled, modes set.
+#include <algorithm>
+#include <set>
+#include <thread>
+
+#include "keel/core/failpoint.h"
+#include "keel/core/ids.h"
+#include "keel/engine/engine.h"
+#include "keel/strategy/grid.h"
+
+namespace keel::engine {
+
+using journal::Body;
+using journal::Record;
+
+recovery::Options Engine::recovery_options() const {
+  recovery::Options o;
+  o.evidence_margin_ms = config_.binance.evidence_margin_ms;
+  // The embedded exchange answers every request in-process before returning: a request it
+  // does not know was never executed and never will be.
+  o.absence_is_immediate = config_.exchange_kind == "sim";
+  return o;
+}
+
+int64_t Engine::adopt_slot(const model::TaskState& task, Side side, int64_t price_ticks) const {
+  for (const TaskConfig& t : config_.tasks) {
+    if (t.id == task.id) return strategy::grid_adopt_slot_key(side, price_ticks, t.grid);
+  }
+  return price_ticks;  // a task leaving the config (keel retire): any slot; it is cancelled
+}
+
+bool Engine::reconcile_due(int64_t venue_now_ms) const {
+  return evidence_gap_ || (reconcile_due_ms_ > 0 && venue_now_ms >= reconcile_due_ms_);
+}
+
+Status Engine::reconcile_once(recovery::Evidence& ev, RecoverySummary& sum,
+                              std::map<std::string, recovery::TaskReport>& reports) {
+  const std::string& symbol = config_.instrument.symbol;
+  const recovery::Options opts = recovery_options();
+  auto gathered = recovery::gather(state_, symbol, venue_, opts);
+  if (!gathered.ok()) {
+    reports.clear();
+    for (const auto& [id, t] : state_.tasks) {
+      if (t.instrument.symbol == symbol) {
+        reports[id].problems.push_back("reconciliation failed: " + gathered.status().ToString());
+      }
+    }
+    ev = recovery::Evidence{};
+    ev.symbol = symbol;
+    return Status::Ok();
+  }
+  ev = std::move(*gathered);
+  recovery::Judgement j = recovery::judge(
+      state_, ev, opts, [this](const model::TaskState& t, Side side, int64_t price) {
+        return adopt_slot(t, side, price);
+      });
+  std::vector<Record> recs;
+  if (j.stale) {  // new ids must never collide with the ones the lost copy of the journal used
+    recs.push_back(record(journal::kJournalTaskId, journal::JournalEpoch{new_epoch(), j.stale_reason}));
+    sum.epoch_renewed = j.stale_reason;
+  }
+  for (recovery::Finding& f : j.findings) recs.push_back(record(f.task_id, std::move(f.body)));
+  if (auto b = recovery::baseline_from(state_, ev)) {
+    recs.push_back(record(journal::kJournalTaskId, std::move(*b)));
+    sum.baseline_taken = true;
+  }
+  failpoint("recovery.findings.before");
+  KEEL_RETURN_IF_ERROR(commit(recs, /*sync=*/false));
+  failpoint("recovery.findings.after");
+  reports = std::move(j.tasks);
+  sum.trades_seen += j.trades_seen;
+  sum.foreign_fills += j.foreign_fills;
+  if (j.next_due_ms > 0 && (reconcile_due_ms_ == 0 || j.next_due_ms < reconcile_due_ms_)) {
+    reconcile_due_ms_ = j.next_due_ms;
+  }
+  for (const auto& [id, r] : reports) {
+    sum.fills_recovered += r.fills_recovered;
+    sum.accepted += r.accepted;
+    sum.not_found += r.not_found;
+    sum.canceled += r.canceled;
+    sum.cancels_not_effective += r.cancels_not_effective;
+    sum.adopted += r.adopted;
+  }
+  return Status::Ok();
+}
+
+// R4: a mismatch must be seen by two consecutive consistent checks with the same unexplained
+// amount (a balanceUpdate or fill event may be in flight at the first) before it halts.
+Status Engine::check_r4(const recovery::Evidence& ev, RecoverySummary& sum) {
+  if (!state_.account.has_baseline || !ev.balances_consistent() || ev.trades_more) {
+    return Status::Ok();
+  }
+  std::map<std::string, int64_t> now;
+  std::vector<Record> halts;
+  for (const recovery::R4Mismatch& m : recovery::r4_check(state_, ev)) {
+    const int64_t diff = m.observed_e8 - m.expected_e8;
+    now[m.asset] = diff;
+    auto prev = r4_suspect_.find(m.asset);
+    if (prev == r4_suspect_.end() || prev->second != diff) continue;
+    for (const auto& [id, t] : state_.tasks) {
+      const bool uses = t.instrument.base_asset == m.asset || t.instrument.quote_asset == m.asset ||
+                        t.commissions.count(m.asset) != 0;
+      if (!uses || t.halted.find(m.text()) != std::string::npos) continue;
+      halts.push_back(record(id, journal::TaskHalted{m.text()}));
+      sum.halts.push_back(id + ": " + m.text());
+    }
+  }
+  r4_suspect_ = std::move(now);
+  return commit(halts, /*sync=*/true);
+}
+
+void Engine::set_modes(const recovery::Evidence& ev,
+                       const std::map<std::string, recovery::TaskReport>& reports) {
+  for (size_t i = 0; i < config_.tasks.size(); ++i) {
+    const std::string& id = config_.tasks[i].id;
+    const model::TaskState& task = state_.tasks.at(id);
+    auto rep = reports.find(id);
+    TaskMode& m = modes_[i];
+    const bool was_quoting = m.quoting;
+    m = {true, false, ""};
+    if (!task.halted.empty()) {
+      m = {false, false, "halted: " + task.halted};
+    } else if (rep != reports.end() && !rep->second.problems.empty()) {
+      m = {false, false, rep->second.problems.front()};
+    } else if (ev.trades_more) {
+      m = {false, true, "reading the account's trade history (continues)"};
+    } else if (task.unresolved() != 0) {
+      const size_t in_doubt = rep == reports.end() ? 0 : rep->second.in_doubt;
+      m = {false, true,
+           std::to_string(task.unresolved()) + " intents unresolved" +
+               (in_doubt > 0 ? " (" + std::to_string(in_doubt) +
+                                   " places in doubt until their recvWindow has passed, R1)"
+                             : "")};
+    }
+    // A transient reason delays the start of quoting (R2: every slot proven first); a task that
+    // was quoting goes on around it (the slots in question are left alone by the strategy).
+    if (m.transient && was_quoting) m.quoting = true;
+  }
+}
+
+Result<RecoverySummary> Engine::recover() {
+  constexpr int kReconcileAttempts = 3;
+  ++stats_.reconciliations;
+  KEEL_RETURN_IF_ERROR(drain_user_events());
+  RecoverySummary sum;
+  recovery::Evidence ev;
+  std::map<std::string, recovery::TaskReport> reports;
+  reconcile_due_ms_ = 0;
+  evidence_gap_ = false;
+  for (int attempt = 0; attempt < kReconcileAttempts; ++attempt) {
+    KEEL_RETURN_IF_ERROR(reconcile_once(ev, sum, reports));
+    const bool problems = std::any_of(reports.begin(), reports.end(),
+                                      [](const auto& r) { return !r.second.problems.empty(); });
+    if (!problems) break;
+  }
+  for (const auto& [id, r] : reports) {
+    sum.in_doubt += r.in_doubt;
+    for (const std::string& p : r.problems) sum.problems.push_back(id + ": " + p);
+  }
+  KEEL_RETURN_IF_ERROR(check_r4(ev, sum));
+  set_modes(ev, reports);
+  // What is still owed is asked again soon: the in-doubt deadline is already set; anything else
+  // unresolved (a refused cancel whose query failed, a trade scan that continues) in a second.
+  bool owed = ev.trades_more || !sum.problems.empty();
+  for (const auto& [id, t] : state_.tasks) {
+    auto rep = reports.find(id);
+    owed = owed || t.unresolved() > (rep == reports.end() ? 0 : rep->second.in_doubt);
+  }
+  if (owed) {
+    const int64_t soon = venue_.venue_time_ms() + 1'000;
+    if (reconcile_due_ms_ == 0 || soon < reconcile_due_ms_) reconcile_due_ms_ = soon;
+  }
+  return sum;
+}
+
+Status Engine::retire(const std::string& task_id, int64_t deadline_ms) {
+  auto it = state_.tasks.find(task_id);
+  if (it == state_.tasks.end()) {
+    return Status::InvalidArgument("--task " + task_id + ": the journal holds no such task");
+  }
+  if (it->second.retired) return Status::Ok();
+  const int64_t give_up_ns = clock_.monotonic_ns() + deadline_ms * 1'000'000;
+  for (;;) {
+    auto r = recover();
+    if (!r.ok()) return r.status();
+    const model::TaskState& task = state_.tasks.at(task_id);
+    bool working = false;
+    for (const auto& [cid, o] : task.orders) working = working || o.working();
+    if (!working && task.unresolved() == 0) break;
+    intents_.clear();
+    for (const auto& [cid, o] : task.orders) {
+      if (o.phase != model::OrderPhase::kOpen || o.cancel_pending || o.cancel_refused) continue;
+      intents_.push_back(record(task_id, journal::CancelIntent{o.slot_key, cid,
+                                                               context("keel retire"), timing()}));
+    }
+    if (!intents_.empty()) {
+      KEEL_RETURN_IF_ERROR(commit(intents_, /*sync=*/true));  // W1
+      std::vector<Record> sent = intents_;
+      KEEL_RETURN_IF_ERROR(send_and_record(task_id, sent));
+      continue;
+    }
+    if (clock_.monotonic_ns() > give_up_ns) {
+      std::string left;
+      for (const auto& [cid, o] : task.orders) {
+        if (o.working() || o.owes_fills()) left += (left.empty() ? "" : ", ") + cid;
+      }
+      return Status::Rejected("task '" + task_id + "' still has orders the venue has not settled (" +
+                              left + "); run keel retire again later");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  std::vector<Record> recs;
+  recs.push_back(record(task_id, journal::TaskRetired{"keel retire: every order closed"}));
+  return commit(recs, /*sync=*/true);
+}
+
+}  // namespace keel::engine
