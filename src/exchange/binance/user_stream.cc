@@ -138,6 +138,7 @@ Status UserStream::handle_frame(std::string_view msg) {
       return Status::IOError("user-data stream: eventStreamTerminated");
     case UserEventKind::kServerShutdown:
       return Status::IOError("user-data stream: serverShutdown");
+    case UserEventKind::kBalanceUpdate:  // not queued yet
     case UserEventKind::kOther:
       return Status::Ok();
   }
