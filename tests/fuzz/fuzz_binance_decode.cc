@@ -60,11 +60,16 @@ void check_order(const keel::exchange::OrderReport& o, const Instrument& ins, co
   require(o.ts_update_ns >= 0, what);
 }
 
+// decode.h: an amount that does not fit int64 at 10^-8 gives exact = false and both amounts 0.
 void check_balances(const keel::exchange::Balances& b, const char* what) {
   for (const auto& [asset, bal] : b) {
-    (void)bal;
     require(!asset.empty(), what);
+    require(bal.exact || (bal.free_e8 == 0 && bal.locked_e8 == 0), what);
   }
+}
+
+void check_balance_update(const keel::exchange::BalanceUpdate& u, const char* what) {
+  require(!u.asset.empty() && u.event_time_ms >= 0 && u.clear_time_ms >= 0, what);
 }
 
 void with_instrument(std::string_view text, const Instrument& ins) {
@@ -104,6 +109,9 @@ void with_instrument(std::string_view text, const Instrument& ins) {
       check_order(r->exec.order, ins, "decode_user_event");
     }
     check_balances(r->balances, "decode_user_event");
+    if (r->kind == bn::UserEventKind::kBalanceUpdate) {
+      check_balance_update(r->balance_update, "decode_user_event: balanceUpdate");
+    }
   }
 }
 
@@ -121,6 +129,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   if (auto r = bn::decode_account_position(text); checked(r, "decode_account_position")) {
     check_balances(*r, "decode_account_position");
+  }
+  if (auto r = bn::decode_balance_update(text); checked(r, "decode_balance_update")) {
+    check_balance_update(*r, "decode_balance_update");
   }
   if (auto r = bn::decode_ws_api_response(text); checked(r, "decode_ws_api_response")) {
     require(r->status >= 100 && r->status <= 599, "decode_ws_api_response: status");

@@ -2,6 +2,7 @@
 // fixtures, with the section each comes from) and on malformed input: errors name the field.
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <string>
 
 #include "keel/exchange/binance/decode.h"
@@ -326,6 +327,37 @@ TEST(BinanceDecode, QueriedOrderStatuses) {
   }
 }
 
+// GET /api/v3/allOrders (rest-api.md "All orders"): elements of the openOrders shape, any type or
+// status of the account (the documented element, then a filled MARKET order and a canceled one).
+const char* kAllOrders = R"([{"symbol":"LTCBTC","orderId":1,"orderListId":-1,"clientOrderId":"myOrder1","price":"0.1","origQty":"1.0","executedQty":"0.0",
+  "cummulativeQuoteQty":"0.0","status":"NEW","timeInForce":"GTC","type":"LIMIT","side":"BUY","stopPrice":"0.0","icebergQty":"0.0",
+  "time":1499827319559,"updateTime":1499827319559,"isWorking":true,"origQuoteOrderQty":"0.000000","workingTime":1499827319559,
+  "selfTradePreventionMode":"NONE"},
+ {"symbol":"LTCBTC","orderId":2,"orderListId":-1,"clientOrderId":"web_abc","price":"0.00000000","origQty":"2.00000000","executedQty":"2.00000000",
+  "cummulativeQuoteQty":"-1.00000000","status":"FILLED","timeInForce":"GTC","type":"MARKET","side":"SELL","stopPrice":"0.00000000","icebergQty":"0.00000000",
+  "time":1499827319600,"updateTime":1499827319601,"isWorking":true,"origQuoteOrderQty":"0.00000000","workingTime":1499827319600,
+  "selfTradePreventionMode":"NONE"},
+ {"symbol":"LTCBTC","orderId":3,"orderListId":-1,"clientOrderId":"k2abcdef-grid1-1","price":"0.00012300","origQty":"1.00000000","executedQty":"0.00000000",
+  "cummulativeQuoteQty":"0.00000000","status":"CANCELED","timeInForce":"GTC","type":"LIMIT_MAKER","side":"BUY","stopPrice":"0.00000000","icebergQty":"0.00000000",
+  "time":1499827319700,"updateTime":1499827319800,"isWorking":true,"origQuoteOrderQty":"0.00000000","workingTime":-1,
+  "selfTradePreventionMode":"NONE"}])";
+
+TEST(BinanceDecode, AllOrders) {
+  auto list = decode_open_orders(kAllOrders, kLtcBtc);
+  ASSERT_TRUE(list.ok()) << list.status().ToString();
+  ASSERT_EQ(list->size(), 3u);
+  EXPECT_EQ((*list)[0].order_id, 1);
+  EXPECT_EQ((*list)[0].client_order_id, "myOrder1");
+  EXPECT_EQ((*list)[1].price_ticks, 0);  // MARKET
+  EXPECT_EQ((*list)[1].executed_lots, 2000);
+  EXPECT_EQ((*list)[1].status, OrderStatus::kFilled);
+  EXPECT_EQ((*list)[1].side, Side::kSell);
+  EXPECT_EQ((*list)[2].client_order_id, "k2abcdef-grid1-1");
+  EXPECT_EQ((*list)[2].price_ticks, 123);
+  EXPECT_EQ((*list)[2].status, OrderStatus::kCanceled);
+  EXPECT_EQ((*list)[2].ts_update_ns, 1499827319800LL * 1'000'000);  // updateTime, not workingTime
+}
+
 const char* kMyTrades = R"([{"symbol":"BNBBTC","id":28457,"orderId":100234,"orderListId":-1,"price":"4.00000100","qty":"12.00000000","quoteQty":"48.000012",
   "commission":"10.10000000","commissionAsset":"BNB","time":1499865549590,"isBuyer":true,"isMaker":false,"isBestMatch":true}])";
 
@@ -373,9 +405,43 @@ TEST(BinanceDecode, Account) {
 TEST(BinanceDecode, AccountMalformed) {
   std::string bad = with(kAccount, "\"free\":\"4763368.68006011\"", "\"free\":4763368.68006011");
   expect_error_names(decode_account(bad), "balances[1].free: not a string");
-  expect_error_names(decode_account(R"({"balances":[{"asset":"BTC","free":"1.123456789","locked":"0"}]})"),
+  expect_error_names(decode_account(R"({"balances":[{"asset":"BTC","free":"1e4","locked":"0"}]})"),
                      "balances[0].free");
+  expect_error_names(decode_account(R"({"balances":[{"asset":"BTC","free":"1.","locked":"0"}]})"),
+                     "balances[0].free");
+  expect_error_names(decode_account(R"({"balances":[{"asset":"BTC","free":"1","locked":"x"}]})"),
+                     "balances[0].locked");
+  expect_error_names(decode_account(R"({"balances":[{"asset":"BTC","free":"1"}]})"),
+                     "balances[0].locked: missing");
   expect_error_names(decode_account(R"({"canTrade":true})"), "balances: missing");
+}
+
+// A real account held 1e11 units of an airdropped token and connect() failed: an amount that
+// does not fit int64 at 10^-8 keeps its asset with exact = false and zero amounts.
+TEST(BinanceDecode, AccountAmountsThatDoNotFitAreInexactNotErrors) {
+  const std::string huge = with(
+      kAccount, R"({"asset":"LTC","free":"4763368.68006011","locked":"0.00000000"})",
+      R"({"asset":"LTC","free":"4763368.68006011","locked":"0.00000000"},)"
+      R"({"asset":"AIRDROP","free":"100000000000.00000000","locked":"0.00000000"},)"
+      R"({"asset":"MEME","free":"0.00000000","locked":"99999999999999999999.12345678"},)"
+      R"({"asset":"FINE","free":"1.123456789","locked":"0.00000000"},)"
+      R"({"asset":"EDGE","free":"92233720368.54775807","locked":"0.00000000"},)"
+      R"({"asset":"OVER","free":"92233720368.54775808","locked":"0.00000000"})");
+  auto b = decode_account(huge);
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  ASSERT_EQ(b->size(), 7u);
+  EXPECT_TRUE(b->at("BTC").exact);  // the reference's own example fits
+  EXPECT_EQ(b->at("BTC").free_e8, 472384689208129);
+  EXPECT_TRUE(b->at("LTC").exact);
+  EXPECT_EQ(b->at("LTC").free_e8, 476336868006011);
+  for (const char* asset : {"AIRDROP", "MEME", "FINE", "OVER"}) {
+    const AssetBalance& a = b->at(asset);
+    EXPECT_FALSE(a.exact) << asset;
+    EXPECT_EQ(a.free_e8, 0) << asset;
+    EXPECT_EQ(a.locked_e8, 0) << asset;
+  }
+  EXPECT_TRUE(b->at("EDGE").exact);  // INT64_MAX at 10^-8 still fits
+  EXPECT_EQ(b->at("EDGE").free_e8, std::numeric_limits<int64_t>::max());
 }
 
 // ---- §6 WebSocket API response, executionReport, outboundAccountPosition -------------------
@@ -501,6 +567,63 @@ TEST(BinanceDecode, OutboundAccountPosition) {
   expect_error_names(decode_account_position(with(kPosition, R"("f":"10000.000000")", R"("f":"1e4")")),
                      "event.B[0].f");
   expect_error_names(decode_account_position(with(kPosition, R"("B":)", R"("b":)")), "event.B: missing");
+  // Same rule as the account: an amount that does not fit is inexact, not an error.
+  auto huge = decode_account_position(with(kPosition, R"([{"a":"ETH","f":"10000.000000","l":"0.000000"}])",
+                                           R"([{"a":"ETH","f":"10000.000000","l":"0.000000"},)"
+                                           R"({"a":"AIRDROP","f":"100000000000.00000000","l":"0.00000000"},)"
+                                           R"({"a":"MEME","f":"1.00000000","l":"99999999999999999999.12345678"}])"));
+  ASSERT_TRUE(huge.ok()) << huge.status().ToString();
+  EXPECT_TRUE(huge->at("ETH").exact);
+  EXPECT_FALSE(huge->at("AIRDROP").exact);
+  EXPECT_EQ(huge->at("AIRDROP").free_e8, 0);
+  EXPECT_FALSE(huge->at("MEME").exact);
+  EXPECT_EQ(huge->at("MEME").free_e8, 0);  // both amounts 0 when either does not fit
+  EXPECT_EQ(huge->at("MEME").locked_e8, 0);
+}
+
+// §6 "Also balanceUpdate ({"e":"balanceUpdate","E":…,"a":"BTC","d":"100.00000000","T":…})";
+// the times are user-data-stream.md's example.
+const char* kBalanceUpdate =
+    R"({"subscriptionId":0,"event":{"e":"balanceUpdate","E":1573200697110,"a":"BTC","d":"100.00000000","T":1573200697068}})";
+
+TEST(BinanceDecode, BalanceUpdate) {
+  auto u = decode_balance_update(kBalanceUpdate);
+  ASSERT_TRUE(u.ok()) << u.status().ToString();
+  EXPECT_EQ(u->asset, "BTC");
+  EXPECT_EQ(u->delta_e8, 100 * kOneE8);
+  EXPECT_EQ(u->event_time_ms, 1573200697110);
+  EXPECT_EQ(u->clear_time_ms, 1573200697068);
+  // The legacy listenKey stream sends the same event bare.
+  auto bare = decode_balance_update(
+      R"({"e":"balanceUpdate","E":1573200697110,"a":"USDT","d":"-12.50000000","T":1573200697068})");
+  ASSERT_TRUE(bare.ok()) << bare.status().ToString();
+  EXPECT_EQ(bare->asset, "USDT");
+  EXPECT_EQ(bare->delta_e8, -1'250'000'000);  // a withdrawal
+  auto user = decode_user_event(kBalanceUpdate, kEthBtc);
+  ASSERT_TRUE(user.ok()) << user.status().ToString();
+  EXPECT_EQ(user->kind, UserEventKind::kBalanceUpdate);
+  EXPECT_EQ(user->balance_update.delta_e8, 100 * kOneE8);
+  EXPECT_EQ(user->ts_event_ns, 1573200697110LL * 1'000'000);
+}
+
+TEST(BinanceDecode, BalanceUpdateMalformed) {
+  // A delta that does not fit int64 at 10^-8 is an error (it cannot be folded exactly).
+  expect_error_names(decode_balance_update(with(kBalanceUpdate, R"("d":"100.00000000")",
+                                                R"("d":"100000000000.00000000")")),
+                     "event.d");
+  expect_error_names(decode_balance_update(with(kBalanceUpdate, R"("d":"100.00000000")",
+                                                R"("d":"-99999999999999999999.12345678")")),
+                     "event.d");
+  expect_error_names(decode_user_event(with(kBalanceUpdate, R"("d":"100.00000000")",
+                                            R"("d":"0.000000001")"), kEthBtc),
+                     "event.d");
+  expect_error_names(decode_balance_update(with(kBalanceUpdate, R"("d":"100.00000000")", R"("d":100)")),
+                     "event.d: not a string");
+  expect_error_names(decode_balance_update(with(kBalanceUpdate, R"("a":"BTC")", R"("a":"")")), "event.a: empty");
+  expect_error_names(decode_balance_update(with(kBalanceUpdate, R"("T":1573200697068)", R"("T":-1)")),
+                     "event.T: negative");
+  expect_error_names(decode_balance_update(with(kBalanceUpdate, R"("E":1573200697110,)", "")), "event.E: missing");
+  expect_error_names(decode_balance_update(kPosition), "event.e: not balanceUpdate");
 }
 
 TEST(BinanceDecode, UserEventDispatch) {
@@ -518,7 +641,10 @@ TEST(BinanceDecode, UserEventDispatch) {
   auto down = decode_user_event(R"({"e":"serverShutdown","E":1})", kEthBtc);  // bare (legacy) shape
   ASSERT_TRUE(down.ok());
   EXPECT_EQ(down->kind, UserEventKind::kServerShutdown);
-  auto other = decode_user_event(R"({"subscriptionId":0,"event":{"e":"balanceUpdate","E":1,"a":"BTC","d":"100.00000000","T":2}})", kEthBtc);
+  auto balance = decode_user_event(R"({"subscriptionId":0,"event":{"e":"balanceUpdate","E":1,"a":"BTC","d":"100.00000000","T":2}})", kEthBtc);
+  ASSERT_TRUE(balance.ok());
+  EXPECT_EQ(balance->kind, UserEventKind::kBalanceUpdate);
+  auto other = decode_user_event(R"({"subscriptionId":0,"event":{"e":"externalLockUpdate","E":1,"a":"BTC","d":"1.00000000","T":2}})", kEthBtc);
   ASSERT_TRUE(other.ok());
   EXPECT_EQ(other->kind, UserEventKind::kOther);
   expect_error_names(decode_user_event(R"({"subscriptionId":0,"event":{"E":1}})", kEthBtc), "event.e: missing");

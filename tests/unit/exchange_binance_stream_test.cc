@@ -1,8 +1,9 @@
 // The connector's streams against the in-process venue (exchange_binance_testvenue.h): the market
 // stream feeds a market::OrderBook that syncs from the pushed snapshot and resyncs after a
 // reconnect; a silent stream is reconnected; the user-data stream subscribes with a valid
-// signature, queues executionReports, caches balances, resubscribes after serverShutdown and
-// counts the gap; pings both ways keep a quiet connection alive.
+// signature, queues executionReports and balanceUpdates (bounded: overflow is a counted gap),
+// caches balances, resubscribes after serverShutdown and counts the gap; pings both ways keep a
+// quiet connection alive.
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
@@ -260,6 +261,85 @@ TEST(BinanceStreams, UserStreamQueuesReportsAndCountsTheGapAfterAResubscription)
   EXPECT_EQ((*ex)->cached_balances().at("USDT").locked_e8, 6'101'000'000);
   EXPECT_EQ((*ex)->cached_balances().at("BTC").free_e8, kOneE8);  // from the account at connect
   EXPECT_TRUE(error.empty()) << error;
+}
+
+std::string balance_update(const std::string& asset, const std::string& delta, int64_t e_ms) {
+  return R"({"subscriptionId":0,"event":{"e":"balanceUpdate","E":)" + std::to_string(e_ms) + R"(,"a":")" + asset +
+         R"(","d":")" + delta + R"(","T":)" + std::to_string(e_ms - 42) + "}}";
+}
+
+TEST(BinanceStreams, BalanceUpdatesAreQueuedAndAnUndecodableOneIsCounted) {
+  TestVenue venue;
+  std::string error;
+  venue.on_ws("/ws-api/v3", [&](WsSession& ws) {
+    if (!accept_subscription(ws, error)) return;
+    ws.write(balance_update("BTC", "100.00000000", 1573200697110));  // §6's example
+    ws.write(exec_report("NEW", "NEW", "k1-grid1-1", "", -1));
+    ws.write(balance_update("USDT", "99999999999999999999.12345678", 1573200697111));  // cannot fit
+    // The legacy listenKey shape (bare) decodes the same way.
+    ws.write(R"({"e":"balanceUpdate","E":1573200697112,"a":"ETH","d":"-0.50000000","T":1573200697100})");
+    ws.write(balance_update("SHIB", "1000000.00000000", 1573200697113));  // any asset of the account
+    std::string ignored;
+    ws.read(ignored);
+  });
+  BinanceConfig cfg = stream_config(venue);
+  cfg.user_stream = true;
+  auto ex = BinanceExchange::connect(cfg);
+  ASSERT_TRUE(ex.ok()) << ex.status().ToString();
+  std::vector<BalanceUpdate> got;
+  ASSERT_TRUE(eventually([&] {
+    (*ex)->poll_balance_updates(got);
+    return got.size() >= 3;
+  })) << got.size() << " updates; " << error << (*ex)->stats().user_stream_error;
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[0].asset, "BTC");
+  EXPECT_EQ(got[0].delta_e8, 100 * kOneE8);
+  EXPECT_EQ(got[0].event_time_ms, 1573200697110);
+  EXPECT_EQ(got[0].clear_time_ms, 1573200697068);
+  EXPECT_EQ(got[1].asset, "ETH");
+  EXPECT_EQ(got[1].delta_e8, -50'000'000);
+  EXPECT_EQ(got[1].clear_time_ms, 1573200697100);
+  EXPECT_EQ(got[2].asset, "SHIB");
+  std::vector<ExecutionReport> reports;
+  (*ex)->poll_user_events(reports);
+  EXPECT_EQ(reports.size(), 1u);  // the executionReport went its own way
+  const ConnectorStats st = (*ex)->stats();
+  EXPECT_EQ(st.balance_updates, 3u);
+  EXPECT_EQ(st.balance_dropped, 0u);
+  EXPECT_EQ(st.decode_errors, 1u);  // the delta that does not fit: counted, the stream goes on
+  EXPECT_EQ((*ex)->gap_recoveries(), 1u);
+  EXPECT_EQ(st.user_subscriptions, 1u);
+  EXPECT_TRUE(error.empty()) << error;
+}
+
+TEST(BinanceStreams, BalanceUpdateQueueOverflowDropsAndCountsTheGap) {
+  TestVenue venue;
+  std::string error;
+  venue.on_ws("/ws-api/v3", [&](WsSession& ws) {
+    if (!accept_subscription(ws, error)) return;
+    for (int i = 0; i < 5; ++i) ws.write(balance_update("BTC", std::to_string(i + 1) + ".00000000", 1700000000000 + i));
+    std::string ignored;
+    ws.read(ignored);
+  });
+  BinanceConfig cfg = stream_config(venue);
+  cfg.user_stream = true;
+  cfg.balance_queue_capacity = 2;
+  auto ex = BinanceExchange::connect(cfg);
+  ASSERT_TRUE(ex.ok()) << ex.status().ToString();
+  ASSERT_TRUE(eventually([&] { return (*ex)->stats().balance_updates == 5; }))
+      << (*ex)->stats().balance_updates << " " << error;
+  std::vector<BalanceUpdate> got;
+  (*ex)->poll_balance_updates(got);
+  ASSERT_EQ(got.size(), 2u);  // the first two; the rest found the queue full
+  EXPECT_EQ(got[0].delta_e8, 1 * kOneE8);
+  EXPECT_EQ(got[1].delta_e8, 2 * kOneE8);
+  EXPECT_EQ((*ex)->stats().balance_dropped, 3u);
+  EXPECT_EQ((*ex)->gap_recoveries(), 3u);
+  BinanceConfig zero = cfg;
+  zero.balance_queue_capacity = 0;
+  auto refused = BinanceExchange::connect(zero);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("balance_queue_capacity"), std::string::npos);
 }
 
 TEST(BinanceStreams, RejectedSubscriptionFailsConnect) {

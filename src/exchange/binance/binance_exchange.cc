@@ -1,5 +1,7 @@
 // BinanceExchange: connect, the read-only calls, accessors (binance.h).
+#include <algorithm>
 #include <chrono>
+#include <unordered_map>
 
 #include "binance_impl.h"
 #include "keel/market/decode.h"
@@ -7,8 +9,12 @@
 namespace keel::exchange::binance {
 namespace {
 
-constexpr int kTradesPageLimit = 1000;  // myTrades maximum (§5)
-constexpr int kMaxTradePages = 1000;    // 10^6 trades in one call: beyond that, a venue bug
+constexpr int64_t kPageLimit = 1000;  // myTrades and allOrders maximum `limit` (§5)
+// order_trades pages one order's trades until a short page: 10^6 trades of one order would be
+// a venue bug. orders_from has no `more` to report a cut, so it refuses beyond this too.
+constexpr int kMaxPages = 1000;
+// trades_from reads at most this many pages per call (then `more` is true): 10^6 trades.
+constexpr size_t kMaxTradesPerCall = 1'000'000;
 
 Status validate(const BinanceConfig& c) {
   for (const auto& [name, url] : {std::pair{"rest_url", &c.rest_url}, {"ws_url", &c.ws_url},
@@ -30,9 +36,12 @@ Status validate(const BinanceConfig& c) {
   if (c.market_stale_ms <= 0 || c.ws_idle_timeout_ms <= 0) {
     return Status::InvalidArgument("market_stale_ms/ws_idle_timeout_ms: not positive");
   }
-  if (c.market_queue_capacity == 0 || c.user_queue_capacity == 0) {
-    return Status::InvalidArgument("market_queue_capacity/user_queue_capacity: zero");
+  if (c.market_queue_capacity == 0 || c.user_queue_capacity == 0 ||
+      c.balance_queue_capacity == 0) {
+    return Status::InvalidArgument(
+        "market_queue_capacity/user_queue_capacity/balance_queue_capacity: zero");
   }
+  if (c.trade_order_queries == 0) return Status::InvalidArgument("trade_order_queries: zero");
   if (c.backoff_base_ms <= 0 || c.backoff_cap_ms < c.backoff_base_ms) {
     return Status::InvalidArgument("backoff_base_ms/backoff_cap_ms: need 0 < base <= cap");
   }
@@ -138,87 +147,167 @@ Result<std::vector<OrderReport>> BinanceExchange::open_orders(const std::string&
   return orders;
 }
 
-Result<std::string> BinanceExchange::Impl::client_id_by_order_id(int64_t order_id) {
-  if (auto cid = sh.client_id_of(order_id)) return *cid;
+Result<std::string> BinanceExchange::Impl::query_client_id(int64_t order_id) {
   Query q;
   q.add("symbol", ins().symbol).add("orderId", order_id);
   auto r = rest.call(Method::kGet, "/api/v3/order", q, Security::kSigned, RequestClass::kOther);
   KEEL_RETURN_IF_ERROR(query_status(r, "GET /api/v3/order?orderId=" + std::to_string(order_id)));
   auto order = decode_order(r.http.body, ins());
   if (!order.ok()) return order.status().With("GET /api/v3/order");
+  if (order->order_id != order_id) {
+    return Status::IOError("GET /api/v3/order?orderId=" + std::to_string(order_id) +
+                           ": the venue answered order " + std::to_string(order->order_id));
+  }
   sh.remember(order->order_id, order->client_order_id);
   return order->client_order_id;
 }
 
-Result<std::vector<TradeReport>> BinanceExchange::Impl::my_trades(const std::string& symbol,
-                                                                  int64_t from,
-                                                                  int64_t order_id) {
-  const std::string what = order_id > 0 ? "GET /api/v3/myTrades?orderId" : "GET /api/v3/myTrades";
-  std::vector<TradeReport> all;
-  for (int page = 0;; ++page) {
-    if (page == kMaxTradePages) return Status::IOError(what + ": too many pages");
-    Query q;
-    q.add("symbol", symbol);
-    if (order_id > 0) q.add("orderId", order_id);
-    // With orderId the first page has no fromId (symbol+orderId+fromId is documented too).
-    if (order_id <= 0 || page > 0) q.add("fromId", from);
-    q.add("limit", int64_t{kTradesPageLimit});
-    auto r = rest.call(Method::kGet, "/api/v3/myTrades", q, Security::kSigned,
-                       RequestClass::kOther);
-    KEEL_RETURN_IF_ERROR(query_status(r, what));
-    auto trades = decode_my_trades(r.http.body, ins());
-    if (!trades.ok()) return trades.status().With(what);
-    for (TradeReport& t : *trades) {
-      if (t.trade_id < from) return Status::IOError(what + ": ids not ascending");
-      if (order_id > 0 && t.order_id != order_id) return Status::IOError(what + ": foreign orderId");
-      from = t.trade_id + 1;  // fromId is inclusive (§5)
-      all.push_back(std::move(t));
+Result<size_t> BinanceExchange::Impl::fill_client_ids(std::vector<TradeReport>& trades,
+                                                      size_t max_queries) {
+  std::unordered_map<int64_t, std::string> queried;  // this call's answers (even an empty id)
+  size_t queries = 0;
+  for (size_t i = 0; i < trades.size(); ++i) {
+    TradeReport& t = trades[i];
+    if (auto it = queried.find(t.order_id); it != queried.end()) {
+      t.client_order_id = it->second;
+      continue;
     }
-    if (trades->size() < static_cast<size_t>(kTradesPageLimit)) break;
-  }
-  for (TradeReport& t : all) {
-    auto cid = client_id_by_order_id(t.order_id);
+    if (auto cid = sh.client_id_of(t.order_id)) {
+      t.client_order_id = std::move(*cid);
+      continue;
+    }
+    if (queries == max_queries) return i;  // the budget is spent: trades[i..] keep ""
+    ++queries;
+    auto cid = query_client_id(t.order_id);
     if (!cid.ok()) return cid.status().With("myTrades client order id");
-    t.client_order_id = *cid;
+    queried[t.order_id] = *cid;
+    t.client_order_id = std::move(*cid);
   }
-  return all;
+  return trades.size();
+}
+
+Result<std::vector<TradeReport>> BinanceExchange::Impl::fetch_trades(const Query& q,
+                                                                     const std::string& what) {
+  auto r = rest.call(Method::kGet, "/api/v3/myTrades", q, Security::kSigned, RequestClass::kOther);
+  KEEL_RETURN_IF_ERROR(query_status(r, what));
+  auto trades = decode_my_trades(r.http.body, ins());
+  if (!trades.ok()) return trades.status().With(what);
+  return trades;
 }
 
 Result<TradePage> BinanceExchange::trades_from(const std::string& symbol, int64_t from_trade_id,
                                                size_t max_trades) {
   if (auto e = impl_->check_symbol(symbol)) return Status::InvalidArgument(e->msg);
-  std::lock_guard lock(impl_->rest_mu);
-  auto all = impl_->my_trades(symbol, from_trade_id < 0 ? 0 : from_trade_id, 0);
-  if (!all.ok()) return all.status();
+  const std::string what = "GET /api/v3/myTrades";
+  const size_t max = std::min(max_trades, kMaxTradesPerCall);
+  int64_t from = std::max<int64_t>(from_trade_id, 0);
   TradePage page;
-  page.more = all->size() > max_trades;
-  if (page.more) all->resize(max_trades);
-  page.trades = std::move(*all);
+  std::lock_guard lock(impl_->rest_mu);
+  // Every request asks for a full page (limit=1000). A page shorter than that ends the venue's
+  // history (more = false). Reaching `max` inside a page: the next trade exists (more = true).
+  // Reaching `max` exactly at the end of a full page: one more page is read to decide.
+  for (;;) {
+    Query q;
+    q.add("symbol", symbol).add("fromId", from).add("limit", kPageLimit);
+    auto trades = impl_->fetch_trades(q, what);
+    if (!trades.ok()) return trades.status();
+    for (TradeReport& t : *trades) {
+      if (t.trade_id < from) return Status::IOError(what + ": ids not ascending");
+      from = t.trade_id + 1;  // fromId is inclusive (§5)
+      if (page.trades.size() == max) {
+        page.more = true;
+        break;
+      }
+      page.trades.push_back(std::move(t));
+    }
+    if (page.more || trades->size() < static_cast<size_t>(kPageLimit)) break;
+  }
+  auto filled = impl_->fill_client_ids(page.trades, impl_->sh.cfg.trade_order_queries);
+  if (!filled.ok()) return filled.status();
+  if (*filled < page.trades.size()) {  // the rest waits for the caller's next call
+    page.trades.resize(*filled);
+    page.more = true;
+  }
   return page;
 }
 
 Result<std::optional<TradeReport>> BinanceExchange::latest_trade(const std::string& symbol) {
-  (void)symbol;
-  return Status::IOError("latest_trade: not yet implemented (issue 9 connector)");
+  if (auto e = impl_->check_symbol(symbol)) return Status::InvalidArgument(e->msg);
+  Query q;
+  q.add("symbol", symbol).add("limit", int64_t{1});  // no fromId: the most recent trades (§5)
+  std::lock_guard lock(impl_->rest_mu);
+  auto trades = impl_->fetch_trades(q, "GET /api/v3/myTrades?limit=1");
+  if (!trades.ok()) return trades.status();
+  if (trades->empty()) return std::optional<TradeReport>{};
+  // limit=1 gives one trade; should the venue send more, the newest is the highest id.
+  auto newest = std::max_element(trades->begin(), trades->end(), [](const auto& a, const auto& b) {
+    return a.trade_id < b.trade_id;
+  });
+  std::vector<TradeReport> one{std::move(*newest)};
+  auto filled = impl_->fill_client_ids(one, 1);
+  if (!filled.ok()) return filled.status();
+  return std::optional<TradeReport>{std::move(one.front())};
 }
 
 Result<std::vector<OrderReport>> BinanceExchange::orders_from(const std::string& symbol,
                                                               int64_t from_order_id,
                                                               size_t max_orders) {
-  (void)symbol, (void)from_order_id, (void)max_orders;
-  return Status::IOError("orders_from: not yet implemented (issue 9 connector)");
+  if (auto e = impl_->check_symbol(symbol)) return Status::InvalidArgument(e->msg);
+  const std::string what = "GET /api/v3/allOrders";
+  std::vector<OrderReport> out;
+  if (max_orders == 0) return out;
+  int64_t from = std::max<int64_t>(from_order_id, 0);
+  std::lock_guard lock(impl_->rest_mu);
+  for (int page = 0;; ++page) {
+    if (page == kMaxPages) return Status::IOError(what + ": too many pages");
+    Query q;
+    q.add("symbol", symbol).add("orderId", from).add("limit", kPageLimit);
+    auto r = impl_->rest.call(Method::kGet, "/api/v3/allOrders", q, Security::kSigned,
+                              RequestClass::kOther);
+    KEEL_RETURN_IF_ERROR(query_status(r, what));
+    auto orders = decode_open_orders(r.http.body, impl_->ins());
+    if (!orders.ok()) return orders.status().With(what);
+    for (OrderReport& o : *orders) {
+      if (o.order_id < from) return Status::IOError(what + ": ids not ascending");
+      from = o.order_id + 1;  // orderId is inclusive ("orders >= that orderId")
+      impl_->sh.remember(o.order_id, o.client_order_id);
+      out.push_back(std::move(o));
+      if (out.size() == max_orders) return out;
+    }
+    if (orders->size() < static_cast<size_t>(kPageLimit)) return out;
+  }
 }
 
-int64_t BinanceExchange::venue_time_ms() const {
-  return impl_->sh.clock->realtime_ns() / 1'000'000 + impl_->sh.offset_ms.load();
-}
+int64_t BinanceExchange::venue_time_ms() const { return impl_->sh.venue_ms(); }
 
 Result<std::vector<TradeReport>> BinanceExchange::order_trades(const std::string& symbol,
                                                                int64_t order_id) {
   if (auto e = impl_->check_symbol(symbol)) return Status::InvalidArgument(e->msg);
   if (order_id <= 0) return Status::InvalidArgument("order_trades: orderId must be > 0");
+  const std::string what = "GET /api/v3/myTrades?orderId";
+  std::vector<TradeReport> all;
+  int64_t from = 0;
   std::lock_guard lock(impl_->rest_mu);
-  return impl_->my_trades(symbol, 0, order_id);
+  for (int page = 0;; ++page) {
+    if (page == kMaxPages) return Status::IOError(what + ": too many pages");
+    Query q;
+    q.add("symbol", symbol).add("orderId", order_id);
+    // The first page has no fromId (symbol+orderId+fromId is documented too, §5).
+    if (page > 0) q.add("fromId", from);
+    q.add("limit", kPageLimit);
+    auto trades = impl_->fetch_trades(q, what);
+    if (!trades.ok()) return trades.status();
+    for (TradeReport& t : *trades) {
+      if (t.trade_id < from) return Status::IOError(what + ": ids not ascending");
+      if (t.order_id != order_id) return Status::IOError(what + ": foreign orderId");
+      from = t.trade_id + 1;
+      all.push_back(std::move(t));
+    }
+    if (trades->size() < static_cast<size_t>(kPageLimit)) break;
+  }
+  auto filled = impl_->fill_client_ids(all, 1);  // one order: at most one query
+  if (!filled.ok()) return filled.status();
+  return all;
 }
 
 Result<Balances> BinanceExchange::balances() {
@@ -257,6 +346,10 @@ void BinanceExchange::poll_user_events(std::vector<ExecutionReport>& out) {
   impl_->sh.user_q.drain(out);
 }
 
+void BinanceExchange::poll_balance_updates(std::vector<BalanceUpdate>& out) {
+  impl_->sh.balance_q.drain(out);
+}
+
 bool BinanceExchange::next_market_event(market::MarketEvent& out, int64_t timeout_ms) {
   return impl_->sh.market_q.pop(out, timeout_ms);
 }
@@ -287,6 +380,8 @@ ConnectorStats BinanceExchange::stats() const {
   s.user_subscriptions = sh.user_subscriptions.load();
   s.user_dropped = sh.user_dropped.load();
   s.decode_errors = sh.decode_errors.load();
+  s.balance_updates = sh.balance_updates.load();
+  s.balance_dropped = sh.balance_dropped.load();
   s.pings_received = sh.pings.load();
   std::lock_guard lock(sh.mu);
   s.user_stream_error = sh.user_error;

@@ -34,12 +34,14 @@ struct Shared {
 
   BoundedQueue<market::MarketEvent> market_q;
   BoundedQueue<ExecutionReport> user_q;
+  BoundedQueue<BalanceUpdate> balance_q;
   std::atomic<bool> stop{false};
   std::atomic<bool> connect_returned{false};
 
   std::atomic<uint64_t> gap_recoveries{0}, market_resyncs{0};
   std::atomic<uint64_t> market_connects{0}, market_snapshots{0}, market_dropped{0};
   std::atomic<uint64_t> user_subscriptions{0}, user_dropped{0}, decode_errors{0};
+  std::atomic<uint64_t> balance_updates{0}, balance_dropped{0};
   std::atomic<uint64_t> pings{0};  // server pings answered, both streams
 
   mutable std::mutex mu;  // guards everything below
@@ -74,14 +76,17 @@ class RestApi {
     std::optional<ErrorBody> error;            // the body's {"code","msg"} on a non-2xx reply
   };
   explicit RestApi(Shared& sh);
+  // A signed request carries `stamp`'s timestamp / recvWindow where they are non-zero, else
+  // local realtime + offset / the configured recvWindow. A -1021 answer re-measures the offset;
+  // a GET without a stamp is then sent once more, any other request is not (binance.h).
   Reply call(Method method, std::string_view path, const Query& query, Security sec,
-             RequestClass cls);
+             RequestClass cls, RequestStamp stamp = {});
   Status sync_time();  // GET /api/v3/time -> sh.offset_ms
   uint64_t connections() const { return client_.connections_opened(); }
 
  private:
   Reply once(Method method, std::string_view path, const Query& query, Security sec,
-             RequestClass cls);
+             RequestClass cls, RequestStamp stamp);
   Shared& sh_;
   RestClient client_;
 };
@@ -151,12 +156,16 @@ struct BinanceExchange::Impl {
   // A refusal before sending: another symbol, a bad client id, a non-positive price/qty.
   std::optional<VenueError> check_order(const OrderRequest& req) const;
   std::optional<VenueError> check_symbol(const std::string& symbol) const;
-  Result<std::string> client_id_by_order_id(int64_t order_id);  // REQUIRES: rest_mu held
-  // GET /api/v3/myTrades from trade id `from` (inclusive) on, paged by fromId (§5); only the
-  // trades of `order_id` (orderId=) when it is > 0. Ids must ascend; each trade gets its
-  // client order id. REQUIRES: rest_mu held.
-  Result<std::vector<TradeReport>> my_trades(const std::string& symbol, int64_t from,
-                                             int64_t order_id);
+  // A stamp the venue would refuse (negative, recvWindow above 60000: §1): refused unsent.
+  static std::optional<VenueError> check_stamp(const RequestStamp& stamp);
+  // GET /api/v3/order?orderId= -> its client order id (remembered). REQUIRES: rest_mu held.
+  Result<std::string> query_client_id(int64_t order_id);
+  // Fills client_order_id of trades[0..] in order: from the orders this connector has seen,
+  // else by query_client_id, at most `max_queries` queries. Returns how many leading trades
+  // got their id (all of them unless the budget ran out first). REQUIRES: rest_mu held.
+  Result<size_t> fill_client_ids(std::vector<TradeReport>& trades, size_t max_queries);
+  // One GET /api/v3/myTrades request with `q`; `what` names it in errors. REQUIRES: rest_mu.
+  Result<std::vector<TradeReport>> fetch_trades(const Query& q, const std::string& what);
   Status connect_streams();
 };
 

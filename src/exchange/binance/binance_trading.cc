@@ -20,15 +20,15 @@ ResultT not_sent(VenueError e) {
   return out;
 }
 
-// One signed request whose 2xx body is one order (place, cancel, amend): the outcome is
-// verdict_of's (R1) and a 2xx body that `decode` cannot read is kUnknown. The caller holds
-// rest_mu.
+// One signed request whose 2xx body is one order (place, cancel, amend), signed with `stamp`:
+// the outcome is verdict_of's (R1; a -1021 is kRejected and not re-sent) and a 2xx body that
+// `decode` cannot read is kUnknown. The caller holds rest_mu.
 template <class ResultT>
 ResultT order_request(RestApi& rest, const Instrument& ins, Method method, std::string_view path,
-                      const Query& q, RequestClass cls,
+                      const Query& q, RequestClass cls, RequestStamp stamp,
                       Result<OrderReport> (*decode)(std::string_view, const Instrument&)) {
   ResultT out;
-  auto r = rest.call(method, path, q, Security::kSigned, cls);
+  auto r = rest.call(method, path, q, Security::kSigned, cls, stamp);
   Verdict v = verdict_of(r);
   out.outcome = v.outcome;
   out.error = std::move(v.error);
@@ -98,6 +98,19 @@ std::optional<VenueError> BinanceExchange::Impl::check_order(const OrderRequest&
   if (req.price_ticks <= 0 || req.qty_lots <= 0) {
     return VenueError{0, -1013, "not sent: price and quantity must be positive"};
   }
+  return check_stamp(req.stamp);
+}
+
+std::optional<VenueError> BinanceExchange::Impl::check_stamp(const RequestStamp& stamp) {
+  if (stamp.timestamp_ms < 0) {
+    return VenueError{0, -1102, "not sent: stamp timestamp " +
+                                    std::to_string(stamp.timestamp_ms) + " is negative"};
+  }
+  if (stamp.recv_window_ms < 0 || stamp.recv_window_ms > 60'000) {
+    return VenueError{0, -1131, "not sent: stamp recvWindow " +
+                                    std::to_string(stamp.recv_window_ms) +
+                                    " is outside 0..60000 (§1)"};
+  }
   return std::nullopt;
 }
 
@@ -108,7 +121,8 @@ PlaceResult BinanceExchange::place(const OrderRequest& req) {
   add_limit_maker(q, req, impl_->ins());
   std::lock_guard lock(impl_->rest_mu);
   auto out = order_request<PlaceResult>(impl_->rest, impl_->ins(), Method::kPost,
-                                        "/api/v3/order", q, RequestClass::kNewOrder, decode_order);
+                                        "/api/v3/order", q, RequestClass::kNewOrder, req.stamp,
+                                        decode_order);
   if (out.outcome == Outcome::kAccepted) {
     complete_from_request(out.order, req);
     impl_->sh.remember(out.order.order_id, out.order.client_order_id);
@@ -118,13 +132,13 @@ PlaceResult BinanceExchange::place(const OrderRequest& req) {
 
 CancelResult BinanceExchange::cancel(const std::string& symbol,
                                      const std::string& client_order_id, RequestStamp stamp) {
-  (void)stamp;  // TODO(issue 9 connector): sign with the journaled stamp
   if (auto e = impl_->check_symbol(symbol)) return not_sent<CancelResult>(std::move(*e));
+  if (auto e = Impl::check_stamp(stamp)) return not_sent<CancelResult>(std::move(*e));
   Query q;
   q.add("symbol", symbol).add("origClientOrderId", client_order_id);
   std::lock_guard lock(impl_->rest_mu);
   return order_request<CancelResult>(impl_->rest, impl_->ins(), Method::kDelete, "/api/v3/order",
-                                     q, RequestClass::kOther, decode_cancel);
+                                     q, RequestClass::kOther, stamp, decode_cancel);
 }
 
 ReplaceResult BinanceExchange::cancel_replace(const std::string& cancel_client_order_id,
@@ -146,7 +160,7 @@ ReplaceResult BinanceExchange::cancel_replace(const std::string& cancel_client_o
   add_limit_maker(q, replacement, impl_->ins());
   std::lock_guard lock(impl_->rest_mu);
   auto r = impl_->rest.call(Method::kPost, "/api/v3/order/cancelReplace", q, Security::kSigned,
-                            RequestClass::kNewOrder);
+                            RequestClass::kNewOrder, replacement.stamp);
   Verdict v = verdict_of(r);
   out.cancel_outcome = out.place_outcome = v.outcome;
   out.error = std::move(v.error);
@@ -171,8 +185,9 @@ ReplaceResult BinanceExchange::cancel_replace(const std::string& cancel_client_o
 
 AmendResult BinanceExchange::amend_keep_priority(const std::string& symbol,
                                                  const std::string& client_order_id,
-                                                 int64_t new_qty_lots) {
+                                                 int64_t new_qty_lots, RequestStamp stamp) {
   if (auto e = impl_->check_symbol(symbol)) return not_sent<AmendResult>(std::move(*e));
+  if (auto e = Impl::check_stamp(stamp)) return not_sent<AmendResult>(std::move(*e));
   Query q;
   q.add("symbol", symbol)
       .add("origClientOrderId", client_order_id)
@@ -181,7 +196,7 @@ AmendResult BinanceExchange::amend_keep_priority(const std::string& symbol,
   std::lock_guard lock(impl_->rest_mu);
   return order_request<AmendResult>(impl_->rest, impl_->ins(), Method::kPut,
                                     "/api/v3/order/amend/keepPriority", q, RequestClass::kOther,
-                                    decode_amend);
+                                    stamp, decode_amend);
 }
 
 }  // namespace keel::exchange::binance

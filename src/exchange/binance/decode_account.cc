@@ -17,9 +17,13 @@ Status balances_array(const json::Obj& at, std::string_view key, std::string_vie
     std::string_view asset;
     KEEL_RETURN_IF_ERROR(json::str(b, asset_key, asset));
     if (asset.empty()) return json::bad(b, asset_key, "empty");
+    // An amount that does not fit int64 at 10^-8 (an airdropped token's 1e11 units) keeps the
+    // asset with exact = false and both amounts 0, never an error (exchange.h AssetBalance).
     AssetBalance bal;
-    KEEL_RETURN_IF_ERROR(json::e8(b, free_key, bal.free_e8));
-    KEEL_RETURN_IF_ERROR(json::e8(b, locked_key, bal.locked_e8));
+    bool free_fits = true, locked_fits = true;
+    KEEL_RETURN_IF_ERROR(json::e8_if_fits(b, free_key, bal.free_e8, free_fits));
+    KEEL_RETURN_IF_ERROR(json::e8_if_fits(b, locked_key, bal.locked_e8, locked_fits));
+    if (!free_fits || !locked_fits) bal = AssetBalance{0, 0, false};
     out[std::string(asset)] = bal;
   }
   return Status::Ok();

@@ -82,6 +82,24 @@ Status exec_trade(const json::Obj& ev, const Instrument& ins, const OrderReport&
   return json::boolean(ev, "m", t.is_maker);
 }
 
+// balanceUpdate (§6): {"e":"balanceUpdate","E":ms,"a":asset,"d":signed delta,"T":ms}.
+Status balance_update_obj(const json::Obj& ev, BalanceUpdate& out) {
+  std::string_view type;
+  KEEL_RETURN_IF_ERROR(json::str(ev, "e", type));
+  if (type != "balanceUpdate") return json::bad(ev, "e", "not balanceUpdate");
+  std::string_view asset;
+  KEEL_RETURN_IF_ERROR(json::str(ev, "a", asset));
+  if (asset.empty()) return json::bad(ev, "a", "empty");
+  out.asset.assign(asset);
+  // Unlike a balance, a delta that does not fit is an error: it cannot be folded exactly.
+  KEEL_RETURN_IF_ERROR(json::e8(ev, "d", out.delta_e8));
+  for (auto [key, field] : {std::pair{"E", &out.event_time_ms}, {"T", &out.clear_time_ms}}) {
+    KEEL_RETURN_IF_ERROR(json::i64(ev, key, *field));
+    if (*field < 0) return json::bad(ev, key, "negative time");
+  }
+  return Status::Ok();
+}
+
 Status exec_report_obj(const json::Obj& ev, const Instrument& ins, ExecutionReport& out) {
   std::string_view type;
   KEEL_RETURN_IF_ERROR(json::str(ev, "e", type));
@@ -111,6 +129,16 @@ Result<ExecutionReport> decode_execution_report(std::string_view json, const Ins
   return out;
 }
 
+Result<BalanceUpdate> decode_balance_update(std::string_view json) {
+  auto root = json::parse(json);
+  if (!root.ok()) return root.status();
+  json::Obj ev;
+  KEEL_RETURN_IF_ERROR(detail::unwrap_event(*root, ev));
+  BalanceUpdate out;
+  KEEL_RETURN_IF_ERROR(balance_update_obj(ev, out));
+  return out;
+}
+
 Result<UserEvent> decode_user_event(std::string_view json, const Instrument& ins) {
   auto root = json::parse(json);
   if (!root.ok()) return root.status();
@@ -126,6 +154,9 @@ Result<UserEvent> decode_user_event(std::string_view json, const Instrument& ins
   } else if (type == "outboundAccountPosition") {
     out.kind = UserEventKind::kAccountPosition;
     KEEL_RETURN_IF_ERROR(detail::balances_array(ev, "B", "a", "f", "l", out.balances));
+  } else if (type == "balanceUpdate") {
+    out.kind = UserEventKind::kBalanceUpdate;
+    KEEL_RETURN_IF_ERROR(balance_update_obj(ev, out.balance_update));
   } else if (type == "eventStreamTerminated") {
     out.kind = UserEventKind::kStreamTerminated;
   } else if (type == "serverShutdown") {

@@ -111,6 +111,41 @@ Status e8(const Obj& at, std::string_view key, int64_t& out) {
   return Status::Ok();
 }
 
+namespace {
+
+// -?[0-9]+(\.[0-9]+)?: the grammar parse_fixed accepts, whatever the value's size.
+bool plain_decimal(std::string_view t) {
+  size_t i = 0;
+  if (i < t.size() && t[i] == '-') ++i;
+  auto digits = [&] {
+    const size_t start = i;
+    while (i < t.size() && t[i] >= '0' && t[i] <= '9') ++i;
+    return i > start;
+  };
+  if (!digits()) return false;
+  if (i == t.size()) return true;
+  if (t[i] != '.') return false;
+  ++i;
+  return digits() && i == t.size();
+}
+
+}  // namespace
+
+Status e8_if_fits(const Obj& at, std::string_view key, int64_t& out, bool& fits) {
+  std::string_view text;
+  KEEL_RETURN_IF_ERROR(str(at, key, text));
+  Result<int64_t> v = parse_fixed(text, kScaleE8);
+  if (v.ok()) {
+    out = *v;
+    fits = true;
+    return Status::Ok();
+  }
+  if (!plain_decimal(text)) return v.status().With(at.path + std::string(key));
+  out = 0;
+  fits = false;
+  return Status::Ok();
+}
+
 Status ticks(const Obj& at, std::string_view key, const Instrument& ins, int64_t& out) {
   int64_t v = 0;
   KEEL_RETURN_IF_ERROR(e8(at, key, v));

@@ -44,6 +44,10 @@ Status i64(const Obj& at, std::string_view key, int64_t& out);
 Status boolean(const Obj& at, std::string_view key, bool& out);
 // A decimal string at 10^-8 ("0.00100000" -> 100000), exact.
 Status e8(const Obj& at, std::string_view key, int64_t& out);
+// As e8, except that a well-formed plain decimal (-?[0-9]+(.[0-9]+)?) that does not fit int64 at
+// 10^-8 (beyond +-92233720368.54775807, or a nonzero digit after the 8th decimal) is not an
+// error: `fits` becomes false and `out` 0. Anything else that e8 refuses still fails.
+Status e8_if_fits(const Obj& at, std::string_view key, int64_t& out, bool& fits);
 // A decimal string as the instrument's ticks / lots, exact multiples only.
 Status ticks(const Obj& at, std::string_view key, const Instrument& ins, int64_t& out);
 Status lots(const Obj& at, std::string_view key, const Instrument& ins, int64_t& out);

@@ -28,7 +28,8 @@ Shared::Shared(const BinanceConfig& c)
       ws_api_url(parsed_or_empty(c.ws_api_url)),
       clock(c.clock != nullptr ? c.clock : &SystemClock::instance()),
       market_q(c.market_queue_capacity),
-      user_q(c.user_queue_capacity) {}
+      user_q(c.user_queue_capacity),
+      balance_q(c.balance_queue_capacity) {}
 
 void Shared::remember(int64_t order_id, const std::string& client_order_id) {
   if (client_order_id.empty()) return;
@@ -81,7 +82,7 @@ RestClient::Options rest_options(const Shared& sh) {
 RestApi::RestApi(Shared& sh) : sh_(sh), client_(rest_options(sh)) {}
 
 RestApi::Reply RestApi::once(Method method, std::string_view path, const Query& query,
-                             Security sec, RequestClass cls) {
+                             Security sec, RequestClass cls, RequestStamp stamp) {
   Reply r;
   if (auto refusal = sh_.gate.refusal(cls, sh_.wall_ms())) {
     r.refused = std::move(refusal);
@@ -89,7 +90,10 @@ RestApi::Reply RestApi::once(Method method, std::string_view path, const Query& 
   }
   std::string q = query.str();
   if (sec == Security::kSigned) {
-    q = sign_query(std::move(q), sh_.cfg.recv_window_ms, sh_.venue_ms(), sh_.cfg.api_secret);
+    // The engine's journaled stamp verbatim (W1/R1), else our estimate of the venue clock now.
+    const int64_t timestamp = stamp.timestamp_ms != 0 ? stamp.timestamp_ms : sh_.venue_ms();
+    const int64_t window = stamp.recv_window_ms != 0 ? stamp.recv_window_ms : sh_.cfg.recv_window_ms;
+    q = sign_query(std::move(q), window, timestamp, sh_.cfg.api_secret);
   }
   std::string target(path);
   if (!q.empty()) target += "?" + q;
@@ -105,19 +109,25 @@ RestApi::Reply RestApi::once(Method method, std::string_view path, const Query& 
 }
 
 RestApi::Reply RestApi::call(Method method, std::string_view path, const Query& query,
-                             Security sec, RequestClass cls) {
-  Reply r = once(method, path, query, sec, cls);
-  // -1021: the timestamp was outside recvWindow, so the request was refused before the matching
-  // engine; resync the clock offset and send it once more with a fresh timestamp (§1).
-  if (sec == Security::kSigned && r.error && r.error->code == -1021 && sync_time().ok()) {
-    r = once(method, path, query, sec, cls);
+                             Security sec, RequestClass cls, RequestStamp stamp) {
+  Reply r = once(method, path, query, sec, cls, stamp);
+  if (sec != Security::kSigned || !r.error || r.error->code != -1021) return r;
+  // -1021: the timestamp was outside recvWindow, so the venue refused the request before the
+  // matching engine (§1). Re-measure the clock offset for later requests. Only a read is sent
+  // again with a fresh timestamp: a state-changing request's refusal is conclusive (kRejected,
+  // binance.h), and re-sending it under another timestamp would break the journaled stamp's
+  // promise that it cannot execute after timestamp + recvWindow (R1).
+  const bool resynced = sync_time().ok();
+  if (resynced && method == Method::kGet && stamp.timestamp_ms == 0) {
+    r = once(method, path, query, sec, cls, stamp);
   }
   return r;
 }
 
 Status RestApi::sync_time() {
   const int64_t t0 = sh_.wall_ms();
-  Reply r = once(Method::kGet, "/api/v3/time", Query{}, Security::kNone, RequestClass::kOther);
+  Reply r = once(Method::kGet, "/api/v3/time", Query{}, Security::kNone, RequestClass::kOther,
+                 RequestStamp{});
   const int64_t t1 = sh_.wall_ms();
   KEEL_RETURN_IF_ERROR(query_status(r, "GET /api/v3/time"));
   auto server_ms = decode_server_time_ms(r.http.body);

@@ -134,6 +134,14 @@ Status UserStream::handle_frame(std::string_view msg) {
     case UserEventKind::kAccountPosition:
       sh_.merge_balances(ev->balances);
       return Status::Ok();
+    case UserEventKind::kBalanceUpdate:
+      // Any asset of the account (not only this symbol's): the engine decides what it folds.
+      sh_.balance_updates.fetch_add(1);
+      if (!sh_.balance_q.try_push(std::move(ev->balance_update))) {
+        sh_.balance_dropped.fetch_add(1);
+        sh_.gap_recoveries.fetch_add(1);
+      }
+      return Status::Ok();
     case UserEventKind::kStreamTerminated:
       return Status::IOError("user-data stream: eventStreamTerminated");
     case UserEventKind::kServerShutdown:

@@ -3,11 +3,12 @@
 //
 // Sources (section numbers of reference/binance-spot.md):
 //   §0 error body, §1 server time, §3 exchangeInfo, §4 order / cancel / amend / cancelReplace,
-//   §5 openOrders / order / myTrades / account, §6 WS API response, executionReport,
-//   outboundAccountPosition.
+//   §5 openOrders / order / allOrders / myTrades / account, §6 WS API response,
+//   executionReport, outboundAccountPosition, balanceUpdate.
 // Units: prices in the instrument's ticks, quantities in its lots (instrument.h), commissions and
 // balances at 10^-8 (*_e8), times in ns since the epoch (Binance sends ms). A decimal that is not
 // an exact multiple of the tick/step is an error (it would be a venue or configuration bug).
+// Exception: an account balance that does not fit int64 at 10^-8 is not an error (decode_account).
 // Errors: kInvalidArgument whose message starts with the JSON path of the field at fault
 // ("balances[1].free: 'x' is not a decimal", "symbols[0].filters: PRICE_FILTER missing").
 // Decoders that take an Instrument require its `symbol` to match the message's where the message
@@ -48,11 +49,14 @@ struct SymbolInfo {
 Result<SymbolInfo> decode_exchange_info(std::string_view json, std::string_view symbol);
 
 // One order object: POST /api/v3/order response (ACK, RESULT or FULL), GET /api/v3/order, an
-// openOrders element (§4, §5). ACK carries no order state: status is NEW and price/qty/executed
+// openOrders or allOrders element (§4, §5). ACK carries no order state: status is NEW and price/qty/executed
 // are 0 (the caller knows them from its request). ts_update_ns: updateTime, else transactTime,
 // else workingTime, else 0. Order status PENDING_NEW/PENDING_CANCEL map to NEW (or
 // PARTIALLY_FILLED when executedQty > 0); EXPIRED_IN_MATCH maps to EXPIRED.
 Result<OrderReport> decode_order(std::string_view json, const Instrument& ins);
+// A JSON array of such objects: GET /api/v3/openOrders, and GET /api/v3/allOrders (whose elements
+// have the same shape: docs rest-api.md "All orders"; any order type and status of the account,
+// e.g. a MARKET order's price "0.00000000" decodes as 0 ticks).
 Result<std::vector<OrderReport>> decode_open_orders(std::string_view json, const Instrument& ins);
 
 // DELETE /api/v3/order response (§4). client_order_id is origClientOrderId: the order's own id
@@ -83,7 +87,12 @@ Result<CancelReplaceBody> decode_cancel_replace(std::string_view json, const Ins
 // the caller to fill from the order id. side is BUY when isBuyer.
 Result<std::vector<TradeReport>> decode_my_trades(std::string_view json, const Instrument& ins);
 
-// GET /api/v3/account balances (§5): asset -> free/locked at 10^-8.
+// GET /api/v3/account balances (§5): asset -> free/locked at 10^-8. An amount that is a
+// well-formed decimal but does not fit int64 at 10^-8 (above 92233720368.54775807 units, e.g. an
+// airdropped token's "100000000000.00000000", or a nonzero digit after the 8th decimal) is never
+// an error: that asset is kept with exact = false and free_e8 = locked_e8 = 0 (exchange.h
+// AssetBalance), so a foreign balance cannot stop connect(). A malformed amount ("1e4", a number
+// instead of a string, a missing field) is still an error naming it ("balances[1].free: ...").
 Result<Balances> decode_account(std::string_view json);
 
 // WebSocket API response frame {"id":..,"status":200,"result":{..}} or
@@ -104,8 +113,18 @@ Result<WsApiResponse> decode_ws_api_response(std::string_view json);
 //  - x TRADE_PREVENTION maps to kExpired (the order expired by self-trade prevention).
 Result<ExecutionReport> decode_execution_report(std::string_view json, const Instrument& ins);
 
-// outboundAccountPosition, wrapped or bare (§6): the assets that changed, free/locked at 10^-8.
+// outboundAccountPosition, wrapped or bare (§6): the assets that changed, free/locked at 10^-8,
+// with decode_account's rule for amounts that do not fit (exact = false, never an error).
 Result<Balances> decode_account_position(std::string_view json);
+
+// balanceUpdate, wrapped {"subscriptionId":N,"event":{..}} (WebSocket API) or bare (legacy
+// listenKey stream) (§6, user-data-stream.md "Balance Update"):
+//   {"e":"balanceUpdate","E":1573200697110,"a":"BTC","d":"100.00000000","T":1573200697068}
+// -> BalanceUpdate{asset a (not empty), delta_e8 = d at 10^-8 (signed: a withdrawal is negative),
+// event_time_ms = E, clear_time_ms = T (both ms, not negative)}. A delta that does not fit int64
+// at 10^-8 IS an error ("event.d: ..."): unlike a balance it would be folded into the books, so
+// it cannot be approximated; the stream counts it (ConnectorStats::decode_errors).
+Result<BalanceUpdate> decode_balance_update(std::string_view json);
 
 // Any user-data stream frame, dispatched on the event type `e`.
 enum class UserEventKind : unsigned char {
@@ -113,12 +132,14 @@ enum class UserEventKind : unsigned char {
   kAccountPosition,
   kStreamTerminated,  // eventStreamTerminated: the subscription ended
   kServerShutdown,    // serverShutdown: reconnect
-  kOther,             // balanceUpdate, externalLockUpdate, ...: nothing for the engine
+  kBalanceUpdate,     // balanceUpdate: a deposit, withdrawal or transfer (any asset)
+  kOther,             // externalLockUpdate, ...: nothing for the engine
 };
 struct UserEvent {
   UserEventKind kind = UserEventKind::kOther;
   ExecutionReport exec;   // kExecutionReport
   Balances balances;      // kAccountPosition
+  BalanceUpdate balance_update;  // kBalanceUpdate (decode_balance_update's rules)
   int64_t ts_event_ns = 0;  // E
 };
 Result<UserEvent> decode_user_event(std::string_view json, const Instrument& ins);
