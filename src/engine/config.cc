@@ -44,9 +44,9 @@ const KeySet kBinanceKeys{"under exchange: with kind: binance",
                           {"kind", "rest_url", "ws_url", "ws_api_url", "api_key_env",
                            "api_secret_env", "reconcile_every_ms", "recv_window_ms",
                            "evidence_margin_ms"}};
-const KeySet kTaskKeys{"under tasks[i]: (beside params:)",
+const KeySet kTaskKeys{"under tasks[i]: next to params:",
                        {"id", "strategy", "params", "max_intents_per_second", "intent_burst"}};
-const KeySet kGridKeys{"under tasks[i].params: (strategy: grid)",
+const KeySet kGridKeys{"under tasks[i].params:",
                        {"price_interval", "order_quantity", "buy_window_size", "sell_window_size",
                         "max_open_orders"}};
 // Used only when exchange.kind is missing (not in kAllKeySets).
