@@ -2,9 +2,12 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
+#include <string_view>
 
 #include "keel/core/ids.h"
 
@@ -21,12 +24,150 @@ struct Ctx {
   }
 };
 
+// ---- The keys of every map, and the check that refuses any other -------------------------
+
+// The keys valid in one map; `where` completes "KEY belongs ..." in messages.
+struct KeySet {
+  const char* where;
+  std::vector<std::string_view> keys;
+  bool has(std::string_view k) const { return std::find(keys.begin(), keys.end(), k) != keys.end(); }
+};
+
+const KeySet kTopKeys{"at the top level",
+                      {"data_dir", "snapshot_every_records", "instrument", "exchange", "tasks"}};
+const KeySet kInstrumentKeys{
+    "under instrument:",
+    {"symbol", "base_asset", "quote_asset", "tick_size", "step_size", "min_notional"}};
+const KeySet kSimKeys{"under exchange: with kind: sim",
+                      {"kind", "speed", "data", "maker_fee", "balances", "commission_asset"}};
+const KeySet kBinanceKeys{"under exchange: with kind: binance",
+                          {"kind", "rest_url", "ws_url", "ws_api_url", "api_key_env",
+                           "api_secret_env", "reconcile_every_ms", "recv_window_ms",
+                           "evidence_margin_ms"}};
+const KeySet kTaskKeys{"under tasks[i]: next to params:",
+                       {"id", "strategy", "params", "max_intents_per_second", "intent_burst"}};
+const KeySet kGridKeys{"under tasks[i].params:",
+                       {"price_interval", "order_quantity", "buy_window_size", "sell_window_size",
+                        "max_open_orders"}};
+// Used only when exchange.kind is missing (not in kAllKeySets).
+const KeySet kExchangeAnyKeys{"under exchange:",
+                              {"kind", "speed", "data", "maker_fee", "balances",
+                               "commission_asset", "rest_url", "ws_url", "ws_api_url",
+                               "api_key_env", "api_secret_env", "reconcile_every_ms",
+                               "recv_window_ms", "evidence_margin_ms"}};
+const KeySet* const kAllKeySets[] = {&kTopKeys,  &kInstrumentKeys, &kSimKeys,
+                                     &kBinanceKeys, &kTaskKeys,       &kGridKeys};
+
+// Optimal string alignment distance (Levenshtein plus adjacent transpositions).
+size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
+  for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      }
+    }
+  }
+  return d[a.size()][b.size()];
+}
+
+// A suggestion only when the typed key is close: at most a third of its length edited.
+bool close_enough(std::string_view typed, size_t distance) {
+  return distance > 0 && 3 * distance <= std::max<size_t>(typed.size(), 3);
+}
+
+struct Near {
+  std::string_view key;
+  const KeySet* set = nullptr;
+  size_t distance = SIZE_MAX;
+};
+
+void nearest_in(const KeySet& s, std::string_view typed, Near& best) {
+  for (std::string_view k : s.keys) {
+    const size_t d = edit_distance(typed, k);
+    if (d < best.distance) best = {k, &s, d};
+  }
+}
+
+std::string join(const KeySet& s) {
+  std::string out;
+  for (std::string_view k : s.keys) {
+    if (!out.empty()) out += ", ";
+    out += k;
+  }
+  return out;
+}
+
+// Every key of `node` (a map) must be in `here`. `other_kind` is the key set of the other
+// exchange kind (under exchange:), whose keys get "belongs to kind: X".
+Status check_keys(const Ctx& c, const YAML::Node& node, const std::string& path,
+                  const KeySet& here, const KeySet* other_kind = nullptr,
+                  const char* other_kind_name = nullptr, const char* this_kind_name = nullptr) {
+  std::vector<std::string> seen;
+  for (const auto& kv : node) {
+    if (!kv.first.IsScalar()) {
+      return c.error(path + "(a key)", "a key must be a plain name, not a list or a map");
+    }
+    const std::string key = kv.first.Scalar();
+    if (here.has(key)) {
+      // yaml-cpp keeps both and answers with the first: refuse rather than guess.
+      if (std::find(seen.begin(), seen.end(), key) != seen.end()) {
+        return c.error(path + key, "given twice");
+      }
+      seen.push_back(key);
+      continue;
+    }
+    const std::string field = path + key;
+    if (other_kind != nullptr && other_kind->has(key)) {
+      return c.error(field, std::string("unknown key for kind: ") + this_kind_name + " (" + key +
+                                " belongs to kind: " + other_kind_name + ")");
+    }
+    for (const KeySet* s : kAllKeySets) {
+      if (s != &here && s != other_kind && s->has(key)) {
+        return c.error(field, "unknown key here (" + key + " belongs " + s->where + ")");
+      }
+    }
+    Near local;
+    nearest_in(here, key, local);
+    if (close_enough(key, local.distance)) {
+      return c.error(field, "unknown key (did you mean " + std::string(local.key) + "?)");
+    }
+    Near elsewhere;
+    for (const KeySet* s : kAllKeySets) {
+      if (s != &here) nearest_in(*s, key, elsewhere);
+    }
+    if (close_enough(key, elsewhere.distance)) {
+      const std::string k(elsewhere.key);
+      return c.error(field, "unknown key (did you mean " + k + "? " + k + " belongs " +
+                                elsewhere.set->where + ")");
+    }
+    return c.error(field, "unknown key (known keys here: " + join(here) + ")");
+  }
+  return Status::Ok();
+}
+
+// ---- Values ----------------------------------------------------------------------------
+
 Result<std::string> scalar(const Ctx& c, const YAML::Node& parent, const char* key,
                            const std::string& path) {
   const YAML::Node n = parent[key];
   if (!n) return c.error(path + key, "missing");
   if (!n.IsScalar()) return c.error(path + key, "must be a single value");
-  return n.as<std::string>();
+  return n.Scalar();
+}
+
+// An optional non-empty single value.
+Result<std::string> optional_text(const Ctx& c, const YAML::Node& parent, const char* key,
+                                  const std::string& path, std::string fallback) {
+  if (!parent[key]) return fallback;
+  auto s = scalar(c, parent, key, path);
+  if (!s.ok()) return s.status();
+  if (s->empty()) return c.error(path + key, "must not be empty");
+  return s;
 }
 
 Result<int64_t> decimal_e8(const Ctx& c, const YAML::Node& parent, const char* key,
@@ -38,19 +179,46 @@ Result<int64_t> decimal_e8(const Ctx& c, const YAML::Node& parent, const char* k
   return v;
 }
 
+// An optional integer in [lo, hi] (`fallback` when absent).
+Result<int64_t> int_in(const Ctx& c, const YAML::Node& parent, const char* key,
+                       const std::string& path, int64_t fallback, int64_t lo, int64_t hi) {
+  if (!parent[key]) return fallback;
+  auto s = scalar(c, parent, key, path);
+  if (!s.ok()) return s.status();
+  auto v = parse_fixed(*s, 0);
+  if (!v.ok() || *v < lo || *v > hi) {
+    const std::string range = hi == std::numeric_limits<int64_t>::max()
+                                  ? ">= " + std::to_string(lo)
+                                  : "in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
+    return c.error(path + key, "'" + *s + "' is not an integer " + range);
+  }
+  return v;
+}
+
 Result<int64_t> positive_int(const Ctx& c, const YAML::Node& parent, const char* key,
-                             const std::string& path, int64_t fallback) {
+                             const std::string& path, int64_t fallback, int64_t hi) {
   if (!parent[key]) return fallback;
   auto s = scalar(c, parent, key, path);
   if (!s.ok()) return s.status();
   auto v = parse_fixed(*s, 0);
   if (!v.ok() || *v <= 0) return c.error(path + key, "'" + *s + "' is not a positive integer");
+  if (*v > hi) return c.error(path + key, "'" + *s + "' is above the limit " + std::to_string(hi));
   return v;
 }
+
+// Binance asset names: upper-case letters and digits ("BTC", "USDT", "1000SATS").
+bool is_asset_name(std::string_view s) {
+  if (s.empty() || s.size() > 20) return false;
+  return std::all_of(s.begin(), s.end(),
+                     [](char ch) { return (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9'); });
+}
+
+// ---- Sections ---------------------------------------------------------------------------
 
 Status parse_instrument(const Ctx& c, const YAML::Node& root, Config& cfg) {
   const YAML::Node n = root["instrument"];
   if (!n || !n.IsMap()) return c.error("instrument", "missing (a map)");
+  KEEL_RETURN_IF_ERROR(check_keys(c, n, "instrument.", kInstrumentKeys));
   std::string f[6];
   const char* keys[6] = {"symbol", "base_asset", "quote_asset", "tick_size", "step_size",
                          "min_notional"};
@@ -65,13 +233,55 @@ Status parse_instrument(const Ctx& c, const YAML::Node& root, Config& cfg) {
   return Status::Ok();
 }
 
+// exchange.commission_asset: quote | base | ASSET:PRICE.
+Status parse_commission(const Ctx& c, const YAML::Node& ex, Config& cfg) {
+  if (!ex["commission_asset"]) return Status::Ok();
+  auto s = scalar(c, ex, "commission_asset", "exchange.");
+  if (!s.ok()) return s.status();
+  const std::string field = "exchange.commission_asset";
+  SimConfig& sim = cfg.sim;
+  if (*s == "quote") {
+    sim.commission_mode = exchange::sim::CommissionMode::kQuote;
+    return Status::Ok();
+  }
+  if (*s == "base") {
+    sim.commission_mode = exchange::sim::CommissionMode::kBase;
+    return Status::Ok();
+  }
+  const size_t colon = s->find(':');
+  if (colon == std::string::npos) {
+    return c.error(field, "'" + *s + "' is none of quote, base, ASSET:PRICE (e.g. BNB:600)");
+  }
+  const std::string asset = s->substr(0, colon);
+  const std::string price = s->substr(colon + 1);
+  if (!is_asset_name(asset)) {
+    return c.error(field, "'" + asset + "' is not an asset name (1-20 upper-case letters and digits)");
+  }
+  if (asset == cfg.instrument.quote_asset) {
+    return c.error(field, "'" + asset + "' is the quote asset: write commission_asset: quote");
+  }
+  auto p = parse_fixed(price, kScaleE8);
+  if (!p.ok() || *p <= 0) {
+    return c.error(field, "price '" + price + "' is not a positive decimal (quote per " + asset +
+                              ", at most 8 decimals)");
+  }
+  sim.commission_mode = exchange::sim::CommissionMode::kOther;
+  sim.commission_asset = asset;
+  sim.commission_asset_price_e8 = *p;
+  return Status::Ok();
+}
+
 Status parse_sim(const Ctx& c, const YAML::Node& ex, const std::string& base_dir, Config& cfg) {
+  KEEL_RETURN_IF_ERROR(check_keys(c, ex, "exchange.", kSimKeys, &kBinanceKeys, "binance", "sim"));
   if (ex["speed"]) {
-    cfg.sim.speed = ex["speed"].as<std::string>();
+    auto speed = scalar(c, ex, "speed", "exchange.");
+    if (!speed.ok()) return speed.status();
+    cfg.sim.speed = *speed;
     if (cfg.sim.speed != "max") {
       char* end = nullptr;
       cfg.sim.speed_multiplier = std::strtod(cfg.sim.speed.c_str(), &end);
-      if (end == cfg.sim.speed.c_str() || *end != '\0' || cfg.sim.speed_multiplier <= 0) {
+      if (end == cfg.sim.speed.c_str() || *end != '\0' || !(cfg.sim.speed_multiplier > 0) ||
+          cfg.sim.speed_multiplier > 1e9) {
         return c.error("exchange.speed", "'" + cfg.sim.speed + "' is neither max nor a number > 0");
       }
     }
@@ -81,7 +291,9 @@ Status parse_sim(const Ctx& c, const YAML::Node& ex, const std::string& base_dir
     return c.error("exchange.data", "missing (a list of recorded capture files)");
   }
   for (size_t i = 0; i < data.size(); ++i) {
-    const std::string p = data[i].as<std::string>();
+    const std::string field = "exchange.data[" + std::to_string(i) + "]";
+    if (!data[i].IsScalar() || data[i].Scalar().empty()) return c.error(field, "must be a file name");
+    const std::string p = data[i].Scalar();
     cfg.sim.data.push_back(fs::path(p).is_absolute() ? p : (fs::path(base_dir) / p).lexically_normal().string());
   }
   if (ex["maker_fee"]) {
@@ -90,18 +302,27 @@ Status parse_sim(const Ctx& c, const YAML::Node& ex, const std::string& base_dir
     if (*fee < 0 || *fee >= kOneE8) return c.error("exchange.maker_fee", "must be in [0, 1)");
     cfg.sim.maker_fee_rate_e8 = *fee;
   }
+  KEEL_RETURN_IF_ERROR(parse_commission(c, ex, cfg));
   const YAML::Node bal = ex["balances"];
   if (!bal || !bal.IsMap()) return c.error("exchange.balances", "missing (asset: amount map)");
   for (const auto& kv : bal) {
-    const std::string asset = kv.first.as<std::string>();
-    auto v = parse_fixed(kv.second.as<std::string>(), kScaleE8);
-    if (!v.ok() || *v < 0) return c.error("exchange.balances." + asset, "not an amount >= 0");
+    if (!kv.first.IsScalar()) return c.error("exchange.balances", "an asset must be a plain name");
+    const std::string asset = kv.first.Scalar();
+    const std::string field = "exchange.balances." + asset;
+    if (!is_asset_name(asset)) {
+      return c.error(field, "'" + asset + "' is not an asset name (1-20 upper-case letters and digits)");
+    }
+    if (cfg.sim.balances.count(asset) != 0) return c.error(field, "given twice");
+    if (!kv.second.IsScalar()) return c.error(field, "not an amount >= 0");
+    auto v = parse_fixed(kv.second.Scalar(), kScaleE8);
+    if (!v.ok() || *v < 0) return c.error(field, "not an amount >= 0");
     cfg.sim.balances[asset].free_e8 = *v;
   }
   return Status::Ok();
 }
 
 Status parse_binance(const Ctx& c, const YAML::Node& ex, Config& cfg) {
+  KEEL_RETURN_IF_ERROR(check_keys(c, ex, "exchange.", kBinanceKeys, &kSimKeys, "sim", "binance"));
   BinanceVenueConfig& b = cfg.binance;
   const char* urls[3] = {"rest_url", "ws_url", "ws_api_url"};
   std::string* dst[3] = {&b.rest_url, &b.ws_url, &b.ws_api_url};
@@ -118,16 +339,29 @@ Status parse_binance(const Ctx& c, const YAML::Node& ex, Config& cfg) {
       return c.error(std::string("exchange.") + urls[i], "'" + *dst[i] + "' must start with ws:// or wss://");
     }
   }
-  if (ex["api_key_env"]) b.api_key_env = ex["api_key_env"].as<std::string>();
-  if (ex["api_secret_env"]) b.api_secret_env = ex["api_secret_env"].as<std::string>();
-  auto every = positive_int(c, ex, "reconcile_every_ms", "exchange.", b.reconcile_every_ms);
+  auto key_env = optional_text(c, ex, "api_key_env", "exchange.", b.api_key_env);
+  if (!key_env.ok()) return key_env.status();
+  b.api_key_env = *key_env;
+  auto secret_env = optional_text(c, ex, "api_secret_env", "exchange.", b.api_secret_env);
+  if (!secret_env.ok()) return secret_env.status();
+  b.api_secret_env = *secret_env;
+  auto every = positive_int(c, ex, "reconcile_every_ms", "exchange.", b.reconcile_every_ms,
+                            86'400'000);
   if (!every.ok()) return every.status();
   b.reconcile_every_ms = *every;
+  // binance-spot.md §1: recvWindow defaults to 5000 and may be at most 60000.
+  auto window = int_in(c, ex, "recv_window_ms", "exchange.", b.recv_window_ms, 1, 60'000);
+  if (!window.ok()) return window.status();
+  b.recv_window_ms = *window;
+  auto margin = int_in(c, ex, "evidence_margin_ms", "exchange.", b.evidence_margin_ms, 0, 60'000);
+  if (!margin.ok()) return margin.status();
+  b.evidence_margin_ms = *margin;
   return Status::Ok();
 }
 
 Status parse_grid(const Ctx& c, const YAML::Node& p, const std::string& path, const Instrument& ins,
                   TaskConfig& t) {
+  KEEL_RETURN_IF_ERROR(check_keys(c, p, path, kGridKeys));
   auto interval = decimal_e8(c, p, "price_interval", path);
   if (!interval.ok()) return interval.status();
   auto ticks = ins.price_ticks_from_e8(*interval);
@@ -136,11 +370,11 @@ Status parse_grid(const Ctx& c, const YAML::Node& p, const std::string& path, co
   if (!qty.ok()) return qty.status();
   auto lots = ins.qty_lots_from_e8(*qty);
   if (!lots.ok() || *lots <= 0) return c.error(path + "order_quantity", "must be a positive multiple of step_size");
-  auto buy = positive_int(c, p, "buy_window_size", path, 5);
+  auto buy = positive_int(c, p, "buy_window_size", path, 5, 100'000);
   if (!buy.ok()) return buy.status();
-  auto sell = positive_int(c, p, "sell_window_size", path, 5);
+  auto sell = positive_int(c, p, "sell_window_size", path, 5, 100'000);
   if (!sell.ok()) return sell.status();
-  auto max_open = positive_int(c, p, "max_open_orders", path, 64);
+  auto max_open = positive_int(c, p, "max_open_orders", path, 64, 1'000'000);
   if (!max_open.ok()) return max_open.status();
   t.grid = {*ticks, *lots, static_cast<int>(*buy), static_cast<int>(*sell),
             static_cast<size_t>(*max_open)};
@@ -157,21 +391,36 @@ Status parse_tasks(const Ctx& c, const YAML::Node& root, Config& cfg) {
   if (!tasks || !tasks.IsSequence() || tasks.size() == 0) return c.error("tasks", "missing (a list)");
   for (size_t i = 0; i < tasks.size(); ++i) {
     const std::string path = "tasks[" + std::to_string(i) + "].";
+    const YAML::Node task = tasks[i];
+    if (!task.IsMap()) return c.error("tasks[" + std::to_string(i) + "]", "must be a map");
+    KEEL_RETURN_IF_ERROR(check_keys(c, task, path, kTaskKeys));
     TaskConfig t;
-    auto id = scalar(c, tasks[i], "id", path);
+    auto id = scalar(c, task, "id", path);
     if (!id.ok()) return id.status();
     if (Status s = validate_task_id(*id); !s.ok()) return c.error(path + "id", s.message());
+    if ((*id)[0] == '_') {
+      return c.error(path + "id", "'" + *id + "' starts with '_' (reserved for journal-wide records)");
+    }
     for (const TaskConfig& other : cfg.tasks) {
       if (other.id == *id) return c.error(path + "id", "'" + *id + "' is used twice");
     }
     t.id = *id;
-    auto strat = scalar(c, tasks[i], "strategy", path);
+    auto strat = scalar(c, task, "strategy", path);
     if (!strat.ok()) return strat.status();
     if (*strat != "grid") return c.error(path + "strategy", "'" + *strat + "' is not known (known: grid)");
     t.strategy = *strat;
-    const YAML::Node params = tasks[i]["params"];
+    const YAML::Node params = task["params"];
     if (!params || !params.IsMap()) return c.error(path + "params", "missing (a map)");
     KEEL_RETURN_IF_ERROR(parse_grid(c, params, path + "params.", cfg.instrument, t));
+    // Operational limits, outside params and so outside params_text (not journaled: changing
+    // them does not make a new task).
+    auto per_second = positive_int(c, task, "max_intents_per_second", path, t.rate.per_second,
+                                   1'000'000);
+    if (!per_second.ok()) return per_second.status();
+    t.rate.per_second = *per_second;
+    auto burst = positive_int(c, task, "intent_burst", path, t.rate.burst, 1'000'000);
+    if (!burst.ok()) return burst.status();
+    t.rate.burst = *burst;
     cfg.tasks.push_back(std::move(t));
   }
   return Status::Ok();
@@ -192,9 +441,12 @@ Result<Config> parse_config(const std::string& yaml_text, const std::string& ori
   Config cfg;
   cfg.path = origin;
   try {
+    KEEL_RETURN_IF_ERROR(check_keys(c, root, "", kTopKeys));
     KEEL_RETURN_IF_ERROR(parse_instrument(c, root, cfg));
     const YAML::Node ex = root["exchange"];
     if (!ex || !ex.IsMap()) return c.error("exchange", "missing (a map)");
+    // Without a kind, a misspelt "kind" is the likely cause: name it before saying "missing".
+    if (!ex["kind"]) KEEL_RETURN_IF_ERROR(check_keys(c, ex, "exchange.", kExchangeAnyKeys));
     auto kind = scalar(c, ex, "kind", "exchange.");
     if (!kind.ok()) return kind.status();
     if (*kind != "sim" && *kind != "binance") {
@@ -204,12 +456,18 @@ Result<Config> parse_config(const std::string& yaml_text, const std::string& ori
     if (*kind == "sim") KEEL_RETURN_IF_ERROR(parse_sim(c, ex, base_dir, cfg));
     else KEEL_RETURN_IF_ERROR(parse_binance(c, ex, cfg));
     KEEL_RETURN_IF_ERROR(parse_tasks(c, root, cfg));
-    if (root["data_dir"]) cfg.data_dir = root["data_dir"].as<std::string>();
-    if (root["snapshot_every_records"]) {
-      auto n = parse_fixed(root["snapshot_every_records"].as<std::string>(), 0);
-      if (!n.ok() || *n < 0) return c.error("snapshot_every_records", "not an integer >= 0");
-      cfg.snapshot_every_records = static_cast<uint64_t>(*n);
+    if (root["data_dir"]) {
+      auto dir = scalar(c, root, "data_dir", "");
+      if (!dir.ok()) return dir.status();
+      if (dir->empty()) return c.error("data_dir", "must not be empty");
+      const fs::path d(*dir);
+      cfg.data_dir = d.is_absolute() ? d.lexically_normal().string()
+                                     : (fs::path(base_dir) / d).lexically_normal().string();
     }
+    auto every = int_in(c, root, "snapshot_every_records", "", 1'000, 0,
+                        std::numeric_limits<int64_t>::max());
+    if (!every.ok()) return every.status();
+    cfg.snapshot_every_records = static_cast<uint64_t>(*every);
   } catch (const YAML::Exception& e) {
     return Status::InvalidArgument(origin + ": " + e.what());
   }
@@ -221,10 +479,15 @@ Result<Config> load_config(const std::string& path, bool check_data_files) {
   if (!in) return Status::NotFound("config file '" + path + "' cannot be opened");
   std::stringstream buf;
   buf << in.rdbuf();
+  // The config's folder as written (relative to the current directory when `path` is): the
+  // resolved paths name the same files from any working directory, and stay short.
   const fs::path p(path);
-  auto cfg = parse_config(buf.str(), path, p.parent_path().string());
+  const std::string folder = p.parent_path().string();
+  auto cfg = parse_config(buf.str(), path, folder);
   if (!cfg.ok()) return cfg;
-  if (cfg->data_dir.empty()) cfg->data_dir = (fs::path("var") / p.stem()).string();
+  if (cfg->data_dir.empty()) {
+    cfg->data_dir = (fs::path(folder) / "var" / p.stem()).lexically_normal().string();
+  }
   for (size_t i = 0; check_data_files && i < cfg->sim.data.size(); ++i) {
     std::error_code ec;
     if (!fs::is_regular_file(cfg->sim.data[i], ec)) {

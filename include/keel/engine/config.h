@@ -1,27 +1,54 @@
 // keel/engine/config.h: the run configuration (YAML), validated with errors that name the file
 // and the field ("config/x.yaml: tasks[0].params.price_interval: '10.x' is not a decimal").
 //
-// Shape (config/paper-btcusdt-grid.yaml is the reference example):
-//   data_dir: DIR                      # optional; relative to the config file's folder; default
-//                                      # <config file's folder>/var/<config file stem>/
-//   snapshot_every_records: 1000       # optional; a state snapshot every N journal records
-//   instrument: {symbol, base_asset, quote_asset, tick_size, step_size, min_notional}
-//   exchange:
-//     kind: sim                        # the embedded simulated exchange
-//     speed: max                       # "max" (lock-step, deterministic) or a multiplier > 0
-//     data: [FILE, ...]                # recorded captures, relative to the config file's folder
-//     maker_fee: "0.001"               # fraction of notional (0.001 = 10 bps)
-//     balances: {ASSET: "amount"}      # the simulated account's starting balances
-//     commission_asset: quote          # quote | base | ASSET:PRICE (SimConfig)
-//   # or, for the Binance Spot API (production, testnet, or `keel sim` on loopback):
-//   exchange: {kind: binance, rest_url, ws_url, ws_api_url, api_key_env, api_secret_env,
-//              reconcile_every_ms, recv_window_ms, evidence_margin_ms}
-//   tasks:
-//     - {id: grid1, strategy: grid, params: {price_interval, order_quantity,
-//        buy_window_size, sell_window_size, max_open_orders},
-//        max_intents_per_second, intent_burst}
-// Every key is checked: an unknown one is an error naming it and the nearest known key
-// ("tasks[0].params.maker_fees: unknown key (did you mean maker_fee?)").
+// Every key (config/paper-btcusdt-grid.yaml is the reference example). Decimals are quoted
+// strings ("0.01"), parsed exactly at 1e-8; integers are plain. Paths in the file are relative
+// to the config file's folder; a --data-dir on the command line is relative to the current
+// directory.
+//   data_dir: DIR                optional; default <config file's folder>/var/<config file stem>
+//                                (the shipped examples say ../var/<stem>: var/<stem> at the repo root)
+//   snapshot_every_records: N    optional, >= 0; a state snapshot every N journal records
+//                                (default 1000; 0: never)
+//   instrument:                  all required; Binance exchangeInfo filters
+//     symbol, base_asset, quote_asset          e.g. BTCUSDT, BTC, USDT
+//     tick_size, step_size, min_notional       decimals: PRICE_FILTER.tickSize,
+//                                              LOT_SIZE.stepSize, NOTIONAL.minNotional (quote)
+//   exchange:                    kind: sim (the embedded simulated exchange):
+//     kind: sim
+//     speed: max                 "max" (lock-step, deterministic; default) or a multiplier > 0
+//     data: [FILE, ...]          required; recorded captures
+//     maker_fee: "0.001"         fraction of notional, [0, 1) (default 0.001 = 10 bps)
+//     balances: {ASSET: "amount"}  required; starting balances (ASSET upper-case, amount >= 0)
+//     commission_asset: quote    quote (default) | base (Binance's default: a BUY pays in base,
+//                                a SELL in quote) | ASSET:PRICE ("BNB:600": every commission in
+//                                BNB at 600 quote per BNB; PRICE > 0; ASSET not the quote asset)
+//   exchange:                    or kind: binance (production, testnet, `keel sim` on loopback):
+//     kind: binance
+//     rest_url                   required; http:// or https://
+//     ws_url, ws_api_url         required; ws:// or wss://
+//     api_key_env, api_secret_env  names of environment variables holding the key and the
+//                                secret (default KEEL_API_KEY, KEEL_API_SECRET)
+//     reconcile_every_ms         ms, > 0 (default 5000): evidence queries for unresolved intents
+//     recv_window_ms             ms, 1..60000 (default 5000; Binance's max is 60000)
+//     evidence_margin_ms         ms, 0..60000 (default 1000)
+//   tasks:                       required, a non-empty list
+//     - id: grid1                required; [A-Za-z0-9_]{1,16}, unique, not starting with '_'
+//                                (reserved for journal-wide records)
+//       strategy: grid           required; the only strategy
+//       params:                  journaled (params_text): a journal refuses other params
+//         price_interval         required; decimal, a positive multiple of tick_size (quote)
+//         order_quantity         required; decimal, a positive multiple of step_size (base)
+//         buy_window_size        levels below the center, 1..100000 (default 5)
+//         sell_window_size       levels above the center, 1..100000 (default 5)
+//         max_open_orders        working + in-flight orders, 1..1000000 (default 64)
+//       max_intents_per_second   intents (places + cancels) per second, 1..1000000 (default 5)
+//       intent_burst             token bucket size, 1..1000000 (default 20)
+//                                (these two are operational limits, beside params and not in
+//                                params_text: changing them does not change the task)
+// Every key is checked: an unknown one is an error naming it and the nearest known key valid
+// there ("tasks[0].params.price_intervall: unknown key (did you mean price_interval?)"), or
+// where it belongs ("tasks[0].params.maker_fees: unknown key (did you mean maker_fee?
+// maker_fee belongs under exchange: with kind: sim)"), or else the keys known there.
 #pragma once
 
 #include <string>
@@ -50,13 +77,13 @@ struct TaskConfig {
   std::string strategy;      // "grid"
   strategy::GridParams grid;
   std::string params_text;   // canonical "key=value;..." of the params, journaled for audit
-  IntentRate rate;
+  IntentRate rate;           // not in params_text: an operational limit, not a parameter
 };
 
 struct SimConfig {
   std::string speed = "max";
   double speed_multiplier = 0;      // 0 for max
-  std::vector<std::string> data;    // absolute or cwd-relative paths, resolved
+  std::vector<std::string> data;    // resolved as Config::data_dir
   int64_t maker_fee_rate_e8 = 100'000;
   // exchange.commission_asset: "quote" (default), "base" (Binance's default: a BUY pays in base,
   // a SELL in quote) or "ASSET:PRICE" (e.g. "BNB:600": every commission in BNB at 600 quote
@@ -88,7 +115,9 @@ struct BinanceVenueConfig {
 struct Config {
   std::string path;       // the file it came from
   uint64_t snapshot_every_records = 1'000;  // journal snapshot cadence (0: never)
-  std::string data_dir;   // resolved
+  // Resolved: absolute when written so, else joined to the config file's folder as the config
+  // path names it (so relative to the current directory only when the config path is).
+  std::string data_dir;
   Instrument instrument;
   std::string exchange_kind = "sim";  // "sim" (embedded) | "binance"
   SimConfig sim;
