@@ -9,8 +9,8 @@
 
 namespace keel::app {
 
-// The config file, and where its data directory is (empty: the config's data_dir, else
-// var/<config stem>/).
+// The config file, and where its data directory is (empty: the config's data_dir, resolved
+// relative to the config file's folder, else <config folder>/var/<config stem>/).
 struct Target {
   std::string config_path;
   std::string data_dir;
@@ -31,6 +31,12 @@ struct RunOptions {
 int run_command(const RunOptions& opts);
 // keel run with exchange.kind: binance (src/app/run_live.cc).
 int run_live(const RunOptions& opts, const engine::Config& cfg);
+// keel retire --config FILE --task ID: cancels the task's orders through the journal (W1),
+// waits until the venue settled each, journals TaskRetired. Exit 0 retired (or already), 1 bad
+// input or the venue did not settle every order in time (run it again), 2 fail-stop.
+int retire_command(const Target& target, const std::string& task_id);
+// The same on the Binance connector (src/app/run_live.cc).
+int retire_live(const engine::Config& cfg, const std::string& task_id);
 int inspect_command(const Target& target, bool json);
 int export_command(const Target& target, const std::string& format, const std::string& out_path);
 int verify_command(const Target& target);

@@ -55,8 +55,10 @@ int main(int argc, char** argv) {
       "Fold the journal (no exchange needed) and show every task's slots, inventory, fills,\n"
       "realised PnL and fees. --json prints one JSON object:\n"
       "{\"tasks\":[{\"id\",\"symbol\",\"slots\":[{\"price\",\"side\",\"state\",\"client_order_id\","
-      "\"qty\",\"filled_qty\"}],\n \"inventory\",\"fills\",\"realized_pnl\",\"fees\"}],"
-      "\"journal\":{\"records\",\"last_seq\"}}");
+      "\"qty\",\"filled_qty\"}],\"strays\":[...],\n \"inventory\",\"position_cost\",\"fills\","
+      "\"realized_pnl\",\"fees\",\"commissions\",\"unresolved\",\"retired\",\"halted\"}],\n"
+      " \"account\":{\"epochs\",\"baseline\",\"trade_watermark\",\"foreign_fills\","
+      "\"expected_balances\"},\"journal\":{\"records\",\"last_seq\"}}");
   inspect->add_option("--config", inspect_t.config_path, "YAML config naming the data directory")
       ->required()->check(CLI::ExistingFile);
   inspect->add_option("--data-dir", inspect_t.data_dir, kDataDirHelp);
@@ -84,6 +86,21 @@ int main(int argc, char** argv) {
       ->required()->check(CLI::ExistingFile);
   verify->add_option("--data-dir", verify_t.data_dir, kDataDirHelp);
 
+  keel::app::Target retire_t;
+  std::string retire_task;
+  auto* retire = app.add_subcommand(
+      "retire",
+      "Take a task out of service: cancel every working order of the task (each cancel\n"
+      "journaled before it is sent), wait until the exchange has settled each one, then journal\n"
+      "the retirement. Afterwards the task may be removed from the config (keel run refuses a\n"
+      "config that drops a task with working orders). The config names the data directory and\n"
+      "the exchange; the task need not be in it any more.\n"
+      "Exit: 0 retired, 1 bad input or orders not settled yet (run it again), 2 fail-stop.");
+  retire->add_option("--config", retire_t.config_path, "YAML config naming the data directory")
+      ->required()->check(CLI::ExistingFile);
+  retire->add_option("--data-dir", retire_t.data_dir, kDataDirHelp);
+  retire->add_option("--task", retire_task, "The task id to retire")->required();
+
   keel::app::BenchOptions bench_opts;
   auto* bench = keel::app::add_bench_command(app, bench_opts);
 
@@ -95,6 +112,7 @@ int main(int argc, char** argv) {
   if (*inspect) return keel::app::inspect_command(inspect_t, inspect_json);
   if (*exp) return keel::app::export_command(export_t, export_format, export_out);
   if (*verify) return keel::app::verify_command(verify_t);
+  if (*retire) return keel::app::retire_command(retire_t, retire_task);
   if (*bench) return keel::app::bench_command(bench_opts);
   if (*sim) return keel::app::sim_command(sim_opts);
   return 1;

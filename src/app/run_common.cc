@@ -56,9 +56,10 @@ void print_summary(const engine::Config& cfg, const engine::Engine& eng, uint64_
         std::find_if(cfg.tasks.begin(), cfg.tasks.end(),
                      [&](const engine::TaskConfig& c) { return c.id == id; }) -
         cfg.tasks.begin());
-    if (i < cfg.tasks.size() && stats.throttled_intents > 0) {
-      std::printf("    %-20s %llu intents held back by the request budget (%lld/s, burst %lld)\n",
-                  "throttled", (unsigned long long)stats.throttled_intents,
+    if (i < cfg.tasks.size() && stats.throttled_decisions > 0) {
+      std::printf("    %-20s %llu decisions cut short by the request budget (%lld intents/s, "
+                  "burst %lld): the rest waited for a later event\n",
+                  "throttled", (unsigned long long)stats.throttled_decisions,
                   (long long)cfg.tasks[i].rate.per_second, (long long)cfg.tasks[i].rate.burst);
     }
   }

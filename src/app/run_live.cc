@@ -179,4 +179,39 @@ int run_live(const RunOptions& opts, const engine::Config& cfg) {
   return 0;
 }
 
+int retire_live(const engine::Config& cfg, const std::string& task_id) {
+  auto vc = venue_config(cfg);
+  if (!vc.ok()) {
+    std::fprintf(stderr, "keel retire: %s\n", vc.status().ToString().c_str());
+    return 1;
+  }
+  vc->market_stream = false;  // retiring needs the account only
+  auto j = journal::Journal::open((fs::path(cfg.data_dir) / "journal").string(), {});
+  if (!j.ok()) {
+    std::fprintf(stderr, "keel retire: journal: %s\n", j.status().ToString().c_str());
+    return j.status().code() == Code::kCorruption ? 2 : 1;
+  }
+  auto venue = exchange::binance::BinanceExchange::connect(*vc);
+  if (!venue.ok()) {
+    std::fprintf(stderr, "keel retire: connecting to %s: %s\n", cfg.binance.rest_url.c_str(),
+                 venue.status().ToString().c_str());
+    return 1;
+  }
+  engine::Engine eng(cfg, **j, **venue, SystemClock::instance());
+  if (Status s = eng.load_and_start({task_id}); !s.ok()) {
+    std::fprintf(stderr, "keel retire: %s\n", s.ToString().c_str());
+    return s.code() == Code::kFailStop ? fail_stop(eng, s) : 1;
+  }
+  const int64_t deadline_ms = cfg.binance.recv_window_ms + cfg.binance.evidence_margin_ms + 60'000;
+  Status s = eng.retire(task_id, deadline_ms);
+  if (s.code() == Code::kFailStop) return fail_stop(eng, s);
+  if (!s.ok()) {
+    std::fprintf(stderr, "keel retire: %s\n", s.ToString().c_str());
+    return 1;
+  }
+  std::fprintf(stderr, "keel retire: task '%s' retired: every order closed and journaled\n",
+               task_id.c_str());
+  return 0;
+}
+
 }  // namespace keel::app

@@ -143,7 +143,7 @@ size_t Engine::admit(size_t i, size_t wanted) {
   if (now > b.last_ns) b.last_ns = now;
   const size_t allowed = std::min<size_t>(wanted, static_cast<size_t>(b.tokens_milli / 1000));
   b.tokens_milli -= static_cast<int64_t>(allowed) * 1000;
-  stats_.throttled_intents += wanted - allowed;
+  if (allowed < wanted) ++stats_.throttled_decisions;
   return allowed;
 }
 

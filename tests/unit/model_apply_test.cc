@@ -1,4 +1,5 @@
-// The fold (W3): slot transitions, PnL, de-duplication (R3).
+// The fold (W3): slot transitions, PnL, de-duplication (R3), and E1: whatever a record says,
+// apply folds it into a defined state (a halt at worst), never an abort.
 #include <gtest/gtest.h>
 
 #include "fixture_btcusdt.h"
@@ -29,8 +30,8 @@ class ApplyTest : public ::testing::Test {
     return cid;
   }
   void fill(const std::string& cid, Side side, int64_t price, int64_t qty, int64_t trade_id,
-            int64_t fee_e8 = 0) {
-    fold(journal::OrderFilled{cid, trade_id, 7, side, price, qty, fee_e8, "USDT", true,
+            int64_t fee_e8 = 0, const std::string& fee_asset = "USDT", int64_t order_id = 0) {
+    fold(journal::OrderFilled{cid, trade_id, order_id, side, price, qty, fee_e8, fee_asset, true,
                               Source::kUserStream});
   }
   const TaskState& task() { return state_.tasks.at("g"); }
@@ -48,13 +49,13 @@ TEST_F(ApplyTest, FullCycleFreePendingLockedFilledAndBack) {
   EXPECT_EQ(slot(6183000), SlotState::kLocked);  // partially filled, still working
   fill(buy, Side::kBuy, 6183000, 60, 2, 371);
   EXPECT_EQ(slot(6183000), SlotState::kFilled);
-  EXPECT_EQ(task().inventory_lots, 100);
+  EXPECT_EQ(task().position.base_e8, 100'000);  // 100 lots of 0.00001 BTC
   const std::string sell = place(6183000, Side::kSell, 6184000, 100);
   EXPECT_EQ(slot(6183000), SlotState::kPending);
   fold(journal::OrderAccepted{sell, 43, Source::kResponse});
   fill(sell, Side::kSell, 6184000, 100, 3, 619);
   EXPECT_EQ(slot(6183000), SlotState::kFree);
-  EXPECT_EQ(task().inventory_lots, 0);
+  EXPECT_EQ(task().position.base_e8, 0);
   // Bought 0.001 at 61830, sold at 61840: 0.01 USDT gross = 1,000,000 e8; fees summed.
   EXPECT_EQ(task().realized_pnl_e8, 1'000'000);
   EXPECT_EQ(task().fees_e8, 247 + 371 + 619);
@@ -71,14 +72,15 @@ TEST_F(ApplyTest, PartialSellsRealiseTheirShareOfCost) {
   fill(sell, Side::kSell, 6184000, 2, 3);
   // 3 lots * 0.00001 * (61840 - 61830) = 0.0003 USDT = 30,000 e8, whatever the split.
   EXPECT_EQ(task().realized_pnl_e8, 30'000);
-  EXPECT_EQ(task().slots.at(6183000).cost_e8, 0);
+  EXPECT_EQ(task().position.cost_e8, 0);
+  EXPECT_EQ(task().slots.at(6183000).claim_e8, 0);
 }
 
 TEST_F(ApplyTest, DuplicateTradeIdIsCountedOnce) {
   const std::string buy = place(6183000, Side::kBuy, 6183000, 100);
   fill(buy, Side::kBuy, 6183000, 50, 9);
   fill(buy, Side::kBuy, 6183000, 50, 9);  // the same trade again (stream + history)
-  EXPECT_EQ(task().inventory_lots, 50);
+  EXPECT_EQ(task().position.base_e8, 50'000);
   EXPECT_EQ(task().duplicate_fills, 1u);
   EXPECT_EQ(task().last_trade_id, 9);
 }
@@ -88,7 +90,7 @@ TEST_F(ApplyTest, OverfillHaltsTheTask) {
   fill(buy, Side::kBuy, 6183000, 100, 1);
   fill(buy, Side::kBuy, 6183000, 1, 2);
   EXPECT_NE(task().halted.find("overfill"), std::string::npos);
-  EXPECT_EQ(task().inventory_lots, 100);
+  EXPECT_EQ(task().position.base_e8, 100'000);
 }
 
 TEST_F(ApplyTest, FillBeforeAckOpensTheOrder) {
@@ -117,8 +119,9 @@ TEST_F(ApplyTest, CancelPendingThenCanceledOrRejected) {
   fold(journal::OrderAccepted{a, 1, Source::kResponse});
   fold(journal::CancelIntent{6183000, a, {}});
   EXPECT_EQ(task().unresolved(), 1u);  // the cancel's outcome is unknown
-  fold(journal::CancelRejected{a, -2011, "Unknown order sent."});
+  fold(journal::CancelRejected{a, 0, "cancel not effective: order still open"});
   EXPECT_EQ(task().unresolved(), 0u);
+  EXPECT_FALSE(task().orders.at(a).cancel_refused);
   EXPECT_EQ(slot(6183000), SlotState::kLocked);
   fold(journal::CancelIntent{6183000, a, {}});
   fold(journal::OrderCanceled{a, 0, Source::kResponse});
@@ -132,13 +135,13 @@ TEST_F(ApplyTest, PartiallyFilledThenCanceledHoldsThePosition) {
   fold(journal::CancelIntent{6183000, a, {}});
   fold(journal::OrderCanceled{a, 30, Source::kResponse});
   EXPECT_EQ(slot(6183000), SlotState::kFilled);
-  EXPECT_EQ(task().slots.at(6183000).position_lots, 30);
+  EXPECT_EQ(task().slots.at(6183000).claim_e8, 30'000);
 }
 
 TEST_F(ApplyTest, RecordingEndedIsEngineWide) {
   journal::Record r;
   r.seq = state_.last_seq + 1;
-  r.task_id = "g";
+  r.task_id = journal::kJournalTaskId;
   r.body = journal::RecordingEnded{99574};
   apply(state_, r);
   EXPECT_TRUE(state_.recording_ended);
@@ -191,16 +194,154 @@ TEST(ApplyDeath, OutOfSequenceRecordIsABug) {
   EXPECT_DEATH(apply(s, r), "seq");
 }
 
-TEST(ApplyDeath, EvidenceForAnUnknownOrderIsABug) {
-  State s;
+TEST_F(ApplyTest, EvidenceForAnUnknownOrderHaltsInsteadOfAborting) {
+  fold(journal::OrderAccepted{"k2abcdef-g-zz", 1, Source::kResponse});
+  EXPECT_NE(task().halted.find("does not hold"), std::string::npos);
+  EXPECT_EQ(task().ignored_evidence, 1u);
+}
+
+TEST_F(ApplyTest, AmendIntentHaltsInsteadOfAborting) {
+  fold(journal::AmendIntent{6183000, "a", "b", 6183000, 1, {}});
+  EXPECT_NE(task().halted.find("AmendIntent"), std::string::npos);
+  EXPECT_EQ(task().intents_amend, 1u);
+}
+
+TEST_F(ApplyTest, ARecordOfATaskNeverStartedHaltsThatTask) {
   journal::Record r;
-  r.seq = 1;
-  r.task_id = "g";
-  r.body = journal::TaskStarted{"grid", "BTCUSDT", "BTC", "USDT", 1'000'000, 1'000, 0, ""};
-  apply(s, r);
-  r.seq = 2;
-  r.body = journal::OrderAccepted{"k1-g-zz", 1, journal::Source::kResponse};
-  EXPECT_DEATH(apply(s, r), "never journaled");
+  r.seq = state_.last_seq + 1;
+  r.task_id = "ghost";
+  r.body = journal::OrderAccepted{"k2abcdef-ghost-1", 1, Source::kResponse};
+  apply(state_, r);
+  EXPECT_NE(state_.tasks.at("ghost").halted.find("never started"), std::string::npos);
+}
+
+// Issue 9, problem 1: a place answered -1007 that the venue executes later. Journaled as never
+// received (here: by an older keel, or a venue breaking its recvWindow promise), its late NEW
+// and fill are evidence like any other: the order is tracked again and its fill counted.
+TEST_F(ApplyTest, LateExecutionOfAnOrderClosedAsNeverReceivedIsTrackedAgain) {
+  const std::string a = place(6183000, Side::kBuy, 6183000, 100);
+  fold(journal::OrderNotFound{a, Source::kQueryOrder});
+  EXPECT_EQ(slot(6183000), SlotState::kFree);
+  fold(journal::OrderAccepted{a, 77, Source::kUserStream});  // the late NEW
+  EXPECT_EQ(task().orders.at(a).phase, OrderPhase::kOpen);
+  EXPECT_EQ(slot(6183000), SlotState::kLocked);  // the slot was free: it is the current order
+  EXPECT_EQ(task().late_executions, 1u);
+  fill(a, Side::kBuy, 6183000, 100, 5, 0, "USDT", 77);
+  EXPECT_EQ(slot(6183000), SlotState::kFilled);
+  EXPECT_EQ(task().position.base_e8, 100'000);
+  EXPECT_TRUE(task().halted.empty());
+}
+
+TEST_F(ApplyTest, LateFillAfterTheSlotPlacedAgainMakesAStrayThatIsCounted) {
+  const std::string a = place(6183000, Side::kBuy, 6183000, 100);
+  fold(journal::OrderNotFound{a, Source::kQueryOrder});
+  const std::string b = place(6183000, Side::kBuy, 6183000, 100);  // the level placed again
+  fold(journal::OrderAccepted{b, 2, Source::kResponse});
+  fill(a, Side::kBuy, 6183000, 40, 9, 0, "USDT", 1);  // the first order executed after all
+  EXPECT_EQ(task().late_executions, 1u);
+  ASSERT_EQ(task().strays().size(), 1u);
+  EXPECT_EQ(task().strays().front()->client_order_id, a);
+  EXPECT_EQ(task().slots.at(6183000).current_cid, b);
+  EXPECT_EQ(task().position.base_e8, 40'000);
+  EXPECT_EQ(task().slots.at(6183000).claim_e8, 40'000);
+  EXPECT_TRUE(task().halted.empty());
+}
+
+TEST_F(ApplyTest, AFillOfACanceledOrderIsCountedWithoutReopeningIt) {
+  const std::string a = place(6183000, Side::kBuy, 6183000, 100);
+  fold(journal::OrderAccepted{a, 1, Source::kResponse});
+  fold(journal::CancelIntent{6183000, a, {}});
+  fold(journal::OrderCanceled{a, 30, Source::kResponse});  // 30 executed before the cancel
+  EXPECT_TRUE(task().orders.at(a).owes_fills());
+  EXPECT_EQ(task().unresolved(), 1u);  // the 30 lots' fills are owed (issue 9, problem 2)
+  fill(a, Side::kBuy, 6183000, 30, 4, 0, "USDT", 1);
+  EXPECT_FALSE(task().orders.at(a).owes_fills());
+  EXPECT_EQ(task().orders.at(a).phase, OrderPhase::kClosed);
+  EXPECT_EQ(task().unresolved(), 0u);
+  EXPECT_EQ(slot(6183000), SlotState::kFilled);
+}
+
+TEST_F(ApplyTest, ACancelRefusedWithUnknownOrderIsNotCancelableAgainUntilEvidence) {
+  const std::string a = place(6183000, Side::kBuy, 6183000, 100);
+  fold(journal::OrderAccepted{a, 1, Source::kResponse});
+  fold(journal::CancelIntent{6183000, a, {}});
+  fold(journal::CancelRejected{a, -2011, "Unknown order sent."});
+  EXPECT_TRUE(task().orders.at(a).cancel_refused);
+  EXPECT_EQ(task().unresolved(), 1u);  // its fate must come from a query or the stream
+  fill(a, Side::kBuy, 6183000, 100, 3, 0, "USDT", 1);  // it had filled
+  EXPECT_FALSE(task().orders.at(a).cancel_refused);
+  EXPECT_EQ(task().unresolved(), 0u);
+}
+
+TEST_F(ApplyTest, EvidenceNamingAnotherVenueOrderIdIsNeverApplied) {
+  const std::string a = place(6183000, Side::kBuy, 6183000, 100);
+  fold(journal::OrderAccepted{a, 1, Source::kResponse});
+  fill(a, Side::kBuy, 6183000, 50, 3, 0, "USDT", 999);  // same client id, another order
+  EXPECT_EQ(task().orders.at(a).filled_lots, 0);
+  EXPECT_EQ(task().position.base_e8, 0);
+  EXPECT_EQ(task().ignored_evidence, 1u);
+  EXPECT_TRUE(task().halted.empty());
+}
+
+// Issue 9, problem 5: a BUY's commission taken in the base asset reduces the position it was
+// charged on; the slot claims only what it holds, so its sell is one lot short.
+TEST_F(ApplyTest, CommissionInTheBaseAssetReducesThePositionAndTheClaim) {
+  const std::string a = place(6183000, Side::kBuy, 6183000, 100);
+  fill(a, Side::kBuy, 6183000, 100, 1, 100, "BTC");  // 0.000001 BTC commission
+  EXPECT_EQ(task().position.base_e8, 99'900);
+  EXPECT_EQ(task().slots.at(6183000).claim_e8, 99'900);
+  EXPECT_EQ(task().commissions.at("BTC"), 100);
+  // The commission valued at the fill price: 0.000001 x 61830 = 0.06183 USDT.
+  EXPECT_EQ(task().fees_e8, 6'183'000);
+  // The cost basis excludes the commission: 0.001 x 61830 - 0.06183.
+  EXPECT_EQ(task().position.cost_e8, 6'183'000'000 - 6'183'000);
+  EXPECT_EQ(task().sellable_e8(), 99'900);
+  const std::string s = place(6183000, Side::kSell, 6184000, 99);
+  EXPECT_EQ(task().sellable_e8(), 900);  // the working sell holds 99 lots
+  fill(s, Side::kSell, 6184000, 99, 2, 0, "USDT");
+  EXPECT_EQ(task().position.base_e8, 900);  // a sub-lot remainder
+  EXPECT_EQ(slot(6183000), SlotState::kFree);  // less than a lot: the level may buy again
+}
+
+TEST_F(ApplyTest, CommissionsInAThirdAssetAreKeptPerAsset) {
+  const std::string a = place(6183000, Side::kBuy, 6183000, 100);
+  fill(a, Side::kBuy, 6183000, 100, 1, 12'345, "BNB");
+  EXPECT_EQ(task().commissions.at("BNB"), 12'345);
+  EXPECT_EQ(task().fees_e8, 0);  // not priced in quote
+  EXPECT_EQ(task().position.base_e8, 100'000);
+}
+
+TEST_F(ApplyTest, ASellFillBeyondThePositionHaltsTheTask) {
+  const std::string a = place(6183000, Side::kBuy, 6183000, 10);
+  fill(a, Side::kBuy, 6183000, 10, 1);
+  const std::string s = place(6183000, Side::kSell, 6184000, 10);
+  fill(s, Side::kSell, 6184000, 5, 2, 6'000, "BTC");  // 5 lots + 0.00006 BTC: more than held
+  EXPECT_NE(task().halted.find("spot cannot go short"), std::string::npos);
+  EXPECT_EQ(task().position.base_e8, 0);
+}
+
+TEST_F(ApplyTest, AccountCountersFollowTheBaselineForR4) {
+  auto wide = [&](journal::Body body) {
+    journal::Record r;
+    r.seq = state_.last_seq + 1;
+    r.task_id = journal::kJournalTaskId;
+    r.body = std::move(body);
+    apply(state_, r);
+  };
+  wide(journal::JournalEpoch{"abc123", "journal created"});
+  EXPECT_EQ(state_.account.epoch(), "abc123");
+  const std::string a = place(6183000, Side::kBuy, 6183000, 100);
+  fill(a, Side::kBuy, 6183000, 50, 10);  // before the baseline: not counted for R4
+  wide(journal::AccountBaseline{"BTCUSDT", 10, 1000, {{"BTC", 50'000}, {"USDT", 100 * kOneE8}}});
+  fill(a, Side::kBuy, 6183000, 50, 11, 300);
+  wide(journal::ForeignFill{"BTCUSDT", "web_1", 12, 5, Side::kSell, 6183000, 20, 400, "USDT"});
+  wide(journal::BalanceChanged{"USDT", 7 * kOneE8, 2000, 2000});
+  wide(journal::BalanceChanged{"USDT", kOneE8, 900, 900});  // cleared before the baseline
+  EXPECT_EQ(state_.account.expected_e8("BTC"), 50'000 + 50'000 - 20'000);
+  const int64_t n50 = 3'091'500'000, n20 = 1'236'600'000;  // 50 and 20 lots at 61830
+  EXPECT_EQ(state_.account.expected_e8("USDT"), 107 * kOneE8 - n50 - 300 + n20 - 400);
+  EXPECT_EQ(state_.account.trade_watermark, 12);
+  EXPECT_EQ(state_.account.foreign_fills, 1u);
 }
 
 }  // namespace

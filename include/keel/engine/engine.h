@@ -35,7 +35,8 @@ struct EngineStats {
   uint64_t user_events = 0;       // executionReports received
   uint64_t foreign_events = 0;    // executionReports of orders not this journal's (ignored, W5)
   uint64_t unknown_outcomes = 0;  // requests whose outcome stayed unknown (R1)
-  uint64_t throttled_intents = 0;  // intents held back by a task's request budget
+  uint64_t throttled_decisions = 0;  // decisions cut short by a task's request budget (the
+                                     // intents left out are decided again at a later event)
   uint64_t reconciliations = 0;
   std::vector<int64_t> intent_sync_ns;  // latency of each synced intent append
 };
