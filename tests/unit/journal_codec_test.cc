@@ -42,8 +42,9 @@ std::vector<Record> Samples() {
   out.push_back(Rec(1, TaskStarted{"grid", "BTCUSDT", "BTC", "USDT", 1'000'000, 1'000, 500'000'000,
                                    "levels: 10\nstep: \"0.5%\"\n"}));
   out.push_back(Rec(2, PlaceIntent{6183000, Side::kSell, 6183763, 100, "k1-grid_1-2",
-                                   Ctx("grid sell level 6183000")}));
-  out.push_back(Rec(3, CancelIntent{6183000, "k1-grid_1-2", Ctx("out of window")}));
+                                   Ctx("grid sell level 6183000"), {1'723'161'600'123, 5'000}}));
+  out.push_back(Rec(3, CancelIntent{6183000, "k1-grid_1-2", Ctx("out of window"),
+                                    {1'723'161'600'456, 60'000}}));
   out.push_back(Rec(4, AmendIntent{6183000, "k1-grid_1-2", "k1-grid_1-4", 6183900, 250,
                                    Ctx("")}));
   out.push_back(Rec(5, OrderAccepted{"k1-grid_1-4", 9'876'543'210, Source::kOpenOrders}));
@@ -55,6 +56,17 @@ std::vector<Record> Samples() {
   out.push_back(Rec(9, OrderNotFound{"k1-grid_1-4", Source::kQueryOrder}));
   out.push_back(Rec(10, CancelRejected{"k1-grid_1-4", -2011, "Unknown order sent."}));
   out.push_back(Rec(11, RecordingEnded{18'446'744'073'709'551'615ULL}));
+  out.push_back(Rec(12, TaskHalted{"R4: USDT on the exchange is 1 but the journal explains 2"}));
+  out.push_back(Rec(13, TaskRetired{"keel retire: every order closed"}));
+  out.push_back(Rec(14, OrderAdopted{6182500, "k2q7f3za-grid_1-e", 77, Side::kSell, 6183000, 40,
+                                     false, 15, Source::kAllOrders}));
+  out.push_back(Rec(15, JournalEpoch{"q7f3za", "journal created"}));
+  out.push_back(Rec(16, AccountBaseline{"BTCUSDT", 123'456, 1'723'161'600'000,
+                                        {{"BTC", 100'000'000}, {"USDT", 1'000'000'000'000}}}));
+  out.push_back(Rec(17, BalanceChanged{"USDT", -2'500'000'000, 1'723'161'600'001,
+                                       1'723'161'600'002}));
+  out.push_back(Rec(18, ForeignFill{"BTCUSDT", "web_abc", 123'457, 42, Side::kBuy, 6183000, 3,
+                                    7, "BNB"}));
   return out;
 }
 
@@ -152,7 +164,7 @@ TEST(JournalCodec, EnvelopeFollowsTheGrammar) {
 
 TEST(JournalCodec, TypeNumbersAreFrozen) {
   const std::vector<Record> s = Samples();
-  const uint16_t expected[] = {1, 2, 3, 4, 10, 11, 12, 13, 14, 15, 30};
+  const uint16_t expected[] = {1, 2, 3, 4, 10, 11, 12, 13, 14, 15, 30, 16, 17, 18, 20, 21, 22, 23};
   for (size_t i = 0; i < s.size(); ++i) {
     EXPECT_EQ(static_cast<uint16_t>(s[i].type()), expected[i]) << i;
   }
@@ -160,6 +172,43 @@ TEST(JournalCodec, TypeNumbersAreFrozen) {
   EXPECT_STREQ(record_type_name(RecordType::kRecordingEnded), "RecordingEnded");
   EXPECT_STREQ(source_name(Source::kUserStream), "user_stream");
   EXPECT_STREQ(source_name(Source::kTradeHistory), "trade_history");
+  EXPECT_STREQ(source_name(Source::kAllOrders), "all_orders");
+}
+
+// Journals written before issue 9 (format 1) still open: a format-1 record decodes, folds its
+// fields, and re-encodes to the same bytes (so their hashes verify); the new types do not exist
+// in format 1.
+TEST(JournalCodec, FormatOneRecordsStillDecodeAndStayFormatOne) {
+  for (Record r : Samples()) {
+    if (r.type() >= RecordType::kTaskHalted && r.type() != RecordType::kRecordingEnded) continue;
+    r.format = 1;
+    if (auto* p = std::get_if<PlaceIntent>(&r.body)) p->timing = {};
+    if (auto* c = std::get_if<CancelIntent>(&r.body)) c->timing = {};
+    if (auto* t = std::get_if<TaskStarted>(&r.body)) t->venue_start_ms = 0;
+    SCOPED_TRACE(record_type_name(r.type()));
+    const std::string bytes = encode(r);
+    EXPECT_EQ(static_cast<uint8_t>(bytes[1]), 1);
+    Result<Record> back = decode(bytes);
+    ASSERT_TRUE(back.ok()) << back.status().ToString();
+    EXPECT_EQ(back->format, 1);
+    EXPECT_EQ(encode(*back), bytes);
+    EXPECT_EQ(Json(*back), Json(r));
+  }
+  // The PlaceIntent payload of format 1 ends with the decision context: no timing fields.
+  Record place = Samples()[1];
+  const std::string v2 = PayloadOf(encode(place));
+  place.format = 1;
+  const std::string v1 = PayloadOf(encode(place));
+  EXPECT_EQ(v2.size(), v1.size() + 16);
+  EXPECT_EQ(v2.substr(0, v1.size()), v1);
+  // A type of format 2 inside a format-1 envelope is unknown.
+  Record halted = Samples()[11];
+  std::string enc = encode(halted);
+  enc[1] = 1;
+  const uLong crc = crc32(0L, reinterpret_cast<const Bytef*>(enc.data()),
+                          static_cast<uInt>(enc.size() - 4));
+  for (int i = 0; i < 4; ++i) enc[enc.size() - 4 + i] = static_cast<char>((crc >> (8 * i)) & 0xFF);
+  EXPECT_NE(decode(enc).status().message().find("unknown record type"), std::string::npos);
 }
 
 TEST(JournalCodec, EverySingleByteCorruptionIsDetected) {
@@ -201,7 +250,7 @@ TEST(JournalCodec, NamesWhatFailed) {
 
 TEST(JournalCodec, RejectsUnknownTypesEvenWithAValidCrc) {
   const std::string enc = encode(Samples()[10]);
-  for (uint16_t type : {0, 5, 9, 16, 29, 31, 65535}) {
+  for (uint16_t type : {0, 5, 9, 19, 24, 29, 31, 65535}) {
     Result<Record> d = decode(Reframe(enc, PayloadOf(enc), type));
     ASSERT_FALSE(d.ok()) << type;
     EXPECT_NE(d.status().message().find("unknown record type"), std::string::npos);
@@ -231,8 +280,8 @@ TEST(JournalCodec, RejectsOutOfRangeEnumsAndBools) {
   p[p.size() - 2] = 2;
   EXPECT_FALSE(decode(Reframe(enc, p)).ok()) << "is_maker 2";
   p = PayloadOf(enc);
-  p[p.size() - 1] = 5;
-  EXPECT_FALSE(decode(Reframe(enc, p)).ok()) << "source 5";
+  p[p.size() - 1] = 6;
+  EXPECT_FALSE(decode(Reframe(enc, p)).ok()) << "source 6";
   p = PayloadOf(enc);
   p[0] = 0;
   EXPECT_FALSE(decode(Reframe(enc, p)).ok()) << "big-endian flag";
@@ -316,11 +365,12 @@ TEST(JournalExportJson, RecordToJsonWithoutInstrumentUsesIntegers) {
   r.prev_hash = Hash{};
   const std::string j = record_to_json(r, Hash{});
   const std::string zeros(64, '0');
-  EXPECT_EQ(j, "{\"seq\":2,\"type\":\"PlaceIntent\",\"task\":\"grid_1\","
+  EXPECT_EQ(j, "{\"seq\":2,\"format\":2,\"type\":\"PlaceIntent\",\"task\":\"grid_1\","
                "\"ts_local_ns\":1700000000123456789,\"ts_exchange_ns\":-42,"
                "\"prev_hash\":\"" + zeros + "\",\"hash\":\"" + zeros + "\","
                "\"slot_key\":6183000,\"side\":\"SELL\",\"price_ticks\":6183763,\"qty_lots\":100,"
-               "\"client_order_id\":\"k1-grid_1-2\",\"best_bid_ticks\":6183700,"
+               "\"client_order_id\":\"k1-grid_1-2\",\"timestamp_ms\":1723161600123,"
+               "\"recv_window_ms\":5000,\"best_bid_ticks\":6183700,"
                "\"best_ask_ticks\":6183800,\"last_trade_ticks\":6183750,"
                "\"reason\":\"q\\\"b\\\\n\\n\\u0001 \xc3\xa9 \\u00ff\"}");
 }

@@ -67,10 +67,10 @@ uint32_t crc32_of(std::string_view bytes) {
   return c ^ 0xFFFFFFFFu;
 }
 
-// "KSNP" version 1, the payload's CRC (little endian), the payload: a snapshot the CRC accepts.
+// "KSNP" version 2, the payload's CRC (little endian), the payload: a snapshot the CRC accepts.
 std::string seal(const std::string& payload) {
   std::string out = "KSNP";
-  out += '\x01';
+  out += '\x02';
   const uint32_t crc = crc32_of(payload);
   for (int i = 0; i < 4; ++i) out += static_cast<char>((crc >> (8 * i)) & 0xff);
   return out + payload;
@@ -109,8 +109,7 @@ State rich_state() {
   Slot& slot = t.slots[6183000];
   slot.key = 6183000;
   slot.current_cid = kOrderMarker;
-  slot.position_lots = 40;
-  slot.cost_e8 = 247'320'000;
+  slot.claim_e8 = 40'000;
   Order& o = t.orders[kOrderMarker];
   o.client_order_id = kOrderMarker;
   o.intent_seq = 2;
@@ -126,8 +125,11 @@ State rich_state() {
   t.orders_retired = 9;
   t.trade_ids.insert(kTradeMarker);
   t.last_trade_id = kTradeMarker;
-  t.inventory_lots = 40;
+  t.position.base_e8 = 40'000;
+  t.position.cost_e8 = 247'320'000;
+  t.claims_e8 = 40'000;
   t.fees_e8 = 5;
+  t.commissions["USDT"] = 5;
   t.buys.fills = 1;
   t.halted = "";
   s.records = 7;
@@ -164,7 +166,15 @@ TEST(SnapshotFormat, GoldenBytesOfASmallState) {
   s.records = 3;
   s.last_seq = 3;
   s.recording_ended = true;
-  const std::string payload = std::string("\x01", 1) + u64le(0) + u64le(3) + u64le(3) + "\x01";
+  // tasks: an empty map; account: epochs (empty), has_baseline, the baseline's symbol,
+  // last_trade_id and venue time, baseline balances, trade watermark, max order id, foreign
+  // trade ids, own/foreign/non-trade deltas, foreign fills, balance changes; then records,
+  // last_seq, recording_ended.
+  const std::string account = u64le(0) + std::string("\x00", 1) + u64le(0) + u64le(0) +
+                              u64le(0) + u64le(0) + u64le(0) + u64le(0) + u64le(0) + u64le(0) +
+                              u64le(0) + u64le(0) + u64le(0) + u64le(0);
+  const std::string payload =
+      std::string("\x01", 1) + u64le(0) + account + u64le(3) + u64le(3) + "\x01";
   EXPECT_EQ(encode_state(s), seal(payload));
   auto back = decode_state(seal(payload));
   ASSERT_TRUE(back.ok()) << back.status().ToString();
@@ -184,7 +194,8 @@ TEST(SnapshotFormat, RichStateRoundTripsByteForByte) {
   EXPECT_EQ(t.orders.at(kOrderMarker).phase, OrderPhase::kOpen);
   EXPECT_TRUE(t.orders.at(kOrderMarker).cancel_pending);
   EXPECT_EQ(t.trade_ids.count(kTradeMarker), 1u);
-  EXPECT_EQ(t.slots.at(6183000).position_lots, 40);
+  EXPECT_EQ(t.slots.at(6183000).claim_e8, 40'000);
+  EXPECT_EQ(t.position.cost_e8, 247'320'000);
   EXPECT_EQ(t.closed_by_seq.at(5), "k1-g-3");
   EXPECT_TRUE(p.result->recording_ended);
 }
