@@ -233,9 +233,10 @@ void adopt_unknown(Work& w, const AdoptSlot& adopt_slot) {
   std::stable_sort(found.begin(), found.end(), [](const OrderReport* a, const OrderReport* b) {
     return a->order_id < b->order_id;
   });
+  std::set<std::string> seen;
   for (const OrderReport* r : found) {
     const Owner o = owner_of(w.state, w.ev.symbol, r->client_order_id);
-    if (!o.mine || o.order != nullptr) continue;
+    if (!o.mine || o.order != nullptr || !seen.insert(r->client_order_id).second) continue;
     if (o.task == nullptr) {
       for (auto& [id, rep] : w.j.tasks) {
         rep.problems.push_back("the exchange holds order " + r->client_order_id + " of task '" +
