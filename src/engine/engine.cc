@@ -197,6 +197,7 @@ Status Engine::on_idle() {
 }
 
 Status Engine::decide_all() {
+  if (fail_stop_) return Status::FailStop("journal failed earlier; no new intents");
   for (size_t i = 0; i < config_.tasks.size(); ++i) {
     if (!modes_[i].quoting) continue;
     KEEL_RETURN_IF_ERROR(decide_and_act(i));

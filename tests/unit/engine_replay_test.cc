@@ -150,7 +150,7 @@ std::string temp_dir() {
 std::string digest(const model::State& s) {
   std::string out;
   for (const auto& [id, t] : s.tasks) {
-    out += id + " inv=" + std::to_string(t.inventory_lots) + " pnl=" +
+    out += id + " inv=" + std::to_string(t.position.base_e8) + " pnl=" +
            std::to_string(t.realized_pnl_e8) + " fees=" + std::to_string(t.fees_e8) +
            " buys=" + std::to_string(t.buys.fills) + "/" + std::to_string(t.buys.qty_lots) +
            " sells=" + std::to_string(t.sells.fills) + "/" + std::to_string(t.sells.qty_lots) +
@@ -158,7 +158,7 @@ std::string digest(const model::State& s) {
     for (const auto& [key, slot] : t.slots) {
       const model::Order* o = t.current_order(slot);
       out += std::to_string(key) + ":" + model::slot_state_name(t.slot_state(slot)) +
-             " pos=" + std::to_string(slot.position_lots) +
+             " claim=" + std::to_string(slot.claim_e8) +
              (o ? " " + std::string(side_name(o->side)) + "@" + std::to_string(o->price_ticks) +
                       " q=" + std::to_string(o->qty_lots) + " f=" + std::to_string(o->filled_lots)
                 : "") +

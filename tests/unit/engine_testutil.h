@@ -24,6 +24,8 @@ inline Config test_config() {
   t.strategy = "grid";
   t.grid = {500, 200, 5, 5, 20};  // 5 USDT, 0.002 BTC
   t.params_text = "test grid";
+  t.rate = {1'000, 1'000};  // the request budget never binds here (engine_venue_faults_test's
+                            // budget test sets its own)
   c.tasks.push_back(t);
   return c;
 }
