@@ -49,6 +49,7 @@ const char* record_type_name(RecordType t) {
     case RecordType::kAccountBaseline: return "AccountBaseline";
     case RecordType::kBalanceChanged: return "BalanceChanged";
     case RecordType::kForeignFill: return "ForeignFill";
+    case RecordType::kTradesScanned: return "TradesScanned";
     case RecordType::kRecordingEnded: return "RecordingEnded";
   }
   return "Unknown";
@@ -76,6 +77,7 @@ constexpr RecordType kTypeByIndex[] = {
     RecordType::kCancelRejected, RecordType::kRecordingEnded,  RecordType::kTaskHalted,
     RecordType::kTaskRetired,    RecordType::kOrderAdopted,    RecordType::kJournalEpoch,
     RecordType::kAccountBaseline, RecordType::kBalanceChanged, RecordType::kForeignFill,
+    RecordType::kTradesScanned,
 };
 static_assert(std::size(kTypeByIndex) == std::variant_size_v<Body>,
               "every Body alternative needs a frozen type number");
@@ -83,6 +85,7 @@ static_assert(std::is_same_v<std::variant_alternative_t<0, Body>, TaskStarted>);
 static_assert(std::is_same_v<std::variant_alternative_t<6, Body>, OrderFilled>);
 static_assert(std::is_same_v<std::variant_alternative_t<10, Body>, RecordingEnded>);
 static_assert(std::is_same_v<std::variant_alternative_t<17, Body>, ForeignFill>);
+static_assert(std::is_same_v<std::variant_alternative_t<18, Body>, TradesScanned>);
 
 // A default-constructed body of the given type number in the given envelope format; nullopt for
 // a number never assigned (or retired), or one that format does not have.
@@ -110,6 +113,7 @@ std::optional<Body> make_body(uint16_t type_number, uint8_t format) {
     case RecordType::kAccountBaseline: return Body{std::in_place_type<AccountBaseline>};
     case RecordType::kBalanceChanged: return Body{std::in_place_type<BalanceChanged>};
     case RecordType::kForeignFill: return Body{std::in_place_type<ForeignFill>};
+    case RecordType::kTradesScanned: return Body{std::in_place_type<TradesScanned>};
     default: break;
   }
   return std::nullopt;
@@ -197,7 +201,7 @@ using BoolField = SmallEnum<bool, 1>;
 // format: never reorder or drop a field; a new field is appended under a new format number (and
 // loaded only from records of that format), so a journal written by an older keel still opens
 // and folds to the same state. Format 1: issue 1-8's journals; format 2: request timing,
-// TaskStarted.venue_start_ms, and the record types 16-23.
+// TaskStarted.venue_start_ms, and the record types 16-24.
 template <class Ar>
 void serialize(Ar& ar, DecisionContext& b) {
   ar(b.best_bid_ticks, b.best_ask_ticks, b.last_trade_ticks, BoundedStr{b.reason});
@@ -293,6 +297,11 @@ void fields(Ar& ar, ForeignFill& b, uint8_t) {
   ar(BoundedStr{b.symbol}, BoundedStr{b.client_order_id}, b.trade_id, b.order_id,
      SideField{b.side}, b.price_ticks, b.qty_lots, b.commission_e8,
      BoundedStr{b.commission_asset});
+}
+
+template <class Ar>
+void fields(Ar& ar, TradesScanned& b, uint8_t) {
+  ar(BoundedStr{b.symbol}, b.through_trade_id);
 }
 
 namespace {

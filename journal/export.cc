@@ -222,6 +222,10 @@ struct BodyFields {
     f.e8("commission_e8", "commission", b.commission_e8);
     f.str("commission_asset", b.commission_asset);
   }
+  void operator()(const TradesScanned& b) const {
+    f.str("symbol", b.symbol);
+    f.num("last_trade_id", b.through_trade_id);
+  }
 };
 
 Fields fields_of(const Record& rec, const Hash& hash, const Instrument* instrument) {

@@ -101,8 +101,11 @@ int64_t lots_in_trades(const Evidence& ev, const model::TaskState& task, const s
 Status gather_trades(const model::State& state, const std::string& symbol,
                      exchange::Exchange& venue, const Options& opts, Evidence& ev) {
   const model::AccountState& a = state.account;
-  if (a.has_baseline || a.trade_watermark > 0) {
-    auto page = venue.trades_from(symbol, a.trade_watermark + 1, opts.max_trades);
+  // From where the history was last read completely; a journal from before the baseline (an
+  // older keel's) from its own newest fill (fills below it: myTrades?orderId=, gather_orders).
+  const int64_t from = a.has_baseline || a.scan_watermark > 0 ? a.scan_watermark : a.trade_watermark;
+  if (a.has_baseline || from > 0) {
+    auto page = venue.trades_from(symbol, from + 1, opts.max_trades);
     if (!page.ok()) return page.status().With("myTrades");
     ev.trades = std::move(page->trades);
     ev.trades_more = page->more;
@@ -192,6 +195,7 @@ struct Work {
   std::set<int64_t> found_trade_ids;
   std::set<std::string> adopted;  // cids adopted by this judgement
   std::set<int64_t> foreign_ids;
+  int64_t first_unjournaled = 0;  // a trade judge_trades could not journal (0: none)
 
   TaskReport& report(const std::string& task) { return j.tasks[task]; }
   void emit(const std::string& task, journal::Body body) {
@@ -259,6 +263,7 @@ void judge_trades(Work& w) {
     if (o.mine && o.task != nullptr && (o.order != nullptr || w.adopted.count(t.client_order_id))) {
       recover_trade(w, *o.task, t);
     } else if (o.mine && o.task != nullptr) {
+      if (w.first_unjournaled == 0) w.first_unjournaled = t.trade_id;
       w.report(o.task->id).problems.push_back(
           "trade " + std::to_string(t.trade_id) + " of order " + t.client_order_id +
           ", which the journal does not hold and the exchange's order list did not show");
@@ -379,6 +384,14 @@ Judgement judge(const model::State& state, const Evidence& ev, const Options& op
   adopt_unknown(w, adopt_slot);
   judge_trades(w);
   j.trades_seen = ev.trades.size();
+  // The history is read through the last trade, or up to the first one that could not be
+  // journaled (it is read again next time).
+  const int64_t through = w.first_unjournaled > 0 ? w.first_unjournaled - 1
+                          : ev.trades.empty()     ? 0
+                                                  : ev.trades.back().trade_id;
+  if (!ev.trades_latest_only && through > state.account.scan_watermark) {
+    w.emit(journal::kJournalTaskId, journal::TradesScanned{ev.symbol, through});
+  }
   std::map<std::string, const OrderReport*> open_by_cid;
   for (const OrderReport& r : ev.open) open_by_cid[r.client_order_id] = &r;
   for (const auto& [id, task] : state.tasks) {
@@ -404,7 +417,7 @@ std::optional<journal::AccountBaseline> baseline_from(const model::State& state,
   journal::AccountBaseline b;
   b.symbol = ev.symbol;
   b.venue_time_ms = ev.venue_now_ms;
-  b.last_trade_id = state.account.trade_watermark;
+  b.last_trade_id = std::max(state.account.trade_watermark, state.account.scan_watermark);
   for (const TradeReport& t : ev.trades) b.last_trade_id = std::max(b.last_trade_id, t.trade_id);
   // The tasks' assets first (always, even at zero), then every other asset that is held, up to
   // a bound that keeps the record far below the journal's record size limit.

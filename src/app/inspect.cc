@@ -131,7 +131,8 @@ std::string inspect_json(const model::State& state) {
   o << "],\"account\":{\"epochs\":[";
   for (size_t i = 0; i < a.epochs.size(); ++i) o << (i ? "," : "") << quoted(a.epochs[i]);
   o << "],\"baseline\":" << (a.has_baseline ? "true" : "false")
-    << ",\"trade_watermark\":" << a.trade_watermark << ",\"foreign_fills\":" << a.foreign_fills
+    << ",\"trade_watermark\":" << a.trade_watermark
+    << ",\"scan_watermark\":" << a.scan_watermark << ",\"foreign_fills\":" << a.foreign_fills
     << ",\"balance_changes\":" << a.balance_changes << ",\"expected_balances\":{";
   bool first_asset = true;
   for (const auto& [asset, e8] : a.baseline_e8) {

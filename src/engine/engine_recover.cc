@@ -18,7 +18,7 @@ recovery::Options Engine::recovery_options() const {
   o.evidence_margin_ms = config_.binance.evidence_margin_ms;
   // The embedded exchange answers every request in-process before returning: a request it
   // does not know was never executed and never will be.
-  o.absence_is_immediate = config_.exchange_kind == "sim";
+  o.absence_is_immediate = venue_.answers_synchronously();
   return o;
 }
 

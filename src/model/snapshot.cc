@@ -49,7 +49,8 @@ void serialize(Ar& ar, AccountState& a) {
   journal::AccountBaseline& b = a.baseline;
   // baseline.balances is not stored: baseline_e8 holds the same amounts (restored below).
   ar(a.epochs, a.has_baseline, b.symbol, b.last_trade_id, b.venue_time_ms, a.baseline_e8, a.trade_watermark, a.max_order_id, a.foreign_trade_ids, a.own_delta_e8,
-     a.foreign_delta_e8, a.nontrade_delta_e8, a.foreign_fills, a.balance_changes);
+     a.foreign_delta_e8, a.nontrade_delta_e8, a.foreign_fills, a.balance_changes,
+     a.scan_watermark);
 }
 template <class Ar>
 void serialize(Ar& ar, State& s) {

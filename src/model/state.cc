@@ -483,6 +483,7 @@ void apply_journal_wide(State& state, const Record& rec) {
     a.foreign_delta_e8.clear();
     a.nontrade_delta_e8.clear();
     a.trade_watermark = std::max(a.trade_watermark, b->last_trade_id);
+    a.scan_watermark = std::max(a.scan_watermark, b->last_trade_id);
   } else if (const auto* u = std::get_if<journal::BalanceChanged>(&rec.body)) {
     ++a.balance_changes;
     if (a.has_baseline && u->clear_time_ms > a.baseline.venue_time_ms) {
@@ -508,6 +509,8 @@ void apply_journal_wide(State& state, const Record& rec) {
                         f->commission_asset, f->commission_e8, a.foreign_delta_e8);
       return;
     }
+  } else if (const auto* t = std::get_if<journal::TradesScanned>(&rec.body)) {
+    a.scan_watermark = std::max(a.scan_watermark, t->through_trade_id);
   } else if (std::holds_alternative<journal::RecordingEnded>(rec.body)) {
     state.recording_ended = true;
   }
@@ -518,6 +521,7 @@ bool is_journal_wide(const journal::Body& body) {
          std::holds_alternative<journal::AccountBaseline>(body) ||
          std::holds_alternative<journal::BalanceChanged>(body) ||
          std::holds_alternative<journal::ForeignFill>(body) ||
+         std::holds_alternative<journal::TradesScanned>(body) ||
          std::holds_alternative<journal::RecordingEnded>(body);
 }
 

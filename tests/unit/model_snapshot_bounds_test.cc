@@ -168,11 +168,12 @@ TEST(SnapshotFormat, GoldenBytesOfASmallState) {
   s.recording_ended = true;
   // tasks: an empty map; account: epochs (empty), has_baseline, the baseline's symbol,
   // last_trade_id and venue time, baseline balances, trade watermark, max order id, foreign
-  // trade ids, own/foreign/non-trade deltas, foreign fills, balance changes; then records,
+  // trade ids, own/foreign/non-trade deltas, foreign fills, balance changes, scan watermark;
+  // then records,
   // last_seq, recording_ended.
   const std::string account = u64le(0) + std::string("\x00", 1) + u64le(0) + u64le(0) +
                               u64le(0) + u64le(0) + u64le(0) + u64le(0) + u64le(0) + u64le(0) +
-                              u64le(0) + u64le(0) + u64le(0) + u64le(0);
+                              u64le(0) + u64le(0) + u64le(0) + u64le(0) + u64le(0);
   const std::string payload =
       std::string("\x01", 1) + u64le(0) + account + u64le(3) + u64le(3) + "\x01";
   EXPECT_EQ(encode_state(s), seal(payload));

@@ -195,6 +195,10 @@ class Exchange {
   // its virtual clock (the recording's exchange time). Request stamps and R1's "can no longer
   // execute" test use it.
   virtual int64_t venue_time_ms() const = 0;
+  // True when every request is executed (or refused) before its call returns and never later:
+  // then an order the venue does not know was never placed and never will be (R1's evidence of
+  // absence is conclusive at once). The embedded simulated exchange; not a network venue.
+  virtual bool answers_synchronously() const { return false; }
 };
 
 }  // namespace keel::exchange

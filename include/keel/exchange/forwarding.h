@@ -53,6 +53,7 @@ class ForwardingExchange : public Exchange {
     inner_.poll_balance_updates(out);
   }
   int64_t venue_time_ms() const override { return inner_.venue_time_ms(); }
+  bool answers_synchronously() const override { return inner_.answers_synchronously(); }
 
  protected:
   Exchange& inner_;

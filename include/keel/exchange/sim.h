@@ -170,6 +170,7 @@ class SimExchange final : public Exchange {
   Result<std::vector<OrderReport>> orders_from(const std::string& symbol, int64_t from_order_id,
                                                size_t max_orders) override;
   int64_t venue_time_ms() const override;  // now_ns() / 10^6
+  bool answers_synchronously() const override { return true; }  // in-process, no late execution
   Result<std::vector<TradeReport>> order_trades(const std::string& symbol,
                                                 int64_t order_id) override;
   Result<Balances> balances() override;

@@ -5,7 +5,7 @@
 //               ts_exchange_ns:i64 prev_hash:32B task_len:u8 task:task_len B
 //               payload_len:u32 payload:payload_len B crc:u32
 //   payload  := cereal PortableBinary of the type's body fields in that version's layout
-//               (codec.cc `fields`: version 2 appends fields to some types and adds types 16-23;
+//               (codec.cc `fields`: version 2 appends fields to some types and adds types 16-24;
 //               a version-1 record decodes and re-encodes as version 1, Record::format)
 //   crc      := CRC-32 (zlib) of every byte before it
 // A record's hash (the next record's prev_hash) is SHA-256 over all its bytes, crc included.

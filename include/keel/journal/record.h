@@ -40,6 +40,7 @@ enum class RecordType : uint16_t {
   kAccountBaseline = 21,  // journal-wide: the account's balances and newest trade id (R4)
   kBalanceChanged = 22,   // journal-wide: a non-trade balance change (balanceUpdate) (R4)
   kForeignFill = 23,      // journal-wide: a trade of the account not of this journal (R4)
+  kTradesScanned = 24,    // journal-wide: the account's trade history was read through an id
   kRecordingEnded = 30, // the embedded exchange's recording has no more events
 };
 const char* record_type_name(RecordType t);  // "PlaceIntent", ...
@@ -227,10 +228,19 @@ struct ForeignFill {
   std::string commission_asset;
 };
 
+// Journal-wide. Reconciliation read the account's trade history on `symbol` completely through
+// `through_trade_id`: every trade up to it is journaled (OrderFilled, ForeignFill) or lies
+// before the baseline. The next reading starts after it. (Fills arriving by the user stream do
+// not move it: a trade between them may be unread.)
+struct TradesScanned {
+  std::string symbol;
+  int64_t through_trade_id = 0;
+};
+
 using Body = std::variant<TaskStarted, PlaceIntent, CancelIntent, AmendIntent, OrderAccepted,
                           OrderRejected, OrderFilled, OrderCanceled, OrderNotFound, CancelRejected,
                           RecordingEnded, TaskHalted, TaskRetired, OrderAdopted, JournalEpoch,
-                          AccountBaseline, BalanceChanged, ForeignFill>;
+                          AccountBaseline, BalanceChanged, ForeignFill, TradesScanned>;
 
 // The task id journal-wide records carry (no config task may start with '_').
 inline constexpr const char* kJournalTaskId = "_";

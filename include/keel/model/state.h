@@ -161,6 +161,7 @@ struct AccountState {
   journal::AccountBaseline baseline;
   std::map<std::string, int64_t> baseline_e8;  // asset -> free + locked at the baseline
   int64_t trade_watermark = 0;  // highest trade id journaled (own or foreign) or the baseline's
+  int64_t scan_watermark = 0;   // the trade history was read completely through this id
   int64_t max_order_id = 0;     // highest venue order id any evidence named
   std::set<int64_t> foreign_trade_ids;  // R3 for foreign fills (bounded window)
   // R4, counted only for trades with an id above the baseline's and balance changes cleared
