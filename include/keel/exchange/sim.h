@@ -23,8 +23,8 @@
 //    locks its quantity of base; fills and cancels release locks. Trade ids and order ids are
 //    the exchange's own counters from 1.
 //  - Persistence: every state change (an order placed, filled, canceled; a balance; a
-//    queue_ahead; the trades and counters) is written to the sim's own RocksDB directory in one
-//    WriteBatch per change, with the replay position and clock, before the call returns; so is
+//    queue_ahead; the trades, deposits and counters) is written to the sim's own RocksDB
+//    directory in one WriteBatch per change, with the replay position and clock, before the call returns; so is
 //    the position of a request answered without a change (a rejection). A market event that
 //    changes nothing else (most of them) writes no batch: its position and clock go to the
 //    position cell, a record in a file mapped into memory (a few stores, no system call;
@@ -79,8 +79,8 @@
 //      kOther  ceil(notional x rate / commission_asset_price) at 10^-8 in commission_asset, taken
 //              from its FREE balance; when that balance is short (or the asset absent), the
 //              fill pays as kBase instead (in the asset it receives: base for a BUY, quote for
-//              a SELL), as Binance does when the BNB balance cannot pay ("Using BNB to pay for
-//              fees" falls back to the received asset). Decided per fill.
+//              a SELL), as Binance does when the BNB balance cannot pay. Decided per fill, on
+//              the free balance at that instant.
 //    The mode is an option, not state: a state written in one mode reopens in another; past
 //    trades keep their commission, orders keep the lock they were placed with (a fee the lock
 //    does not cover comes from free quote), new fills pay as the current mode says.
