@@ -10,6 +10,7 @@
 #include <cstdlib>
 
 #include "keel/core/fixed.h"
+#include "keel/exchange/sim.h"
 #include "keel/simserver/server.h"
 
 namespace keel::app {
@@ -24,9 +25,18 @@ constexpr const char* kSimHelp =
     "same --state to resume where the market was. Without --accounts, one account 'default'\n"
     "(API key keel-sim-key, secret keel-sim-secret, 10000 USDT and 1 BTC). Test-only ground\n"
     "truth: GET /sim/v1/truth?account=NAME; POST /sim/v1/pause and /sim/v1/resume stop and\n"
-    "restart the market replay (the crash campaign uses them). Stop with Ctrl-C or SIGTERM.\n"
+    "restart the market replay (the crash campaign uses them); POST /sim/v1/deposit?account=\n"
+    "NAME&asset=ASSET&amount=DECIMAL deposits (or, negative, withdraws) with a balanceUpdate\n"
+    "event. Stop with Ctrl-C or SIGTERM.\n"
     "Prints 'listening on 127.0.0.1:<port>' on stdout once serving.\n"
     "Exit: 0 stopped by a signal, 1 bad options or data, 2 corrupt state.";
+
+// --commission-asset's value. Kept here, not in SimCommandOptions (sim_command.h), so that this
+// option stays inside the simulated exchange's files; one `keel sim` per process.
+std::string& commission_asset_option() {
+  static std::string value = "quote";
+  return value;
+}
 
 Status parse_listen(const std::string& listen, std::string& host, uint16_t& port) {
   const size_t colon = listen.rfind(':');
@@ -76,6 +86,14 @@ Status build_options(const SimCommandOptions& o, simserver::ServerOptions& out) 
     return Status::InvalidArgument("--maker-fee: '" + o.maker_fee + "' is not a rate in [0, 1)");
   }
   out.maker_fee_rate_e8 = *fee;
+  exchange::sim::SimOptions commission;
+  if (Status c = exchange::sim::parse_commission_asset(commission_asset_option(), commission);
+      !c.ok()) {
+    return c.With("--commission-asset");
+  }
+  out.commission_mode = commission.commission_mode;
+  out.commission_asset = commission.commission_asset;
+  out.commission_asset_price_e8 = commission.commission_asset_price_e8;
   if (!o.accounts.empty()) {
     auto accounts = simserver::load_accounts(o.accounts);
     if (!accounts.ok()) return accounts.status().With("--accounts");
@@ -124,6 +142,13 @@ CLI::App* add_sim_command(CLI::App& app, SimCommandOptions& opts) {
   sim->add_option("--min-notional", opts.min_notional, "NOTIONAL minNotional")
       ->capture_default_str();
   sim->add_option("--maker-fee", opts.maker_fee, "Maker fee rate")->capture_default_str();
+  sim->add_option("--commission-asset", commission_asset_option(),
+                  "Who pays maker commissions: quote (every fill, in quote), base (Binance's\n"
+                  "default: a BUY pays in base, a SELL in quote; a BUY locks only its notional)\n"
+                  "or ASSET:PRICE (e.g. BNB:600: every fill in ASSET valued at PRICE quote per\n"
+                  "unit, rounded up at 1e-8; a fill the ASSET's free balance cannot pay is\n"
+                  "charged in the asset it receives)")
+      ->capture_default_str();
   sim->add_option("--threads", opts.threads, "Server threads")->check(CLI::Range(1, 16))
       ->capture_default_str();
   return sim;
@@ -142,10 +167,11 @@ int sim_command(const SimCommandOptions& opts) {
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  std::fprintf(stderr, "keel sim: %s, speed %s, faults %s, seed %llu; catching up...\n",
+  std::fprintf(stderr,
+               "keel sim: %s, speed %s, faults %s, seed %llu, commission %s; catching up...\n",
                so.instrument.symbol.c_str(), opts.speed.c_str(),
                simserver::describe_faults(so.faults).c_str(),
-               static_cast<unsigned long long>(so.seed));
+               static_cast<unsigned long long>(so.seed), commission_asset_option().c_str());
   auto server = simserver::SimServer::start(so);
   if (!server.ok()) {
     std::fprintf(stderr, "keel sim: %s\n", server.status().ToString().c_str());

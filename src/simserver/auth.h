@@ -18,4 +18,10 @@ namespace keel::simserver {
 std::optional<ApiError> check_timing(const std::string* timestamp, const std::string* recv_window,
                                      int64_t server_us);
 
+// The last server instant (µs) at which a request with this timestamp / recvWindow may still
+// execute: timestamp + recvWindow (default 5000 ms), read as check_timing reads them. nullopt
+// when either is malformed (such a request never passed check_timing).
+std::optional<int64_t> request_deadline_us(const std::string* timestamp,
+                                           const std::string* recv_window);
+
 }  // namespace keel::simserver

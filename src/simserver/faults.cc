@@ -9,6 +9,8 @@
 namespace keel::simserver {
 namespace {
 
+constexpr int64_t kMaxLateMs = 600'000;
+
 Result<double> parse_probability(std::string_view v) {
   const std::string s(v);
   char* end = nullptr;
@@ -67,6 +69,21 @@ Status set_item(FaultSpec& f, std::string_view key, std::string_view value) {
     f.disconnect_every_ms = *v;
     return Status::Ok();
   }
+  if (key == "late") {  // P:MS
+    const size_t colon = value.find(':');
+    if (colon == std::string_view::npos) return Status::InvalidArgument("expected late=P:MS");
+    auto p = parse_probability(value.substr(0, colon));
+    if (!p.ok()) return p.status();
+    auto ms = parse_count(value.substr(colon + 1));
+    if (!ms.ok()) return ms.status();
+    if (*ms > kMaxLateMs) {
+      return Status::InvalidArgument("'" + std::string(value.substr(colon + 1)) +
+                                     "' ms: a late request waits at most 600000 ms");
+    }
+    f.late = *p;
+    f.late_ms = *ms;
+    return Status::Ok();
+  }
   if (key == "latency_ms") {
     auto v = parse_count(value);
     if (!v.ok()) return v.status();
@@ -89,13 +106,15 @@ const char* const kFaultSpecHelp =
     "  reject=P              POST order refused: 400 -2010 \"Market is closed.\"\n"
     "  unknown_placed=P      state-changing request executed, answered 500/-1006 or 503/-1007\n"
     "  unknown_not_placed=P  same answer, request NOT executed\n"
+    "  late=P:MS             POST/DELETE order, cancelReplace: 503/-1007 now, executed MS ms\n"
+    "                        later (even with no client) unless past timestamp+recvWindow\n"
     "  rate_limit=P          any /api/v3 request: 429 -1003 with Retry-After: 1\n"
     "  drop=P dup=P reorder=P  user-data events dropped / sent twice / sent after the next\n"
     "  disconnect_every=D    close each WebSocket D after it opened (60s, 500ms, 60)\n"
     "  latency_ms=N          N ms before each REST request is processed\n"
-    "P in [0,1]; reject+unknown_*<=1; drop+dup+reorder<=1.\n"
-    "Example: reject=0.05,unknown_placed=0.01,unknown_not_placed=0.01,rate_limit=0.01,"
-    "drop=0.01,dup=0.01,reorder=0.01,disconnect_every=60s,latency_ms=5";
+    "P in [0,1]; reject+unknown_*+late<=1; drop+dup+reorder<=1.\n"
+    "Example: reject=0.05,unknown_placed=0.01,unknown_not_placed=0.01,late=0.01:2000,"
+    "rate_limit=0.01,drop=0.01,dup=0.01,reorder=0.01,disconnect_every=60s,latency_ms=5";
 
 Result<FaultSpec> parse_fault_spec(std::string_view spec) {
   FaultSpec f;
@@ -109,8 +128,9 @@ Result<FaultSpec> parse_fault_spec(std::string_view spec) {
                    : set_item(f, item.substr(0, eq), item.substr(eq + 1));
     if (!s.ok()) return s.With("faults: '" + std::string(item) + "'");
   }
-  if (f.reject + f.unknown_placed + f.unknown_not_placed > 1.0) {
-    return Status::InvalidArgument("faults: reject + unknown_placed + unknown_not_placed > 1");
+  if (f.reject + f.unknown_placed + f.unknown_not_placed + f.late > 1.0) {
+    return Status::InvalidArgument(
+        "faults: reject + unknown_placed + unknown_not_placed + late > 1");
   }
   if (f.drop + f.dup + f.reorder > 1.0) {
     return Status::InvalidArgument("faults: drop + dup + reorder > 1");
@@ -126,6 +146,7 @@ std::string describe_faults(const FaultSpec& f) {
   prob("reject", f.reject);
   prob("unknown_placed", f.unknown_placed);
   prob("unknown_not_placed", f.unknown_not_placed);
+  if (f.late > 0) items.push_back("late=" + fmt_prob(f.late) + ":" + std::to_string(f.late_ms));
   prob("rate_limit", f.rate_limit);
   prob("drop", f.drop);
   prob("dup", f.dup);
@@ -166,7 +187,7 @@ bool RequestFaults::draw_rate_limit() {
   return rng_.uniform() < spec_.rate_limit;
 }
 
-OrderFault RequestFaults::draw_order(bool can_reject, bool& as_timeout) {
+OrderFault RequestFaults::draw_order(bool can_reject, bool& as_timeout, bool can_delay) {
   std::lock_guard<std::mutex> lock(mu_);
   const double u = rng_.uniform();
   as_timeout = rng_.uniform() < 0.5;
@@ -176,6 +197,8 @@ OrderFault RequestFaults::draw_order(bool can_reject, bool& as_timeout) {
   if (u < edge) return OrderFault::kUnknownExecuted;
   edge += spec_.unknown_not_placed;
   if (u < edge) return OrderFault::kUnknownNotExecuted;
+  edge += spec_.late;
+  if (u < edge) return can_delay ? OrderFault::kLate : OrderFault::kNone;
   return OrderFault::kNone;
 }
 

@@ -166,8 +166,20 @@ std::string render_execution_report(const Instrument& ins, const ExecutionReport
   return w.take();
 }
 
-std::string render_account_position(const Instrument& ins, const exchange::Balances& b,
-                                    int64_t event_ms) {
+std::string render_balance_update(const exchange::BalanceUpdate& u, int64_t event_ms) {
+  JsonWriter w;
+  w.begin_object()
+      .kv_str("e", "balanceUpdate")
+      .kv_num("E", event_ms)
+      .kv_str("a", u.asset)
+      .kv_str("d", e8_string(u.delta_e8))
+      .kv_num("T", u.clear_time_ms)
+      .end_object();
+  return w.take();
+}
+
+std::string render_account_position(const std::vector<std::string>& assets,
+                                    const exchange::Balances& b, int64_t event_ms) {
   JsonWriter w;
   w.begin_object()
       .kv_str("e", "outboundAccountPosition")
@@ -175,11 +187,11 @@ std::string render_account_position(const Instrument& ins, const exchange::Balan
       .kv_num("u", event_ms)
       .key("B")
       .begin_array();
-  for (const std::string* asset : {&ins.base_asset, &ins.quote_asset}) {
-    auto it = b.find(*asset);
+  for (const std::string& asset : assets) {
+    auto it = b.find(asset);
     const exchange::AssetBalance bal = it == b.end() ? exchange::AssetBalance{} : it->second;
     w.begin_object()
-        .kv_str("a", *asset)
+        .kv_str("a", asset)
         .kv_str("f", e8_string(bal.free_e8))
         .kv_str("l", e8_string(bal.locked_e8))
         .end_object();

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "json.h"
 #include "keel/core/instrument.h"
@@ -49,9 +50,12 @@ struct ExecContext {
 };
 std::string render_execution_report(const Instrument& ins, const exchange::ExecutionReport& r,
                                     const ExecContext& ctx);
-// outboundAccountPosition (§6) listing the instrument's two assets.
-std::string render_account_position(const Instrument& ins, const exchange::Balances& b,
-                                    int64_t event_ms);
+// outboundAccountPosition (§6) listing `assets` in that order (an asset absent from `b` as 0).
+std::string render_account_position(const std::vector<std::string>& assets,
+                                    const exchange::Balances& b, int64_t event_ms);
+// balanceUpdate (§6): {"e":"balanceUpdate","E":event_ms,"a":ASSET,"d":"DELTA","T":clear ms},
+// DELTA signed with 8 decimals ("-5.00000000" for a withdrawal).
+std::string render_balance_update(const exchange::BalanceUpdate& u, int64_t event_ms);
 
 // Market stream payloads (§7) re-encoded from the decoded recording (same fields and values;
 // decimals at 8 places). trade: E is the recorded T (the decoder keeps only T).

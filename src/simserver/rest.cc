@@ -47,12 +47,14 @@ constexpr Route kRoutes[] = {
     {"GET", "/api/v3/openOrders", Security::kSigned, 6, open_orders},
     {"DELETE", "/api/v3/openOrders", Security::kSigned, 1, cancel_open_orders},
     {"GET", "/api/v3/myTrades", Security::kSigned, 20, my_trades},
+    {"GET", "/api/v3/allOrders", Security::kSigned, 20, all_orders},
     {"POST", "/api/v3/userDataStream", Security::kApiKey, 2, user_stream_create},
     {"PUT", "/api/v3/userDataStream", Security::kApiKey, 2, user_stream_keepalive},
     {"DELETE", "/api/v3/userDataStream", Security::kApiKey, 2, user_stream_close},
     {"GET", "/sim/v1/truth", Security::kNone, 0, truth},
     {"POST", "/sim/v1/pause", Security::kNone, 0, market_pause},
     {"POST", "/sim/v1/resume", Security::kNone, 0, market_resume},
+    {"POST", "/sim/v1/deposit", Security::kNone, 0, deposit},
 };
 
 const Route* find_route(std::string_view method, std::string_view path) {
@@ -86,8 +88,13 @@ void dispatch(Call& c, std::string_view path, std::string_view query) {
   const Route* route = find_route(c.req.method, path);
   if (route == nullptr) return reply_error(c, err::unsupported());
   c.weight = route->weight;
+  c.handler = route->handler;
   const std::string_view body = c.req.method == "GET" ? std::string_view() : c.req.body;
   if (auto e = Params::parse(query, body, c.params)) return reply_error(c, *e);
+  // Every cancel the client sent counts, whatever refuses it below (the truth's cancelRequests).
+  if (route->handler == cancel_order || route->handler == cancel_replace) {
+    count_cancel_request(c, route->handler == cancel_replace);
+  }
   if (path.rfind("/api/", 0) == 0 && c.venue().request_faults().draw_rate_limit()) {
     c.reply.headers.emplace_back("Retry-After", "1");
     return reply_error(c, err::too_much_weight());
@@ -129,8 +136,62 @@ std::optional<ApiError> int_param(const Call& c, std::string_view name,
   return std::nullopt;
 }
 
-bool fault_stops(Call& c, bool can_reject, OrderFault& fault, bool& as_timeout) {
-  fault = c.venue().request_faults().draw_order(can_reject, as_timeout);
+namespace {
+
+// Runs a late request's endpoint again, `late_ms` after it was answered, unless the wall clock
+// is then past its timestamp + recvWindow (Binance's re-check before the matching engine).
+// The copies own everything the run needs; the reply goes nowhere.
+void schedule_late(Call& c) {
+  auto lock = c.venue().lock();
+  VenueAccount& a = c.venue().account(c.account);
+  if (c.ctx.late == nullptr) return;  // no executor (never in a running server): never executes
+  ++a.late_pending;
+  const std::optional<int64_t> deadline_us =
+      request_deadline_us(c.given("timestamp"), c.given("recvWindow"));
+  auto run = [ctx = c.ctx, req = c.req, account = c.account, handler = c.handler,
+              deadline_us]() mutable {
+    const int64_t now_us = ctx.clock.realtime_ns() / 1000;
+    {
+      auto guard = ctx.venue.lock();
+      VenueAccount& acct = ctx.venue.account(account);
+      --acct.late_pending;
+      if (!deadline_us || now_us > *deadline_us) {
+        ++acct.late_expired;  // recvWindow has passed: never executed
+        return;
+      }
+      ++acct.late_executed;
+    }
+    Call late{ctx, req, {}, now_us / 1000, account, 1, {}};
+    late.handler = handler;
+    late.late = true;
+    const size_t q = req.target.find('?');
+    const std::string_view target(req.target);
+    const std::string_view query = q == std::string::npos ? std::string_view() : target.substr(q + 1);
+    const std::string_view body = req.method == "GET" ? std::string_view() : req.body;
+    if (Params::parse(query, body, late.params)) return;  // parsed at receipt: cannot fail
+    try {
+      handler(late);
+    } catch (const std::exception&) {  // as handle_rest: nothing escapes (allocation failure)
+    }
+  };
+  c.ctx.late->schedule(std::chrono::milliseconds(c.venue().request_faults().late_ms()),
+                       std::move(run));
+}
+
+}  // namespace
+
+bool fault_stops(Call& c, bool can_reject, OrderFault& fault, bool& as_timeout, bool can_delay) {
+  if (c.late) {  // decided at receipt
+    fault = OrderFault::kNone;
+    as_timeout = false;
+    return false;
+  }
+  fault = c.venue().request_faults().draw_order(can_reject, as_timeout, can_delay);
+  if (fault == OrderFault::kLate) {
+    schedule_late(c);
+    reply_error(c, err::timeout());
+    return true;
+  }
   if (fault == OrderFault::kReject) {
     reply_error(c, err::market_closed());
     return true;

@@ -8,11 +8,13 @@
 // Endpoints (security: N none, K API key only, S signed):
 //   GET  /api/v3/ping, /api/v3/time, /api/v3/exchangeInfo, /api/v3/depth,
 //        /api/v3/ticker/bookTicker                                        N
-//   GET  /api/v3/account, /api/v3/order, /api/v3/openOrders, /api/v3/myTrades   S
+//   GET  /api/v3/account, /api/v3/order, /api/v3/openOrders, /api/v3/myTrades,
+//        /api/v3/allOrders                                                       S
 //   POST /api/v3/order, /api/v3/order/cancelReplace; DELETE /api/v3/order,
 //        /api/v3/openOrders; PUT /api/v3/order/amend/keepPriority               S
 //   POST/PUT/DELETE /api/v3/userDataStream                                        K
 //   GET  /sim/v1/truth?account=NAME (test-only ground truth)                      N
+//   POST /sim/v1/pause, /sim/v1/resume, /sim/v1/deposit (test-only controls)      N
 // Model (sim.h): orders are LIMIT_MAKER (GTC); exchangeInfo also lists LIMIT because ccxt checks
 // it before sending postOnly as LIMIT_MAKER, but a LIMIT order is refused (-1014), as are
 // MARKET/STOP/TAKE_PROFIT (-2010 "... orders are not supported for this symbol.").
@@ -28,6 +30,7 @@
 #include <vector>
 
 #include "keel/core/clock.h"
+#include "late.h"
 #include "listen_keys.h"
 #include "venue.h"
 
@@ -73,6 +76,7 @@ struct RestContext {
   WeightMeter& weight;
   const Clock& clock;
   MarketControl* market = nullptr;  // null: the control endpoints answer 503
+  LateQueue* late = nullptr;        // null: a late request is answered but never executes
 };
 
 RestReply handle_rest(RestContext& ctx, const RestRequest& req);

@@ -24,6 +24,8 @@ struct Call {
   size_t account = 0;  // valid after an API-key check
   int64_t weight = 1;  // REQUEST_WEIGHT charged (the endpoint may change it)
   RestReply reply;
+  void (*handler)(Call&) = nullptr;  // the endpoint (a late request runs it again later)
+  bool late = false;  // a late request executing now: its fault was drawn at receipt
   Venue& venue() { return ctx.venue; }
   const Instrument& ins() { return ctx.venue.instrument(); }
   const std::string* param(std::string_view name) const { return params.find(name); }
@@ -42,12 +44,21 @@ std::optional<ApiError> check_symbol(const Call& c);
 // An optional integer parameter >= 0: nullopt when absent; -1100 when not a whole number.
 std::optional<ApiError> int_param(const Call& c, std::string_view name, std::optional<int64_t>& out);
 // The fault of a state-changing request (faults.h); answers and returns true when the request
-// must not be executed (reject, unknown outcome not executed).
-bool fault_stops(Call& c, bool can_reject, OrderFault& fault, bool& as_timeout);
+// must not be executed now (reject, unknown outcome not executed, late: answered 503/-1007
+// and scheduled on ctx.late to run c.handler again after late_ms). A late request executing
+// (c.late) draws nothing and returns false with kNone. `can_delay` false: never late.
+bool fault_stops(Call& c, bool can_reject, OrderFault& fault, bool& as_timeout,
+                 bool can_delay = true);
 // The 5xx answer of an unknown outcome (faults.h).
 void reply_unknown(Call& c, bool as_timeout);
 // X-MBX-ORDER-COUNT-10S/-1D for a successful new order. REQUIRES the venue lock.
 void count_new_order(Call& c);
+// Counts a cancel request (DELETE /api/v3/order: origClientOrderId / orderId; cancelReplace:
+// cancelOrigClientOrderId / cancelOrderId) in its account's cancel_requests (venue.h), before
+// anything can refuse it (429, signature, timing, faults): keyed by the client order id sent,
+// else by the client id of the order the order id names, else "orderId:<N>". Requests whose
+// API key is unknown, or that name no order, are not counted. Takes the venue lock.
+void count_cancel_request(Call& c, bool replace);
 
 // Endpoints. rest_market.cc
 void ping(Call& c);
@@ -66,11 +77,13 @@ void cancel_open_orders(Call& c);
 void account(Call& c);
 void open_orders(Call& c);
 void my_trades(Call& c);
+void all_orders(Call& c);
 void user_stream_create(Call& c);
 void user_stream_keepalive(Call& c);
 void user_stream_close(Call& c);
 void truth(Call& c);
 void market_pause(Call& c);
 void market_resume(Call& c);
+void deposit(Call& c);
 
 }  // namespace keel::simserver::rest

@@ -187,6 +187,26 @@ bool replace_allow_failure(Call& c, const std::optional<ApiError>& unresolved,
 
 }  // namespace
 
+void count_cancel_request(Call& c, bool replace) {
+  if (!c.req.has_api_key) return;
+  const auto account = c.venue().find_by_key(c.req.api_key);
+  if (!account) return;
+  std::string key;
+  if (const std::string* orig = c.given(replace ? "cancelOrigClientOrderId" : "origClientOrderId")) {
+    key = *orig;
+  }
+  std::optional<int64_t> order_id;
+  if (key.empty() && (int_param(c, replace ? "cancelOrderId" : "orderId", order_id) || !order_id)) {
+    return;  // names no order (refused -1102 / -1100): not a cancel of anything
+  }
+  auto lock = c.venue().lock();
+  if (key.empty()) {
+    auto o = c.venue().order_by_id(*account, *order_id);
+    key = o ? o->client_order_id : "orderId:" + std::to_string(*order_id);
+  }
+  ++c.venue().account(*account).cancel_requests[key];
+}
+
 void new_order(Call& c) {
   NewOrderArgs a;
   if (auto e = parse_new_order(c, a)) return reply_error(c, *e);
@@ -311,7 +331,7 @@ void cancel_open_orders(Call& c) {
   if (auto e = check_symbol(c)) return reply_error(c, *e);
   OrderFault fault;
   bool as_timeout = false;
-  if (fault_stops(c, /*can_reject=*/false, fault, as_timeout)) return;
+  if (fault_stops(c, /*can_reject=*/false, fault, as_timeout, /*can_delay=*/false)) return;
   auto lock = c.venue().lock();
   auto& sim = *c.venue().account(c.account).sim;
   auto open = sim.open_orders(c.ins().symbol);

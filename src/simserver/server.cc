@@ -113,8 +113,10 @@ Result<std::unique_ptr<SimServer>> SimServer::start(ServerOptions options) {
   auto impl = std::make_unique<Impl>();
   ServerCore& core = impl->core;
   core.opts = std::move(options);
-  VenueOptions vo{core.opts.instrument, core.opts.maker_fee_rate_e8, core.opts.state_dir,
-                  core.opts.accounts,   core.opts.faults,            core.opts.seed};
+  VenueOptions vo{core.opts.instrument,      core.opts.maker_fee_rate_e8, core.opts.state_dir,
+                  core.opts.accounts,        core.opts.faults,            core.opts.seed,
+                  core.opts.commission_mode, core.opts.commission_asset,
+                  core.opts.commission_asset_price_e8};
   auto venue = Venue::open(vo);
   if (!venue.ok()) return venue.status();
   core.venue = std::move(*venue);
@@ -143,6 +145,7 @@ void SimServer::stop() {
   if (impl_->stopped) return;
   impl_->stopped = true;
   impl_->replayer->stop();
+  impl_->core.late.stop();  // pending late requests never execute
   impl_->core.venue->set_publisher(nullptr);
   net::post(impl_->acceptor.get_executor(), [impl = impl_.get()] {
     boost::system::error_code ec;

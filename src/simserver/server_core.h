@@ -33,8 +33,9 @@ struct ServerCore {
   const Clock& clock = SystemClock::instance();
 
   MarketControl* market = nullptr;  // the replay, once started
+  LateQueue late;                   // late=P:MS executions; stopped before the venue goes
 
-  RestContext rest() { return RestContext{*venue, listen_keys, weight, clock, market}; }
+  RestContext rest() { return RestContext{*venue, listen_keys, weight, clock, market, &late}; }
   int64_t wall_ms() const { return clock.realtime_ns() / 1'000'000; }
   int64_t rest_latency_ms() const { return opts.latency_ms + opts.faults.latency_ms; }
   void log(const std::string& line) const { opts.log(line); }

@@ -54,6 +54,9 @@ Result<std::unique_ptr<Venue>> Venue::open(const VenueOptions& opts) {
     so.initial_balances = cfg.balances;
     so.state_dir = (std::filesystem::path(opts.state_dir) / cfg.name).string();
     so.account = cfg.name;
+    so.commission_mode = opts.commission_mode;
+    so.commission_asset = opts.commission_asset;
+    so.commission_asset_price_e8 = opts.commission_asset_price_e8;
     auto sim = exchange::sim::SimExchange::open(std::move(so));
     if (!sim.ok()) return sim.status().With("account " + cfg.name);
     auto a = std::make_unique<VenueAccount>(
@@ -153,12 +156,22 @@ void Venue::emit_user(size_t i, std::shared_ptr<const std::string> event) {
 
 void Venue::drain(size_t i, const std::string& cancel_client_id) {
   VenueAccount& a = *accounts_[i];
+  std::vector<exchange::BalanceUpdate> updates;
+  a.sim->poll_balance_updates(updates);
   std::vector<ExecutionReport> events;
   a.sim->poll_user_events(events);
-  if (events.empty()) {
+  if (events.empty() && updates.empty()) {
     if (a.held && publisher_ != nullptr) publisher_->publish_user(i, a.held);  // a quiet step
     a.held.reset();
     return;
+  }
+  std::vector<std::string> assets;  // of the outboundAccountPosition, each once
+  auto touch = [&](const std::string& asset) {
+    if (std::find(assets.begin(), assets.end(), asset) == assets.end()) assets.push_back(asset);
+  };
+  for (const exchange::BalanceUpdate& u : updates) {
+    emit_user(i, std::make_shared<const std::string>(render_balance_update(u, now_ms(i))));
+    touch(u.asset);
   }
   for (const ExecutionReport& r : events) {
     if (r.exec_type == ExecType::kNew) {
@@ -171,12 +184,23 @@ void Venue::drain(size_t i, const std::string& cancel_client_id) {
     if (r.exec_type == ExecType::kCanceled) ctx.cancel_client_id = cancel_client_id;
     emit_user(i, std::make_shared<const std::string>(
                      render_execution_report(opts_.instrument, r, ctx)));
+    // Every NEW, CANCELED and TRADE moves free/locked funds of the instrument's assets.
+    touch(opts_.instrument.base_asset);
+    touch(opts_.instrument.quote_asset);
+    if (r.exec_type == ExecType::kTrade) touch(r.trade.commission_asset);
   }
   auto balances = a.sim->balances();
-  if (balances.ok()) {  // every NEW, CANCELED and TRADE moves free/locked funds
+  if (balances.ok()) {
     emit_user(i, std::make_shared<const std::string>(
-                     render_account_position(opts_.instrument, *balances, now_ms(i))));
+                     render_account_position(assets, *balances, now_ms(i))));
   }
+}
+
+Result<exchange::BalanceUpdate> Venue::deposit(size_t i, const std::string& asset,
+                                               int64_t delta_e8) {
+  auto u = accounts_[i]->sim->deposit(asset, delta_e8);
+  if (u.ok()) drain(i);
+  return u;
 }
 
 void Venue::apply_market(const market::MarketEvent& ev) {

@@ -33,6 +33,10 @@ struct VenueOptions {
   std::vector<AccountConfig> accounts;
   FaultSpec faults;
   uint64_t seed = 1;
+  // Who pays commissions (sim.h CommissionMode), the same for every account.
+  exchange::sim::CommissionMode commission_mode = exchange::sim::CommissionMode::kQuote;
+  std::string commission_asset;
+  int64_t commission_asset_price_e8 = 0;
 };
 
 // Where market stream messages and user-data events go (the WebSocket hub). Called with the
@@ -71,6 +75,14 @@ struct VenueAccount {
   std::shared_ptr<const std::string> held;  // an event held back by a reorder fault
   std::deque<int64_t> order_wall_ms;        // successful new orders of the last day (wall ms)
   uint64_t cancel_seq = 0;                  // for generated cancel client ids
+  // Cancel requests received (DELETE /api/v3/order, the cancel of cancelReplace), accepted or
+  // refused, by the origClientOrderId they name (see count_cancel_request in rest_internal.h).
+  // Process memory only: a restart starts from zero. One entry per order id named.
+  std::map<std::string, int64_t> cancel_requests;
+  // late=P:MS requests (faults.h) of this account: waiting, executed, expired unexecuted.
+  int64_t late_pending = 0;
+  int64_t late_executed = 0;
+  int64_t late_expired = 0;
 };
 
 class Venue {
@@ -93,9 +105,15 @@ class Venue {
   VenueAccount& account(size_t i) { return *accounts_[i]; }
   const MarketView& market() const { return market_; }
   int64_t now_ms(size_t i) const;
-  // Publishes the account's new executionReports (a CANCELED one carries cancel_client_id as
-  // its c), then one outboundAccountPosition, through the event faults.
+  // Publishes the account's new balanceUpdates and executionReports (a CANCELED one carries
+  // cancel_client_id as its c), then one outboundAccountPosition of the assets they may have
+  // changed (base and quote for orders; the commission asset too after a TRADE in kOther;
+  // the asset of each balanceUpdate), each through the event faults.
   void drain(size_t i, const std::string& cancel_client_id = {});
+  // POST /sim/v1/deposit: SimExchange::deposit on account i, then drain(i) (a balanceUpdate
+  // and an outboundAccountPosition of the asset). Errors: SimExchange::deposit's.
+  Result<exchange::BalanceUpdate> deposit(size_t i, const std::string& asset, int64_t delta_e8);
+  const VenueOptions& options() const { return opts_; }
   // The order with this id (nullopt: never seen) and its creation time.
   std::optional<exchange::OrderReport> order_by_id(size_t i, int64_t order_id);
   int64_t created_ms(size_t i, const exchange::OrderReport& o) const;

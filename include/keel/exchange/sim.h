@@ -15,15 +15,16 @@
 //    below queue_ahead clips queue_ahead to the new quantity; a trade *through* the price
 //    (below a BUY, above a SELL) fills the order's whole remaining quantity at the order's price.
 //    Fills are maker fills at the order's limit price.
-//  - Fees: maker fee rate applied to the fill's notional, charged in the QUOTE asset (as if the
-//    account paid commission from quote), rounded up (instrument.h). Stated here because Binance
-//    normally charges a buy's commission in the base asset; quote-only keeps grid sells whole.
-//  - Balances: a BUY locks its notional (plus its maker fee, below) of quote, a SELL locks its
-//    quantity of base; fills and cancels release locks. Trade ids and order ids are the
-//    exchange's own counters from 1.
+//  - Fees: maker fee rate applied to the fill's notional; the asset that pays it is
+//    SimOptions.commission_mode (CommissionMode below). kQuote (the default) charges every
+//    commission in the QUOTE asset, rounded up (instrument.h): simpler than Binance, which
+//    charges a BUY's commission in the base asset unless paid in BNB (kBase, kOther).
+//  - Balances: a BUY locks its notional of quote (plus its maker fee in kQuote, below), a SELL
+//    locks its quantity of base; fills and cancels release locks. Trade ids and order ids are
+//    the exchange's own counters from 1.
 //  - Persistence: every state change (an order placed, filled, canceled; a balance; a
-//    queue_ahead; the trades and counters) is written to the sim's own RocksDB directory in one
-//    WriteBatch per change, with the replay position and clock, before the call returns; so is
+//    queue_ahead; the trades, deposits and counters) is written to the sim's own RocksDB
+//    directory in one WriteBatch per change, with the replay position and clock, before the call returns; so is
 //    the position of a request answered without a change (a rejection). A market event that
 //    changes nothing else (most of them) writes no batch: its position and clock go to the
 //    position cell, a record in a file mapped into memory (a few stores, no system call;
@@ -59,12 +60,33 @@
 //    order-id order, so one trade never fills more than it printed at that price; a trade through
 //    the price fills every such order's whole remainder. Prices are compared at 10^-8, so an
 //    off-tick recorded price only matches as "through" or not at all.
-//  - Balances: a BUY locks its notional PLUS its maximum maker fee (fee_e8 of the notional) in
-//    quote, so a fill can always pay its fee; what is left is released on fill-out or cancel.
-//    Insufficient balance therefore means free < notional + fee for a BUY, free base < qty for a
-//    SELL. Rounding each fill's fee up can exceed the locked fee by 10^-8 per extra fill, taken
-//    from free quote. Check order: symbol (-1121), client id (-1100), PRICE_FILTER, LOT_SIZE,
-//    NOTIONAL (-1013), duplicate open id, balance, post-only (-2010).
+//  - Balances: in kQuote a BUY locks its notional PLUS its maximum maker fee (fee_e8 of the
+//    notional) in quote, so a fill can always pay its fee; what is left is released on fill-out
+//    or cancel. Insufficient balance therefore means free < notional + fee for a BUY, free base <
+//    qty for a SELL. Rounding each fill's fee up can exceed the locked fee by 10^-8 per extra
+//    fill, taken from free quote. In kBase and kOther a BUY locks only its notional (its fee is
+//    taken from what the fill receives, or from the commission asset's free balance), as
+//    Binance does. Per-fill notionals are rounded half-to-even, so the fills of one order can
+//    cost 10^-8 more than its lock: taken from free quote. Check order: symbol (-1121), client
+//    id (-1100), PRICE_FILTER, LOT_SIZE, NOTIONAL (-1013), duplicate open id, balance,
+//    post-only (-2010).
+//  - Commission per fill (TradeReport.commission_e8 / commission_asset, the executionReport's
+//    n / N, myTrades' commission / commissionAsset, all the same numbers):
+//      kQuote  fee_e8(notional) in quote (BUY: paid with the notional from the lock; SELL:
+//              deducted from the proceeds);
+//      kBase   BUY: fee_e8(qty_e8) = ceil(qty x rate) in base, deducted from the base received;
+//              SELL: fee_e8(notional) in quote, deducted from the proceeds;
+//      kOther  ceil(notional x rate / commission_asset_price) at 10^-8 in commission_asset, taken
+//              from its FREE balance; when that balance is short (or the asset absent), the
+//              fill pays as kBase instead (in the asset it receives: base for a BUY, quote for
+//              a SELL), as Binance does when the BNB balance cannot pay. Decided per fill, on
+//              the free balance at that instant.
+//    The mode is an option, not state: a state written in one mode reopens in another; past
+//    trades keep their commission, orders keep the lock they were placed with (a fee the lock
+//    does not cover comes from free quote), new fills pay as the current mode says.
+//  - Deposits (deposit(), test-only like SimTruth): a signed change of one asset's free balance,
+//    persisted with its record, queued as a BalanceUpdate (poll_balance_updates) and listed in
+//    SimTruth.deposits. A withdrawal beyond the free balance is refused.
 //  - Filter maxima (any symbol): price and quantity at most 10^9 units, notional at most 10^10
 //    quote; beyond them PRICE_FILTER / LOT_SIZE / NOTIONAL as for the minima.
 //  - Not thread-safe: one caller at a time (the embedded runner, or a server's strand).
@@ -83,12 +105,15 @@
 //    kill -9 of the process (not a power loss of the machine).
 //  - A state write that fails stops the sim for good: place/cancel return kUnknown (500, -1006),
 //    everything else kIOError.
-//  - executionReports wait in a bounded queue (10^6; the oldest are dropped beyond it).
+//  - executionReports and balance updates wait in bounded queues (10^6 each; the oldest are
+//    dropped beyond it).
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "keel/core/instrument.h"
@@ -118,17 +143,29 @@ struct SimOptions {
   int64_t commission_asset_price_e8 = 0;  // kOther only: quote per unit of commission_asset, > 0
 };
 
+// Parses the commission setting of `keel sim --commission-asset` and of the config's
+// exchange.commission_asset: "quote" -> kQuote, "base" -> kBase, "ASSET:PRICE" -> kOther with
+// ASSET ([A-Z0-9]{1,20}, e.g. "BNB") and PRICE (a decimal > 0 with at most 8 fraction digits:
+// quote per unit of ASSET, e.g. "BNB:600"). Sets the three commission fields of `out` (asset
+// and price cleared unless kOther). Errors: kInvalidArgument naming the text.
+// (SimExchange::open also refuses an ASSET equal to the instrument's base or quote: use
+// "base" / "quote" for those.)
+Status parse_commission_asset(std::string_view text, SimOptions& out);
+
 // Ground truth for tests and inspection.
 struct SimTruth {
   std::vector<OrderReport> orders;  // every order ever accepted, by order id
   std::vector<TradeReport> trades;  // every trade, by trade id
+  std::vector<BalanceUpdate> deposits;  // every deposit/withdrawal (deposit()), in order
   Balances balances;
   uint64_t position = 0;            // market events consumed
 };
 
 class SimExchange final : public Exchange {
  public:
-  // Opens or creates the state in options.state_dir. Errors: kIOError, kCorruption.
+  // Opens or creates the state in options.state_dir. Errors: kIOError, kCorruption;
+  // kInvalidArgument for bad options (instrument, fee rate, kOther without an asset, with the
+  // base or quote asset, or with a price <= 0).
   static Result<std::unique_ptr<SimExchange>> open(SimOptions options);
   ~SimExchange() override;
 
@@ -175,6 +212,21 @@ class SimExchange final : public Exchange {
                                                 int64_t order_id) override;
   Result<Balances> balances() override;
   void poll_user_events(std::vector<ExecutionReport>& out) override;
+  // The deposits and withdrawals made since the last call (deposit()), in order.
+  void poll_balance_updates(std::vector<BalanceUpdate>& out) override;
+
+  // Test-only (like `keel sim`'s POST /sim/v1/deposit): adds delta_e8 (10^-8, signed: < 0 is a
+  // withdrawal) to `asset`'s FREE balance, at the sim's clock (event and clear time = now_ns()
+  // in ms). The change and its record are persisted in one batch before the call returns; the
+  // BalanceUpdate is queued for poll_balance_updates and returned.
+  // Errors: kInvalidArgument (asset not [A-Z0-9]{1,20}; delta 0), kRejected with the body
+  // {"code":-2010,"msg":"Account has insufficient balance for requested action."} when a
+  // withdrawal exceeds the free balance (nothing changes), kIOError (the write failed: the sim
+  // stops, as for any write).
+  Result<BalanceUpdate> deposit(const std::string& asset, int64_t delta_e8);
+
+  // The options it was opened with (the commission mode among them).
+  const SimOptions& options() const;
 
   SimTruth truth() const;
 

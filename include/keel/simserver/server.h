@@ -3,7 +3,24 @@
 //
 // One port serves, by path:
 //  - REST (HTTP/1.1, keep-alive): /api/v3/... (the endpoints of src/simserver/rest.h) and the
-//    test-only GET /sim/v1/truth?account=NAME.
+//    test-only endpoints (not Binance's; no key, no signature, no weight):
+//      GET  /sim/v1/truth?account=NAME   the account's ground truth: {"account","symbol",
+//           "position","recordingEnded","nowMs","commissionAsset":"quote|base|ASSET:PRICE",
+//           "orders":[..],"trades":[..] (myTrades shape),"balances":[{asset,free,locked}],
+//           "deposits":[{"asset","amount","time"}],"cancelRequests":{"<origClientOrderId>":N},
+//           "late":{"pending","executed","expired"}}. cancelRequests counts every DELETE
+//           /api/v3/order and every cancelReplace cancel received for the account, accepted or
+//           refused (rest_internal.h count_cancel_request); like "late" it is process memory,
+//           reset by a restart (not persisted). Unknown account: 404 -1100.
+//      POST /sim/v1/pause, /sim/v1/resume   stop / restart the market replay.
+//      POST /sim/v1/deposit?account=NAME&asset=ASSET&amount=DECIMAL   a deposit (amount > 0)
+//           or withdrawal (< 0, refused 400 -2010 "Account has insufficient balance for
+//           requested action." beyond the free balance) of ASSET ([A-Z0-9]{1,20}), persisted
+//           (SimExchange::deposit); emits {"e":"balanceUpdate","E":ms,"a":ASSET,"d":"DELTA",
+//           "T":ms} then an outboundAccountPosition of ASSET, through the event faults.
+//           Answer: {"account","asset","amount","free","locked","time"} (time: the sim's
+//           clock, ms). Errors: -1102 missing asset/amount, -1100 malformed, -1130 amount 0,
+//           404 -1100 unknown account.
 //  - WebSocket market streams (§7): /stream?streams=a/b/c (combined: {"stream":..,"data":..}),
 //    /ws/<stream> (raw payloads), plus SUBSCRIBE / UNSUBSCRIBE / LIST_SUBSCRIPTIONS on either.
 //    Streams: <symbol>@depth@100ms (= <symbol>@depth), <symbol>@bookTicker, <symbol>@trade,
@@ -32,6 +49,7 @@
 
 #include "keel/core/instrument.h"
 #include "keel/core/status.h"
+#include "keel/exchange/sim.h"
 #include "keel/simserver/accounts.h"
 #include "keel/simserver/faults.h"
 
@@ -46,6 +64,11 @@ struct ServerOptions {
   std::vector<AccountConfig> accounts;  // empty: {default_account()}
   Instrument instrument;                // empty symbol: BTCUSDT 0.01 / 0.00001 / 5
   int64_t maker_fee_rate_e8 = 100'000;  // 0.001
+  // Who pays commissions, every account alike (exchange/sim.h CommissionMode; parse
+  // `--commission-asset quote|base|ASSET:PRICE` with exchange::sim::parse_commission_asset).
+  exchange::sim::CommissionMode commission_mode = exchange::sim::CommissionMode::kQuote;
+  std::string commission_asset;           // kOther: e.g. "BNB"
+  int64_t commission_asset_price_e8 = 0;  // kOther: quote per unit, > 0
   int64_t latency_ms = 0;               // added before every REST request is processed
   FaultSpec faults;
   uint64_t seed = 1;

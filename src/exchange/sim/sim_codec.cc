@@ -97,6 +97,7 @@ std::string id_key(char prefix, int64_t id) {
 
 std::string order_key(int64_t order_id) { return id_key(kOrderPrefix, order_id); }
 std::string trade_key(int64_t trade_id) { return id_key(kTradePrefix, trade_id); }
+std::string deposit_key(int64_t deposit_id) { return id_key(kDepositPrefix, deposit_id); }
 
 void encode_meta_into(const SimState& s, std::string& out) {
   Writer w(out);
@@ -231,6 +232,25 @@ Status decode_trade(std::string_view value, TradeReport& t) {
   t.is_maker = r.enum8<uint8_t>(1) != 0;
   t.ts_exchange_ns = r.i64();
   return finish(r, "trade");
+}
+
+void encode_deposit_into(int64_t id, const BalanceUpdate& u, std::string& out) {
+  Writer w(out);
+  w.i64(id);
+  w.str(u.asset);
+  w.i64(u.delta_e8);
+  w.i64(u.event_time_ms);
+  w.i64(u.clear_time_ms);
+}
+
+Status decode_deposit(std::string_view value, int64_t& id, BalanceUpdate& u) {
+  Reader r(value);
+  id = r.i64();
+  u.asset = r.str();
+  u.delta_e8 = r.i64();
+  u.event_time_ms = r.i64();
+  u.clear_time_ms = r.i64();
+  return finish(r, "deposit");
 }
 
 }  // namespace keel::exchange::sim

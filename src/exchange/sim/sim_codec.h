@@ -3,8 +3,9 @@
 // Every value starts with kRecordVersion. Integers are 8-byte little-endian two's complement,
 // bytes and enums one byte, strings a 4-byte little-endian length then the bytes. A value that
 // is short, long, or of another version decodes to kCorruption naming the record.
-// Keys: "m" meta, "b" balances, "o"+<order id, 8 bytes big-endian>, "t"+<trade id, same>, so a
-// prefix scan returns orders and trades in id order.
+// Keys: "m" meta, "b" balances, "o"+<order id, 8 bytes big-endian>, "t"+<trade id, same>,
+// "d"+<deposit id, same> (deposit ids from 1; a state written before deposits existed has none
+// and opens unchanged), so a prefix scan returns orders, trades and deposits in id order.
 #pragma once
 
 #include <cstdint>
@@ -20,9 +21,11 @@ inline constexpr std::string_view kMetaKey = "m";
 inline constexpr std::string_view kBalancesKey = "b";
 inline constexpr char kOrderPrefix = 'o';
 inline constexpr char kTradePrefix = 't';
+inline constexpr char kDepositPrefix = 'd';
 
 std::string order_key(int64_t order_id);
 std::string trade_key(int64_t trade_id);
+std::string deposit_key(int64_t deposit_id);
 
 // The *_into forms write into `out` (cleared first; its capacity is reused).
 // Meta: symbol, account, counters, position, clock, recording_ended.
@@ -41,5 +44,9 @@ Status decode_order(std::string_view value, SimOrder& o);
 std::string encode_trade(const TradeReport& t);
 void encode_trade_into(const TradeReport& t, std::string& out);
 Status decode_trade(std::string_view value, TradeReport& t);
+
+// Deposit: id, asset, delta_e8, event_time_ms, clear_time_ms.
+void encode_deposit_into(int64_t id, const BalanceUpdate& u, std::string& out);
+Status decode_deposit(std::string_view value, int64_t& id, BalanceUpdate& u);
 
 }  // namespace keel::exchange::sim

@@ -1,6 +1,7 @@
 // SimExchange: opening the state, and the request side of the venue (place, cancel,
 // cancelReplace, queries). Market replay and matching live in sim_match.cc.
 #include <algorithm>
+#include <climits>
 #include <utility>
 
 #include "sim/sim_codec.h"
@@ -39,6 +40,13 @@ bool valid_client_id(const std::string& id) {
 
 VenueError unknown_outcome() { return venue_error(500, -1006, kMsgUnexpected); }
 
+// An asset name as Binance spells them: [A-Z0-9]{1,20}.
+bool valid_asset(std::string_view a) {
+  return !a.empty() && a.size() <= 20 && std::all_of(a.begin(), a.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+  });
+}
+
 // Filter bounds (Binance's maxPrice / maxQty / maxNotional, set generously for any symbol):
 // price and quantity at most 10^9 units, notional at most 10^10 quote; with them every
 // product of the order's money stays far inside int64 at 10^-8.
@@ -47,6 +55,32 @@ constexpr int64_t kMaxQtyE8 = 1'000'000'000 * kOneE8;
 constexpr int64_t kMaxNotionalE8 = 10'000'000'000 * kOneE8;
 
 }  // namespace
+
+Status parse_commission_asset(std::string_view text, SimOptions& out) {
+  out.commission_asset.clear();
+  out.commission_asset_price_e8 = 0;
+  if (text == "quote") {
+    out.commission_mode = CommissionMode::kQuote;
+    return Status::Ok();
+  }
+  if (text == "base") {
+    out.commission_mode = CommissionMode::kBase;
+    return Status::Ok();
+  }
+  const size_t colon = text.find(':');
+  const std::string_view asset = text.substr(0, colon);
+  auto price = colon == std::string_view::npos ? Result<int64_t>(Status::InvalidArgument(""))
+                                               : parse_fixed(text.substr(colon + 1), kScaleE8);
+  if (!valid_asset(asset) || !price.ok() || *price <= 0) {
+    return Status::InvalidArgument("commission asset '" + std::string(text) +
+                                   "': expected quote, base or ASSET:PRICE (e.g. BNB:600; "
+                                   "ASSET [A-Z0-9]{1,20}, PRICE > 0 in quote per unit)");
+  }
+  out.commission_mode = CommissionMode::kOther;
+  out.commission_asset = std::string(asset);
+  out.commission_asset_price_e8 = *price;
+  return Status::Ok();
+}
 
 // --- Impl: requests ---------------------------------------------------------------------------
 
@@ -67,6 +101,7 @@ int64_t SimExchange::Impl::lock_for(Side side, int64_t price_ticks, int64_t qty_
   const Instrument& ins = opt.instrument;
   if (side == Side::kSell) return ins.qty_e8(qty_lots);
   const int64_t notional = ins.notional_e8(price_ticks, qty_lots);
+  if (opt.commission_mode != CommissionMode::kQuote) return notional;  // fee from the receipt
   return notional + fee_e8(notional, opt.maker_fee_rate_e8);
 }
 
@@ -239,6 +274,14 @@ Result<std::unique_ptr<SimExchange>> SimExchange::open(SimOptions options) {
   if (options.maker_fee_rate_e8 < 0 || options.maker_fee_rate_e8 >= kOneE8) {
     return Status::InvalidArgument("sim: maker_fee_rate_e8 must be in [0, 1e8)");
   }
+  if (options.commission_mode == CommissionMode::kOther &&
+      (!valid_asset(options.commission_asset) || options.commission_asset == ins.base_asset ||
+       options.commission_asset == ins.quote_asset || options.commission_asset_price_e8 <= 0)) {
+    return Status::InvalidArgument(
+        "sim: commission asset '" + options.commission_asset +
+        "' must be [A-Z0-9]{1,20}, neither the base nor the quote asset (use base / quote), "
+        "with a price > 0");
+  }
   auto store = SimStore::open(options.state_dir);
   if (!store.ok()) return store.status();
   auto impl = std::make_unique<Impl>();
@@ -253,6 +296,9 @@ Result<std::unique_ptr<SimExchange>> SimExchange::open(SimOptions options) {
     st.balances = impl->opt.initial_balances;
     st.balances[impl->opt.instrument.base_asset];  // both assets always listed
     st.balances[impl->opt.instrument.quote_asset];
+    if (impl->opt.commission_mode == CommissionMode::kOther) {
+      st.balances[impl->opt.commission_asset];  // listed too: fills may pay with it
+    }
     Dirty& d = impl->begin_change();
     d.balances = true;
     KEEL_RETURN_IF_ERROR(impl->store->write(st, d));
@@ -413,10 +459,53 @@ void SimExchange::poll_user_events(std::vector<ExecutionReport>& out) {
   impl_->events.clear();
 }
 
+void SimExchange::poll_balance_updates(std::vector<BalanceUpdate>& out) {
+  for (auto& e : impl_->balance_events) out.push_back(std::move(e));
+  impl_->balance_events.clear();
+}
+
+BalanceUpdate SimExchange::Impl::apply_deposit(const std::string& asset, int64_t delta_e8,
+                                               Dirty& d) {
+  balance(asset).free_e8 += delta_e8;
+  d.balances = true;
+  BalanceUpdate u;
+  u.asset = asset;
+  u.delta_e8 = delta_e8;
+  u.event_time_ms = state.now_ns / 1'000'000;
+  u.clear_time_ms = u.event_time_ms;
+  state.deposits.push_back(u);
+  if (balance_events.size() >= kMaxQueuedUserEvents) balance_events.pop_front();
+  balance_events.push_back(u);
+  return u;
+}
+
+Result<BalanceUpdate> SimExchange::deposit(const std::string& asset, int64_t delta_e8) {
+  if (impl_->failed) return Status::IOError(impl_->failure);
+  if (!valid_asset(asset)) {
+    return Status::InvalidArgument("deposit: asset '" + asset + "' is not [A-Z0-9]{1,20}");
+  }
+  if (delta_e8 == 0) return Status::InvalidArgument("deposit: amount is 0");
+  auto it = impl_->state.balances.find(asset);
+  const int64_t free = it == impl_->state.balances.end() ? 0 : it->second.free_e8;
+  if (delta_e8 < 0 && free < -delta_e8) {
+    return Status::Rejected(error_body(-2010, kMsgInsufficient));
+  }
+  if (delta_e8 > 0 && free > INT64_MAX - delta_e8) {
+    return Status::InvalidArgument("deposit: the balance would not fit int64 at 10^-8");
+  }
+  Dirty& d = impl_->begin_change();
+  BalanceUpdate u = impl_->apply_deposit(asset, delta_e8, d);
+  KEEL_RETURN_IF_ERROR(impl_->commit(d));
+  return u;
+}
+
+const SimOptions& SimExchange::options() const { return impl_->opt; }
+
 SimTruth SimExchange::truth() const {
   SimTruth t;
   for (const auto& [id, o] : impl_->state.orders) t.orders.push_back(o.report);
   t.trades = impl_->state.trades;
+  t.deposits = impl_->state.deposits;
   t.balances = impl_->state.balances;
   t.position = impl_->state.position;
   return t;

@@ -36,6 +36,7 @@ struct SimExchange::Impl {
   std::map<std::string, int64_t> open_by_client;  // client id -> open order id
   std::map<std::string, int64_t> last_by_client;  // client id -> newest order with that id
   std::deque<ExecutionReport> events;
+  std::deque<BalanceUpdate> balance_events;  // deposits not yet polled (same bound as events)
   Dirty dirty{state};  // the change set of the call in progress (reused: see Dirty)
 
   // A fresh change set for the call that starts.
@@ -71,8 +72,17 @@ struct SimExchange::Impl {
   void fill(SimOrder& o, int64_t lots, int64_t ts_ns, Dirty& d);
 
   // --- shared helpers -------------------------------------------------------------------------
-  // Funds a new order locks: BUY notional + its maker fee in quote, SELL quantity in base (e8).
+  // Funds a new order locks: BUY notional (+ its maker fee in kQuote) in quote, SELL quantity
+  // in base (e8).
   int64_t lock_for(Side side, int64_t price_ticks, int64_t qty_lots) const;
+  // The commission of a fill of `lots` of an order on `side` with this notional (sim.h
+  // "Commission per fill"): its amount and asset under the current mode and balances.
+  struct Commission {
+    int64_t amount_e8 = 0;
+    const std::string* asset = nullptr;
+  };
+  Commission commission(Side side, int64_t lots, int64_t notional_e8);
+  BalanceUpdate apply_deposit(const std::string& asset, int64_t delta_e8, Dirty& d);
   AssetBalance& balance(const std::string& asset) { return state.balances[asset]; }
   const std::string& lock_asset(Side side) const {
     return side == Side::kBuy ? opt.instrument.quote_asset : opt.instrument.base_asset;

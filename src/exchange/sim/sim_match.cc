@@ -112,27 +112,54 @@ void SimExchange::Impl::match_trade(const market::Trade& t, Dirty& d) {
   }
 }
 
+SimExchange::Impl::Commission SimExchange::Impl::commission(Side side, int64_t lots,
+                                                            int64_t notional_e8) {
+  const Instrument& ins = opt.instrument;
+  const int64_t rate = opt.maker_fee_rate_e8;
+  if (opt.commission_mode == CommissionMode::kOther) {
+    // notional x rate is the fee's value in quote at 10^-16; divided by the asset's price
+    // (quote per unit at 10^-8) it is the asset's amount at 10^-8, rounded up once.
+    const __int128 value_e16 = static_cast<__int128>(notional_e8) * rate;
+    const __int128 price = opt.commission_asset_price_e8;
+    const __int128 amount = (value_e16 + price - 1) / price;
+    auto it = state.balances.find(opt.commission_asset);
+    if (it != state.balances.end() && amount <= it->second.free_e8) {
+      return {static_cast<int64_t>(amount), &opt.commission_asset};
+    }
+    // Short of the commission asset: the fill pays in the asset it receives (as kBase).
+  }
+  if (side == Side::kBuy && opt.commission_mode != CommissionMode::kQuote) {
+    return {fee_e8(ins.qty_e8(lots), rate), &ins.base_asset};
+  }
+  return {fee_e8(notional_e8, rate), &ins.quote_asset};
+}
+
 void SimExchange::Impl::fill(SimOrder& o, int64_t lots, int64_t ts_ns, Dirty& d) {
   const Instrument& ins = opt.instrument;
   OrderReport& rep = o.report;
   KEEL_ASSERT(lots > 0 && rep.executed_lots + lots <= rep.qty_lots);
   const int64_t notional = ins.notional_e8(rep.price_ticks, lots);
-  const int64_t fee = fee_e8(notional, opt.maker_fee_rate_e8);
+  const Commission fee = commission(rep.side, lots, notional);
+  const int64_t fee_quote = fee.asset == &ins.quote_asset ? fee.amount_e8 : 0;
+  const int64_t fee_base = fee.asset == &ins.base_asset ? fee.amount_e8 : 0;
   AssetBalance& base = balance(ins.base_asset);
   AssetBalance& quote = balance(ins.quote_asset);
   if (rep.side == Side::kBuy) {
-    // Pays notional + fee from the lock; per-fill fee rounding can exceed the locked fee by
-    // 10^-8 per fill, which comes from free quote.
-    const int64_t cost = notional + fee;
+    // Pays the notional (+ the fee in kQuote) from the lock; what the lock lacks (per-fill
+    // rounding, 10^-8 per extra fill) comes from free quote.
+    const int64_t cost = notional + fee_quote;
     const int64_t from_lock = std::min(cost, o.locked_e8);
     o.locked_e8 -= from_lock;
     quote.locked_e8 -= from_lock;
     quote.free_e8 -= cost - from_lock;
-    base.free_e8 += ins.qty_e8(lots);
+    base.free_e8 += ins.qty_e8(lots) - fee_base;
   } else {
     o.locked_e8 -= ins.qty_e8(lots);
     base.locked_e8 -= ins.qty_e8(lots);
-    quote.free_e8 += notional - fee;
+    quote.free_e8 += notional - fee_quote;
+  }
+  if (fee.asset == &opt.commission_asset) {
+    balance(opt.commission_asset).free_e8 -= fee.amount_e8;  // commission() checked free >= it
   }
   d.balances = true;
   d.touch(rep.order_id);
@@ -145,8 +172,8 @@ void SimExchange::Impl::fill(SimOrder& o, int64_t lots, int64_t ts_ns, Dirty& d)
   tr.side = rep.side;
   tr.price_ticks = rep.price_ticks;
   tr.qty_lots = lots;
-  tr.commission_e8 = fee;
-  tr.commission_asset = ins.quote_asset;
+  tr.commission_e8 = fee.amount_e8;
+  tr.commission_asset = *fee.asset;
   tr.is_maker = true;
   tr.ts_exchange_ns = ts_ns;
   state.trades.push_back(tr);

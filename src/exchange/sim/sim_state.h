@@ -37,6 +37,7 @@ struct SimState {
   Balances balances;
   std::map<int64_t, SimOrder> orders;  // order id -> order, every order ever accepted
   std::vector<TradeReport> trades;     // by trade id: trades[i].trade_id == i + 1
+  std::vector<BalanceUpdate> deposits;  // deposit() records, deposit id i + 1 (key "d", codec)
 };
 
 // What one state change touched; the store writes exactly this (plus the meta record) in one
@@ -46,12 +47,15 @@ struct Dirty {
   bool balances = false;
   std::vector<int64_t> orders;  // order ids to rewrite, each once
   size_t first_new_trade = 0;   // trades[first_new_trade..] are new
+  size_t first_new_deposit = 0;  // deposits[first_new_deposit..] are new
 
-  explicit Dirty(const SimState& s) : first_new_trade(s.trades.size()) {}
+  explicit Dirty(const SimState& s)
+      : first_new_trade(s.trades.size()), first_new_deposit(s.deposits.size()) {}
   void clear(const SimState& s) {
     balances = false;
     orders.clear();
     first_new_trade = s.trades.size();
+    first_new_deposit = s.deposits.size();
   }
   void touch(int64_t order_id) {
     for (int64_t id : orders) {
@@ -61,7 +65,8 @@ struct Dirty {
   }
   // True when the change set names anything besides the meta record.
   bool any(const SimState& s) const {
-    return balances || !orders.empty() || first_new_trade < s.trades.size();
+    return balances || !orders.empty() || first_new_trade < s.trades.size() ||
+           first_new_deposit < s.deposits.size();
   }
 };
 

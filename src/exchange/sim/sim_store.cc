@@ -118,6 +118,7 @@ Result<bool> SimStore::load(SimState& s) {
   KEEL_RETURN_IF_ERROR(decode_balances(value, s.balances));
   KEEL_RETURN_IF_ERROR(load_orders(s));
   KEEL_RETURN_IF_ERROR(load_trades(s));
+  KEEL_RETURN_IF_ERROR(load_deposits(s));
   meta_position_ = s.position;
   // Events consumed after the last write changed nothing but the position and the clock.
   const uint64_t magic = load_relaxed(cell_->magic), base = load_relaxed(cell_->base_position);
@@ -168,6 +169,27 @@ Status SimStore::load_trades(SimState& s) {
   return Status::Ok();
 }
 
+// Deposits are written in the batch of their balance change, ids from 1 without gaps; a state
+// from before deposits existed has none.
+Status SimStore::load_deposits(SimState& s) {
+  s.deposits.clear();
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  const std::string prefix(1, kDepositPrefix);
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    int64_t id = 0;
+    BalanceUpdate u;
+    KEEL_RETURN_IF_ERROR(
+        decode_deposit(std::string_view(it->value().data(), it->value().size()), id, u));
+    if (id != static_cast<int64_t>(s.deposits.size()) + 1) {
+      return Status::Corruption("sim state: deposit id " + std::to_string(id) +
+                                " out of sequence");
+    }
+    s.deposits.push_back(std::move(u));
+  }
+  if (!it->status().ok()) return io_error(dir_, it->status());
+  return Status::Ok();
+}
+
 Status SimStore::write(const SimState& s, const Dirty& d) {
   rocksdb::WriteBatch& batch = *batch_;
   batch.Clear();
@@ -186,6 +208,11 @@ Status SimStore::write(const SimState& s, const Dirty& d) {
   for (size_t i = d.first_new_trade; i < s.trades.size(); ++i) {
     encode_trade_into(s.trades[i], value_);
     batch.Put(trade_key(s.trades[i].trade_id), value_);
+  }
+  for (size_t i = d.first_new_deposit; i < s.deposits.size(); ++i) {
+    const auto id = static_cast<int64_t>(i) + 1;
+    encode_deposit_into(id, s.deposits[i], value_);
+    batch.Put(deposit_key(id), value_);
   }
   rocksdb::WriteOptions wo;
   wo.sync = false;  // survives process death via the WAL; see the header

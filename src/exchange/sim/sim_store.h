@@ -45,7 +45,7 @@ class SimStore {
   // Loads the whole state. Returns false (state untouched) when the directory holds no state
   // yet. When the position cell extends the stored meta record, s.position and s.now_ns are
   // the cell's (the events consumed after the last write changed nothing else).
-  // Errors: kIOError, kCorruption (a record that does not decode, a trade id gap).
+  // Errors: kIOError, kCorruption (a record that does not decode, a trade or deposit id gap).
   Result<bool> load(SimState& s);
 
   // Writes the meta record and everything `d` names from `s`, in one WriteBatch, then points
@@ -68,6 +68,7 @@ class SimStore {
   Status open_cell();
   Status load_orders(SimState& s);
   Status load_trades(SimState& s);
+  Status load_deposits(SimState& s);
   void store_cell(uint64_t base, uint64_t position, int64_t now_ns);
   std::unique_ptr<rocksdb::DB> db_;
   std::string dir_;
