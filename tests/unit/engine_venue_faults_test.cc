@@ -178,6 +178,7 @@ struct World {
   }
   void open(Keel& k) {
     k.engine.reset();
+    k.journal.reset();  // the journal's lock is released before it opens again
     k.journal = std::move(*journal::Journal::open(k.dir + "/journal", {}));
     if (!k.venue) k.venue = std::make_unique<FaultyVenue>(*sim, *hub);
     k.engine = std::make_unique<Engine>(k.cfg, *k.journal, *k.venue, SystemClock::instance());
