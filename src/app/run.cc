@@ -50,6 +50,9 @@ Status open_runtime(const RunOptions& opts, Runtime& rt) {
   so.maker_fee_rate_e8 = rt.cfg.sim.maker_fee_rate_e8;
   so.initial_balances = rt.cfg.sim.balances;
   so.state_dir = (fs::path(rt.cfg.data_dir) / "sim").string();
+  so.commission_mode = rt.cfg.sim.commission_mode;
+  so.commission_asset = rt.cfg.sim.commission_asset;
+  so.commission_asset_price_e8 = rt.cfg.sim.commission_asset_price_e8;
   auto sim = exchange::sim::SimExchange::open(so);
   if (!sim.ok()) return sim.status().With("simulated exchange state");
   rt.sim = std::move(*sim);

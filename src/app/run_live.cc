@@ -169,8 +169,12 @@ int run_live(const RunOptions& opts, const engine::Config& cfg) {
                    (unsigned long long)eng.stats().unknown_outcomes);
     }
   }
-  // A last reconciliation so the journal holds every outcome the venue can prove.
-  if (auto r = eng.recover(); !r.ok()) return fail_stop(eng, r.status());
+  // A last reconciliation so the journal holds every outcome the venue can prove (after
+  // --duration: waiting for in-doubt places to become conclusive; after Ctrl-C: at once, what
+  // stays in doubt is settled by the next start).
+  if (Status s = loop.settle(clock.monotonic_ns() + settle_for_ns); !s.ok()) {
+    return fail_stop(eng, s);
+  }
   if (opts.cancel_on_exit) {
     std::fprintf(stderr, "keel run: cancelling open orders (--cancel-on-exit)\n");
     eng.emergency_cancel_all();  // journaled on the next start by reconciliation

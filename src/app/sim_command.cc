@@ -31,13 +31,6 @@ constexpr const char* kSimHelp =
     "Prints 'listening on 127.0.0.1:<port>' on stdout once serving.\n"
     "Exit: 0 stopped by a signal, 1 bad options or data, 2 corrupt state.";
 
-// --commission-asset's value. Kept here, not in SimCommandOptions (sim_command.h), so that this
-// option stays inside the simulated exchange's files; one `keel sim` per process.
-std::string& commission_asset_option() {
-  static std::string value = "quote";
-  return value;
-}
-
 Status parse_listen(const std::string& listen, std::string& host, uint16_t& port) {
   const size_t colon = listen.rfind(':');
   if (colon == std::string::npos) return Status::InvalidArgument("--listen: expected HOST:PORT");
@@ -87,7 +80,7 @@ Status build_options(const SimCommandOptions& o, simserver::ServerOptions& out) 
   }
   out.maker_fee_rate_e8 = *fee;
   exchange::sim::SimOptions commission;
-  if (Status c = exchange::sim::parse_commission_asset(commission_asset_option(), commission);
+  if (Status c = exchange::sim::parse_commission_asset(o.commission_asset, commission);
       !c.ok()) {
     return c.With("--commission-asset");
   }
@@ -142,7 +135,7 @@ CLI::App* add_sim_command(CLI::App& app, SimCommandOptions& opts) {
   sim->add_option("--min-notional", opts.min_notional, "NOTIONAL minNotional")
       ->capture_default_str();
   sim->add_option("--maker-fee", opts.maker_fee, "Maker fee rate")->capture_default_str();
-  sim->add_option("--commission-asset", commission_asset_option(),
+  sim->add_option("--commission-asset", opts.commission_asset,
                   "Who pays maker commissions: quote (every fill, in quote), base (Binance's\n"
                   "default: a BUY pays in base, a SELL in quote; a BUY locks only its notional)\n"
                   "or ASSET:PRICE (e.g. BNB:600: every fill in ASSET valued at PRICE quote per\n"
@@ -171,7 +164,7 @@ int sim_command(const SimCommandOptions& opts) {
                "keel sim: %s, speed %s, faults %s, seed %llu, commission %s; catching up...\n",
                so.instrument.symbol.c_str(), opts.speed.c_str(),
                simserver::describe_faults(so.faults).c_str(),
-               static_cast<unsigned long long>(so.seed), commission_asset_option().c_str());
+               static_cast<unsigned long long>(so.seed), opts.commission_asset.c_str());
   auto server = simserver::SimServer::start(so);
   if (!server.ok()) {
     std::fprintf(stderr, "keel sim: %s\n", server.status().ToString().c_str());

@@ -27,6 +27,7 @@ struct SimCommandOptions {
   std::string step_size = "0.00001";
   std::string min_notional = "5";
   std::string maker_fee = "0.001";
+  std::string commission_asset = "quote";  // quote | base | ASSET:PRICE (exchange/sim.h)
   int threads = 2;
 };
 

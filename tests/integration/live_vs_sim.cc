@@ -8,6 +8,7 @@
 //                         [--duration S] [--faults SPEC] [--seed N]
 #include <simdjson.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -94,27 +95,54 @@ int main(int argc, char** argv) {
   simdjson::dom::parser tp, ip;
   simdjson::dom::element t = tp.parse(truth);
   simdjson::dom::element in = ip.parse(inspect);
-  // The exchange's view of keel's orders and trades.
-  const std::string prefix = "k1-grid1-";
+  // The exchange's view of keel's orders and trades: ids "k2<epoch>-grid1-<seq>" of the
+  // journal's epochs (keel inspect's account.epochs).
+  std::vector<std::string> prefixes;
+  for (auto e : in["account"]["epochs"].get_array()) prefixes.push_back("k2" + str(e) + "-grid1-");
+  auto ours = [&](const std::string& cid) {
+    return std::any_of(prefixes.begin(), prefixes.end(),
+                       [&](const std::string& p) { return cid.rfind(p, 0) == 0; });
+  };
   std::map<int64_t, std::string> cid_of;
   std::map<std::string, std::pair<std::string, int64_t>> open;  // cid -> (status, executed)
   for (auto o : t["orders"].get_array()) {
     const std::string cid = str(o["clientOrderId"]);
     cid_of[int64_t(o["orderId"])] = cid;
     const std::string status = str(o["status"]);
-    if (cid.rfind(prefix, 0) == 0 && (status == "NEW" || status == "PARTIALLY_FILLED")) {
+    if (ours(cid) && (status == "NEW" || status == "PARTIALLY_FILLED")) {
       open[cid] = {status, e8(str(o["executedQty"]))};
     }
   }
   int64_t fills = 0, inventory_e8 = 0;
   for (auto tr : t["trades"].get_array()) {
-    if (cid_of[int64_t(tr["orderId"])].rfind(prefix, 0) != 0) continue;
+    if (!ours(cid_of[int64_t(tr["orderId"])])) continue;
     ++fills;
     const int64_t q = e8(str(tr["qty"]));
     inventory_e8 += bool(tr["isBuyer"]) ? q : -q;
+    if (str(tr["commissionAsset"]) == "BTC") inventory_e8 -= e8(str(tr["commission"]));
+  }
+  // No request storm: at most 3 cancels of one order (issue 9).
+  for (auto [cid, n] : t["cancelRequests"].get_object()) {
+    if (int64_t(n) > 3) {
+      check.fail("order " + std::string(cid) + " was cancelled " + std::to_string(int64_t(n)) +
+                 " times");
+    }
+  }
+  // R4 as keel sees it: the balances its journal explains are the exchange's, exactly.
+  std::map<std::string, int64_t> venue_balance;
+  for (auto b : t["balances"].get_array()) {
+    venue_balance[str(b["asset"])] = e8(str(b["free"])) + e8(str(b["locked"]));
+  }
+  for (auto [asset, amount] : in["account"]["expected_balances"].get_object()) {
+    if (venue_balance[std::string(asset)] != e8(str(amount))) {
+      check.fail("R4: " + std::string(asset) + " on the exchange " +
+                 std::to_string(venue_balance[std::string(asset)]) + ", journal explains " +
+                 str(amount));
+    }
   }
   // keel's view.
   auto task = in["tasks"].at(0);
+  if (!str(task["halted"]).empty()) check.fail("task halted: " + str(task["halted"]));
   std::set<std::string> locked;
   size_t slots = 0;
   for (auto s : task["slots"].get_array()) {

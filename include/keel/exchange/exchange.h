@@ -187,8 +187,8 @@ class Exchange {
   virtual Result<Balances> balances() = 0;
   // Moves user-data events received since the last call into `out` (appends), in arrival order.
   virtual void poll_user_events(std::vector<ExecutionReport>& out) = 0;
-  // Moves balanceUpdate events received since the last call into `out` (appends). A venue
-  // without a user-data stream of them (the embedded sim) has none.
+  // Moves balanceUpdate events received since the last call into `out` (appends): deposits,
+  // withdrawals, transfers (the embedded sim: its deposit() calls). Default: none.
   virtual void poll_balance_updates(std::vector<BalanceUpdate>& out) { (void)out; }
   // The venue's clock as this connector knows it, in ms since the Unix epoch: Binance, local
   // realtime + the server-time offset last measured (GET /api/v3/time); the simulated exchange,
