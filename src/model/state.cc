@@ -19,12 +19,23 @@
 #include "keel/model/state.h"
 
 #include <algorithm>
+#include <limits>
 #include <type_traits>
 
 #include "keel/core/fixed.h"
 #include "keel/core/ids.h"
 
 namespace keel::model {
+
+namespace {
+// Sums over weeks of fills stay far inside int64; a journal whose amounts say otherwise (E1)
+// saturates them instead of overflowing (R4 then reports the account as unexplained).
+int64_t sat_add(int64_t a, int64_t b) {
+  int64_t r = 0;
+  if (!__builtin_add_overflow(a, b, &r)) return r;
+  return b > 0 ? std::numeric_limits<int64_t>::max() : std::numeric_limits<int64_t>::min();
+}
+}  // namespace
 
 const char* slot_state_name(SlotState s) {
   switch (s) {
@@ -82,7 +93,7 @@ int64_t TaskState::sellable_e8() const {
   int64_t working_sells = 0;
   for (const auto& [cid, o] : orders) {
     if (o.working() && o.side == Side::kSell) {
-      working_sells += (o.qty_lots - o.filled_lots) * instrument.step_e8;
+      working_sells = sat_add(working_sells, (o.qty_lots - o.filled_lots) * instrument.step_e8);
     }
   }
   return std::max<int64_t>(0, position.base_e8 - working_sells);
@@ -102,7 +113,8 @@ int64_t AccountState::expected_e8(const std::string& asset) const {
     auto it = m.find(asset);
     return it == m.end() ? int64_t{0} : it->second;
   };
-  return get(baseline_e8) + get(own_delta_e8) + get(foreign_delta_e8) + get(nontrade_delta_e8);
+  return sat_add(sat_add(get(baseline_e8), get(own_delta_e8)),
+                 sat_add(get(foreign_delta_e8), get(nontrade_delta_e8)));
 }
 
 int64_t base_value_e8(const Instrument& ins, int64_t amount_e8, int64_t price_ticks) {
@@ -127,16 +139,22 @@ void halt(TaskState& task, const std::string& reason) {
 }
 
 // Amounts from the venue are bounded before any arithmetic: no product below can overflow.
+// The instrument's tick and step come from the journal's TaskStarted (a bad one halts the task,
+// which still folds its evidence), so they are bounded here too.
 constexpr int64_t kMaxPriceTicks = int64_t{1} << 40;  // 1.1e12 ticks
 constexpr int64_t kMaxAmountE8 = int64_t{1} << 56;    // 7.2e8 units at 10^-8
+constexpr int64_t kMaxPriceE8 = int64_t{1} << 62;     // 4.6e10 quote per unit at 10^-8
+constexpr int64_t kMaxPositionE8 = int64_t{1} << 62;  // 4.6e10 units of base at 10^-8
 bool amounts_sane(const Instrument& ins, int64_t price_ticks, int64_t qty_lots, int64_t fee_e8) {
   if (price_ticks <= 0 || price_ticks > kMaxPriceTicks || qty_lots <= 0 || fee_e8 < 0 ||
-      fee_e8 > kMaxAmountE8) {
+      fee_e8 > kMaxAmountE8 || ins.tick_e8 <= 0 || ins.tick_e8 > kMaxAmountE8 ||
+      ins.step_e8 <= 0 || ins.step_e8 > kMaxAmountE8) {
     return false;
   }
   const __int128 qty_e8 = static_cast<__int128>(qty_lots) * ins.step_e8;
   const __int128 price_e8 = static_cast<__int128>(price_ticks) * ins.tick_e8;
-  return qty_e8 <= kMaxAmountE8 && price_e8 * qty_e8 / kOneE8 <= kMaxAmountE8;
+  return qty_e8 <= kMaxAmountE8 && price_e8 <= kMaxPriceE8 &&
+         price_e8 * qty_e8 / kOneE8 <= kMaxAmountE8;
 }
 
 Order* order_for(Ctx& c, const std::string& cid, int64_t venue_order_id, const char* what) {
@@ -292,7 +310,7 @@ void count_for_r4(State& state, const std::string& asset, int64_t delta_e8, int6
                   std::map<std::string, int64_t>& into) {
   const AccountState& a = state.account;
   if (!a.has_baseline || trade_id <= a.baseline.last_trade_id || delta_e8 == 0) return;
-  into[asset] += delta_e8;
+  into[asset] = sat_add(into[asset], delta_e8);
 }
 
 void count_fill_for_r4(State& state, const Instrument& ins, Side side, int64_t trade_id,
@@ -319,7 +337,7 @@ void book_buy(TaskState& task, Slot& slot, int64_t qty_e8, int64_t notional, int
               int64_t base_fee_value) {
   const int64_t received = qty_e8 - base_fee;
   task.position.base_e8 += received;
-  task.position.cost_e8 += notional - base_fee_value;
+  task.position.cost_e8 = sat_add(task.position.cost_e8, notional - base_fee_value);
   slot.claim_e8 += received;
   task.claims_e8 += received;
 }
@@ -337,7 +355,7 @@ void book_sell(TaskState& task, Slot& slot, int64_t out_e8, int64_t notional,
   const int64_t cost_part =
       sold == p.base_e8 ? p.cost_e8
                         : div_round_half_even(static_cast<__int128>(p.cost_e8) * sold, p.base_e8);
-  task.realized_pnl_e8 += notional + base_fee_value - cost_part;
+  task.realized_pnl_e8 = sat_add(task.realized_pnl_e8, notional + base_fee_value - cost_part);
   p.cost_e8 -= cost_part;
   p.base_e8 -= sold;
   const int64_t from_slot = std::min(slot.claim_e8, out_e8);
@@ -365,6 +383,17 @@ void on(Ctx& c, const journal::OrderFilled& b) {
                    "): invariant R3 broken");
     return;
   }
+  // A buy's commission taken in base comes out of the base it bought: more than that is
+  // impossible (the position would go below zero), as is a position beyond keel's range.
+  if (b.side == Side::kBuy) {
+    const int64_t bought_e8 = ins.qty_e8(b.qty_lots);
+    const int64_t fee_in_base = b.commission_asset == ins.base_asset ? b.commission_e8 : 0;
+    if (fee_in_base > bought_e8 || task.position.base_e8 > kMaxPositionE8 - bought_e8) {
+      halt(task, "fill " + std::to_string(b.trade_id) + " of " + o->client_order_id +
+                     ": a commission above the quantity bought, or a position beyond range");
+      return;
+    }
+  }
   task.trade_ids.insert(b.trade_id);
   if (task.trade_ids.size() > kTradeIdsRetained) task.trade_ids.erase(task.trade_ids.begin());
   task.last_trade_id = std::max(task.last_trade_id, b.trade_id);
@@ -376,14 +405,14 @@ void on(Ctx& c, const journal::OrderFilled& b) {
   const int64_t notional = ins.notional_e8(b.price_ticks, b.qty_lots);
   SideStats& stats = b.side == Side::kBuy ? task.buys : task.sells;
   ++stats.fills;
-  stats.qty_lots += b.qty_lots;
-  stats.notional_e8 += notional;
-  task.commissions[b.commission_asset] += b.commission_e8;
+  stats.qty_lots = sat_add(stats.qty_lots, b.qty_lots);
+  stats.notional_e8 = sat_add(stats.notional_e8, notional);
+  task.commissions[b.commission_asset] = sat_add(task.commissions[b.commission_asset], b.commission_e8);
   const bool in_base = b.commission_asset == ins.base_asset;
   const int64_t base_fee = in_base ? b.commission_e8 : 0;
   const int64_t base_fee_value = in_base ? base_value_e8(ins, base_fee, b.price_ticks) : 0;
-  if (b.commission_asset == ins.quote_asset) task.fees_e8 += b.commission_e8;
-  task.fees_e8 += base_fee_value;
+  if (b.commission_asset == ins.quote_asset) task.fees_e8 = sat_add(task.fees_e8, b.commission_e8);
+  task.fees_e8 = sat_add(task.fees_e8, base_fee_value);
   Slot& slot = task.slots[o->slot_key];
   slot.key = o->slot_key;
   if (b.side == Side::kBuy) {
@@ -487,7 +516,7 @@ void apply_journal_wide(State& state, const Record& rec) {
   } else if (const auto* u = std::get_if<journal::BalanceChanged>(&rec.body)) {
     ++a.balance_changes;
     if (a.has_baseline && u->clear_time_ms > a.baseline.venue_time_ms) {
-      a.nontrade_delta_e8[u->asset] += u->delta_e8;
+      a.nontrade_delta_e8[u->asset] = sat_add(a.nontrade_delta_e8[u->asset], u->delta_e8);
     }
   } else if (const auto* f = std::get_if<journal::ForeignFill>(&rec.body)) {
     const bool seen = a.foreign_trade_ids.count(f->trade_id) != 0 ||

@@ -2,6 +2,8 @@
 // apply folds it into a defined state (a halt at worst), never an abort.
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "fixture_btcusdt.h"
 #include "keel/core/ids.h"
 #include "keel/model/snapshot.h"
@@ -342,6 +344,61 @@ TEST_F(ApplyTest, AccountCountersFollowTheBaselineForR4) {
   EXPECT_EQ(state_.account.expected_e8("USDT"), 107 * kOneE8 - n50 - 300 + n20 - 400);
   EXPECT_EQ(state_.account.trade_watermark, 12);
   EXPECT_EQ(state_.account.foreign_fills, 1u);
+}
+
+// Found by fuzz_apply (E1; run under UBSan in build-asan). A journal whose TaskStarted has a
+// negative tick and step halts the task; the fills folded after it must not overflow the
+// bounds check itself (__int128 price x quantity).
+TEST(ApplyFuzzRegressions, ANegativeTickAndStepHaltNoOverflowInTheAmountCheck) {
+  State s;
+  auto fold = [&](const std::string& task, journal::Body body) {
+    journal::Record r;
+    r.seq = s.last_seq + 1;
+    r.task_id = task;
+    r.body = std::move(body);
+    apply(s, r);
+  };
+  journal::TaskStarted ts = testing_fixture::btcusdt_grid_task();
+  ts.tick_e8 = -50'000'000'000'000;            // x 2^40 ticks: -5.5e25 at 10^-8
+  ts.step_e8 = -2'800'000'000'000'000'000;     // x 100 lots: -2.8e20 (their product: 1.5e46)
+  fold("g", ts);
+  const std::string cid = make_client_order_id("", "g", 2);
+  fold("g", journal::PlaceIntent{1, Side::kBuy, int64_t{1} << 40, 100, cid, {}});
+  fold("g", journal::OrderFilled{cid, 1, 0, Side::kBuy, int64_t{1} << 40, 100, 0, "USDT", true,
+                                 Source::kUserStream});
+  const TaskState& t = s.tasks.at("g");
+  EXPECT_FALSE(t.halted.empty());
+  EXPECT_EQ(t.position.base_e8, 0);
+}
+
+// Found by fuzz_apply: balance changes (and fills) whose sum leaves int64 saturate; R4's
+// expected balance is defined (and then mismatches the venue: a halt, not UB).
+TEST(ApplyFuzzRegressions, HugeBalanceChangesSaturateInsteadOfOverflowing) {
+  State s;
+  auto wide = [&](journal::Body body) {
+    journal::Record r;
+    r.seq = s.last_seq + 1;
+    r.task_id = journal::kJournalTaskId;
+    r.body = std::move(body);
+    apply(s, r);
+  };
+  wide(journal::AccountBaseline{"BTCUSDT", 0, 0, {{"USDT", 83}}});
+  wide(journal::BalanceChanged{"USDT", std::numeric_limits<int64_t>::max(), 1, 1});
+  wide(journal::BalanceChanged{"USDT", std::numeric_limits<int64_t>::max(), 2, 2});
+  EXPECT_EQ(s.account.expected_e8("USDT"), std::numeric_limits<int64_t>::max());
+  wide(journal::BalanceChanged{"BTC", std::numeric_limits<int64_t>::min(), 3, 3});
+  wide(journal::BalanceChanged{"BTC", -1, 4, 4});
+  EXPECT_EQ(s.account.expected_e8("BTC"), std::numeric_limits<int64_t>::min());
+}
+
+// A buy whose commission taken in base exceeds the base it bought would make the position
+// negative (spot never goes below zero): it halts the task and is not counted.
+TEST_F(ApplyTest, ABuyWhoseBaseCommissionExceedsItsQuantityHaltsTheTask) {
+  const std::string buy = place(6183000, Side::kBuy, 6183000, 100);
+  fill(buy, Side::kBuy, 6183000, 10, 1, 10'001, "BTC");  // 10 lots = 10,000 e8 of BTC
+  EXPECT_NE(task().halted.find("commission above the quantity"), std::string::npos);
+  EXPECT_EQ(task().position.base_e8, 0);
+  EXPECT_EQ(task().claims_e8, 0);
 }
 
 }  // namespace
