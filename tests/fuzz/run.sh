@@ -31,7 +31,8 @@ if [ ! -d "$jdir/journal" ]; then
   "${KEEL_BIN:-build/bin/keel}" run --config config/paper-btcusdt-grid.yaml --data-dir "$jdir" --quiet \
       --stop-after 20000 >/dev/null 2>&1
 fi
-"$build/tests/fuzz/keel_fuzz_seeds" "$jdir/journal" "$(corpus journal_decode)" "$(corpus snapshot)" >/dev/null
+"$build/tests/fuzz/keel_fuzz_seeds" "$jdir/journal" "$(corpus journal_decode)" "$(corpus snapshot)" \
+    300 "$(corpus apply)" >/dev/null
 # The Binance connector's decoders: the JSON examples of reference/binance-spot.md (committed,
 # one message a file) and the recorded REST bodies (depth snapshots: no connector decoder takes
 # them, so they only seed large well-formed JSON of another shape).
@@ -41,7 +42,7 @@ awk -v dir="$c" '{ sub(/^[^ ]+ -> [0-9.]+: /, ""); f = dir "/rest-" NR ".json"
     if (length($0) > 0) { print > f; close(f) } }' "$shared"/cryptofeed/BINANCE.http.0.0
 
 status=0
-for t in ${FUZZ_TARGETS:-market_decode journal_decode config snapshot binance_decode}; do
+for t in ${FUZZ_TARGETS:-market_decode journal_decode config snapshot binance_decode apply}; do
   echo "fuzz_$t: ${seconds}s"
   if ! (cd "$work" && "../tests/fuzz/fuzz_$t" -max_total_time="$seconds" -rss_limit_mb=2048 \
           -max_len=70000 -print_final_stats=1 "corpus/$t" > "fuzz_$t.log" 2>&1); then
