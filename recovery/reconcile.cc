@@ -52,8 +52,12 @@ Owner owner_of(const model::State& state, const std::string& symbol, const std::
   const auto parsed = parse_client_order_id(cid);
   if (!parsed) return w;
   auto t = state.tasks.find(parsed->task);
-  // A legacy id (no epoch) is this journal's when its task is (journals before the epoch).
-  w.mine = parsed->epoch.empty() ? t != state.tasks.end() : state.account.has_epoch(parsed->epoch);
+  // A legacy id (no epoch: journals written before epochs) is this journal's only when the
+  // journal holds that very order. Any process can use the legacy form (`k1-<task>-<seq>`), and
+  // a journal with an epoch never did: an unknown legacy id is another process's (W5).
+  w.mine = parsed->epoch.empty()
+               ? t != state.tasks.end() && t->second.find_order(cid) != nullptr
+               : state.account.has_epoch(parsed->epoch);
   if (!w.mine) return w;
   w.task_id = parsed->task;
   if (t == state.tasks.end() || !on_symbol(t->second, symbol)) return w;

@@ -92,8 +92,10 @@ Status Engine::drain_user_events() {
     auto parsed = parse_client_order_id(cid);
     if (!parsed) continue;  // not keel's order: its trades reach R4 through myTrades
     auto task = state_.tasks.find(parsed->task);
-    const bool mine = parsed->epoch.empty() ? task != state_.tasks.end()
-                                            : state_.account.has_epoch(parsed->epoch);
+    // A legacy id is ours only when the journal holds that order (recovery/reconcile.cc).
+    const bool mine = parsed->epoch.empty()
+                          ? task != state_.tasks.end() && task->second.orders.count(cid) != 0
+                          : state_.account.has_epoch(parsed->epoch);
     if (!mine) {  // another keel journal's order on this account (W5): never touched
       ++stats_.foreign_events;
       continue;
@@ -242,6 +244,10 @@ size_t Engine::emergency_cancel_all() {
     auto parsed = parse_client_order_id(r.client_order_id);
     if (!parsed || state_.tasks.count(parsed->task) == 0) continue;
     if (!parsed->epoch.empty() && !state_.account.has_epoch(parsed->epoch)) continue;  // W5
+    if (parsed->epoch.empty() &&
+        state_.tasks.at(parsed->task).find_order(r.client_order_id) == nullptr) {
+      continue;  // a legacy id the journal does not hold: another process's (W5)
+    }
     const auto res = venue_.cancel(config_.instrument.symbol, r.client_order_id);
     if (res.outcome == Outcome::kAccepted) ++canceled;
   }
