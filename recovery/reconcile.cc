@@ -170,7 +170,10 @@ Result<Evidence> gather(const model::State& state, const std::string& symbol,
   }
   for (const TradeReport& t : ev.trades) {
     const Owner w = owner_of(state, symbol, t.client_order_id);
-    stale = stale || (w.mine && w.order == nullptr);
+    // A trade the journal already holds is of an order it retired (kClosedOrdersRetained), not
+    // of a lost journal tail.
+    stale = stale || (w.mine && w.order == nullptr &&
+                      (w.task == nullptr || !w.task->trade_seen(t.trade_id)));
   }
   if (stale) {
     auto all = venue.orders_from(symbol, state.account.max_order_id + 1, opts.max_orders_scan);
@@ -266,6 +269,8 @@ void judge_trades(Work& w) {
     const Owner o = owner_of(w.state, w.ev.symbol, t.client_order_id);
     if (o.mine && o.task != nullptr && (o.order != nullptr || w.adopted.count(t.client_order_id))) {
       recover_trade(w, *o.task, t);
+    } else if (o.mine && o.task != nullptr && o.task->trade_seen(t.trade_id)) {
+      continue;  // journaled already: its order was retired from the state since (R3)
     } else if (o.mine && o.task != nullptr) {
       if (w.first_unjournaled == 0) w.first_unjournaled = t.trade_id;
       w.report(o.task->id).problems.push_back(
