@@ -158,6 +158,7 @@ Result<Evidence> gather(const model::State& state, const std::string& symbol,
   if (auto b = venue.balances(); b.ok()) ev.balances_before = std::move(*b);
   KEEL_RETURN_IF_ERROR(gather_trades(state, symbol, venue, opts, ev));
   if (auto b = venue.balances(); b.ok()) ev.balances_after = std::move(*b);
+  ev.balances_time_ms = venue.venue_time_ms();  // before the queries below, which take time
   auto open = venue.open_orders(symbol);
   if (!open.ok()) return open.status().With("openOrders");
   ev.open = std::move(*open);
@@ -425,7 +426,9 @@ std::optional<journal::AccountBaseline> baseline_from(const model::State& state,
   }
   journal::AccountBaseline b;
   b.symbol = ev.symbol;
-  b.venue_time_ms = ev.venue_now_ms;
+  // The balances' instant, not the end of the gathering: a balance change clearing between
+  // the two would be in neither the balances nor R4's count (BalanceChanged after the baseline).
+  b.venue_time_ms = ev.balances_time_ms;
   b.last_trade_id = std::max(state.account.trade_watermark, state.account.scan_watermark);
   for (const TradeReport& t : ev.trades) b.last_trade_id = std::max(b.last_trade_id, t.trade_id);
   // The tasks' assets first (always, even at zero), then every other asset that is held, up to

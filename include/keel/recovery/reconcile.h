@@ -62,6 +62,7 @@ struct Evidence {
   std::string symbol;
   int64_t venue_now_ms = 0;
   std::optional<exchange::Balances> balances_before, balances_after;
+  int64_t balances_time_ms = 0;  // the venue clock right after balances_after was read
   std::vector<exchange::TradeReport> trades;  // ascending by trade id
   bool trades_more = false;        // the venue holds more trades: the next reconciliation goes on
   bool trades_latest_only = false;  // no baseline yet: `trades` is at most the newest trade
