@@ -176,7 +176,7 @@ Result<Evidence> gather(const model::State& state, const std::string& symbol,
     stale = stale || (w.mine && w.order == nullptr &&
                       (w.task == nullptr || !w.task->trade_seen(t.trade_id)));
   }
-  if (stale) {
+  if (stale || (opts.scan_orders && state.account.max_order_id > 0)) {
     auto all = venue.orders_from(symbol, state.account.max_order_id + 1, opts.max_orders_scan);
     if (all.ok()) {
       ev.all_orders = std::move(*all);

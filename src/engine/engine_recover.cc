@@ -36,7 +36,8 @@ bool Engine::reconcile_due(int64_t venue_now_ms) const {
 Status Engine::reconcile_once(recovery::Evidence& ev, RecoverySummary& sum,
                               std::map<std::string, recovery::TaskReport>& reports) {
   const std::string& symbol = config_.instrument.symbol;
-  const recovery::Options opts = recovery_options();
+  recovery::Options opts = recovery_options();
+  opts.scan_orders = !orders_scanned_;  // once per start: a restored copy (W5)
   auto gathered = recovery::gather(state_, symbol, venue_, opts);
   if (!gathered.ok()) {
     reports.clear();
@@ -50,6 +51,7 @@ Status Engine::reconcile_once(recovery::Evidence& ev, RecoverySummary& sum,
     return Status::Ok();
   }
   ev = std::move(*gathered);
+  orders_scanned_ = orders_scanned_ || ev.scanned_all_orders || state_.account.max_order_id == 0;
   recovery::Judgement j = recovery::judge(
       state_, ev, opts, [this](const model::TaskState& t, Side side, int64_t price) {
         return adopt_slot(t, side, price);

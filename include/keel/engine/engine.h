@@ -178,6 +178,7 @@ class Engine {
   bool loaded_from_snapshot_ = false;
   int64_t reconcile_due_ms_ = 0;  // venue clock; 0: nothing owed
   bool evidence_gap_ = false;      // an event named an order of ours the journal lacks
+  bool orders_scanned_ = false;    // allOrders was read since the start (Options::scan_orders)
   std::map<std::string, int64_t> r4_suspect_;  // asset -> unexplained amount at the last check
 };
 

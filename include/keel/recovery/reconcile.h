@@ -55,6 +55,11 @@ struct Options {
   bool absence_is_immediate = false;   // the venue executes requests synchronously (embedded)
   size_t max_trades = 10'000;          // trades read per reconciliation (pages of 1000)
   size_t max_orders_scan = 10'000;     // allOrders rows read per stale-journal scan
+  // Read allOrders after the journal's newest known order even without a sign of a lost journal
+  // tail (the engine's first reconciliation after a start): a data directory restored from an
+  // older copy whose lost orders are all closed, without trades above the journal's scan, shows
+  // no other trace, and its next client ids would be the lost ones again (W5).
+  bool scan_orders = false;
 };
 
 // Everything one reconciliation learned from the venue about one symbol of the account.
