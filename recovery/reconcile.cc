@@ -313,6 +313,19 @@ void check_executed(Work& w, const model::TaskState& task, const model::Order& o
   }
 }
 
+// R1: can the order's request in doubt (its place while in flight, then its newest cancel:
+// Order::timing) still execute at the venue's `now_ms`?
+bool may_still_execute(const Work& w, const model::Order& o, int64_t* until_ms) {
+  if (w.opts.absence_is_immediate || o.timing.timestamp_ms == 0) return false;  // 0: format 1
+  *until_ms = o.timing.timestamp_ms + o.timing.recv_window_ms + w.opts.evidence_margin_ms;
+  return w.ev.venue_now_ms <= *until_ms;
+}
+
+void in_doubt_until(Work& w, TaskReport& rep, int64_t until_ms) {
+  ++rep.in_doubt;
+  if (w.j.next_due_ms == 0 || until_ms + 1 < w.j.next_due_ms) w.j.next_due_ms = until_ms + 1;
+}
+
 // An order the venue still works.
 void resolve_open(Work& w, const model::TaskState& task, const model::Order& o,
                   const OrderReport& r) {
@@ -322,19 +335,17 @@ void resolve_open(Work& w, const model::TaskState& task, const model::Order& o,
                                            journal::Source::kOpenOrders});
     ++rep.accepted;
   }
-  if (o.cancel_pending || o.cancel_refused) {
+  int64_t until_ms = 0;
+  if (o.cancel_pending && !o.cancel_refused && may_still_execute(w, o, &until_ms)) {
+    // R1: a cancel answered unknown can still execute until its recvWindow has passed: it stays
+    // pending (the order is not cancelled again meanwhile: no request storm).
+    in_doubt_until(w, rep, until_ms);
+  } else if (o.cancel_pending || o.cancel_refused) {
     w.emit(task.id, journal::CancelRejected{o.client_order_id, 0,
                                             "cancel not effective: order still open"});
     ++rep.cancels_not_effective;
   }
   check_executed(w, task, o, r.executed_lots);
-}
-
-// R1: can a place request stamped `timing` still execute at the venue's `now_ms`?
-bool may_still_execute(const Work& w, const model::Order& o, int64_t* until_ms) {
-  if (w.opts.absence_is_immediate || o.timing.timestamp_ms == 0) return false;  // 0: format 1
-  *until_ms = o.timing.timestamp_ms + o.timing.recv_window_ms + w.opts.evidence_margin_ms;
-  return w.ev.venue_now_ms <= *until_ms;
 }
 
 // A working order that is not among the open orders: the query by client id says what it is.
@@ -355,8 +366,7 @@ void resolve_gone(Work& w, const model::TaskState& task, const model::Order& o) 
     }
     int64_t until_ms = 0;
     if (may_still_execute(w, o, &until_ms)) {  // not conclusive yet: stays PENDING (R1)
-      ++rep.in_doubt;
-      if (w.j.next_due_ms == 0 || until_ms + 1 < w.j.next_due_ms) w.j.next_due_ms = until_ms + 1;
+      in_doubt_until(w, rep, until_ms);
       return;
     }
     w.emit(task.id, journal::OrderNotFound{o.client_order_id, journal::Source::kQueryOrder});

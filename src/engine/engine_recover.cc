@@ -131,7 +131,7 @@ void Engine::set_modes(const recovery::Evidence& ev,
       m = {false, true,
            std::to_string(task.unresolved()) + " intents unresolved" +
                (in_doubt > 0 ? " (" + std::to_string(in_doubt) +
-                                   " places in doubt until their recvWindow has passed, R1)"
+                                   " requests in doubt until their recvWindow has passed, R1)"
                              : "")};
     }
     // A transient reason delays the start of quoting (R2: every slot proven first); a task that

@@ -11,7 +11,8 @@
 //                                              execution); one closed as kCanceled stays closed
 //   OrderCanceled   working                 -> kClosed kCanceled; kRejected/kNotFound -> kCanceled
 //   OrderNotFound   kInFlight, no fills     -> kClosed kNotFound
-//   CancelIntent    working                 -> cancel pending
+//   CancelIntent    working                 -> cancel pending (an open order: the cancel's
+//                                              timing replaces the place's, R1)
 //   CancelRejected  any                     -> cancel not pending; -2011: cancel refused
 //   OrderAdopted    (new)                   -> kOpen (current or stray), or kClosed
 // Evidence naming a venue order id other than the one the order holds is not applied (W5):
@@ -272,6 +273,9 @@ void on(Ctx& c, const journal::CancelIntent& b) {
     return;
   }
   it->second.cancel_pending = true;
+  // R1: from now on the request whose outcome may be unknown is this cancel (an open order's
+  // place is settled; an in-flight order keeps its place's timing).
+  if (it->second.phase == OrderPhase::kOpen) it->second.timing = b.timing;
 }
 
 void on(Ctx& c, const journal::AmendIntent& b) {

@@ -87,7 +87,9 @@ struct Order {
   bool cancel_refused = false;   // the venue answered -2011 to our cancel: its fate must come
                                  // from a query or the stream; no cancel is sent again
   bool adopted = false;          // OrderAdopted: the journal learned of it from the venue
-  journal::RequestTiming timing;  // the place request's timestamp and recvWindow (R1)
+  // R1: the timestamp and recvWindow of the order's request whose outcome may be unknown: its
+  // place while in flight; once open, its newest cancel (CancelIntent).
+  journal::RequestTiming timing;
 
   bool working() const { return phase != OrderPhase::kClosed; }
   // The venue executed more than the journal holds: fills are owed (fetch them, R4).

@@ -22,6 +22,8 @@
 //    matching engine, binance-spot.md §1). Until then the order stays in flight ("in doubt") and
 //    Judgement::next_due_ms says when to ask again. A venue that executes requests in-process
 //    and synchronously (the embedded sim) makes absence conclusive at once.
+//    The same holds for a cancel answered unknown while its order is still open: it stays
+//    pending (no second cancel is sent) until its own timestamp + recvWindow + margin.
 //  - R3: a trade is journaled once (trade id), whichever source found it.
 //  - No fill lost: an order (working or closed) whose venue executed quantity exceeds its
 //    journaled fills has its trades fetched and the missing ones journaled; if they cannot be
@@ -90,7 +92,8 @@ struct TaskReport {
   size_t fills_recovered = 0;    // OrderFilled findings (missed fills)
   size_t accepted = 0;           // in-flight places the venue holds
   size_t not_found = 0;          // in-flight places the venue never received (conclusive)
-  size_t in_doubt = 0;           // in-flight places not found yet, still able to execute (R1)
+  size_t in_doubt = 0;           // in-flight places not found yet, and pending cancels of open
+                                 // orders, still able to execute (R1)
   size_t canceled = 0;           // orders the venue no longer works
   size_t cancels_not_effective = 0;  // pending or refused cancels whose order is still open
   size_t adopted = 0;            // orders of this journal's epoch it did not hold
