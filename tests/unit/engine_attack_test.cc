@@ -1,0 +1,384 @@
+// Adversarial scenarios against issue 9's engine, on real data: the embedded exchange behind
+// the decorators of engine_faults_testutil.h. Each test is named after its attack: what a real
+// venue or another process on the account can do (an answer late, lost, duplicated, stale, or
+// from another process). Each ends with the truth comparison of the crash campaigns (fills =
+// the venue's trades of this journal's orders, working orders = open orders, nothing in flight,
+// R4 exact, the journal folds again from disk to the same state).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <string>
+
+#include "engine_faults_testutil.h"
+#include "engine_testutil.h"
+#include "keel/core/ids.h"
+#include "keel/engine/engine.h"
+#include "keel/exchange/sim.h"
+
+namespace keel::engine {
+namespace {
+
+namespace fs = std::filesystem;
+using testutil::expect_matches_truth;
+using testutil::Keel;
+using testutil::max_cancels_of_one_order;
+using testutil::of_journal;
+using testutil::test_config;
+using testutil::World;
+
+// Every client id the venue saw is used by one order only (W5: unique forever).
+void expect_client_ids_unique(const World& w) {
+  std::map<std::string, int> n;
+  for (const auto& o : w.sim->truth().orders) ++n[o.client_order_id];
+  for (const auto& [cid, count] : n) EXPECT_EQ(count, 1) << "client id " << cid << " reused";
+}
+
+size_t journaled(const Keel& k, journal::RecordType type) {
+  size_t n = 0;
+  EXPECT_TRUE(k.journal->for_each(1, [&](const journal::Record& r) {
+    n += r.type() == type;
+    return true;
+  }).ok());
+  return n;
+}
+
+// (a) A place answered 503 -1007; the process dies before the venue executes it late; the late
+// NEW reaches the new process, the late order's fill events are all lost. The order must be
+// tracked (never placed twice), its fills found by reconciliation.
+TEST(Attack, LateExecutionWhoseFillIsLostWithACrashBetweenTheUnknownAnswerAndTheExecution) {
+  World w;
+  Keel& k = w.add("a");
+  k.venue->late_every = 4;
+  k.venue->late_ms = 1'500;
+  k.venue->drop_late_fills = true;
+  int crashes = 0;
+  for (int i = 0; i < 40'000 && !HasFatalFailure(); ++i) {
+    const size_t before = k.venue->late_pending();
+    w.run(1);
+    if (k.venue->late_pending() > before && crashes < 25) {  // answered unknown just now
+      w.crash_and_restart(k);
+      ++crashes;
+    }
+  }
+  w.run();
+  w.settle();
+  EXPECT_EQ(crashes, 25);
+  EXPECT_GT(k.venue->executed_late, 10);
+  EXPECT_GT(k.venue->dropped, 0);
+  expect_matches_truth(w, k);
+  EXPECT_LE(max_cancels_of_one_order(k), 3);
+  expect_client_ids_unique(w);
+}
+
+// (b) executionReports duplicated, delivered in reverse order, re-delivered long after (stale),
+// lost, among late executions.
+TEST(Attack, DuplicatedReorderedAndStaleExecutionReportsWithLateExecutionsAndDrops) {
+  World w;
+  Keel& k = w.add("a");
+  k.venue->late_every = 6;
+  k.venue->duplicate_every = 3;
+  k.venue->reverse_batches = true;
+  k.venue->replay_every = 5;
+  k.venue->replay_after = 40;
+  k.venue->drop_every = 7;
+  w.run();
+  w.settle();
+  EXPECT_GT(k.venue->executed_late, 5);
+  expect_matches_truth(w, k);
+  EXPECT_LE(max_cancels_of_one_order(k), 3);
+  expect_client_ids_unique(w);
+}
+
+// (c) The same trades reach one reconciliation by the user stream (drained at its start) and
+// by the trade history (myTrades fromId, and myTrades orderId for orders that owe fills): each
+// trade is journaled once.
+TEST(Attack, TheSameTradeByTheStreamAndTheTradeHistoryInOneReconciliation) {
+  World w;
+  Keel& k = w.add("a");
+  k.venue->late_every = 9;
+  k.venue->replay_every = 2;  // half of all events come again, 3 batches later
+  k.venue->replay_after = 3;
+  for (int round = 0; round < 60 && !HasFatalFailure(); ++round) {
+    w.run(500);
+    ASSERT_TRUE(k.engine->recover().ok());  // history and stream both hold the newest trades
+  }
+  w.run();
+  w.settle();
+  EXPECT_GT(k.engine->state().tasks.at("g1").duplicate_fills +
+                k.engine->stats().user_events, 0u);
+  expect_matches_truth(w, k);
+}
+
+// (d) A cancel answered 503 -1007 executes 1.5 s later; meanwhile the grid still wants the
+// order cancelled. A cancel whose outcome is unknown may still execute (R1): sending it again
+// on every event is a request storm (issue 9, problem 3).
+TEST(Attack, ACancelAnsweredUnknownThatExecutesLateIsNotSentAgainAndAgain) {
+  World w;
+  Keel& k = w.add("a");
+  k.venue->late_cancel_every = 1;  // every cancel is late
+  k.venue->late_ms = 1'500;
+  w.run();
+  w.settle();
+  EXPECT_GT(k.venue->cancels_late, 5);
+  EXPECT_LE(max_cancels_of_one_order(k), 3) << "cancels of one order";
+  expect_matches_truth(w, k);
+}
+
+TEST(Attack, SomeCancelsAnsweredUnknownAndExecutedLateWithACrashInBetween) {
+  World w;
+  Keel& k = w.add("a");
+  k.venue->late_cancel_every = 3;
+  k.venue->late_ms = 1'500;
+  w.run(20'000);
+  w.crash_and_restart(k);
+  w.run();
+  w.settle();
+  EXPECT_GT(k.venue->cancels_late, 3);
+  EXPECT_LE(max_cancels_of_one_order(k), 3) << "cancels of one order";
+  expect_matches_truth(w, k);
+}
+
+// (e) A third process on the account places orders at keel's prices with client ids that look
+// like keel's: one with another epoch, one with keel's legacy prefix k1-<task>-<seq> (which no
+// journal with an epoch ever used). Keel never touches them (W5) and counts their fills as the
+// account's foreign fills (R4).
+TEST(Attack, AThirdProcessWithKeelLikeClientIdsFillingAtKeelsPrices) {
+  World w;
+  Keel& k = w.add("a");
+  w.run(6'000);
+  // Keel's working orders, to copy their prices.
+  std::vector<const model::Order*> mine;
+  for (const auto& [cid, o] : k.engine->state().tasks.at("g1").orders) {
+    if (o.phase == model::OrderPhase::kOpen) mine.push_back(&o);
+  }
+  ASSERT_GE(mine.size(), 2u);
+  std::vector<std::string> manual;
+  int n = 0;
+  for (const model::Order* o : mine) {
+    const std::string cid = n % 2 == 0 ? "k2zzzzzz-g1-" + to_base36(100 + n)
+                                       : "k1-g1-" + to_base36(100 + n);
+    ++n;
+    exchange::OrderRequest req{"BTCUSDT", o->side, o->price_ticks, o->qty_lots, cid, {}};
+    if (o->side == Side::kSell) {  // the third process holds its own base
+      ASSERT_TRUE(w.sim->deposit("BTC", k.cfg.instrument.qty_e8(o->qty_lots)).ok());
+    }
+    auto r = w.sim->place(req);
+    ASSERT_EQ(r.outcome, exchange::Outcome::kAccepted) << r.error.msg;
+    manual.push_back(cid);
+  }
+  w.run();
+  w.settle();
+  for (const std::string& cid : manual) {
+    EXPECT_EQ(k.venue->cancels.count(cid), 0u) << "keel cancelled the third process's " << cid;
+    EXPECT_EQ(k.engine->state().tasks.at("g1").find_order(cid), nullptr)
+        << "keel adopted the third process's " << cid;
+  }
+  size_t manual_trades = 0;
+  std::set<int64_t> manual_ids;
+  const auto truth = w.sim->truth();
+  for (const auto& o : truth.orders) {
+    if (std::find(manual.begin(), manual.end(), o.client_order_id) != manual.end()) {
+      manual_ids.insert(o.order_id);
+    }
+  }
+  for (const auto& t : truth.trades) manual_trades += manual_ids.count(t.order_id);
+  EXPECT_GT(manual_trades, 0u) << "the manual orders never filled: the test proves nothing";
+  EXPECT_GE(k.engine->state().account.foreign_fills, manual_trades);
+  expect_matches_truth(w, k);
+}
+
+// (f) The data directory is restored from an older copy (a backup) while the venue holds the
+// orders of the lost journal tail: they are adopted, their fills journaled (fills = venue
+// trades), new ids never reuse the lost ones.
+TEST(Attack, ARestoredOlderCopyOfTheDataDirectoryAdoptsTheLostOrders) {
+  World w;
+  Keel& k = w.add("a");
+  w.run(12'000);
+  // A backup, taken between two runs of the process.
+  k.engine.reset();
+  k.journal.reset();
+  const std::string backup = w.root + "/backup";
+  fs::copy(k.dir, backup, fs::copy_options::recursive);
+  k.venue->lose_stream();
+  w.open(k);
+  w.run(12'000);
+  const uint64_t seq_lost = k.journal->next_seq();
+  // The process dies; the operator restores the backup.
+  k.engine.reset();
+  k.journal.reset();
+  fs::remove_all(k.dir);
+  fs::copy(backup, k.dir, fs::copy_options::recursive);
+  k.venue->lose_stream();
+  w.open(k);
+  EXPECT_LT(k.journal->next_seq(), seq_lost);
+  EXPECT_GE(k.engine->state().account.epochs.size(), 2u) << "the epoch was not renewed";
+  EXPECT_GT(k.engine->state().tasks.at("g1").adopted, 0u);
+  w.run();
+  w.settle();
+  expect_matches_truth(w, k);
+  expect_client_ids_unique(w);
+}
+
+// (f') As (f), but every order of the lost tail is closed when the backup comes back (the
+// operator cancelled everything first): nothing open shows that the journal is older, and the
+// new process must still not reuse the lost tail's client ids.
+TEST(Attack, ARestoredOlderCopyWhoseLostOrdersAreAllClosedReusesNoClientId) {
+  World w;
+  Keel& k = w.add("a");
+  w.run(12'000);
+  k.engine.reset();
+  k.journal.reset();
+  const std::string backup = w.root + "/backup";
+  fs::copy(k.dir, backup, fs::copy_options::recursive);
+  k.venue->lose_stream();
+  w.open(k);
+  w.run(3'000);
+  k.engine.reset();
+  k.journal.reset();
+  // The operator cancels every open order by hand, then restores the backup.
+  auto open = w.sim->open_orders("BTCUSDT");
+  ASSERT_TRUE(open.ok());
+  for (const auto& o : *open) ASSERT_EQ(w.sim->cancel("BTCUSDT", o.client_order_id).outcome,
+                                        exchange::Outcome::kAccepted);
+  fs::remove_all(k.dir);
+  fs::copy(backup, k.dir, fs::copy_options::recursive);
+  k.venue->lose_stream();
+  w.open(k);
+  w.run();
+  w.settle();
+  expect_client_ids_unique(w);
+  expect_matches_truth(w, k);
+}
+
+// (g) Deposits and withdrawals on the account while keel trades: R4 holds exactly.
+TEST(Attack, DepositsAndWithdrawalsKeepR4Exact) {
+  World w;
+  Keel& k = w.add("a");
+  w.run(5'000);
+  ASSERT_TRUE(w.sim->deposit("USDT", 500 * kOneE8).ok());
+  w.run(5'000);
+  ASSERT_TRUE(w.sim->deposit("BTC", kOneE8 / 100).ok());
+  ASSERT_TRUE(k.engine->recover().ok());
+  ASSERT_TRUE(w.sim->deposit("USDT", -200 * kOneE8).ok());
+  ASSERT_TRUE(w.sim->deposit("BNB", 3 * kOneE8).ok());  // an asset no task trades
+  w.run();
+  w.settle();
+  EXPECT_EQ(k.engine->state().account.balance_changes, 4u);
+  expect_matches_truth(w, k);
+}
+
+// (g) A withdrawal whose balanceUpdate is lost: R4 halts the task naming the asset and the
+// amount, after two consistent checks (not after one).
+TEST(Attack, ABalanceChangeWhoseEventIsLostHaltsNamingAssetAndAmountAfterTwoChecks) {
+  World w;
+  Keel& k = w.add("a");
+  w.run(8'000);
+  w.settle();
+  expect_matches_truth(w, k);
+  k.venue->drop_balance_updates = true;
+  ASSERT_TRUE(w.sim->deposit("USDT", -12'345'000'000).ok());  // -123.45
+  auto first = k.engine->recover();
+  ASSERT_TRUE(first.ok());
+  EXPECT_TRUE(first->halts.empty());
+  EXPECT_TRUE(k.engine->state().tasks.at("g1").halted.empty());
+  auto second = k.engine->recover();
+  ASSERT_TRUE(second.ok());
+  ASSERT_EQ(second->halts.size(), 1u);
+  const std::string& why = k.engine->state().tasks.at("g1").halted;
+  EXPECT_NE(why.find("USDT"), std::string::npos) << why;
+  EXPECT_NE(why.find("-123.45"), std::string::npos) << why;
+  EXPECT_FALSE(k.engine->mode("g1").quoting);
+  EXPECT_EQ(journaled(k, journal::RecordType::kTaskHalted), 1u);
+  // The halt survives a restart (it is journaled), and a third check journals no second halt.
+  w.crash_and_restart(k);
+  ASSERT_TRUE(k.engine->recover().ok());
+  ASSERT_TRUE(k.engine->recover().ok());
+  EXPECT_FALSE(k.engine->mode("g1").quoting);
+  EXPECT_EQ(journaled(k, journal::RecordType::kTaskHalted), 1u);
+}
+
+// (h) A deposit that clears while the first reconciliation is still asking the venue (after it
+// read the balances, before it finished its queries: on Binance the queries of a start-up take
+// seconds). Its balanceUpdate arrives and is journaled; R4 must count it.
+class SlowQueries final : public exchange::ForwardingExchange {
+ public:
+  SlowQueries(testutil::FaultyVenue& inner, exchange::sim::SimExchange& sim)
+      // (cast: ForwardingExchange's implicit copy constructor would copy `inner`'s own inner
+      // reference, bypassing it)
+      : ForwardingExchange(static_cast<exchange::Exchange&>(inner)), venue_(inner), sim_(sim) {}
+  bool deposit_during_open_orders = false;
+  Result<std::vector<exchange::OrderReport>> open_orders(const std::string& s) override {
+    auto r = inner_.open_orders(s);
+    venue_.clock_offset_ms += 700;  // the queries take time
+    if (deposit_during_open_orders) {
+      deposit_during_open_orders = false;
+      EXPECT_TRUE(sim_.deposit("USDT", 77 * kOneE8).ok());
+      deposit_ms_ = venue_.venue_time_ms();  // the venue clock when it cleared
+    }
+    venue_.clock_offset_ms += 700;
+    return r;
+  }
+  // The sim stamps a deposit with its own clock, which this venue runs ahead of.
+  void poll_balance_updates(std::vector<exchange::BalanceUpdate>& out) override {
+    const size_t from = out.size();
+    inner_.poll_balance_updates(out);
+    for (size_t i = from; i < out.size(); ++i) out[i].event_time_ms = out[i].clear_time_ms = deposit_ms_;
+  }
+
+ private:
+  int64_t deposit_ms_ = 0;
+  testutil::FaultyVenue& venue_;
+  exchange::sim::SimExchange& sim_;
+};
+
+TEST(Attack, ADepositThatClearsWhileTheBaselineIsTakenIsCountedByR4) {
+  World w;
+  Keel other;
+  other.cfg = test_config();
+  other.dir = w.root + "/b";
+  fs::create_directories(other.dir);
+  other.journal = std::move(*journal::Journal::open(other.dir + "/journal", {}));
+  other.venue = std::make_unique<testutil::FaultyVenue>(*w.sim, *w.hub);
+  SlowQueries slow(*other.venue, *w.sim);
+  slow.deposit_during_open_orders = true;
+  Engine eng(other.cfg, *other.journal, slow, SystemClock::instance());
+  ASSERT_TRUE(eng.load_and_start().ok());
+  ASSERT_TRUE(eng.recover().ok());  // takes the baseline; the deposit clears meanwhile
+  ASSERT_TRUE(eng.state().account.has_baseline);
+  ASSERT_TRUE(eng.recover().ok());  // journals the balanceUpdate
+  ASSERT_TRUE(eng.recover().ok());
+  ASSERT_TRUE(eng.recover().ok());
+  EXPECT_EQ(eng.state().account.balance_changes, 1u);
+  const auto truth = w.sim->truth();
+  const auto& usdt = truth.balances.at("USDT");
+  EXPECT_EQ(usdt.free_e8 + usdt.locked_e8, eng.state().account.expected_e8("USDT"));
+  EXPECT_TRUE(eng.state().tasks.at("g1").halted.empty()) << eng.state().tasks.at("g1").halted;
+}
+
+// (h) A rare reconciliation (the embedded loop reconciles only when something is owed) reads
+// the trade history from its last scan: trades of orders the journal retired meanwhile (more
+// than kClosedOrdersRetained closed orders later) are this journal's, already journaled. They
+// must not be taken for the orders of a lost journal tail (adopted again, the epoch renewed,
+// fills owed forever).
+TEST(Attack, ARareReconciliationAfterManyClosedOrdersAdoptsNothing) {
+  Config cfg = test_config();
+  cfg.tasks[0].grid = {100, 100, 6, 6, 24};  // 1 USDT levels: many orders
+  World w;
+  Keel& k = w.add("a", cfg);
+  w.run();
+  const auto& t = k.engine->state().tasks.at("g1");
+  ASSERT_GT(t.orders_retired, 0u) << "fewer than " << model::kClosedOrdersRetained
+                                  << " closed orders: the test proves nothing";
+  w.settle();
+  EXPECT_EQ(t.adopted, 0u);
+  EXPECT_EQ(k.engine->state().account.epochs.size(), 1u);
+  EXPECT_EQ(t.unresolved(), 0u);
+  EXPECT_TRUE(k.engine->mode("g1").quoting) << k.engine->mode("g1").reason;
+  expect_matches_truth(w, k);
+}
+
+}  // namespace
+}  // namespace keel::engine
