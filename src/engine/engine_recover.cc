@@ -87,18 +87,22 @@ Status Engine::reconcile_once(recovery::Evidence& ev, RecoverySummary& sum,
 }
 
 // R4: a mismatch must be seen by two consecutive consistent checks with the same unexplained
-// amount (a balanceUpdate or fill event may be in flight at the first) before it halts.
+// amount (a balanceUpdate or fill event may be in flight at the first), kR4ConfirmMs of venue
+// time apart, before it halts: two checks back to back (the start-up settle loop) would give a
+// lagging stream no time, and a halt is for good.
 Status Engine::check_r4(const recovery::Evidence& ev, RecoverySummary& sum) {
+  constexpr int64_t kR4ConfirmMs = 10'000;
   if (!state_.account.has_baseline || !ev.balances_consistent() || ev.trades_more) {
     return Status::Ok();
   }
-  std::map<std::string, int64_t> now;
+  std::map<std::string, std::pair<int64_t, int64_t>> now;  // asset -> (diff, first seen ms)
   std::vector<Record> halts;
   for (const recovery::R4Mismatch& m : recovery::r4_check(state_, ev)) {
     const int64_t diff = m.observed_e8 - m.expected_e8;
-    now[m.asset] = diff;
     auto prev = r4_suspect_.find(m.asset);
-    if (prev == r4_suspect_.end() || prev->second != diff) continue;
+    const bool same = prev != r4_suspect_.end() && prev->second.first == diff;
+    now[m.asset] = {diff, same ? prev->second.second : ev.venue_now_ms};
+    if (!same || ev.venue_now_ms - prev->second.second < kR4ConfirmMs) continue;
     for (const auto& [id, t] : state_.tasks) {
       const bool uses = t.instrument.base_asset == m.asset || t.instrument.quote_asset == m.asset ||
                         t.commissions.count(m.asset) != 0;

@@ -85,8 +85,8 @@ class Engine {
   // checks R4 and sets each task's mode. A fill racing the queries can make the venue's
   // executed quantity run ahead of the journal, so a pass with problems is repeated (up to 3
   // times) before a task is left not quoting. An R4 mismatch found by two consecutive
-  // consistent checks with the same unexplained amount halts every task trading the asset
-  // (TaskHalted). kFailStop on a journal failure; a venue that cannot be asked leaves every
+  // consistent checks with the same unexplained amount, 10 s of venue time apart or more,
+  // halts every task trading the asset (TaskHalted). kFailStop on a journal failure; a venue that cannot be asked leaves every
   // task not quoting (a problem), not an error.
   Result<RecoverySummary> recover();
 
@@ -179,7 +179,8 @@ class Engine {
   int64_t reconcile_due_ms_ = 0;  // venue clock; 0: nothing owed
   bool evidence_gap_ = false;      // an event named an order of ours the journal lacks
   bool orders_scanned_ = false;    // allOrders was read since the start (Options::scan_orders)
-  std::map<std::string, int64_t> r4_suspect_;  // asset -> unexplained amount at the last check
+  // asset -> (unexplained amount at the last check, venue ms it was first seen)
+  std::map<std::string, std::pair<int64_t, int64_t>> r4_suspect_;
 };
 
 }  // namespace keel::engine
