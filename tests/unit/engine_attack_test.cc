@@ -470,5 +470,62 @@ TEST(Attack, TwoJournalsOnOneAccountUnderLateExecutionsDropsAndCrashes) {
   expect_client_ids_unique(w);
 }
 
+// (h) A deposit made while keel is stopped (a deploy, a maintenance window), or whose
+// balanceUpdate was in flight when the process died: the user-data stream of the new process
+// never carries it, and the exchange interface has no deposit/withdrawal history to read
+// (Binance: GET /sapi/v1/capital/deposit/hisrec, withdraw/history). R4 then halts the task for
+// good at the first two checks after the start, although nothing is wrong.
+// DISABLED: bug for the lead (design: a history source for non-trade balance changes, or a
+// journaled, operator-confirmed re-baseline); see the final report of the i9-attack branch.
+TEST(Attack, DISABLED_ADepositWhileKeelIsStoppedDoesNotHaltTheTask) {
+  World w;
+  Keel& k = w.add("a");
+  w.run(8'000);
+  k.engine.reset();
+  k.journal.reset();
+  k.venue->lose_stream();
+  ASSERT_TRUE(w.sim->deposit("USDT", 100 * kOneE8).ok());  // keel is down
+  k.venue->lose_stream();
+  w.open(k);
+  w.run();
+  w.settle();
+  EXPECT_EQ(k.engine->state().account.balance_changes, 1u);
+  expect_matches_truth(w, k);
+}
+
+// (h) Every fault at once, with a crash every few thousand events, in each commission mode:
+// late places and cancels, lost, duplicated, reversed and stale events, a deposit.
+class EverythingAtOnce : public ::testing::TestWithParam<exchange::sim::CommissionMode> {};
+
+TEST_P(EverythingAtOnce, LateLostDuplicatedStaleEventsCrashesAndADeposit) {
+  World w(GetParam());
+  Keel& k = w.add("a");
+  k.venue->late_every = 5;
+  k.venue->late_cancel_every = 3;
+  k.venue->drop_every = 5;
+  k.venue->duplicate_every = 4;
+  k.venue->reverse_batches = true;
+  k.venue->replay_every = 6;
+  k.venue->replay_after = 30;
+  for (int i = 0; i < 12 && !HasFatalFailure(); ++i) {
+    if (i == 5) {  // while the process runs: its event arrives (see ADepositWhileKeelIsStopped)
+      ASSERT_TRUE(w.sim->deposit("USDT", 100 * kOneE8).ok());
+    }
+    w.run(3'000);
+    w.crash_and_restart(k);
+  }
+  w.run();
+  w.settle();
+  EXPECT_GT(k.venue->executed_late, 5);
+  EXPECT_GT(k.venue->cancels_late, 0);
+  EXPECT_LE(max_cancels_of_one_order(k), 3);
+  expect_matches_truth(w, k);
+  expect_client_ids_unique(w);
+}
+
+INSTANTIATE_TEST_SUITE_P(Attack, EverythingAtOnce,
+                         ::testing::Values(exchange::sim::CommissionMode::kQuote,
+                                           exchange::sim::CommissionMode::kBase));
+
 }  // namespace
 }  // namespace keel::engine
