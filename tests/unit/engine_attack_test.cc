@@ -493,6 +493,35 @@ TEST(Attack, DISABLED_ADepositWhileKeelIsStoppedDoesNotHaltTheTask) {
   expect_matches_truth(w, k);
 }
 
+// (h) Two tasks of one journal on one symbol (they share the account's base and quote: R4 is
+// the account's), under late executions, late cancels, lost and duplicated events and crashes.
+TEST(Attack, TwoTasksOnOneSymbolUnderFaultsAndCrashes) {
+  Config cfg = test_config();
+  TaskConfig second = cfg.tasks[0];
+  second.id = "g2";
+  second.grid.interval_ticks = 800;
+  second.params_text = "second grid";
+  cfg.tasks.push_back(second);
+  World w;
+  Keel& k = w.add("a", cfg);
+  k.venue->late_every = 4;
+  k.venue->late_cancel_every = 3;
+  k.venue->drop_every = 5;
+  k.venue->duplicate_every = 3;
+  for (int i = 0; i < 8 && !HasFatalFailure(); ++i) {
+    w.run(4'000);
+    w.crash_and_restart(k);
+  }
+  w.run();
+  w.settle();
+  const auto& st = k.engine->state();
+  EXPECT_GT(st.tasks.at("g1").buys.fills, 0u);
+  EXPECT_GT(st.tasks.at("g2").buys.fills, 0u);
+  EXPECT_LE(max_cancels_of_one_order(k), 3);
+  expect_matches_truth(w, k);
+  expect_client_ids_unique(w);
+}
+
 // (h) Every fault at once, with a crash every few thousand events, in each commission mode:
 // late places and cancels, lost, duplicated, reversed and stale events, a deposit.
 class EverythingAtOnce : public ::testing::TestWithParam<exchange::sim::CommissionMode> {};

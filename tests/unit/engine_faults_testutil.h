@@ -307,11 +307,15 @@ struct World {
       }
     }
   }
-  // After the last event: time passes (every recvWindow runs out), everything is reconciled.
+  // After the last event: time passes (every recvWindow runs out), every late request has
+  // executed or expired, the venue answers at once from now on (a decision below must not
+  // leave a request in doubt behind), everything is reconciled.
   void settle() {
     for (auto& k : keels) {
       k->venue->clock_offset_ms = 60'000;
       k->venue->tick();
+      k->venue->late_every = 0;
+      k->venue->late_cancel_every = 0;
     }
     for (int round = 0; round < 3; ++round) {
       for (auto& k : keels) {
