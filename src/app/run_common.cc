@@ -58,7 +58,7 @@ void print_summary(const engine::Config& cfg, const engine::Engine& eng, uint64_
         cfg.tasks.begin());
     if (i < cfg.tasks.size() && stats.throttled_decisions > 0) {
       std::printf("    %-20s %llu decisions cut short by the request budget (%lld intents/s, "
-                  "burst %lld): the rest waited for a later event\n",
+                  "at most %lld in a window): the rest waited for a later event\n",
                   "throttled", (unsigned long long)stats.throttled_decisions,
                   (long long)cfg.tasks[i].rate.per_second, (long long)cfg.tasks[i].rate.burst);
     }

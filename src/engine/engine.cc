@@ -22,7 +22,7 @@ bool RecoverySummary::anything() const {
 Engine::Engine(const Config& config, journal::Journal& journal, exchange::Exchange& venue,
                const Clock& clock)
     : config_(config), journal_(journal), venue_(venue), clock_(clock),
-      modes_(config.tasks.size()), memos_(config.tasks.size()), buckets_(config.tasks.size()) {
+      modes_(config.tasks.size()), memos_(config.tasks.size()) {
   stats_.intent_sync_ns.reserve(4096);
 }
 

@@ -129,12 +129,6 @@ class Engine {
   bool loaded_from_snapshot() const { return loaded_from_snapshot_; }
 
  private:
-  // The request budget of one task (TaskConfig::rate): milli-intents on exchange time.
-  struct Bucket {
-    int64_t tokens_milli = -1;  // -1: not started (full on first use)
-    int64_t last_ns = 0;
-  };
-
   // Numbers `recs` from the journal's next seq, stamps exchange time, appends them in one batch
   // (synced when `sync`), then folds them (W2). kFailStop when the append fails (W4).
   Status commit(std::vector<journal::Record>& recs, bool sync);
@@ -166,7 +160,6 @@ class Engine {
   strategy::MarketView view_;
   std::vector<TaskMode> modes_;  // by index of config_.tasks
   std::vector<strategy::GridMemo> memos_;  // by index of config_.tasks
-  std::vector<Bucket> buckets_;  // by index of config_.tasks
   EngineStats stats_;
   std::vector<exchange::ExecutionReport> inbox_;
   std::vector<exchange::BalanceUpdate> balance_inbox_;
