@@ -63,6 +63,13 @@ void print_summary(const engine::Config& cfg, const engine::Engine& eng, uint64_
                   (long long)cfg.tasks[i].rate.per_second, (long long)cfg.tasks[i].rate.burst);
     }
   }
+  if (stats.foreign_events + st.account.foreign_fills > 0) {
+    std::printf("  %-22s %llu executionReports and %llu trades of orders that are not this "
+                "journal's (another keel journal or a manual order on the account): never "
+                "touched, the trades counted for R4\n",
+                "foreign orders", (unsigned long long)stats.foreign_events,
+                (unsigned long long)st.account.foreign_fills);
+  }
   std::printf("  %-22s %llu requests with an unknown outcome this run (R1: each left PENDING "
               "until evidence settled it)\n",
               "unknown outcomes", static_cast<unsigned long long>(stats.unknown_outcomes));

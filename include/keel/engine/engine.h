@@ -134,6 +134,7 @@ class Engine {
   Status commit(std::vector<journal::Record>& recs, bool sync);
   journal::Record record(const std::string& task_id, journal::Body body) const;
   Status maybe_snapshot();
+  Status journal_halts();
   Status drain_user_events();
   Status reconcile_once(recovery::Evidence& ev, RecoverySummary& sum,
                         std::map<std::string, recovery::TaskReport>& reports);
@@ -172,6 +173,7 @@ class Engine {
   int64_t reconcile_due_ms_ = 0;  // venue clock; 0: nothing owed
   bool evidence_gap_ = false;      // an event named an order of ours the journal lacks
   std::map<std::string, int64_t> r4_suspect_;  // asset -> unexplained amount at the last check
+  std::map<std::string, std::string> halted_journaled_;  // task -> halt reasons journaled
 };
 
 }  // namespace keel::engine
