@@ -348,6 +348,25 @@ void resolve_open(Work& w, const model::TaskState& task, const model::Order& o,
   check_executed(w, task, o, r.executed_lots);
 }
 
+// An order the journal holds as closed that the venue lists as open. Closed as rejected or
+// never received: a late execution (the venue executed it after all; R1, E1): tracked again.
+// Closed as canceled or filled: the venue contradicts its own earlier answer beyond repair: the
+// task stops quoting (TaskHalted) with the reason.
+void resolve_closed_but_open(Work& w, const model::TaskState& task, const model::Order& o,
+                             const OrderReport& r) {
+  if (o.order_id != 0 && r.order_id != 0 && o.order_id != r.order_id) return;  // W5: not ours
+  if (o.closed_by == model::CloseReason::kRejected || o.closed_by == model::CloseReason::kNotFound) {
+    w.emit(task.id, journal::OrderAccepted{o.client_order_id, r.order_id,
+                                           journal::Source::kOpenOrders});
+    ++w.report(task.id).accepted;
+    return;
+  }
+  const std::string why = "the exchange lists order " + o.client_order_id +
+                          " as open, but it answered earlier that it was " +
+                          (o.closed_by == model::CloseReason::kFilled ? "filled" : "canceled");
+  if (task.halted.find(why) == std::string::npos) w.emit(task.id, journal::TaskHalted{why});
+}
+
 // A working order that is not among the open orders: the query by client id says what it is.
 void resolve_gone(Work& w, const model::TaskState& task, const model::Order& o) {
   TaskReport& rep = w.report(task.id);
@@ -417,10 +436,12 @@ Judgement judge(const model::State& state, const Evidence& ev, const Options& op
   for (const auto& [id, task] : state.tasks) {
     if (!on_symbol(task, ev.symbol)) continue;
     for (const auto& [cid, o] : task.orders) {
+      auto it = open_by_cid.find(cid);
       if (o.working()) {
-        auto it = open_by_cid.find(cid);
         if (it != open_by_cid.end()) resolve_open(w, task, o, *it->second);
         else resolve_gone(w, task, o);
+      } else if (it != open_by_cid.end()) {
+        resolve_closed_but_open(w, task, o, *it->second);
       } else if (o.owes_fills()) {
         check_executed(w, task, o, o.venue_executed_lots);
       }

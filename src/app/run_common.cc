@@ -58,10 +58,17 @@ void print_summary(const engine::Config& cfg, const engine::Engine& eng, uint64_
         cfg.tasks.begin());
     if (i < cfg.tasks.size() && stats.throttled_decisions > 0) {
       std::printf("    %-20s %llu decisions cut short by the request budget (%lld intents/s, "
-                  "burst %lld): the rest waited for a later event\n",
+                  "at most %lld in a window): the rest waited for a later event\n",
                   "throttled", (unsigned long long)stats.throttled_decisions,
                   (long long)cfg.tasks[i].rate.per_second, (long long)cfg.tasks[i].rate.burst);
     }
+  }
+  if (stats.foreign_events + st.account.foreign_fills > 0) {
+    std::printf("  %-22s %llu executionReports and %llu trades of orders that are not this "
+                "journal's (another keel journal or a manual order on the account): never "
+                "touched, the trades counted for R4\n",
+                "foreign orders", (unsigned long long)stats.foreign_events,
+                (unsigned long long)st.account.foreign_fills);
   }
   std::printf("  %-22s %llu requests with an unknown outcome this run (R1: each left PENDING "
               "until evidence settled it)\n",

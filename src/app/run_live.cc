@@ -163,10 +163,13 @@ int run_live(const RunOptions& opts, const engine::Config& cfg) {
     const int64_t now = clock.monotonic_ns();
     if (!opts.quiet && now >= next_progress) {
       next_progress = now + 5'000'000'000;
-      std::fprintf(stderr, "keel run: %.0f s, %llu events, %llu decisions, %llu unknown outcomes\n",
+      std::fprintf(stderr,
+                   "keel run: %.0f s, %llu events, %llu decisions, %llu unknown outcomes, %llu "
+                   "decisions cut by the request budget\n",
                    (now - t0) / 1e9, (unsigned long long)eng.stats().events,
                    (unsigned long long)eng.stats().decisions,
-                   (unsigned long long)eng.stats().unknown_outcomes);
+                   (unsigned long long)eng.stats().unknown_outcomes,
+                   (unsigned long long)eng.stats().throttled_decisions);
     }
   }
   // A last reconciliation so the journal holds every outcome the venue can prove (after

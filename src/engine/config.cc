@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "keel/core/ids.h"
+#include "keel/model/state.h"
 
 namespace keel::engine {
 
@@ -418,7 +419,8 @@ Status parse_tasks(const Ctx& c, const YAML::Node& root, Config& cfg) {
                                    1'000'000);
     if (!per_second.ok()) return per_second.status();
     t.rate.per_second = *per_second;
-    auto burst = positive_int(c, task, "intent_burst", path, t.rate.burst, 1'000'000);
+    auto burst = positive_int(c, task, "intent_burst", path, t.rate.burst,
+                              static_cast<int64_t>(model::kIntentLogRetained));
     if (!burst.ok()) return burst.status();
     t.rate.burst = *burst;
     cfg.tasks.push_back(std::move(t));

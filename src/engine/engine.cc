@@ -22,7 +22,7 @@ bool RecoverySummary::anything() const {
 Engine::Engine(const Config& config, journal::Journal& journal, exchange::Exchange& venue,
                const Clock& clock)
     : config_(config), journal_(journal), venue_(venue), clock_(clock),
-      modes_(config.tasks.size()), memos_(config.tasks.size()), buckets_(config.tasks.size()) {
+      modes_(config.tasks.size()), memos_(config.tasks.size()) {
   stats_.intent_sync_ns.reserve(4096);
 }
 
@@ -54,8 +54,27 @@ Status Engine::commit(std::vector<Record>& recs, bool sync) {
     return Status::FailStop(s.message());
   }
   if (sync) stats_.intent_sync_ns.push_back(clock_.monotonic_ns() - t0);
-  for (const Record& r : recs) model::apply(state_, r);
+  for (const Record& r : recs) {
+    model::apply(state_, r);
+    if (std::holds_alternative<journal::TaskHalted>(r.body)) {
+      halted_journaled_[r.task_id] = state_.tasks[r.task_id].halted;
+    }
+  }
+  KEEL_RETURN_IF_ERROR(journal_halts());
   return maybe_snapshot();
+}
+
+// A halt the fold derived from evidence (an overfill, a contradiction: E1) is journaled as a
+// TaskHalted record of its own, so the reason stands in the audit trail.
+Status Engine::journal_halts() {
+  std::vector<Record> halts;
+  for (const auto& [id, t] : state_.tasks) {
+    std::string& seen = halted_journaled_[id];
+    if (t.halted == seen) continue;
+    seen = t.halted;
+    halts.push_back(record(id, journal::TaskHalted{t.halted}));
+  }
+  return commit(halts, /*sync=*/true);
 }
 
 Status Engine::maybe_snapshot() {
@@ -118,6 +137,7 @@ Status Engine::load_and_start(const std::set<std::string>& retiring) {
   auto folded = model::fold_journal(journal_, &loaded_from_snapshot_);
   if (!folded.ok()) return folded.status();
   state_ = std::move(*folded);
+  for (const auto& [id, t] : state_.tasks) halted_journaled_[id] = t.halted;
   for (strategy::GridMemo& m : memos_) m.forget();
   last_snapshot_seq_ = journal_.snapshot() ? journal_.snapshot()->seq : 0;
   for (const auto& [id, t] : state_.tasks) {

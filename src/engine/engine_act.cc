@@ -133,18 +133,11 @@ void Engine::add_stray_cancels(const model::TaskState& ts) {
 
 size_t Engine::admit(size_t i, size_t wanted) {
   const IntentRate& rate = config_.tasks[i].rate;
-  Bucket& b = buckets_[i];
-  const int64_t now = view_.ts_exchange_ns;
-  const int64_t cap = rate.burst * 1000;
-  if (b.tokens_milli < 0) {
-    b.tokens_milli = cap;
-  } else if (now > b.last_ns) {
-    const __int128 refill = static_cast<__int128>(now - b.last_ns) * rate.per_second / 1'000'000;
-    b.tokens_milli = static_cast<int64_t>(std::min<__int128>(cap, b.tokens_milli + refill));
-  }
-  if (now > b.last_ns) b.last_ns = now;
-  const size_t allowed = std::min<size_t>(wanted, static_cast<size_t>(b.tokens_milli / 1000));
-  b.tokens_milli -= static_cast<int64_t>(allowed) * 1000;
+  const int64_t window_ns = rate.burst * 1'000'000'000 / rate.per_second;
+  const size_t used =
+      state_.tasks.at(config_.tasks[i].id).intents_since(view_.ts_exchange_ns, window_ns);
+  const size_t room = used >= static_cast<size_t>(rate.burst) ? 0 : rate.burst - used;
+  const size_t allowed = std::min(wanted, room);
   if (allowed < wanted) ++stats_.throttled_decisions;
   return allowed;
 }

@@ -165,16 +165,21 @@ Result<RecoverySummary> Engine::recover() {
   }
   KEEL_RETURN_IF_ERROR(check_r4(ev, sum));
   set_modes(ev, reports);
-  // What is still owed is asked again soon: the in-doubt deadline is already set; anything else
-  // unresolved (a refused cancel whose query failed, a trade scan that continues) in a second.
-  bool owed = ev.trades_more || !sum.problems.empty();
+  // What is still owed is asked again: the in-doubt deadline is already set; a trade history
+  // scan goes on shortly; anything else unresolved in a second; a problem the venue's answers
+  // did not settle after several reconciliations, only every 5 s (each pass costs request
+  // weight: the account twice, the open orders, the trades).
+  int64_t after_ms = ev.trades_more ? 200 : 0;
   for (const auto& [id, t] : state_.tasks) {
     auto rep = reports.find(id);
-    owed = owed || t.unresolved() > (rep == reports.end() ? 0 : rep->second.in_doubt);
+    if (t.unresolved() > (rep == reports.end() ? 0 : rep->second.in_doubt)) {
+      after_ms = after_ms == 0 ? 1'000 : std::min<int64_t>(after_ms, 1'000);
+    }
   }
-  if (owed) {
-    const int64_t soon = venue_.venue_time_ms() + 1'000;
-    if (reconcile_due_ms_ == 0 || soon < reconcile_due_ms_) reconcile_due_ms_ = soon;
+  if (!sum.problems.empty() && after_ms == 0) after_ms = 5'000;
+  if (after_ms > 0) {
+    const int64_t when = venue_.venue_time_ms() + after_ms;
+    if (reconcile_due_ms_ == 0 || when < reconcile_due_ms_) reconcile_due_ms_ = when;
   }
   return sum;
 }

@@ -3,6 +3,7 @@
 #include <zlib.h>
 
 #include <cereal/archives/portable_binary.hpp>
+#include <cereal/types/deque.hpp>
 #include <cereal/types/map.hpp>
 #include <cereal/types/set.hpp>
 #include <cereal/types/string.hpp>
@@ -40,7 +41,8 @@ void serialize(Ar& ar, TaskState& t) {
   ar(t.slots, t.orders, t.closed_by_seq, t.orders_retired, t.trade_ids, t.last_trade_id,
      t.position.base_e8, t.position.cost_e8, t.claims_e8, t.realized_pnl_e8, t.fees_e8,
      t.commissions, t.buys, t.sells);
-  ar(t.intents_place, t.intents_cancel, t.intents_amend, t.rejects, t.cancel_rejects,
+  ar(t.intents_place, t.intents_cancel, t.intents_amend, t.intent_times_ns, t.rejects,
+     t.cancel_rejects,
      t.not_found, t.duplicate_fills, t.late_executions, t.ignored_evidence, t.adopted, t.halted,
      t.retired);
 }

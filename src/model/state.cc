@@ -100,6 +100,15 @@ int64_t TaskState::sellable_e8() const {
   return std::max<int64_t>(0, position.base_e8 - working_sells);
 }
 
+size_t TaskState::intents_since(int64_t now_ns, int64_t window_ns) const {
+  size_t n = 0;
+  for (auto it = intent_times_ns.rbegin(); it != intent_times_ns.rend() && *it > now_ns - window_ns;
+       ++it) {
+    ++n;
+  }
+  return n;
+}
+
 bool AccountState::has_epoch(const std::string& e) const {
   return std::find(epochs.begin(), epochs.end(), e) != epochs.end();
 }
@@ -240,8 +249,14 @@ void on(Ctx& c, const journal::TaskStarted& b) {
   if (b.tick_e8 <= 0 || b.step_e8 <= 0) halt(c.task, "internal: TaskStarted with no tick or step");
 }
 
+void log_intent(TaskState& task, int64_t ts_ns) {
+  task.intent_times_ns.push_back(ts_ns);
+  while (task.intent_times_ns.size() > kIntentLogRetained) task.intent_times_ns.pop_front();
+}
+
 void on(Ctx& c, const journal::PlaceIntent& b) {
   TaskState& task = c.task;
+  log_intent(task, c.rec.ts_exchange_ns);
   Slot& slot = task.slots[b.slot_key];
   slot.key = b.slot_key;
   ++task.intents_place;
@@ -266,6 +281,7 @@ void on(Ctx& c, const journal::PlaceIntent& b) {
 
 void on(Ctx& c, const journal::CancelIntent& b) {
   ++c.task.intents_cancel;
+  log_intent(c.task, c.rec.ts_exchange_ns);
   auto it = c.task.orders.find(b.client_order_id);
   if (it == c.task.orders.end() || !it->second.working() || it->second.cancel_pending) {
     halt(c.task, "internal: cancel intent for " + b.client_order_id +

@@ -76,7 +76,8 @@ TEST(Config, MinimalSimAndBinanceParseWithDefaults) {
 
 // ---- Unknown keys ----------------------------------------------------------------------
 
-TEST(ConfigUnknownKeys, NearKeyElsewhereNamesWhereItBelongs) {
+// Issue 9, problem 8: `maker_fees:` used to run with the default fee, silently.
+TEST(ConfigUnknownKeys, ATypoInAConfigKeyIsAnErrorNamingTheNearestKey) {
   EXPECT_EQ(error_of(std::string(kInstrument) + sim_exchange() +
                      tasks("", "      maker_fees: \"0.001\"\n")),
             "config/x.yaml: tasks[0].params.maker_fees: unknown key (did you mean maker_fee? "

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -97,6 +98,8 @@ class FaultyVenue final : public exchange::ForwardingExchange {
   bool drop_balance_updates = false;
   bool hold_balance_updates = false;
   bool huge_foreign_balance = false;
+  // Rewrites each delivered batch (impossible venue messages).
+  std::function<void(std::vector<exchange::ExecutionReport>&)> mangle;
   int64_t clock_offset_ms = 0;  // moves the venue clock past the recording's end
 
   std::map<std::string, int> cancels;  // per client order id
@@ -168,6 +171,7 @@ class FaultyVenue final : public exchange::ForwardingExchange {
       it = replays_.erase(it);
     }
     if (reverse_batches) std::reverse(batch.begin(), batch.end());
+    if (mangle) mangle(batch);
     out.insert(out.end(), batch.begin(), batch.end());
   }
   void poll_balance_updates(std::vector<exchange::BalanceUpdate>& out) override {

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <set>
 
@@ -247,6 +248,43 @@ TEST(VenueFaults, AChangedTickOrStepAgainstTheJournalIsRefusedNamingTheField) {
   ASSERT_EQ(s.code(), Code::kInvalidArgument);
   EXPECT_NE(s.message().find("instrument.step_size: 0.00001 -> 0.0001"), std::string::npos)
       << s.message();
+}
+
+// E1: an impossible fill (more than the order's quantity) is journaled as evidence and folded
+// into a halt; the reason is journaled as its own TaskHalted record; the task stops quoting, the
+// run goes on, and the journal folds again from disk.
+TEST(VenueFaults, AnImpossibleFillHaltsTheTaskWithAJournaledReason) {
+  World w;
+  Keel& k = w.add("a");
+  bool injected = false;
+  k.venue->mangle = [&](std::vector<ExecutionReport>& batch) {
+    for (ExecutionReport& er : batch) {
+      if (injected || er.exec_type != ExecType::kTrade) continue;
+      er.trade.qty_lots = er.order.qty_lots + 1;  // the venue "fills" more than was ordered
+      injected = true;
+    }
+  };
+  w.run(20'000);
+  ASSERT_TRUE(injected);
+  const auto& t = k.engine->state().tasks.at("g1");
+  EXPECT_NE(t.halted.find("overfill"), std::string::npos);
+  size_t halt_records = 0;
+  ASSERT_TRUE(k.journal->for_each(1, [&](const journal::Record& r) {
+    if (const auto* h = std::get_if<journal::TaskHalted>(&r.body)) {
+      ++halt_records;
+      EXPECT_NE(h->reason.find("overfill"), std::string::npos);
+    }
+    return true;
+  }).ok());
+  EXPECT_EQ(halt_records, 1u);
+  ASSERT_TRUE(k.engine->recover().ok());
+  EXPECT_FALSE(k.engine->mode("g1").quoting);
+  model::State again;
+  ASSERT_TRUE(k.journal->for_each(1, [&](const journal::Record& r) {
+    model::apply(again, r);
+    return true;
+  }).ok());
+  EXPECT_EQ(again.tasks.at("g1").halted, t.halted);
 }
 
 }  // namespace

@@ -417,5 +417,27 @@ TEST_F(ReconcileTest, R4HoldsExactlyAndNamesAMissingFill) {
   EXPECT_NE(mismatch[0].text().find("+0.0001 unexplained"), std::string::npos);
 }
 
+// Every open order of ours is compared with the journal, including the ones it holds closed.
+TEST_F(ReconcileTest, AnOpenOrderTheJournalHoldsAsNeverReceivedIsTrackedAgain) {
+  const std::string cid = place_intent(6182000);
+  fold(journal::OrderNotFound{cid, Source::kQueryOrder});  // e.g. an older keel's conclusion
+  send(cid, 6182000);                                      // the venue executed it after all
+  auto f = reconcile();
+  ASSERT_EQ(count<journal::OrderAccepted>(f), 1u);
+  EXPECT_EQ(slot(6182000), model::SlotState::kLocked);
+  EXPECT_EQ(task().late_executions, 1u);
+}
+
+TEST_F(ReconcileTest, AnOpenOrderTheJournalHoldsAsCanceledHaltsTheTask) {
+  const std::string cid = place_intent(6182000);
+  send(cid, 6182000);
+  fold(journal::OrderAccepted{cid, 1, Source::kResponse});
+  fold(journal::OrderCanceled{cid, 0, Source::kResponse});  // the venue's (wrong) answer
+  auto f = reconcile();
+  ASSERT_EQ(count<journal::TaskHalted>(f), 1u);
+  EXPECT_NE(task().halted.find("answered earlier that it was canceled"), std::string::npos);
+  EXPECT_EQ(count<journal::TaskHalted>(reconcile()), 0u);  // journaled once
+}
+
 }  // namespace
 }  // namespace keel::recovery

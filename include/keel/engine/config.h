@@ -42,7 +42,7 @@
 //         sell_window_size       levels above the center, 1..100000 (default 5)
 //         max_open_orders        working + in-flight orders, 1..1000000 (default 64)
 //       max_intents_per_second   intents (places + cancels) per second, 1..1000000 (default 5)
-//       intent_burst             token bucket size, 1..1000000 (default 20)
+//       intent_burst             intents in a window of burst/per_second s, 1..1024 (default 20)
 //                                (these two are operational limits, beside params and not in
 //                                params_text: changing them does not change the task)
 // Every key is checked: an unknown one is an error naming it and the nearest known key valid
@@ -62,11 +62,13 @@
 
 namespace keel::engine {
 
-// A task's request budget (issue 9 "no request storms"), enforced before the journal: a token
-// bucket on exchange time of `intent_burst` intents (places and cancels) refilled at
-// `max_intents_per_second`. Intents beyond it wait for a later decision (the strategy decides
-// again); the run reports how many were throttled. Keys: tasks[].max_intents_per_second,
-// tasks[].intent_burst (outside params: they are not strategy parameters).
+// A task's request budget (issue 9 "no request storms"), enforced before the journal: at most
+// `burst` intents (places and cancels) in any window of burst / per_second seconds of exchange
+// time -- on average at most per_second. Intents beyond it wait for a later decision (the
+// strategy decides again); the run reports the decisions it cut. The window is counted over the
+// intents' journaled exchange times (model::TaskState::intent_times_ns), so a restart decides
+// exactly as an uninterrupted run would. Keys: tasks[].max_intents_per_second,
+// tasks[].intent_burst (1..1024; outside params: they are not strategy parameters).
 struct IntentRate {
   int64_t per_second = 5;  // Binance's ORDERS limit is 50 per 10 s per account (binance-spot.md §2)
   int64_t burst = 20;

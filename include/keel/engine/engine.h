@@ -129,17 +129,12 @@ class Engine {
   bool loaded_from_snapshot() const { return loaded_from_snapshot_; }
 
  private:
-  // The request budget of one task (TaskConfig::rate): milli-intents on exchange time.
-  struct Bucket {
-    int64_t tokens_milli = -1;  // -1: not started (full on first use)
-    int64_t last_ns = 0;
-  };
-
   // Numbers `recs` from the journal's next seq, stamps exchange time, appends them in one batch
   // (synced when `sync`), then folds them (W2). kFailStop when the append fails (W4).
   Status commit(std::vector<journal::Record>& recs, bool sync);
   journal::Record record(const std::string& task_id, journal::Body body) const;
   Status maybe_snapshot();
+  Status journal_halts();
   Status drain_user_events();
   Status reconcile_once(recovery::Evidence& ev, RecoverySummary& sum,
                         std::map<std::string, recovery::TaskReport>& reports);
@@ -166,7 +161,6 @@ class Engine {
   strategy::MarketView view_;
   std::vector<TaskMode> modes_;  // by index of config_.tasks
   std::vector<strategy::GridMemo> memos_;  // by index of config_.tasks
-  std::vector<Bucket> buckets_;  // by index of config_.tasks
   EngineStats stats_;
   std::vector<exchange::ExecutionReport> inbox_;
   std::vector<exchange::BalanceUpdate> balance_inbox_;
@@ -181,6 +175,7 @@ class Engine {
   bool orders_scanned_ = false;    // allOrders was read since the start (Options::scan_orders)
   // asset -> (unexplained amount at the last check, venue ms it was first seen)
   std::map<std::string, std::pair<int64_t, int64_t>> r4_suspect_;
+  std::map<std::string, std::string> halted_journaled_;  // task -> halt reasons journaled
 };
 
 }  // namespace keel::engine

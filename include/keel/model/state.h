@@ -33,6 +33,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <set>
 #include <string>
@@ -58,6 +59,9 @@ inline constexpr int64_t kRejectRetryDelayNs = 1'000'000'000;
 //    window de-duplicates the account's foreign fills.
 inline constexpr size_t kClosedOrdersRetained = 1024;
 inline constexpr size_t kTradeIdsRetained = 4096;
+//  - the exchange times of the task's newest kIntentLogRetained intents are kept (the request
+//    budget's window, engine/config.h IntentRate).
+inline constexpr size_t kIntentLogRetained = 1024;
 
 enum class OrderPhase : unsigned char {
   kInFlight,  // place intent journaled, no evidence yet (R1: stays so until evidence)
@@ -134,6 +138,7 @@ struct TaskState {
   std::map<std::string, int64_t> commissions;  // asset -> commissions paid in it, 10^-8
   SideStats buys, sells;
   uint64_t intents_place = 0, intents_cancel = 0, intents_amend = 0;
+  std::deque<int64_t> intent_times_ns;  // exchange times of the newest intents (bounded)
   uint64_t rejects = 0, cancel_rejects = 0, not_found = 0, duplicate_fills = 0;
   uint64_t late_executions = 0;   // evidence reopened an order closed as rejected/never received
   uint64_t ignored_evidence = 0;  // evidence not applied: another venue order id, unknown order
@@ -154,6 +159,8 @@ struct TaskState {
   // Base the task may still sell: its position minus the remaining quantity of its working
   // sells, 10^-8 (never negative).
   int64_t sellable_e8() const;
+  // Intents journaled in the window (now_ns - window_ns, now_ns] of exchange time.
+  size_t intents_since(int64_t now_ns, int64_t window_ns) const;
 };
 
 // The account as this journal knows it (R4, W5). Journal-wide records fold here.
