@@ -33,6 +33,8 @@ if [ ! -d "$jdir/journal" ]; then
 fi
 "$build/tests/fuzz/keel_fuzz_seeds" "$jdir/journal" "$(corpus journal_decode)" "$(corpus snapshot)" \
     300 "$(corpus apply)" >/dev/null
+# fuzz_apply's past findings (committed reproducers, each now a regression input).
+cp tests/fuzz/corpus/apply/* "$(corpus apply)"/
 # The Binance connector's decoders: the JSON examples of reference/binance-spot.md (committed,
 # one message a file) and the recorded REST bodies (depth snapshots: no connector decoder takes
 # them, so they only seed large well-formed JSON of another shape).
