@@ -9,6 +9,9 @@
 // hold (check() below). At the end: encode_state/decode_state round-trips; the same records
 // folded again give the same bytes (W3: pure); a snapshot taken half-way and folded on gives the
 // same bytes as the uninterrupted fold (R2: the snapshot holds everything the fold needs).
+//
+// Triage: FUZZ_APPLY_PRINT=1 ./fuzz_apply INPUT prints each record folded, as `keel export`
+// rows (JSON), on stderr.
 #include <fuzzer/FuzzedDataProvider.h>
 
 #include <cstddef>
@@ -21,6 +24,7 @@
 
 #include "keel/core/ids.h"
 #include "keel/journal/codec.h"
+#include "keel/journal/export.h"
 #include "keel/model/snapshot.h"
 #include "keel/model/state.h"
 
@@ -304,10 +308,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::vector<Record> folded;
   Gen gen{in, {}, state};
   // Most inputs start as keel's journals do: an epoch and a started task.
+  const bool print = std::getenv("FUZZ_APPLY_PRINT") != nullptr;
+  auto show = [print](const Record& r) {
+    if (print) {
+      std::fprintf(stderr, "%s\n",
+                   journal::record_to_json(r, journal::hash_bytes(journal::encode(r))).c_str());
+    }
+  };
   if (in.ConsumeBool()) {
     folded.push_back(make(1, journal::kJournalTaskId, journal::JournalEpoch{"aaaaaa", "created"}));
+    show(folded.back());
     model::apply(state, folded.back());
     folded.push_back(make(2, "g", gen.task_started()));
+    show(folded.back());
     model::apply(state, folded.back());
   }
   while (in.remaining_bytes() > 0 && folded.size() < 400) {
@@ -334,6 +347,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!bytes.ok()) continue;
     auto back = journal::decode(*bytes);
     if (!back.ok()) fail("a record the codec wrote does not decode: " + back.status().ToString());
+    show(*back);
     model::apply(state, *back);
     check(state, *back);
     folded.push_back(std::move(*back));
