@@ -439,5 +439,66 @@ TEST_F(ReconcileTest, AnOpenOrderTheJournalHoldsAsCanceledHaltsTheTask) {
   EXPECT_EQ(count<journal::TaskHalted>(reconcile()), 0u);  // journaled once
 }
 
+// R1 for cancels (engine_attack_test: a cancel answered unknown was resent on every event): a
+// cancel of an open order whose outcome is unknown can still execute until its timestamp +
+// recvWindow + margin. Until then it stays pending (the strategy does not cancel again); after
+// it, the still-open order's cancel is "not effective".
+TEST_F(ReconcileTest, ACancelAnsweredUnknownStaysPendingWhileItCanStillExecute) {
+  const std::string cid = place_intent(6182000, Side::kBuy, 100, kT0Ms);
+  send(cid, 6182000);
+  fold(journal::OrderAccepted{cid, 1, Source::kResponse});
+  fold(journal::CancelIntent{6182000, cid, {}, {kT0Ms + 2'000, 5'000}});
+  venue_->now_ms = kT0Ms + 2'500;
+  auto f = reconcile();
+  EXPECT_EQ(count<journal::CancelRejected>(f), 0u);
+  EXPECT_EQ(report_.in_doubt, 1u);
+  EXPECT_EQ(judgement_.next_due_ms, kT0Ms + 2'000 + 5'000 + 1'000 + 1);
+  EXPECT_TRUE(task().orders.at(cid).cancel_pending);
+  venue_->now_ms = kT0Ms + 8'001;  // past the cancel's timestamp + recvWindow + margin
+  f = reconcile();
+  EXPECT_EQ(count<journal::CancelRejected>(f), 1u);
+  EXPECT_EQ(report_.cancels_not_effective, 1u);
+  EXPECT_FALSE(task().orders.at(cid).cancel_pending);
+}
+
+// W5: a legacy id (k1-<task>-<seq>) is keel's only when the journal holds that order: a
+// journal with an epoch never used one, any other process can.
+TEST_F(ReconcileTest, ALegacyClientIdTheJournalDoesNotHoldIsAnotherProcesss) {
+  send(make_client_order_id("", "g", 7), 6182000);
+  auto f = reconcile();
+  EXPECT_EQ(count<journal::OrderAdopted>(f), 0u);
+  EXPECT_TRUE(report_.problems.empty());
+  EXPECT_FALSE(judgement_.stale);
+  EXPECT_EQ(sim_->open_orders("BTCUSDT")->size(), 1u);
+}
+
+// A trade of an order the state retired (more than kClosedOrdersRetained closed orders later)
+// is already journaled: neither a lost journal tail nor a problem.
+TEST_F(ReconcileTest, ATradeOfAnOrderRetiredFromTheStateIsNotAProblem) {
+  reconcile();  // the R4 baseline: trades after it are read
+  const std::string first = place_intent(6182000);
+  send(first, 6182000);
+  fold(journal::OrderAccepted{first, 1, Source::kResponse});
+  sell_trade(6181000, 100);
+  std::vector<exchange::ExecutionReport> evs;
+  sim_->poll_user_events(evs);
+  for (const auto& er : evs) {
+    if (er.exec_type != exchange::ExecType::kTrade) continue;
+    const auto& t = er.trade;
+    fold(journal::OrderFilled{first, t.trade_id, t.order_id, t.side, t.price_ticks, t.qty_lots,
+                              t.commission_e8, t.commission_asset, true, Source::kUserStream});
+  }
+  ASSERT_FALSE(task().orders.at(first).working());
+  for (size_t i = 0; i < model::kClosedOrdersRetained; ++i) {  // closes enough orders to retire it
+    const std::string cid = place_intent(6100000);
+    fold(journal::OrderRejected{cid, -2010, "rejected", Source::kResponse});
+  }
+  ASSERT_EQ(task().find_order(first), nullptr);
+  auto f = reconcile();
+  EXPECT_TRUE(report_.problems.empty()) << report_.problems.front();
+  EXPECT_FALSE(judgement_.stale);
+  EXPECT_EQ(count<journal::OrderFilled>(f), 0u);
+}
+
 }  // namespace
 }  // namespace keel::recovery
