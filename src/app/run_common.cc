@@ -27,7 +27,9 @@ void print_summary(const engine::Config& cfg, const engine::Engine& eng, uint64_
               st.recording_ended ? " (recording ended)" : "",
               static_cast<unsigned long long>(events_this_run), elapsed_ns / 1e9,
               elapsed_ns > 0 ? events_this_run * 1e9 / elapsed_ns : 0.0);
-  for (const auto& [id, t] : st.tasks) {
+  for (const auto& entry : st.tasks) {
+    const std::string& id = entry.first;
+    const model::TaskState& t = entry.second;
     const engine::TaskMode& m = eng.mode(id);
     std::printf("  task %s (%s %s) %s\n", id.c_str(), t.config.strategy.c_str(),
                 t.instrument.symbol.c_str(),

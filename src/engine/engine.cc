@@ -140,10 +140,11 @@ Status Engine::load_and_start(const std::set<std::string>& retiring) {
   for (const auto& [id, t] : state_.tasks) halted_journaled_[id] = t.halted;
   for (strategy::GridMemo& m : memos_) m.forget();
   last_snapshot_seq_ = journal_.snapshot() ? journal_.snapshot()->seq : 0;
-  for (const auto& [id, t] : state_.tasks) {
-    const std::string& task_id = id;  // clang 14 cannot capture a structured binding
+  for (const auto& entry : state_.tasks) {
+    const std::string& id = entry.first;
+    const model::TaskState& t = entry.second;
     const bool configured = std::any_of(config_.tasks.begin(), config_.tasks.end(),
-                                        [&](const TaskConfig& c) { return c.id == task_id; });
+                                        [&](const TaskConfig& c) { return c.id == id; });
     if (configured || t.retired || retiring.count(id) != 0) continue;
     return Status::InvalidArgument(
         config_.path + ": tasks: the journal holds task '" + id + "' (" + t.config.strategy +
