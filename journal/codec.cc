@@ -50,6 +50,7 @@ const char* record_type_name(RecordType t) {
     case RecordType::kBalanceChanged: return "BalanceChanged";
     case RecordType::kForeignFill: return "ForeignFill";
     case RecordType::kTradesScanned: return "TradesScanned";
+    case RecordType::kTaskResumed: return "TaskResumed";
     case RecordType::kRecordingEnded: return "RecordingEnded";
   }
   return "Unknown";
@@ -77,7 +78,7 @@ constexpr RecordType kTypeByIndex[] = {
     RecordType::kCancelRejected, RecordType::kRecordingEnded,  RecordType::kTaskHalted,
     RecordType::kTaskRetired,    RecordType::kOrderAdopted,    RecordType::kJournalEpoch,
     RecordType::kAccountBaseline, RecordType::kBalanceChanged, RecordType::kForeignFill,
-    RecordType::kTradesScanned,
+    RecordType::kTradesScanned,  RecordType::kTaskResumed,
 };
 static_assert(std::size(kTypeByIndex) == std::variant_size_v<Body>,
               "every Body alternative needs a frozen type number");
@@ -86,6 +87,7 @@ static_assert(std::is_same_v<std::variant_alternative_t<6, Body>, OrderFilled>);
 static_assert(std::is_same_v<std::variant_alternative_t<10, Body>, RecordingEnded>);
 static_assert(std::is_same_v<std::variant_alternative_t<17, Body>, ForeignFill>);
 static_assert(std::is_same_v<std::variant_alternative_t<18, Body>, TradesScanned>);
+static_assert(std::is_same_v<std::variant_alternative_t<19, Body>, TaskResumed>);
 
 // A default-constructed body of the given type number in the given envelope format; nullopt for
 // a number never assigned (or retired), or one that format does not have.
@@ -114,6 +116,7 @@ std::optional<Body> make_body(uint16_t type_number, uint8_t format) {
     case RecordType::kBalanceChanged: return Body{std::in_place_type<BalanceChanged>};
     case RecordType::kForeignFill: return Body{std::in_place_type<ForeignFill>};
     case RecordType::kTradesScanned: return Body{std::in_place_type<TradesScanned>};
+    case RecordType::kTaskResumed: return Body{std::in_place_type<TaskResumed>};
     default: break;
   }
   return std::nullopt;
@@ -290,7 +293,7 @@ void fields(Ar& ar, AccountBaseline& b, uint8_t) {
 }
 template <class Ar>
 void fields(Ar& ar, BalanceChanged& b, uint8_t) {
-  ar(BoundedStr{b.asset}, b.delta_e8, b.event_time_ms, b.clear_time_ms);
+  ar(BoundedStr{b.asset}, b.delta_e8, b.event_time_ms, b.clear_time_ms, BoundedStr{b.source});
 }
 template <class Ar>
 void fields(Ar& ar, ForeignFill& b, uint8_t) {
@@ -302,6 +305,10 @@ void fields(Ar& ar, ForeignFill& b, uint8_t) {
 template <class Ar>
 void fields(Ar& ar, TradesScanned& b, uint8_t) {
   ar(BoundedStr{b.symbol}, b.through_trade_id);
+}
+template <class Ar>
+void fields(Ar& ar, TaskResumed& b, uint8_t) {
+  ar(BoundedStr{b.reason}, BoolField{b.r4_only});
 }
 
 namespace {

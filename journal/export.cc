@@ -22,7 +22,7 @@ namespace keel::journal {
 namespace {
 
 // Every field any record can produce, in CSV column order.
-constexpr std::array<std::string_view, 61> kColumns = {
+constexpr std::array<std::string_view, 63> kColumns = {
     "seq", "format", "type", "task", "ts_local_ns", "ts_exchange_ns", "prev_hash", "hash",
     // TaskStarted
     "strategy", "symbol", "base_asset", "quote_asset", "tick_e8", "tick_size", "step_e8",
@@ -34,8 +34,8 @@ constexpr std::array<std::string_view, 61> kColumns = {
     // request timing (intents, format 2)
     "timestamp_ms", "recv_window_ms",
     // journal-wide records
-    "epoch", "last_trade_id", "balances", "asset", "delta_e8", "delta", "event_time_ms",
-    "clear_time_ms",
+    "epoch", "last_trade_id", "venue_time_ms", "balances", "asset", "delta_e8", "delta",
+    "event_time_ms", "clear_time_ms", "r4_only",
     // DecisionContext; TaskHalted, TaskRetired, JournalEpoch
     "best_bid_ticks", "best_bid", "best_ask_ticks", "best_ask", "last_trade_ticks", "last_trade",
     "reason"};
@@ -198,7 +198,7 @@ struct BodyFields {
   void operator()(const AccountBaseline& b) const {
     f.str("symbol", b.symbol);
     f.num("last_trade_id", b.last_trade_id);
-    f.num("event_time_ms", b.venue_time_ms);
+    f.num("venue_time_ms", b.venue_time_ms);
     std::string text;  // "BTC:1;USDT:10000" (free + locked, exact decimals)
     for (const AssetAmount& a : b.balances) {
       text += (text.empty() ? "" : ";") + a.asset + ":" + format_fixed_trim(a.amount_e8, kScaleE8);
@@ -210,6 +210,7 @@ struct BodyFields {
     f.e8("delta_e8", "delta", b.delta_e8);
     f.num("event_time_ms", b.event_time_ms);
     f.num("clear_time_ms", b.clear_time_ms);
+    f.str("source", b.source);
   }
   void operator()(const ForeignFill& b) const {
     f.str("symbol", b.symbol);
@@ -221,6 +222,10 @@ struct BodyFields {
     f.qty("qty_lots", "qty", b.qty_lots);
     f.e8("commission_e8", "commission", b.commission_e8);
     f.str("commission_asset", b.commission_asset);
+  }
+  void operator()(const TaskResumed& b) const {
+    f.str("reason", b.reason);
+    f.boolean("r4_only", b.r4_only);
   }
   void operator()(const TradesScanned& b) const {
     f.str("symbol", b.symbol);

@@ -30,7 +30,10 @@ std::string R4Mismatch::text() const {
          " but the journal explains " + format_fixed_trim(expected_e8, kScaleE8) + " (" +
          (observed_e8 > expected_e8 ? "+" : "") +
          format_fixed_trim(observed_e8 - expected_e8, kScaleE8) +
-         " unexplained: a fill or a balance change is missing)";
+         " unexplained: a fill or a balance change is missing. If a deposit, withdrawal or "
+         "transfer made while keel was stopped explains it: keel declare --asset " + asset +
+         " --amount " + format_fixed_trim(observed_e8 - expected_e8, kScaleE8) +
+         " --reason TEXT)";
 }
 
 namespace {

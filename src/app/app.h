@@ -37,6 +37,12 @@ int run_live(const RunOptions& opts, const engine::Config& cfg);
 int retire_command(const Target& target, const std::string& task_id);
 // The same on the Binance connector (src/app/run_live.cc).
 int retire_live(const engine::Config& cfg, const std::string& task_id);
+// keel declare --asset A --amount X --reason TEXT (keel/engine/operator.h). Exit 0 journaled,
+// 1 bad input (or keel run holds the journal), 2 corruption or a failed write.
+int declare_command(const Target& target, const std::string& asset, const std::string& amount,
+                    const std::string& reason);
+// keel resume --task ID --reason TEXT (keel/engine/operator.h). Exit codes as declare.
+int resume_command(const Target& target, const std::string& task, const std::string& reason);
 int inspect_command(const Target& target, bool json);
 int export_command(const Target& target, const std::string& format, const std::string& out_path);
 int verify_command(const Target& target);

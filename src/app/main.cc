@@ -101,6 +101,38 @@ int main(int argc, char** argv) {
   retire->add_option("--data-dir", retire_t.data_dir, kDataDirHelp);
   retire->add_option("--task", retire_task, "The task id to retire")->required();
 
+  keel::app::Target declare_t;
+  std::string declare_asset, declare_amount, declare_reason;
+  auto* declare = app.add_subcommand(
+      "declare",
+      "Declare a balance change no event told keel of: a deposit, withdrawal or transfer made\n"
+      "while keel was stopped. R4 halts a task when the exchange's balance differs from what\n"
+      "the journal explains, naming the asset and the amount; if such a change explains it,\n"
+      "declare it (journaled with the reason), and the tasks it halted resume at the next start.\n"
+      "Run it with keel run stopped.\n"
+      "Exit: 0 journaled, 1 bad input, 2 corruption or a failed write.");
+  declare->add_option("--config", declare_t.config_path, "YAML config naming the data directory")
+      ->required()->check(CLI::ExistingFile);
+  declare->add_option("--data-dir", declare_t.data_dir, kDataDirHelp);
+  declare->add_option("--asset", declare_asset, "The asset, e.g. USDT")->required();
+  declare->add_option("--amount", declare_amount,
+                      "The change, a decimal: positive for a deposit, negative for a withdrawal")
+      ->required();
+  declare->add_option("--reason", declare_reason, "What it was, for the audit trail")->required();
+
+  keel::app::Target resume_t;
+  std::string resume_task, resume_reason;
+  auto* resume = app.add_subcommand(
+      "resume",
+      "Lift a task's halt after you have investigated its reason (keel inspect shows it): the\n"
+      "task quotes again at the next start. Journaled with your reason. Run it with keel run\n"
+      "stopped. Exit: 0 journaled, 1 bad input (no such task, not halted), 2 corruption.");
+  resume->add_option("--config", resume_t.config_path, "YAML config naming the data directory")
+      ->required()->check(CLI::ExistingFile);
+  resume->add_option("--data-dir", resume_t.data_dir, kDataDirHelp);
+  resume->add_option("--task", resume_task, "The task id")->required();
+  resume->add_option("--reason", resume_reason, "Why it may quote again")->required();
+
   keel::app::BenchOptions bench_opts;
   auto* bench = keel::app::add_bench_command(app, bench_opts);
 
@@ -113,6 +145,10 @@ int main(int argc, char** argv) {
   if (*exp) return keel::app::export_command(export_t, export_format, export_out);
   if (*verify) return keel::app::verify_command(verify_t);
   if (*retire) return keel::app::retire_command(retire_t, retire_task);
+  if (*declare) {
+    return keel::app::declare_command(declare_t, declare_asset, declare_amount, declare_reason);
+  }
+  if (*resume) return keel::app::resume_command(resume_t, resume_task, resume_reason);
   if (*bench) return keel::app::bench_command(bench_opts);
   if (*sim) return keel::app::sim_command(sim_opts);
   return 1;

@@ -70,9 +70,10 @@ Status Engine::journal_halts() {
   std::vector<Record> halts;
   for (const auto& [id, t] : state_.tasks) {
     std::string& seen = halted_journaled_[id];
+    const bool grew = t.halted.size() > seen.size();  // TaskResumed only ever shortens it
     if (t.halted == seen) continue;
     seen = t.halted;
-    halts.push_back(record(id, journal::TaskHalted{t.halted}));
+    if (grew) halts.push_back(record(id, journal::TaskHalted{t.halted}));
   }
   return commit(halts, /*sync=*/true);
 }

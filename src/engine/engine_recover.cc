@@ -102,7 +102,12 @@ Status Engine::check_r4(const recovery::Evidence& ev, RecoverySummary& sum) {
     auto prev = r4_suspect_.find(m.asset);
     const bool same = prev != r4_suspect_.end() && prev->second.first == diff;
     now[m.asset] = {diff, same ? prev->second.second : ev.venue_now_ms};
-    if (!same || ev.venue_now_ms - prev->second.second < kR4ConfirmMs) continue;
+    if (!same || ev.venue_now_ms - prev->second.second < kR4ConfirmMs) {
+      // The confirming check comes by itself, whether or not anything else is unresolved.
+      const int64_t when = now[m.asset].second + kR4ConfirmMs;
+      if (reconcile_due_ms_ == 0 || when < reconcile_due_ms_) reconcile_due_ms_ = when;
+      continue;
+    }
     for (const auto& [id, t] : state_.tasks) {
       const bool uses = t.instrument.base_asset == m.asset || t.instrument.quote_asset == m.asset ||
                         t.commissions.count(m.asset) != 0;

@@ -483,6 +483,24 @@ void on(Ctx& c, const journal::TaskHalted& b) { halt(c.task, b.reason); }
 
 void on(Ctx& c, const journal::TaskRetired&) { c.task.retired = true; }
 
+// The operator lifts the halt: every reason, or only those of R4 mismatches ("R4: ...").
+void on(Ctx& c, const journal::TaskResumed& b) {
+  if (!b.r4_only) {
+    c.task.halted.clear();
+    return;
+  }
+  std::string kept;
+  size_t from = 0;
+  while (from <= c.task.halted.size()) {
+    size_t end = c.task.halted.find("; ", from);
+    if (end == std::string::npos) end = c.task.halted.size();
+    const std::string reason = c.task.halted.substr(from, end - from);
+    if (!reason.empty() && reason.rfind("R4: ", 0) != 0) kept += (kept.empty() ? "" : "; ") + reason;
+    from = end + 2;
+  }
+  c.task.halted = kept;
+}
+
 void on(Ctx& c, const journal::OrderAdopted& b) {
   TaskState& task = c.task;
   if (task.orders.count(b.client_order_id) != 0 ||

@@ -16,6 +16,7 @@
 #include "engine_testutil.h"
 #include "keel/core/ids.h"
 #include "keel/engine/engine.h"
+#include "keel/engine/operator.h"
 #include "keel/exchange/sim.h"
 
 namespace keel::engine {
@@ -470,14 +471,12 @@ TEST(Attack, TwoJournalsOnOneAccountUnderLateExecutionsDropsAndCrashes) {
   expect_client_ids_unique(w);
 }
 
-// (h) A deposit made while keel is stopped (a deploy, a maintenance window), or whose
-// balanceUpdate was in flight when the process died: the user-data stream of the new process
-// never carries it, and the exchange interface has no deposit/withdrawal history to read
-// (Binance: GET /sapi/v1/capital/deposit/hisrec, withdraw/history). R4 then halts the task for
-// good at the first two checks after the start, although nothing is wrong.
-// DISABLED: bug for the lead (design: a history source for non-trade balance changes, or a
-// journaled, operator-confirmed re-baseline); see the final report of the i9-attack branch.
-TEST(Attack, DISABLED_ADepositWhileKeelIsStoppedDoesNotHaltTheTask) {
+// (g) A deposit made while keel is stopped: no balanceUpdate reaches anyone, and the exchange
+// interface has no deposit history to read (Binance keeps it under /sapi/v1/capital, outside
+// the Spot API keel signs for). R4 cannot tell it from a lost fill, so the task halts, naming
+// the asset and the amount and the `keel declare` that explains it; once the operator declares
+// it, the task quotes again and R4 holds exactly from there on.
+TEST(Attack, ADepositWhileKeelIsStoppedHaltsTheTaskUntilTheOperatorDeclaresIt) {
   World w;
   Keel& k = w.add("a");
   w.run(8'000);
@@ -487,8 +486,35 @@ TEST(Attack, DISABLED_ADepositWhileKeelIsStoppedDoesNotHaltTheTask) {
   ASSERT_TRUE(w.sim->deposit("USDT", 100 * kOneE8).ok());  // keel is down
   k.venue->lose_stream();
   w.open(k);
+  w.run(15'000);  // two R4 checks at least 10 s of venue time apart (about 2 minutes)
+  const std::string halted = k.engine->state().tasks.at("g1").halted;
+  ASSERT_NE(halted.find("R4: USDT"), std::string::npos) << halted;
+  EXPECT_NE(halted.find("keel declare --asset USDT --amount 100 "), std::string::npos) << halted;
+  const uint64_t places_when_halted = journaled(k, journal::RecordType::kPlaceIntent);
+  w.run(3'000);
+  EXPECT_EQ(journaled(k, journal::RecordType::kPlaceIntent), places_when_halted)
+      << "a halted task places nothing";
+
+  // The operator stops keel and declares the deposit.
+  k.engine.reset();
+  k.journal.reset();
+  k.venue->lose_stream();
+  {
+    auto j = journal::Journal::open(k.dir + "/journal", {});
+    ASSERT_TRUE(j.ok());
+    std::string done;
+    ASSERT_EQ(declare_balance_change(**j, "USDT", 0, "x", 1, &done).code(),
+              Code::kInvalidArgument);
+    ASSERT_TRUE(declare_balance_change(**j, "USDT", 100 * kOneE8, "deposit from the bank",
+                                       w.sim->venue_time_ms() + 1, &done).ok());
+    EXPECT_NE(done.find("task g1 resumed"), std::string::npos) << done;
+  }
+  w.open(k);
+  EXPECT_EQ(k.engine->state().tasks.at("g1").halted, "");
   w.run();
   w.settle();
+  EXPECT_GT(journaled(k, journal::RecordType::kPlaceIntent), places_when_halted)
+      << "the task quotes again";
   EXPECT_EQ(k.engine->state().account.balance_changes, 1u);
   expect_matches_truth(w, k);
 }

@@ -95,6 +95,21 @@ TEST_F(ApplyTest, OverfillHaltsTheTask) {
   EXPECT_EQ(task().position.base_e8, 100'000);
 }
 
+// `keel declare` lifts only the R4 reasons it explains; an overfill stays until `keel resume`.
+TEST_F(ApplyTest, AResumeAfterADeclareLiftsOnlyTheR4Reasons) {
+  const std::string buy = place(6183000, Side::kBuy, 6183000, 100);
+  fill(buy, Side::kBuy, 6183000, 100, 1);
+  fold(journal::TaskHalted{"R4: USDT on the exchange is 1 but the journal explains 2"});
+  fill(buy, Side::kBuy, 6183000, 1, 2);  // overfill
+  fold(journal::TaskHalted{"R4: BTC on the exchange is 3 but the journal explains 4"});
+  ASSERT_NE(task().halted.find("R4: USDT"), std::string::npos);
+  fold(journal::TaskResumed{"declared USDT: deposit", true});
+  EXPECT_EQ(task().halted.find("R4: "), std::string::npos) << task().halted;
+  EXPECT_NE(task().halted.find("overfill"), std::string::npos) << task().halted;
+  fold(journal::TaskResumed{"investigated: the venue corrected the trade", false});
+  EXPECT_EQ(task().halted, "");
+}
+
 TEST_F(ApplyTest, FillBeforeAckOpensTheOrder) {
   const std::string buy = place(6183000, Side::kBuy, 6183000, 100);
   fill(buy, Side::kBuy, 6183000, 10, 1);

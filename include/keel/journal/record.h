@@ -36,6 +36,7 @@ enum class RecordType : uint16_t {
   kTaskRetired = 17,    // `keel retire`: the task's orders are closed; it may leave the config
   kOrderAdopted = 18,   // evidence: an order of this journal's epoch the journal did not hold
                         // (the data directory was restored from an older copy); now tracked
+  kTaskResumed = 19,    // the operator lifts a halt (keel declare, keel resume)
   kJournalEpoch = 20,   // journal-wide: the epoch of the client order ids from here on (W5)
   kAccountBaseline = 21,  // journal-wide: the account's balances and newest trade id (R4)
   kBalanceChanged = 22,   // journal-wide: a non-trade balance change (balanceUpdate) (R4)
@@ -206,12 +207,23 @@ struct AccountBaseline {
   std::vector<AssetAmount> balances;
 };
 
-// Journal-wide. A balanceUpdate: a deposit, withdrawal or transfer (not a trade).
+// Journal-wide. A change of a balance that is not a trade: a deposit, withdrawal or transfer,
+// from a balanceUpdate event, or declared by the operator (`keel declare`) when no event could
+// carry it (it happened while keel was stopped).
 struct BalanceChanged {
   std::string asset;
   int64_t delta_e8 = 0;
   int64_t event_time_ms = 0;
   int64_t clear_time_ms = 0;
+  std::string source;  // "balanceUpdate" or "operator: <the operator's reason>"
+};
+
+// The operator lifts a task's halt. `r4_only`: only the halt reasons of R4 mismatches go (after
+// `keel declare` explained them); otherwise every reason (`keel resume`, after an
+// investigation).
+struct TaskResumed {
+  std::string reason;
+  bool r4_only = true;
 };
 
 // Journal-wide. A trade of the account on a symbol keel trades, of an order that is not this
@@ -240,7 +252,8 @@ struct TradesScanned {
 using Body = std::variant<TaskStarted, PlaceIntent, CancelIntent, AmendIntent, OrderAccepted,
                           OrderRejected, OrderFilled, OrderCanceled, OrderNotFound, CancelRejected,
                           RecordingEnded, TaskHalted, TaskRetired, OrderAdopted, JournalEpoch,
-                          AccountBaseline, BalanceChanged, ForeignFill, TradesScanned>;
+                          AccountBaseline, BalanceChanged, ForeignFill, TradesScanned,
+                          TaskResumed>;
 
 // The task id journal-wide records carry (no config task may start with '_').
 inline constexpr const char* kJournalTaskId = "_";

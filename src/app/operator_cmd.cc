@@ -1,0 +1,62 @@
+// keel declare / keel resume: the operator's hand on the journal (keel/engine/operator.h).
+#include <cstdio>
+#include <filesystem>
+
+#include "app.h"
+#include "keel/core/clock.h"
+#include "keel/core/fixed.h"
+#include "keel/engine/operator.h"
+#include "keel/journal/journal.h"
+
+namespace keel::app {
+
+namespace {
+
+// The journal of the target, opened for writing (keel run must be stopped).
+Result<std::unique_ptr<journal::Journal>> open_for_operator(const Target& target) {
+  auto cfg = load_target(target, /*check_data_files=*/false);
+  if (!cfg.ok()) return cfg.status();
+  const std::string dir = (std::filesystem::path(cfg->data_dir) / "journal").string();
+  if (!std::filesystem::exists(dir)) return Status::NotFound("no journal at " + dir);
+  journal::Journal::Options o;
+  o.create_if_missing = false;
+  return journal::Journal::open(dir, o);
+}
+
+int report(const char* cmd, const Status& s, const std::string& done) {
+  if (!s.ok()) {
+    std::fprintf(stderr, "keel %s: %s\n", cmd, s.ToString().c_str());
+    return s.code() == Code::kCorruption || s.code() == Code::kFailStop ? 2 : 1;
+  }
+  std::fprintf(stderr, "%s", done.c_str());
+  return 0;
+}
+
+}  // namespace
+
+int declare_command(const Target& target, const std::string& asset, const std::string& amount,
+                    const std::string& reason) {
+  auto delta = parse_fixed(amount, kScaleE8);
+  if (!delta.ok()) {
+    return report("declare", Status::InvalidArgument("--amount: '" + amount +
+                                                     "' is not a decimal amount (e.g. 250 or "
+                                                     "-0.5)"),
+                  "");
+  }
+  auto j = open_for_operator(target);
+  if (!j.ok()) return report("declare", j.status(), "");
+  std::string done;
+  const int64_t now_ms = SystemClock::instance().realtime_ns() / 1'000'000;
+  Status s = engine::declare_balance_change(**j, asset, *delta, reason, now_ms, &done);
+  return report("declare", s, done);
+}
+
+int resume_command(const Target& target, const std::string& task, const std::string& reason) {
+  auto j = open_for_operator(target);
+  if (!j.ok()) return report("resume", j.status(), "");
+  std::string done;
+  Status s = engine::resume_task(**j, task, reason, &done);
+  return report("resume", s, done);
+}
+
+}  // namespace keel::app
