@@ -134,8 +134,10 @@ void Engine::add_stray_cancels(const model::TaskState& ts) {
 size_t Engine::admit(size_t i, size_t wanted) {
   const IntentRate& rate = config_.tasks[i].rate;
   const int64_t window_ns = rate.burst * 1'000'000'000 / rate.per_second;
-  const size_t used =
-      state_.tasks.at(config_.tasks[i].id).intents_since(view_.ts_exchange_ns, window_ns);
+  // The venue's clock, the one the requests are stamped with: known before any market event
+  // (a restart's stray cancels come before the first one).
+  const size_t used = state_.tasks.at(config_.tasks[i].id)
+                          .intents_since(venue_.venue_time_ms() * 1'000'000, window_ns);
   const size_t room = used >= static_cast<size_t>(rate.burst) ? 0 : rate.burst - used;
   const size_t allowed = std::min(wanted, room);
   if (allowed < wanted) ++stats_.throttled_decisions;

@@ -249,14 +249,16 @@ void on(Ctx& c, const journal::TaskStarted& b) {
   if (b.tick_e8 <= 0 || b.step_e8 <= 0) halt(c.task, "internal: TaskStarted with no tick or step");
 }
 
-void log_intent(TaskState& task, int64_t ts_ns) {
-  task.intent_times_ns.push_back(ts_ns);
+// The request's time on the venue's clock (its signed timestamp; format 1 intents have none:
+// their market time stands in).
+void log_intent(TaskState& task, const journal::RequestTiming& t, int64_t ts_exchange_ns) {
+  task.intent_times_ns.push_back(t.timestamp_ms != 0 ? t.timestamp_ms * 1'000'000 : ts_exchange_ns);
   while (task.intent_times_ns.size() > kIntentLogRetained) task.intent_times_ns.pop_front();
 }
 
 void on(Ctx& c, const journal::PlaceIntent& b) {
   TaskState& task = c.task;
-  log_intent(task, c.rec.ts_exchange_ns);
+  log_intent(task, b.timing, c.rec.ts_exchange_ns);
   Slot& slot = task.slots[b.slot_key];
   slot.key = b.slot_key;
   ++task.intents_place;
@@ -281,7 +283,7 @@ void on(Ctx& c, const journal::PlaceIntent& b) {
 
 void on(Ctx& c, const journal::CancelIntent& b) {
   ++c.task.intents_cancel;
-  log_intent(c.task, c.rec.ts_exchange_ns);
+  log_intent(c.task, b.timing, c.rec.ts_exchange_ns);
   auto it = c.task.orders.find(b.client_order_id);
   if (it == c.task.orders.end() || !it->second.working() || it->second.cancel_pending) {
     halt(c.task, "internal: cancel intent for " + b.client_order_id +

@@ -442,6 +442,70 @@ TEST(Attack, ARestoredCopyThatLostADepositHaltsNamingIt) {
   expect_matches_truth(w, k, /*expect_no_halt=*/false);  // fills and orders still exact
 }
 
+// (h) A restored copy whose slot still holds a place that never reached the venue, while the
+// exchange holds the order that replaced it (placed after the copy was taken): the restart
+// adopts that order as a stray and cancels it at once, before any market event moves the
+// view -- the request budget counts on the venue's clock, which is known before the first
+// market event (crash campaign, seed 2026: the strays stayed until the market moved).
+TEST(Attack, ARestoredCopysStraysAreCancelledBeforeTheFirstMarketEvent) {
+  Config cfg = test_config();
+  cfg.tasks[0].rate = {5, 20};  // the defaults
+  World w;
+  Keel& k = w.add("a", cfg);
+  k.venue->late_every = 3;
+  k.venue->late_ms = 60'000;  // past the recvWindow: never executes (unknown, not placed)
+  const std::string backup = w.root + "/backup";
+  size_t strays = 0;
+  k.venue->late_every = 0;
+  w.run(8'000);  // more intents than the burst: a budget counted on a clock that is not yet
+                 // known (the market view's, 0 at a start) would count them all
+  k.venue->late_every = 3;
+  for (int attempt = 0; attempt < 10 && strays == 0 && !HasFatalFailure(); ++attempt) {
+    for (int i = 0; i < 20'000; ++i) {  // until a place is answered unknown
+      const size_t before = k.venue->late_pending();
+      w.run(1);
+      if (k.venue->late_pending() > before) break;
+    }
+    const uint64_t copied_seq = k.engine->state().last_seq;
+    k.engine.reset();
+    k.journal.reset();
+    fs::remove_all(backup);
+    fs::copy(k.dir, backup, fs::copy_options::recursive);
+    k.venue->lose_stream();
+    w.open(k);  // the place becomes conclusively not found; the grid places its level again
+    w.run(3'000);
+    k.engine.reset();
+    k.journal.reset();
+    fs::remove_all(k.dir);
+    fs::copy(backup, k.dir, fs::copy_options::recursive);
+    k.venue->lose_stream();
+    w.open(k);  // load, reconcile, decide: no market event yet
+    ASSERT_FALSE(HasFatalFailure());
+    std::set<std::string> cancelling;
+    ASSERT_TRUE(k.journal->for_each(1, [&](const journal::Record& r) {
+      const auto* c = std::get_if<journal::CancelIntent>(&r.body);
+      if (c != nullptr && r.seq > copied_seq) {  // journaled by this start
+        cancelling.insert(c->client_order_id);
+      }
+      return true;
+    }).ok());
+    for (const auto& [cid, o] : k.engine->state().tasks.at("g1").orders) {
+      if (!o.adopted || cancelling.count(cid) == 0) continue;
+      const model::Slot& slot = k.engine->state().tasks.at("g1").slots.at(o.slot_key);
+      strays += slot.current_cid != cid;  // adopted as a stray and cancelled
+    }
+    EXPECT_TRUE(k.engine->state().tasks.at("g1").strays().empty())
+        << k.engine->state().tasks.at("g1").strays().front()->client_order_id
+        << " is a stray keel does not cancel";
+  }
+  EXPECT_GT(strays, 0u) << "no attempt made an adopted stray";
+  w.run();
+  w.settle();
+  expect_matches_truth(w, k);
+  EXPECT_LE(max_cancels_of_one_order(k), 3);
+  expect_client_ids_unique(w);
+}
+
 // (h) Two journals on one account, both under late executions, lost and duplicated events and
 // crashes: each stays exact about its own orders and the account (W5, R4).
 TEST(Attack, TwoJournalsOnOneAccountUnderLateExecutionsDropsAndCrashes) {

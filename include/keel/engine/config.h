@@ -63,11 +63,12 @@
 namespace keel::engine {
 
 // A task's request budget (issue 9 "no request storms"), enforced before the journal: at most
-// `burst` intents (places and cancels) in any window of burst / per_second seconds of exchange
-// time -- on average at most per_second. Intents beyond it wait for a later decision (the
-// strategy decides again); the run reports the decisions it cut. The window is counted over the
-// intents' journaled exchange times (model::TaskState::intent_times_ns), so a restart decides
-// exactly as an uninterrupted run would. Keys: tasks[].max_intents_per_second,
+// `burst` intents (places and cancels) in any window of burst / per_second seconds of the
+// venue's clock -- on average at most per_second. Intents beyond it wait for a later decision
+// (the strategy decides again); the run reports the decisions it cut. The window is counted
+// over the intents' journaled request timestamps (model::TaskState::intent_times_ns, the
+// `timestamp` each request was signed with), so a restart decides exactly as an uninterrupted
+// run would, and before its first market event (its stray cancels) too. Keys: tasks[].max_intents_per_second,
 // tasks[].intent_burst (1..1024; outside params: they are not strategy parameters).
 struct IntentRate {
   int64_t per_second = 5;  // Binance's ORDERS limit is 50 per 10 s per account (binance-spot.md §2)

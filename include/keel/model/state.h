@@ -138,7 +138,7 @@ struct TaskState {
   std::map<std::string, int64_t> commissions;  // asset -> commissions paid in it, 10^-8
   SideStats buys, sells;
   uint64_t intents_place = 0, intents_cancel = 0, intents_amend = 0;
-  std::deque<int64_t> intent_times_ns;  // exchange times of the newest intents (bounded)
+  std::deque<int64_t> intent_times_ns;  // venue-clock ns of the newest intents' requests (bounded)
   uint64_t rejects = 0, cancel_rejects = 0, not_found = 0, duplicate_fills = 0;
   uint64_t late_executions = 0;   // evidence reopened an order closed as rejected/never received
   uint64_t ignored_evidence = 0;  // evidence not applied: another venue order id, unknown order
@@ -159,7 +159,8 @@ struct TaskState {
   // Base the task may still sell: its position minus the remaining quantity of its working
   // sells, 10^-8 (never negative).
   int64_t sellable_e8() const;
-  // Intents journaled in the window (now_ns - window_ns, now_ns] of exchange time.
+  // Intents whose requests were stamped in the window (now_ns - window_ns, now_ns] of the venue's
+  // clock (ns).
   size_t intents_since(int64_t now_ns, int64_t window_ns) const;
 };
 
