@@ -184,19 +184,7 @@ int retire_command(const Target& target, const std::string& task_id) {
     return s.code() == Code::kCorruption ? 2 : 1;
   }
   engine::Engine eng(rt.cfg, *rt.journal, *rt.sim, SystemClock::instance());
-  if (Status s = eng.load_and_start({task_id}); !s.ok()) {
-    std::fprintf(stderr, "keel retire: %s\n", s.ToString().c_str());
-    return s.code() == Code::kFailStop ? fail_stop(eng, s) : 1;
-  }
-  Status s = eng.retire(task_id, /*deadline_ms=*/10'000);
-  if (s.code() == Code::kFailStop) return fail_stop(eng, s);
-  if (!s.ok()) {
-    std::fprintf(stderr, "keel retire: %s\n", s.ToString().c_str());
-    return 1;
-  }
-  std::fprintf(stderr, "keel retire: task '%s' retired: every order closed and journaled\n",
-               task_id.c_str());
-  return 0;
+  return retire_task(eng, task_id, /*deadline_ms=*/10'000);
 }
 
 }  // namespace keel::app

@@ -106,4 +106,20 @@ int fail_stop(engine::Engine& eng, const Status& s) {
   return 2;
 }
 
+int retire_task(engine::Engine& eng, const std::string& task_id, int64_t deadline_ms) {
+  if (Status s = eng.load_and_start({task_id}); !s.ok()) {
+    std::fprintf(stderr, "keel retire: %s\n", s.ToString().c_str());
+    return s.code() == Code::kFailStop ? fail_stop(eng, s) : 1;
+  }
+  Status s = eng.retire(task_id, deadline_ms);
+  if (s.code() == Code::kFailStop) return fail_stop(eng, s);
+  if (!s.ok()) {
+    std::fprintf(stderr, "keel retire: %s\n", s.ToString().c_str());
+    return 1;
+  }
+  std::fprintf(stderr, "keel retire: task '%s' retired: every order closed and journaled\n",
+               task_id.c_str());
+  return 0;
+}
+
 }  // namespace keel::app

@@ -49,5 +49,10 @@ void print_summary(const engine::Config& cfg, const engine::Engine& eng, uint64_
 void report_recovery(const engine::RecoverySummary& r);
 // W4: says why, cancels what it can without the journal, returns exit code 2.
 int fail_stop(engine::Engine& eng, const Status& s);
+// keel retire on a constructed engine: loads the journal for `task_id` (which may have left the
+// config), cancels its working orders through the journal and waits up to `deadline_ms` of
+// venue time for the exchange to settle them (Engine::retire). Exit 0 retired, 1 refused,
+// 2 fail-stop.
+int retire_task(engine::Engine& eng, const std::string& task_id, int64_t deadline_ms);
 
 }  // namespace keel::app

@@ -205,20 +205,8 @@ int retire_live(const engine::Config& cfg, const std::string& task_id) {
     return 1;
   }
   engine::Engine eng(cfg, **j, **venue, SystemClock::instance());
-  if (Status s = eng.load_and_start({task_id}); !s.ok()) {
-    std::fprintf(stderr, "keel retire: %s\n", s.ToString().c_str());
-    return s.code() == Code::kFailStop ? fail_stop(eng, s) : 1;
-  }
-  const int64_t deadline_ms = cfg.binance.recv_window_ms + cfg.binance.evidence_margin_ms + 60'000;
-  Status s = eng.retire(task_id, deadline_ms);
-  if (s.code() == Code::kFailStop) return fail_stop(eng, s);
-  if (!s.ok()) {
-    std::fprintf(stderr, "keel retire: %s\n", s.ToString().c_str());
-    return 1;
-  }
-  std::fprintf(stderr, "keel retire: task '%s' retired: every order closed and journaled\n",
-               task_id.c_str());
-  return 0;
+  return retire_task(eng, task_id,
+                     cfg.binance.recv_window_ms + cfg.binance.evidence_margin_ms + 60'000);
 }
 
 }  // namespace keel::app

@@ -256,6 +256,19 @@ void log_intent(TaskState& task, const journal::RequestTiming& t, int64_t ts_exc
   while (task.intent_times_ns.size() > kIntentLogRetained) task.intent_times_ns.pop_front();
 }
 
+// An order as its PlaceIntent (or OrderAdopted) at `seq` describes it.
+template <class Body>
+Order new_order(const Body& b, uint64_t seq) {
+  Order o;
+  o.client_order_id = b.client_order_id;
+  o.intent_seq = seq;
+  o.slot_key = b.slot_key;
+  o.side = b.side;
+  o.price_ticks = b.price_ticks;
+  o.qty_lots = b.qty_lots;
+  return o;
+}
+
 void on(Ctx& c, const journal::PlaceIntent& b) {
   TaskState& task = c.task;
   log_intent(task, b.timing, c.rec.ts_exchange_ns);
@@ -269,13 +282,7 @@ void on(Ctx& c, const journal::PlaceIntent& b) {
                "out-of-range amounts");
     return;
   }
-  Order o;
-  o.client_order_id = b.client_order_id;
-  o.intent_seq = c.rec.seq;
-  o.slot_key = b.slot_key;
-  o.side = b.side;
-  o.price_ticks = b.price_ticks;
-  o.qty_lots = b.qty_lots;
+  Order o = new_order(b, c.rec.seq);
   o.timing = b.timing;
   task.orders.emplace(b.client_order_id, o);
   slot.current_cid = b.client_order_id;
@@ -512,13 +519,7 @@ void on(Ctx& c, const journal::OrderAdopted& b) {
     return;
   }
   ++task.adopted;
-  Order o;
-  o.client_order_id = b.client_order_id;
-  o.intent_seq = c.rec.seq;
-  o.slot_key = b.slot_key;
-  o.side = b.side;
-  o.price_ticks = b.price_ticks;
-  o.qty_lots = b.qty_lots;
+  Order o = new_order(b, c.rec.seq);
   o.order_id = b.order_id;
   o.venue_executed_lots = b.executed_lots;
   o.adopted = true;

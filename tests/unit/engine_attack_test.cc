@@ -199,20 +199,15 @@ TEST(Attack, ARestoredOlderCopyOfTheDataDirectoryAdoptsTheLostOrders) {
   Keel& k = w.add("a");
   w.run(12'000);
   // A backup, taken between two runs of the process.
-  k.engine.reset();
-  k.journal.reset();
+  World::stop(k);
   const std::string backup = w.root + "/backup";
-  fs::copy(k.dir, backup, fs::copy_options::recursive);
-  k.venue->lose_stream();
+  World::back_up(k, backup);
   w.open(k);
   w.run(12'000);
   const uint64_t seq_lost = k.journal->next_seq();
   // The process dies; the operator restores the backup.
-  k.engine.reset();
-  k.journal.reset();
-  fs::remove_all(k.dir);
-  fs::copy(backup, k.dir, fs::copy_options::recursive);
-  k.venue->lose_stream();
+  World::stop(k);
+  World::restore(k, backup);
   w.open(k);
   EXPECT_LT(k.journal->next_seq(), seq_lost);
   EXPECT_GE(k.engine->state().account.epochs.size(), 2u) << "the epoch was not renewed";
@@ -230,23 +225,19 @@ TEST(Attack, ARestoredOlderCopyWhoseLostOrdersAreAllClosedReusesNoClientId) {
   World w;
   Keel& k = w.add("a");
   w.run(12'000);
-  k.engine.reset();
-  k.journal.reset();
+  World::stop(k);
   const std::string backup = w.root + "/backup";
-  fs::copy(k.dir, backup, fs::copy_options::recursive);
-  k.venue->lose_stream();
+  World::back_up(k, backup);
   w.open(k);
   w.run(3'000);
-  k.engine.reset();
-  k.journal.reset();
+  World::stop(k);
   // The operator cancels every open order by hand, then restores the backup.
   auto open = w.sim->open_orders("BTCUSDT");
   ASSERT_TRUE(open.ok());
   for (const auto& o : *open) ASSERT_EQ(w.sim->cancel("BTCUSDT", o.client_order_id).outcome,
                                         exchange::Outcome::kAccepted);
-  fs::remove_all(k.dir);
-  fs::copy(backup, k.dir, fs::copy_options::recursive);
-  k.venue->lose_stream();
+  World::restore(k, backup);
+  k.venue->lose_stream();  // the manual cancels' events went to no process
   w.open(k);
   w.run();
   w.settle();
@@ -418,20 +409,15 @@ TEST(Attack, ARestoredCopyThatLostADepositHaltsNamingIt) {
   World w;
   Keel& k = w.add("a");
   w.run(10'000);
-  k.engine.reset();
-  k.journal.reset();
+  World::stop(k);
   const std::string backup = w.root + "/backup";
-  fs::copy(k.dir, backup, fs::copy_options::recursive);
-  k.venue->lose_stream();
+  World::back_up(k, backup);
   w.open(k);
   w.run(2'000);
   ASSERT_TRUE(w.sim->deposit("USDT", 250 * kOneE8).ok());
   w.run(2'000);
-  k.engine.reset();
-  k.journal.reset();
-  fs::remove_all(k.dir);
-  fs::copy(backup, k.dir, fs::copy_options::recursive);
-  k.venue->lose_stream();
+  World::stop(k);
+  World::restore(k, backup);
   w.open(k);
   w.run();
   w.settle();
@@ -467,18 +453,12 @@ TEST(Attack, ARestoredCopysStraysAreCancelledBeforeTheFirstMarketEvent) {
       if (k.venue->late_pending() > before) break;
     }
     const uint64_t copied_seq = k.engine->state().last_seq;
-    k.engine.reset();
-    k.journal.reset();
-    fs::remove_all(backup);
-    fs::copy(k.dir, backup, fs::copy_options::recursive);
-    k.venue->lose_stream();
+    World::stop(k);
+    World::back_up(k, backup);
     w.open(k);  // the place becomes conclusively not found; the grid places its level again
     w.run(3'000);
-    k.engine.reset();
-    k.journal.reset();
-    fs::remove_all(k.dir);
-    fs::copy(backup, k.dir, fs::copy_options::recursive);
-    k.venue->lose_stream();
+    World::stop(k);
+    World::restore(k, backup);
     w.open(k);  // load, reconcile, decide: no market event yet
     ASSERT_FALSE(HasFatalFailure());
     std::set<std::string> cancelling;
@@ -544,9 +524,7 @@ TEST(Attack, ADepositWhileKeelIsStoppedHaltsTheTaskUntilTheOperatorDeclaresIt) {
   World w;
   Keel& k = w.add("a");
   w.run(8'000);
-  k.engine.reset();
-  k.journal.reset();
-  k.venue->lose_stream();
+  World::stop(k);
   ASSERT_TRUE(w.sim->deposit("USDT", 100 * kOneE8).ok());  // keel is down
   k.venue->lose_stream();
   w.open(k);
@@ -560,9 +538,7 @@ TEST(Attack, ADepositWhileKeelIsStoppedHaltsTheTaskUntilTheOperatorDeclaresIt) {
       << "a halted task places nothing";
 
   // The operator stops keel and declares the deposit.
-  k.engine.reset();
-  k.journal.reset();
-  k.venue->lose_stream();
+  World::stop(k);
   {
     auto j = journal::Journal::open(k.dir + "/journal", {});
     ASSERT_TRUE(j.ok());

@@ -291,6 +291,22 @@ struct World {
     ASSERT_TRUE(k.engine->recover().ok());
     ASSERT_TRUE(k.engine->decide_all().ok());
   }
+  // The process stops: its engine, its journal (the lock released), its user-data stream.
+  static void stop(Keel& k) {
+    k.engine.reset();
+    k.journal.reset();
+    k.venue->lose_stream();
+  }
+  // With the process stopped: its data directory copied to `to` (a backup), or replaced by the
+  // copy at `from` (a restore).
+  static void back_up(const Keel& k, const std::string& to) {
+    std::filesystem::remove_all(to);
+    std::filesystem::copy(k.dir, to, std::filesystem::copy_options::recursive);
+  }
+  static void restore(Keel& k, const std::string& from) {
+    std::filesystem::remove_all(k.dir);
+    std::filesystem::copy(from, k.dir, std::filesystem::copy_options::recursive);
+  }
   // The process dies (its user-data stream with it) and starts again from its data directory.
   void crash_and_restart(Keel& k) {
     k.venue->lose_stream();
