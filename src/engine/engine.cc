@@ -165,6 +165,7 @@ Status Engine::load_and_start(const std::set<std::string>& retiring) {
     auto it = state_.tasks.find(t.id);
     if (it != state_.tasks.end()) {
       if (it->second.retired) {
+        if (!retiring.empty()) continue;  // keel retire of another task: it starts nothing
         return Status::InvalidArgument(config_.path + ": task '" + t.id +
                                        "' was retired (keel retire); give the task a new id");
       }

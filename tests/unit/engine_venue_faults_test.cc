@@ -236,6 +236,15 @@ TEST(VenueFaults, ATaskRemovedOrRenamedInTheConfigIsRefusedUntilRetired) {
   k.cfg = test_config();
   k.engine = std::make_unique<Engine>(k.cfg, *k.journal, *k.venue, SystemClock::instance());
   EXPECT_EQ(k.engine->load_and_start().code(), Code::kInvalidArgument);
+  // keel retire of a task the journal never held, with a config that still names the retired
+  // task: the answer names the task asked for, not the retired one.
+  k.cfg.tasks.push_back(renamed.tasks[0]);
+  k.engine = std::make_unique<Engine>(k.cfg, *k.journal, *k.venue, SystemClock::instance());
+  ASSERT_TRUE(k.engine->load_and_start({"nope"}).ok());
+  s = k.engine->retire("nope", 5'000);
+  EXPECT_EQ(s.code(), Code::kInvalidArgument);
+  EXPECT_NE(s.message().find("--task nope: the journal holds no such task"), std::string::npos)
+      << s.message();
 }
 
 TEST(VenueFaults, AChangedTickOrStepAgainstTheJournalIsRefusedNamingTheField) {
