@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <set>
 
+#include "keel/core/clock.h"
 #include "keel/core/failpoint.h"
 #include "keel/core/ids.h"
 #include "keel/engine/engine.h"
@@ -137,7 +138,7 @@ size_t Engine::admit(size_t i, size_t wanted) {
   // The venue's clock, the one the requests are stamped with: known before any market event
   // (a restart's stray cancels come before the first one).
   const size_t used = state_.tasks.at(config_.tasks[i].id)
-                          .intents_since(venue_.venue_time_ms() * 1'000'000, window_ns);
+                          .intents_since(ms_to_ns(venue_.venue_time_ms()), window_ns);
   const size_t room = used >= static_cast<size_t>(rate.burst) ? 0 : rate.burst - used;
   const size_t allowed = std::min(wanted, room);
   if (allowed < wanted) ++stats_.throttled_decisions;

@@ -23,6 +23,7 @@
 #include <limits>
 #include <type_traits>
 
+#include "keel/core/clock.h"
 #include "keel/core/fixed.h"
 #include "keel/core/ids.h"
 
@@ -252,7 +253,7 @@ void on(Ctx& c, const journal::TaskStarted& b) {
 // The request's time on the venue's clock (its signed timestamp; format 1 intents have none:
 // their market time stands in).
 void log_intent(TaskState& task, const journal::RequestTiming& t, int64_t ts_exchange_ns) {
-  task.intent_times_ns.push_back(t.timestamp_ms != 0 ? t.timestamp_ms * 1'000'000 : ts_exchange_ns);
+  task.intent_times_ns.push_back(t.timestamp_ms != 0 ? ms_to_ns(t.timestamp_ms) : ts_exchange_ns);
   while (task.intent_times_ns.size() > kIntentLogRetained) task.intent_times_ns.pop_front();
 }
 

@@ -2,8 +2,17 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 
 namespace keel {
+
+// ms -> ns, saturating at the int64 limits (a journaled timestamp is venue input: any value).
+constexpr int64_t ms_to_ns(int64_t ms) {
+  constexpr int64_t kNsPerMs = 1'000'000;
+  if (ms > std::numeric_limits<int64_t>::max() / kNsPerMs) return std::numeric_limits<int64_t>::max();
+  if (ms < std::numeric_limits<int64_t>::min() / kNsPerMs) return std::numeric_limits<int64_t>::min();
+  return ms * kNsPerMs;
+}
 
 class Clock {
  public:
