@@ -30,6 +30,13 @@ namespace keel::journal {
 // ---------------------------------------------------------------------------------------------
 // record.h: names and the frozen type mapping.
 
+bool is_journal_wide(const Body& body) {
+  return std::holds_alternative<JournalEpoch>(body) ||
+         std::holds_alternative<AccountBaseline>(body) ||
+         std::holds_alternative<BalanceChanged>(body) || std::holds_alternative<ForeignFill>(body) ||
+         std::holds_alternative<TradesScanned>(body) || std::holds_alternative<RecordingEnded>(body);
+}
+
 const char* record_type_name(RecordType t) {
   switch (t) {
     case RecordType::kTaskStarted: return "TaskStarted";

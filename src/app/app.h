@@ -2,9 +2,11 @@
 #pragma once
 
 #include <iosfwd>
+#include <memory>
 #include <string>
 
 #include "keel/engine/config.h"
+#include "keel/journal/journal.h"
 #include "keel/model/state.h"
 
 namespace keel::app {
@@ -18,6 +20,11 @@ struct Target {
 
 // Loads the config and applies the --data-dir override.
 Result<engine::Config> load_target(const Target& target, bool check_data_files);
+// The target's existing journal (<data_dir>/journal), opened read-only or for writing (keel run
+// must then be stopped: the journal admits one writer). NotFound names the directory when no
+// run has created it yet (src/app/inspect.cc).
+Result<std::unique_ptr<journal::Journal>> open_target_journal(const Target& target,
+                                                              bool read_only);
 
 struct RunOptions {
   Target target;

@@ -60,17 +60,7 @@ SlotView view_of(const model::TaskState& t, const model::Slot& s) {
 std::string quote_amount(int64_t e8) { return format_fixed(e8, kScaleE8, kScaleE8); }
 
 Result<model::State> fold_journal(const Target& target) {
-  auto cfg = load_target(target, /*check_data_files=*/false);
-  if (!cfg.ok()) return cfg.status();
-  const std::string dir = (std::filesystem::path(cfg->data_dir) / "journal").string();
-  if (!std::filesystem::exists(dir)) {
-    return Status::NotFound("no journal at " + dir + " (has `keel run --config " +
-                            target.config_path + "` run yet?)");
-  }
-  journal::Journal::Options o;
-  o.create_if_missing = false;
-  o.read_only = true;
-  auto j = journal::Journal::open(dir, o);
+  auto j = open_target_journal(target, /*read_only=*/true);
   if (!j.ok()) return j.status();
   return model::fold_journal(**j);
 }
@@ -85,6 +75,21 @@ std::string journal_dir(const Target& target, Status& s) {
 }
 
 }  // namespace
+
+Result<std::unique_ptr<journal::Journal>> open_target_journal(const Target& target,
+                                                              bool read_only) {
+  auto cfg = load_target(target, /*check_data_files=*/false);
+  if (!cfg.ok()) return cfg.status();
+  const std::string dir = (std::filesystem::path(cfg->data_dir) / "journal").string();
+  if (!std::filesystem::exists(dir)) {
+    return Status::NotFound("no journal at " + dir + " (has `keel run --config " +
+                            target.config_path + "` run yet?)");
+  }
+  journal::Journal::Options o;
+  o.create_if_missing = false;
+  o.read_only = read_only;
+  return journal::Journal::open(dir, o);
+}
 
 std::string inspect_json(const model::State& state) {
   std::ostringstream o;

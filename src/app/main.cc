@@ -17,6 +17,16 @@ constexpr const char* kAbout =
     "replayed and reconciled with the exchange, so a kill -9 at any instant loses nothing.\n\n"
     "Start with:  keel run --config config/paper-btcusdt-grid.yaml";
 
+constexpr const char* kDataDirHelp =
+    "Data directory (journal/, sim/); overrides the config's data_dir";
+
+// --config and --data-dir of a command that reads or writes a task's data directory.
+void add_target(CLI::App* cmd, keel::app::Target& target) {
+  cmd->add_option("--config", target.config_path, "YAML config naming the data directory")
+      ->required()->check(CLI::ExistingFile);
+  cmd->add_option("--data-dir", target.data_dir, kDataDirHelp);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -25,7 +35,6 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Show the help of every command");
 
-  const char* kDataDirHelp = "Data directory (journal/, sim/); overrides the config's data_dir";
   keel::app::RunOptions run_opts;
   auto* run = app.add_subcommand(
       "run",
@@ -59,9 +68,7 @@ int main(int argc, char** argv) {
       "\"realized_pnl\",\"fees\",\"commissions\",\"unresolved\",\"retired\",\"halted\"}],\n"
       " \"account\":{\"epochs\",\"baseline\",\"trade_watermark\",\"foreign_fills\","
       "\"expected_balances\"},\"journal\":{\"records\",\"last_seq\"}}");
-  inspect->add_option("--config", inspect_t.config_path, "YAML config naming the data directory")
-      ->required()->check(CLI::ExistingFile);
-  inspect->add_option("--data-dir", inspect_t.data_dir, kDataDirHelp);
+  add_target(inspect, inspect_t);
   inspect->add_flag("--json", inspect_json, "One JSON object instead of tables");
 
   keel::app::Target export_t;
@@ -70,9 +77,7 @@ int main(int argc, char** argv) {
       "export",
       "Write the audit trail: one row per journal record, every field, in sequence order,\n"
       "with each record's hash and its predecessor's (a tamper-evident chain).");
-  exp->add_option("--config", export_t.config_path, "YAML config naming the data directory")
-      ->required()->check(CLI::ExistingFile);
-  exp->add_option("--data-dir", export_t.data_dir, kDataDirHelp);
+  add_target(exp, export_t);
   exp->add_option("--format", export_format, "jsonl or csv")
       ->check(CLI::IsMember({"jsonl", "csv"}))->capture_default_str();
   exp->add_option("--out", export_out, "Output file")->required();
@@ -82,9 +87,7 @@ int main(int argc, char** argv) {
       "verify",
       "Check the journal's hash chain and record checksums. Exit 0 if intact, else 1 naming\n"
       "the first bad sequence number.");
-  verify->add_option("--config", verify_t.config_path, "YAML config naming the data directory")
-      ->required()->check(CLI::ExistingFile);
-  verify->add_option("--data-dir", verify_t.data_dir, kDataDirHelp);
+  add_target(verify, verify_t);
 
   keel::app::Target retire_t;
   std::string retire_task;
@@ -96,9 +99,7 @@ int main(int argc, char** argv) {
       "config that drops a task with working orders). The config names the data directory and\n"
       "the exchange; the task need not be in it any more.\n"
       "Exit: 0 retired, 1 bad input or orders not settled yet (run it again), 2 fail-stop.");
-  retire->add_option("--config", retire_t.config_path, "YAML config naming the data directory")
-      ->required()->check(CLI::ExistingFile);
-  retire->add_option("--data-dir", retire_t.data_dir, kDataDirHelp);
+  add_target(retire, retire_t);
   retire->add_option("--task", retire_task, "The task id to retire")->required();
 
   keel::app::Target declare_t;
@@ -111,9 +112,7 @@ int main(int argc, char** argv) {
       "declare it (journaled with the reason), and the tasks it halted resume at the next start.\n"
       "Run it with keel run stopped.\n"
       "Exit: 0 journaled, 1 bad input, 2 corruption or a failed write.");
-  declare->add_option("--config", declare_t.config_path, "YAML config naming the data directory")
-      ->required()->check(CLI::ExistingFile);
-  declare->add_option("--data-dir", declare_t.data_dir, kDataDirHelp);
+  add_target(declare, declare_t);
   declare->add_option("--asset", declare_asset, "The asset, e.g. USDT")->required();
   declare->add_option("--amount", declare_amount,
                       "The change, a decimal: positive for a deposit, negative for a withdrawal")
@@ -127,9 +126,7 @@ int main(int argc, char** argv) {
       "Lift a task's halt after you have investigated its reason (keel inspect shows it): the\n"
       "task quotes again at the next start. Journaled with your reason. Run it with keel run\n"
       "stopped. Exit: 0 journaled, 1 bad input (no such task, not halted), 2 corruption.");
-  resume->add_option("--config", resume_t.config_path, "YAML config naming the data directory")
-      ->required()->check(CLI::ExistingFile);
-  resume->add_option("--data-dir", resume_t.data_dir, kDataDirHelp);
+  add_target(resume, resume_t);
   resume->add_option("--task", resume_task, "The task id")->required();
   resume->add_option("--reason", resume_reason, "Why it may quote again")->required();
 

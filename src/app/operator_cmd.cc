@@ -1,6 +1,5 @@
 // keel declare / keel resume: the operator's hand on the journal (keel/engine/operator.h).
 #include <cstdio>
-#include <filesystem>
 
 #include "app.h"
 #include "keel/core/clock.h"
@@ -11,17 +10,6 @@
 namespace keel::app {
 
 namespace {
-
-// The journal of the target, opened for writing (keel run must be stopped).
-Result<std::unique_ptr<journal::Journal>> open_for_operator(const Target& target) {
-  auto cfg = load_target(target, /*check_data_files=*/false);
-  if (!cfg.ok()) return cfg.status();
-  const std::string dir = (std::filesystem::path(cfg->data_dir) / "journal").string();
-  if (!std::filesystem::exists(dir)) return Status::NotFound("no journal at " + dir);
-  journal::Journal::Options o;
-  o.create_if_missing = false;
-  return journal::Journal::open(dir, o);
-}
 
 int report(const char* cmd, const Status& s, const std::string& done) {
   if (!s.ok()) {
@@ -43,7 +31,7 @@ int declare_command(const Target& target, const std::string& asset, const std::s
                                                      "-0.5)"),
                   "");
   }
-  auto j = open_for_operator(target);
+  auto j = open_target_journal(target, /*read_only=*/false);
   if (!j.ok()) return report("declare", j.status(), "");
   std::string done;
   const int64_t now_ms = SystemClock::instance().realtime_ns() / 1'000'000;
@@ -52,7 +40,7 @@ int declare_command(const Target& target, const std::string& asset, const std::s
 }
 
 int resume_command(const Target& target, const std::string& task, const std::string& reason) {
-  auto j = open_for_operator(target);
+  auto j = open_target_journal(target, /*read_only=*/false);
   if (!j.ok()) return report("resume", j.status(), "");
   std::string done;
   Status s = engine::resume_task(**j, task, reason, &done);

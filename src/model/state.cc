@@ -587,15 +587,6 @@ void apply_journal_wide(State& state, const Record& rec) {
   }
 }
 
-bool is_journal_wide(const journal::Body& body) {
-  return std::holds_alternative<journal::JournalEpoch>(body) ||
-         std::holds_alternative<journal::AccountBaseline>(body) ||
-         std::holds_alternative<journal::BalanceChanged>(body) ||
-         std::holds_alternative<journal::ForeignFill>(body) ||
-         std::holds_alternative<journal::TradesScanned>(body) ||
-         std::holds_alternative<journal::RecordingEnded>(body);
-}
-
 template <class T>
 void on(Ctx&, const T&) {}  // journal-wide bodies: folded by apply_journal_wide
 
@@ -605,7 +596,7 @@ void apply(State& state, const Record& rec) {
   KEEL_ASSERT(rec.seq == state.last_seq + 1);  // the journal's reader guarantees it
   state.last_seq = rec.seq;
   ++state.records;
-  if (is_journal_wide(rec.body)) {
+  if (journal::is_journal_wide(rec.body)) {
     apply_journal_wide(state, rec);
     return;
   }

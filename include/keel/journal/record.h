@@ -258,6 +258,11 @@ using Body = std::variant<TaskStarted, PlaceIntent, CancelIntent, AmendIntent, O
 // The task id journal-wide records carry (no config task may start with '_').
 inline constexpr const char* kJournalTaskId = "_";
 
+// True for the journal-wide bodies (JournalEpoch, AccountBaseline, BalanceChanged, ForeignFill,
+// TradesScanned, RecordingEnded): they belong to the account or the run, not to a task, and
+// carry kJournalTaskId.
+bool is_journal_wide(const Body& body);
+
 // The type number of a body alternative (frozen mapping above).
 RecordType type_of(const Body& body);
 
