@@ -63,12 +63,17 @@ Status resume_task(journal::Journal& journal, const std::string& task_id,
   if (it->second.halted.empty()) {
     return Status::InvalidArgument("--task " + task_id + ": the task is not halted");
   }
+  const std::string was = it->second.halted;
   std::vector<journal::Record> recs;
   recs.push_back(make(task_id, journal::TaskResumed{reason, false}));
   KEEL_RETURN_IF_ERROR(append(journal, recs));
+  model::apply(*state, recs.front());  // as the next start folds it
   if (done != nullptr) {
-    *done = "journaled: task " + task_id + " resumed (it was halted: " + it->second.halted +
-            ")\n";
+    *done = "journaled: task " + task_id + " resumed (it was halted: " + was + ")\n";
+    const std::string& still = state->tasks.at(task_id).halted;
+    if (!still.empty()) {
+      *done += "the journal still shows what cannot be: halted again at once: " + still + "\n";
+    }
   }
   return Status::Ok();
 }

@@ -493,10 +493,17 @@ void on(Ctx& c, const journal::TaskHalted& b) { halt(c.task, b.reason); }
 
 void on(Ctx& c, const journal::TaskRetired&) { c.task.retired = true; }
 
-// The operator lifts the halt: every reason, or only those of R4 mismatches ("R4: ...").
+// The operator lifts the halt: every reason, or only those of R4 mismatches ("R4: ..."). What
+// the state itself still shows as impossible (an overfilled order, claims above the position)
+// halts the task again at once: no resume makes an inconsistent task quote.
 void on(Ctx& c, const journal::TaskResumed& b) {
+  TaskState& task = c.task;
   if (!b.r4_only) {
-    c.task.halted.clear();
+    task.halted.clear();
+    for (const auto& [cid, o] : task.orders) {
+      if (o.filled_lots > o.qty_lots) halt(task, "overfill of " + cid + " persists");
+    }
+    if (task.claims_e8 > task.position.base_e8) halt(task, "slot claims exceed the position");
     return;
   }
   std::string kept;

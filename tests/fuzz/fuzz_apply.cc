@@ -135,7 +135,7 @@ struct Gen {
 
   // One record body for `task_id`, whose seq will be `seq`.
   Body body(const std::string& task_id, uint64_t seq) {
-    switch (in.ConsumeIntegralInRange<int>(0, 18)) {
+    switch (in.ConsumeIntegralInRange<int>(0, 19)) {
       case 0: return task_started();
       case 1: {
         journal::PlaceIntent p{price(), side(), price(), amount(), fresh_cid(task_id, seq), ctx(),
@@ -213,19 +213,11 @@ struct Gen {
         return f;
       }
       case 17: return journal::TradesScanned{"BTCUSDT", small_id()};
+      case 18: return journal::TaskResumed{"fuzz", in.ConsumeBool()};
       default: return journal::RecordingEnded{static_cast<uint64_t>(amount())};
     }
   }
 };
-
-bool is_journal_wide(const Body& b) {
-  return std::holds_alternative<journal::JournalEpoch>(b) ||
-         std::holds_alternative<journal::AccountBaseline>(b) ||
-         std::holds_alternative<journal::BalanceChanged>(b) ||
-         std::holds_alternative<journal::ForeignFill>(b) ||
-         std::holds_alternative<journal::TradesScanned>(b) ||
-         std::holds_alternative<journal::RecordingEnded>(b);
-}
 
 // The state's own invariants (model/state.h), for every task.
 void check(const model::State& s, const Record& last) {
@@ -340,7 +332,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     } else {
       const std::string task = gen.task();
       Body body = gen.body(task, seq);
-      rec = make(seq, is_journal_wide(body) ? journal::kJournalTaskId : task, std::move(body));
+      const bool wide = journal::is_journal_wide(body);
+      rec = make(seq, wide ? journal::kJournalTaskId : task, std::move(body));
     }
     // As from disk: only what the codec writes and reads back is ever folded.
     auto bytes = journal::try_encode(rec);

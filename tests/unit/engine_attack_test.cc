@@ -548,6 +548,9 @@ TEST(Attack, ADepositWhileKeelIsStoppedHaltsTheTaskUntilTheOperatorDeclaresIt) {
     ASSERT_TRUE(declare_balance_change(**j, "USDT", 100 * kOneE8, "deposit from the bank",
                                        w.sim->venue_time_ms() + 1, &done).ok());
     EXPECT_NE(done.find("task g1 resumed"), std::string::npos) << done;
+    // Nothing left for keel resume: the declare lifted the only reason.
+    EXPECT_EQ(resume_task(**j, "g1", "x", &done).code(), Code::kInvalidArgument);
+    EXPECT_EQ(resume_task(**j, "nope", "x", &done).code(), Code::kInvalidArgument);
   }
   w.open(k);
   EXPECT_EQ(k.engine->state().tasks.at("g1").halted, "");

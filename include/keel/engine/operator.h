@@ -23,7 +23,9 @@ Status declare_balance_change(journal::Journal& journal, const std::string& asse
                               std::string* done);
 
 // `keel resume --task ID --reason TEXT`: journals a TaskResumed lifting every halt reason of the
-// task (after an investigation: the operator answers for it). Errors: kInvalidArgument (no such
+// task (after an investigation: the operator answers for it). A cause the journal itself still
+// shows (an overfilled order, slot claims above the position) halts the task again at once
+// (model/state.h); `done` says so. Errors: kInvalidArgument (no such
 // task, the task is not halted, an empty reason); the journal's own errors.
 Status resume_task(journal::Journal& journal, const std::string& task_id,
                    const std::string& reason, std::string* done);

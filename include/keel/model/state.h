@@ -143,7 +143,8 @@ struct TaskState {
   uint64_t late_executions = 0;   // evidence reopened an order closed as rejected/never received
   uint64_t ignored_evidence = 0;  // evidence not applied: another venue order id, unknown order
   uint64_t adopted = 0;           // OrderAdopted records
-  std::string halted;             // non-empty: why the task stopped quoting (reasons joined)
+  std::string halted;             // non-empty: why the task stopped quoting (reasons joined by
+                                  // "; "; TaskResumed lifts them)
   bool retired = false;           // TaskRetired: its orders were closed by `keel retire`
 
   SlotState slot_state(const Slot& slot) const;
