@@ -15,25 +15,18 @@
 #include "keel/exchange/sim.h"
 #include "keel/market/capture.h"
 #include "keel/model/snapshot.h"
+#include "format_fixture_testutil.h"
 
 namespace keel::engine {
 namespace {
 
 namespace fs = std::filesystem;
+using testutil::copy_fixture;
 
 const std::string kFixture = std::string(KEEL_SOURCE_DIR) + "/tests/fixtures/journal-format1";
 
-std::string copy_fixture() {
-  char tmpl[] = "/tmp/keel-format1-XXXXXX";
-  const std::string dir = mkdtemp(tmpl);
-  fs::copy(kFixture, dir, fs::copy_options::recursive);
-  return dir;
-}
-
-std::string e8_text(int64_t e8) { return format_fixed(e8, kScaleE8, kScaleE8); }
-
 TEST(FormatOneJournal, AJournalWrittenBeforeIssue9FoldsToTheSlotsAndFillsItShowed) {
-  const std::string dir = copy_fixture();
+  const std::string dir = copy_fixture("journal-format1");
   journal::Journal::Options ro;
   ro.create_if_missing = false;
   ro.read_only = true;
@@ -50,35 +43,14 @@ TEST(FormatOneJournal, AJournalWrittenBeforeIssue9FoldsToTheSlotsAndFillsItShowe
   ASSERT_TRUE(st.ok()) << st.status().ToString();
   const YAML::Node before = YAML::LoadFile(kFixture + "/inspect-before.json");
   const YAML::Node task = before["tasks"][0];
-  const model::TaskState& t = st->tasks.at(task["id"].as<std::string>());
-  EXPECT_TRUE(t.halted.empty()) << t.halted;
-  const Instrument& ins = t.instrument;
-  ASSERT_EQ(task["slots"].size(), t.slots.size());
-  size_t i = 0;
-  for (const auto& [key, slot] : t.slots) {
-    const YAML::Node s = task["slots"][i++];
-    SCOPED_TRACE(s["price"].as<std::string>());
-    const model::Order* o = t.current_order(slot);
-    const bool working = o != nullptr && o->working();
-    EXPECT_EQ(s["state"].as<std::string>(), model::slot_state_name(t.slot_state(slot)));
-    EXPECT_EQ(s["price"].as<std::string>(), ins.format_price(working ? o->price_ticks : key));
-    EXPECT_EQ(s["client_order_id"].as<std::string>(), working ? o->client_order_id : "");
-    EXPECT_EQ(s["qty"].as<std::string>(),
-              working ? ins.format_qty(o->qty_lots) : e8_text(slot.claim_e8));
-    if (working) {
-      EXPECT_EQ(s["filled_qty"].as<std::string>(), ins.format_qty(o->filled_lots));
-    }
-  }
-  EXPECT_EQ(task["fills"].as<uint64_t>(), t.buys.fills + t.sells.fills);
-  EXPECT_EQ(task["inventory"].as<std::string>(), e8_text(t.position.base_e8));
-  EXPECT_EQ(task["fees"].as<std::string>(), e8_text(t.fees_e8));
+  testutil::expect_task_as_inspected(st->tasks.at(task["id"].as<std::string>()), task);
   // Realised PnL is now at the task's average cost (it was per slot): not compared.
   EXPECT_TRUE(st->account.epochs.empty());
   fs::remove_all(dir);
 }
 
 TEST(FormatOneJournal, KeelRunsOnFromADataDirectoryWrittenBeforeIssue9) {
-  const std::string dir = copy_fixture();
+  const std::string dir = copy_fixture("journal-format1");
   auto cfg = load_config(std::string(KEEL_SOURCE_DIR) + "/config/paper-btcusdt-grid.yaml");
   ASSERT_TRUE(cfg.ok()) << cfg.status().ToString();
   {

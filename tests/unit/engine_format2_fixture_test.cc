@@ -1,0 +1,124 @@
+// Journals written in record format 2 (issue 9) keep their meaning while the model changes:
+// tests/fixtures/journal-format2/ holds a crash campaign's journal (11 epochs, adopted orders,
+// commissions in two assets, a declared deposit) with that keel's `keel inspect --json`, and one
+// record of every type with that keel's bytes and JSON (the fixture's README says how they were
+// made). Today's keel decodes each record to the same JSON and re-encodes it byte for byte, folds
+// the journal to the state that keel showed, and continues its hash chain.
+#include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "format_fixture_testutil.h"
+#include "keel/journal/codec.h"
+#include "keel/journal/export.h"
+#include "keel/journal/journal.h"
+#include "keel/model/snapshot.h"
+
+namespace keel::engine {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kFixture = std::string(KEEL_SOURCE_DIR) + "/tests/fixtures/journal-format2";
+
+std::string from_hex(const std::string& hex) {
+  std::string out;
+  for (size_t i = 0; i + 1 < hex.size(); i += 2) {
+    out.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+  }
+  return out;
+}
+
+TEST(FormatTwoRecords, EveryTypeDecodesToWhatItMeantAndReencodesByteForByte) {
+  std::ifstream in(kFixture + "/records.txt");
+  ASSERT_TRUE(in) << kFixture << "/records.txt";
+  std::set<journal::RecordType> types;
+  for (std::string line; std::getline(in, line);) {
+    const size_t tab = line.find('\t');
+    ASSERT_NE(tab, std::string::npos);
+    const std::string bytes = from_hex(line.substr(0, tab));
+    Result<journal::Record> r = journal::decode(bytes);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    SCOPED_TRACE(journal::record_type_name(r->type()));
+    EXPECT_EQ(r->format, 2);
+    types.insert(r->type());
+    EXPECT_EQ(journal::record_to_json(*r, journal::Hash{}), line.substr(tab + 1));
+    EXPECT_EQ(journal::encode(*r), bytes);
+  }
+  EXPECT_EQ(types.size(), std::variant_size_v<journal::Body>);  // every type, once
+}
+
+TEST(FormatTwoJournal, ACampaignJournalFoldsToTheStateItsKeelShowed) {
+  const std::string dir = testutil::copy_fixture("journal-format2");
+  journal::Journal::Options ro;
+  ro.create_if_missing = false;
+  ro.read_only = true;
+  auto j = journal::Journal::open(dir + "/journal", ro);
+  ASSERT_TRUE(j.ok()) << j.status().ToString();
+  size_t format2 = 0, records = 0;
+  std::set<journal::RecordType> types;
+  ASSERT_TRUE((*j)->for_each(1, [&](const journal::Record& r) {
+    ++records;
+    format2 += r.format == 2;
+    types.insert(r.type());
+    return true;
+  }).ok());
+  EXPECT_EQ(records, 1524u);
+  EXPECT_EQ(format2, records);
+  EXPECT_EQ(types.size(), 14u);
+  auto st = model::fold_journal(**j);
+  ASSERT_TRUE(st.ok()) << st.status().ToString();
+
+  const YAML::Node before = YAML::LoadFile(kFixture + "/inspect-before.json");
+  const YAML::Node task = before["tasks"][0];
+  const model::TaskState& t = st->tasks.at(task["id"].as<std::string>());
+  testutil::expect_task_as_inspected(t, task);
+  EXPECT_EQ(task["strays"].size(), t.strays().size());
+  EXPECT_EQ(task["position_cost"].as<std::string>(), testutil::e8_text(t.position.cost_e8));
+  EXPECT_EQ(task["realized_pnl"].as<std::string>(), testutil::e8_text(t.realized_pnl_e8));
+  ASSERT_EQ(task["commissions"].size(), t.commissions.size());
+  for (const auto& [asset, e8] : t.commissions) {
+    EXPECT_EQ(task["commissions"][asset].as<std::string>(), testutil::e8_text(e8)) << asset;
+  }
+  EXPECT_EQ(task["adopted"].as<uint64_t>(), t.adopted);
+  EXPECT_EQ(task["late_executions"].as<uint64_t>(), t.late_executions);
+  EXPECT_EQ(task["retired"].as<bool>(), t.retired);
+
+  const YAML::Node a = before["account"];
+  const model::AccountState& acc = st->account;
+  ASSERT_EQ(a["epochs"].size(), acc.epochs.size());
+  for (size_t i = 0; i < acc.epochs.size(); ++i) {
+    EXPECT_EQ(a["epochs"][i].as<std::string>(), acc.epochs[i]);
+  }
+  EXPECT_EQ(a["trade_watermark"].as<int64_t>(), acc.trade_watermark);
+  EXPECT_EQ(a["scan_watermark"].as<int64_t>(), acc.scan_watermark);
+  EXPECT_EQ(a["balance_changes"].as<uint64_t>(), acc.balance_changes);
+  ASSERT_EQ(a["expected_balances"].size(), acc.baseline_e8.size());
+  for (const auto& [asset, e8] : acc.baseline_e8) {
+    EXPECT_EQ(a["expected_balances"][asset].as<std::string>(),
+              testutil::e8_text(acc.expected_e8(asset)))
+        << asset;
+  }
+  j->reset();
+
+  // Today's keel continues the chain: a record it appends verifies with the old ones.
+  {
+    auto w = journal::Journal::open(dir + "/journal", {});
+    ASSERT_TRUE(w.ok()) << w.status().ToString();
+    std::vector<journal::Record> recs(1);
+    recs[0].seq = (*w)->next_seq();
+    recs[0].task_id = journal::kJournalTaskId;
+    recs[0].body = journal::TradesScanned{"BTCUSDT", acc.scan_watermark + 1};
+    ASSERT_TRUE((*w)->append(recs, /*sync=*/true).ok());
+  }
+  auto v = journal::Journal::verify(dir + "/journal");
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  EXPECT_EQ(v->records, 1525u);
+  EXPECT_EQ(v->first_bad_seq, 0u) << v->problem;
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace keel::engine
