@@ -7,6 +7,14 @@
 //   payload  := cereal PortableBinary of the type's body fields in that version's layout
 //               (codec.cc `fields`: version 2 appends fields to some types and adds types 16-24;
 //               a version-1 record decodes and re-encodes as version 1, Record::format)
+// Evolution: every record carries its own format (the version byte), and each type's layout is
+// a function of (type, format): `fields(ar, body, f)` lists a type's fields, and a field added
+// later is appended under `if (f >= N)` for the format N that introduced it. A new field means a
+// new format number: records of every older format keep their exact layout and bytes (decoded
+// with the new field at its default, re-encoded as written), so a journal mixes formats freely
+// and one hash chain runs through them. A type never loses or reorders a field, and a type
+// number is never reused. tests/fixtures/journal-format1 and -format2 hold journals and records
+// each older format wrote; their tests must keep passing unchanged.
 //   crc      := CRC-32 (zlib) of every byte before it
 // A record's hash (the next record's prev_hash) is SHA-256 over all its bytes, crc included.
 #pragma once
