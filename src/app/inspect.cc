@@ -120,6 +120,8 @@ std::string inspect_json(const model::State& state) {
     }
     o << "],\"inventory\":" << quoted(quote_amount(t.position.base_e8))
       << ",\"position_cost\":" << quoted(quote_amount(t.position.cost_e8))
+      << ",\"mark_price\":" << quoted(quote_amount(t.mark_mid_e8()))
+      << ",\"unrealized_pnl\":" << quoted(quote_amount(t.unrealized_pnl_e8()))
       << ",\"fills\":" << (t.buys.fills + t.sells.fills)
       << ",\"realized_pnl\":" << quoted(quote_amount(t.realized_pnl_e8))
       << ",\"fees\":" << quoted(quote_amount(t.fees_e8)) << ",\"commissions\":{";
@@ -169,7 +171,11 @@ void print_inspect_tables(const model::State& state, std::ostream& out) {
     out << "  inventory " << quote_amount(t.position.base_e8) << " "
         << t.instrument.base_asset << "   fills " << (t.buys.fills + t.sells.fills)
         << "   realised PnL " << quote_amount(t.realized_pnl_e8) << " "
-        << t.instrument.quote_asset << "   fees " << quote_amount(t.fees_e8) << " "
+        << t.instrument.quote_asset << "   unrealised PnL "
+        << (t.has_mark() ? quote_amount(t.unrealized_pnl_e8()) + " " + t.instrument.quote_asset +
+                               " at mid " + format_fixed_trim(t.mark_mid_e8(), kScaleE8)
+                         : std::string("- (no decision yet)"))
+        << "   fees " << quote_amount(t.fees_e8) << " "
         << t.instrument.quote_asset << (t.retired ? "   RETIRED" : "")
         << (t.halted.empty() ? "" : "   HALTED: " + t.halted) << "\n";
   }

@@ -42,8 +42,13 @@ void print_summary(const engine::Config& cfg, const engine::Engine& eng, uint64_
                 (unsigned long long)t.buys.fills, ins.format_qty(t.buys.qty_lots).c_str(),
                 ins.base_asset.c_str(), (unsigned long long)t.sells.fills,
                 ins.format_qty(t.sells.qty_lots).c_str(), ins.base_asset.c_str());
-    std::printf("    %-20s %s %s\n", "inventory", amt(t.position.base_e8).c_str(),
-                ins.base_asset.c_str());
+    std::printf("    %-20s %s %s  (cost %s %s)\n", "inventory", amt(t.position.base_e8).c_str(),
+                ins.base_asset.c_str(), amt(t.position.cost_e8).c_str(), ins.quote_asset.c_str());
+    if (t.has_mark()) {
+      std::printf("    %-20s %s %s at mid %s (the book of the last decision)\n", "unrealised PnL",
+                  amt(t.unrealized_pnl_e8()).c_str(), ins.quote_asset.c_str(),
+                  format_fixed_trim(t.mark_mid_e8(), kScaleE8).c_str());
+    }
     std::string other_fees;  // commissions in assets that are not priced in quote (BNB)
     for (const auto& [asset, fee] : t.commissions) {
       if (asset != ins.base_asset && asset != ins.quote_asset && fee != 0) {

@@ -40,7 +40,7 @@ void serialize(Ar& ar, TaskState& t) {
      i.min_notional_e8);
   ar(t.slots, t.orders, t.closed_by_seq, t.orders_retired, t.trade_ids, t.last_trade_id,
      t.position.base_e8, t.position.cost_e8, t.claims_e8, t.realized_pnl_e8, t.fees_e8,
-     t.commissions, t.buys, t.sells);
+     t.commissions, t.buys, t.sells, t.mark_bid_ticks, t.mark_ask_ticks);
   ar(t.intents_place, t.intents_cancel, t.intents_amend, t.intent_times_ns, t.rejects,
      t.cancel_rejects,
      t.not_found, t.duplicate_fills, t.late_executions, t.ignored_evidence, t.adopted, t.halted,
@@ -61,7 +61,7 @@ void serialize(Ar& ar, State& s) {
 
 namespace {
 constexpr char kMagic[4] = {'K', 'S', 'N', 'P'};
-constexpr uint8_t kVersion = 2;
+constexpr uint8_t kVersion = 3;
 constexpr size_t kHeader = 4 + 1 + 4;
 
 uint32_t crc_of(std::string_view bytes) {

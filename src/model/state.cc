@@ -101,6 +101,18 @@ int64_t TaskState::sellable_e8() const {
   return std::max<int64_t>(0, position.base_e8 - working_sells);
 }
 
+int64_t TaskState::mark_mid_e8() const {
+  return static_cast<int64_t>((static_cast<__int128>(mark_bid_ticks) + mark_ask_ticks) *
+                              instrument.tick_e8 / 2);
+}
+
+int64_t TaskState::unrealized_pnl_e8() const {
+  if (!has_mark()) return 0;
+  const __int128 value = (static_cast<__int128>(base_value_e8(instrument, position.base_e8, mark_bid_ticks)) +
+                          base_value_e8(instrument, position.base_e8, mark_ask_ticks)) / 2;
+  return static_cast<int64_t>(value - position.cost_e8);
+}
+
 size_t TaskState::intents_since(int64_t now_ns, int64_t window_ns) const {
   size_t n = 0;
   for (auto it = intent_times_ns.rbegin(); it != intent_times_ns.rend() && *it > now_ns - window_ns;
@@ -270,9 +282,20 @@ Order new_order(const Body& b, uint64_t seq) {
   return o;
 }
 
+// The market an intent was decided on marks the task's position (TaskState::mark_*).
+void mark(TaskState& task, const journal::DecisionContext& ctx) {
+  if (ctx.best_bid_ticks <= 0 || ctx.best_ask_ticks <= 0 || ctx.best_bid_ticks >= ctx.best_ask_ticks ||
+      !amounts_sane(task.instrument, ctx.best_ask_ticks, 1, 0)) {
+    return;
+  }
+  task.mark_bid_ticks = ctx.best_bid_ticks;
+  task.mark_ask_ticks = ctx.best_ask_ticks;
+}
+
 void on(Ctx& c, const journal::PlaceIntent& b) {
   TaskState& task = c.task;
   log_intent(task, b.timing, c.rec.ts_exchange_ns);
+  mark(task, b.ctx);
   Slot& slot = task.slots[b.slot_key];
   slot.key = b.slot_key;
   ++task.intents_place;
@@ -292,6 +315,7 @@ void on(Ctx& c, const journal::PlaceIntent& b) {
 void on(Ctx& c, const journal::CancelIntent& b) {
   ++c.task.intents_cancel;
   log_intent(c.task, b.timing, c.rec.ts_exchange_ns);
+  mark(c.task, b.ctx);
   auto it = c.task.orders.find(b.client_order_id);
   if (it == c.task.orders.end() || !it->second.working() || it->second.cancel_pending) {
     halt(c.task, "internal: cancel intent for " + b.client_order_id +

@@ -78,6 +78,29 @@ TEST_F(ApplyTest, PartialSellsRealiseTheirShareOfCost) {
   EXPECT_EQ(task().slots.at(6183000).claim_e8, 0);
 }
 
+// Mark-to-market: the position is valued at the mid of the book the newest intent was decided
+// on (its DecisionContext); a context without a two-sided book leaves the mark as it was.
+TEST_F(ApplyTest, ThePositionIsMarkedAtTheMidOfTheLastDecisionsBook) {
+  EXPECT_FALSE(task().has_mark());
+  EXPECT_EQ(task().unrealized_pnl_e8(), 0);
+  const std::string buy = place(6183000, Side::kBuy, 6183000, 100);  // no book in its context
+  fill(buy, Side::kBuy, 6183000, 100, 1);
+  EXPECT_FALSE(task().has_mark());
+  journal::DecisionContext ctx{6184000, 6184100, 6184050, "grid sell"};
+  fold(journal::PlaceIntent{6183000, Side::kSell, 6185000, 100, "s1", ctx});
+  ASSERT_TRUE(task().has_mark());
+  EXPECT_EQ(task().mark_mid_e8(), 6'184'050'000'000);  // 61840.50
+  // 0.001 BTC bought at 61830 for 61.83 USDT, worth 61.8405 at the mid: +0.0105 USDT.
+  EXPECT_EQ(task().position.cost_e8, 6'183'000'000);
+  EXPECT_EQ(task().unrealized_pnl_e8(), 1'050'000);
+  fold(journal::CancelIntent{6183000, "s1", {6182000, 6182100, 6182050, "left the window"}});
+  EXPECT_EQ(task().unrealized_pnl_e8(), -950'000);  // worth 61.8205 at 61820.50
+  fold(journal::PlaceIntent{6100000, Side::kBuy, 6100000, 100, "b2",
+                            {6190000, 6180000, 0, "a crossed book: not a mark"}});
+  EXPECT_EQ(task().mark_bid_ticks, 6182000);
+  EXPECT_TRUE(task().halted.empty()) << task().halted;
+}
+
 TEST_F(ApplyTest, DuplicateTradeIdIsCountedOnce) {
   const std::string buy = place(6183000, Side::kBuy, 6183000, 100);
   fill(buy, Side::kBuy, 6183000, 50, 9);

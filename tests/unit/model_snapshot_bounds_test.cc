@@ -67,10 +67,10 @@ uint32_t crc32_of(std::string_view bytes) {
   return c ^ 0xFFFFFFFFu;
 }
 
-// "KSNP" version 2, the payload's CRC (little endian), the payload: a snapshot the CRC accepts.
+// "KSNP" version 3, the payload's CRC (little endian), the payload: a snapshot the CRC accepts.
 std::string seal(const std::string& payload) {
   std::string out = "KSNP";
-  out += '\x02';
+  out += '\x03';
   const uint32_t crc = crc32_of(payload);
   for (int i = 0; i < 4; ++i) out += static_cast<char>((crc >> (8 * i)) & 0xff);
   return out + payload;
@@ -131,6 +131,8 @@ State rich_state() {
   t.fees_e8 = 5;
   t.commissions["USDT"] = 5;
   t.buys.fills = 1;
+  t.mark_bid_ticks = 6183000;
+  t.mark_ask_ticks = 6183100;
   t.halted = "";
   s.records = 7;
   s.last_seq = 7;
@@ -198,6 +200,7 @@ TEST(SnapshotFormat, RichStateRoundTripsByteForByte) {
   EXPECT_EQ(t.slots.at(6183000).claim_e8, 40'000);
   EXPECT_EQ(t.position.cost_e8, 247'320'000);
   EXPECT_EQ(t.closed_by_seq.at(5), "k1-g-3");
+  EXPECT_EQ(t.mark_ask_ticks, 6183100);
   EXPECT_TRUE(p.result->recording_ended);
 }
 

@@ -136,6 +136,9 @@ struct TaskState {
   // fill's price. Commissions in any other asset (BNB) are in `commissions` only.
   int64_t fees_e8 = 0;
   std::map<std::string, int64_t> commissions;  // asset -> commissions paid in it, 10^-8
+  // The book of the newest journaled intent's decision context (best bid < best ask, ticks; 0
+  // before the first): the market the position is marked to (no market data is journaled).
+  int64_t mark_bid_ticks = 0, mark_ask_ticks = 0;
   SideStats buys, sells;
   uint64_t intents_place = 0, intents_cancel = 0, intents_amend = 0;
   std::deque<int64_t> intent_times_ns;  // venue-clock ns of the newest intents' requests (bounded)
@@ -160,6 +163,13 @@ struct TaskState {
   // Base the task may still sell: its position minus the remaining quantity of its working
   // sells, 10^-8 (never negative).
   int64_t sellable_e8() const;
+  // Mark-to-market at the mid of mark_bid/ask: the position's value (the mean of its values at
+  // the bid and at the ask, each rounded as base_value_e8) minus its cost, quote at 10^-8; 0
+  // before the first mark. has_mark() tells whether there is one.
+  bool has_mark() const { return mark_bid_ticks > 0; }
+  int64_t unrealized_pnl_e8() const;
+  // The mid of the mark, quote per base at 10^-8 (rounded down); 0 before the first mark.
+  int64_t mark_mid_e8() const;
   // Intents whose requests were stamped in the window (now_ns - window_ns, now_ns] of the venue's
   // clock (ns).
   size_t intents_since(int64_t now_ns, int64_t window_ns) const;
