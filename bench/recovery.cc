@@ -27,6 +27,7 @@
 #include "keel/journal/journal.h"
 #include "keel/model/snapshot.h"
 #include "keel/model/state.h"
+#include "keel/strategy/grid.h"
 #include "pipeline.h"
 
 namespace keel::bench {
@@ -40,11 +41,18 @@ constexpr uint64_t kSnapshotEvery = 100'000;  // snapshots while generating (wit
 constexpr uint64_t kSnapshotTail = 999;       // records after the newest snapshot (worst case
                                               // of the default snapshot_every_records = 1000)
 
+// The generated journal is a grid's (buys at levels, each sold one interval up): its params.
+const strategy::GridParams& grid_of(const engine::TaskConfig& t) {
+  const strategy::GridParams* g = strategy::grid_params(*t.impl);
+  KEEL_ASSERT(g != nullptr);  // run_recovery checks the config's first task is a grid
+  return *g;
+}
+
 class Generator {
  public:
   // With `snapshots`, folds every record and writes snapshots (file comment).
   Generator(const engine::Config& cfg, journal::Journal& j, bool snapshots)
-      : cfg_(cfg), task_(cfg.tasks.front()), j_(j), snapshots_(snapshots) {
+      : cfg_(cfg), task_(cfg.tasks.front()), grid_(grid_of(task_)), j_(j), snapshots_(snapshots) {
     batch_.reserve(kBatch);
   }
   Status run(uint64_t n);
@@ -61,15 +69,15 @@ class Generator {
   Status cycle(int level);
   std::string next_cid() const { return make_client_order_id("", task_.id, seq_); }
   journal::DecisionContext ctx() const { return {price_ - 1, price_ + 1, price_, "bench"}; }
-  int64_t level_price(int level) const { return price_ - (level + 1) * task_.grid.interval_ticks; }
+  int64_t level_price(int level) const { return price_ - (level + 1) * grid_.interval_ticks; }
   journal::OrderFilled fill(const std::string& cid, Side side, int64_t px) {
-    const int64_t notional = cfg_.instrument.notional_e8(px, task_.grid.order_qty_lots);
+    const int64_t notional = cfg_.instrument.notional_e8(px, grid_.order_qty_lots);
     return {cid,
             trade_id_++,
             order_id_,
             side,
             px,
-            task_.grid.order_qty_lots,
+            grid_.order_qty_lots,
             fee_e8(notional, cfg_.sim.maker_fee_rate_e8),
             cfg_.instrument.quote_asset,
             true,
@@ -78,6 +86,7 @@ class Generator {
 
   const engine::Config& cfg_;
   const engine::TaskConfig& task_;
+  const strategy::GridParams& grid_;
   journal::Journal& j_;
   std::vector<journal::Record> batch_;
   const bool snapshots_;
@@ -119,8 +128,8 @@ Status Generator::push(journal::Body body) {
 }
 
 Status Generator::cycle(int level) {
-  const int64_t px = level_price(level), up = px + task_.grid.interval_ticks;
-  const int64_t qty = task_.grid.order_qty_lots;
+  const int64_t px = level_price(level), up = px + grid_.interval_ticks;
+  const int64_t qty = grid_.order_qty_lots;
   std::string cid = next_cid();
   KEEL_RETURN_IF_ERROR(push(journal::PlaceIntent{px, Side::kBuy, px, qty, cid, ctx()}));
   KEEL_RETURN_IF_ERROR(push(journal::OrderAccepted{cid, ++order_id_, journal::Source::kResponse}));
@@ -153,7 +162,7 @@ Status Generator::run(uint64_t n) {
   for (int level = 0; left > 0; ++level, --left) {  // in-flight places: never sent
     const int64_t px = level_price(level);
     KEEL_RETURN_IF_ERROR(push(
-        journal::PlaceIntent{px, Side::kBuy, px, task_.grid.order_qty_lots, next_cid(), ctx()}));
+        journal::PlaceIntent{px, Side::kBuy, px, grid_.order_qty_lots, next_cid(), ctx()}));
   }
   return flush();
 }
@@ -286,6 +295,10 @@ Status measure(const engine::Config& cfg, const Plan& plan, uint64_t n, bool sna
 Status run_recovery(const Plan& plan, Report& report) {
   auto cfg = load_default_config(plan);
   if (!cfg.ok()) return cfg.status();
+  if (strategy::grid_params(*cfg->tasks.front().impl) == nullptr) {
+    return Status::InvalidArgument(cfg->path + ": the recovery benchmark generates a grid's "
+                                   "journal: its first task must have strategy: grid");
+  }
   Table t;
   t.title = "4. Recovery: restart until quoting (open + fold + reconcile), without and with "
             "snapshots";

@@ -53,6 +53,8 @@ int resume_command(const Target& target, const std::string& task, const std::str
 int inspect_command(const Target& target, bool json);
 int export_command(const Target& target, const std::string& format, const std::string& out_path);
 int verify_command(const Target& target);
+// Lists the registered strategies and their params. Exit 0.
+int strategies_command();
 
 // The inspect JSON object of a folded state (schema in the README, "keel inspect").
 std::string inspect_json(const model::State& state);

@@ -62,9 +62,11 @@ int main(int argc, char** argv) {
   auto* inspect = app.add_subcommand(
       "inspect",
       "Fold the journal (no exchange needed) and show every task's slots, inventory, fills,\n"
-      "realised PnL and fees. --json prints one JSON object:\n"
+      "realised PnL, unrealised PnL (at the mid of the last decision's book) and fees.\n"
+      "--json prints one JSON object:\n"
       "{\"tasks\":[{\"id\",\"symbol\",\"slots\":[{\"price\",\"side\",\"state\",\"client_order_id\","
-      "\"qty\",\"filled_qty\"}],\"strays\":[...],\n \"inventory\",\"position_cost\",\"fills\","
+      "\"qty\",\"filled_qty\"}],\"strays\":[...],\n \"inventory\",\"position_cost\",\"mark_price\","
+      "\"unrealized_pnl\",\"fills\","
       "\"realized_pnl\",\"fees\",\"commissions\",\"unresolved\",\"retired\",\"halted\"}],\n"
       " \"account\":{\"epochs\",\"baseline\",\"trade_watermark\",\"foreign_fills\","
       "\"expected_balances\"},\"journal\":{\"records\",\"last_seq\"}}");
@@ -130,6 +132,11 @@ int main(int argc, char** argv) {
   resume->add_option("--task", resume_task, "The task id")->required();
   resume->add_option("--reason", resume_reason, "Why it may quote again")->required();
 
+  auto* strategies = app.add_subcommand(
+      "strategies",
+      "List the strategies a task may name (tasks[].strategy) with the params each takes\n"
+      "under tasks[].params: meaning, unit, range and default.");
+
   keel::app::BenchOptions bench_opts;
   auto* bench = keel::app::add_bench_command(app, bench_opts);
 
@@ -146,6 +153,7 @@ int main(int argc, char** argv) {
     return keel::app::declare_command(declare_t, declare_asset, declare_amount, declare_reason);
   }
   if (*resume) return keel::app::resume_command(resume_t, resume_task, resume_reason);
+  if (*strategies) return keel::app::strategies_command();
   if (*bench) return keel::app::bench_command(bench_opts);
   if (*sim) return keel::app::sim_command(sim_opts);
   return 1;

@@ -11,6 +11,7 @@
 
 #include "keel/core/ids.h"
 #include "keel/model/state.h"
+#include "keel/strategy/registry.h"
 
 namespace keel::engine {
 
@@ -29,7 +30,7 @@ struct Ctx {
 
 // The keys valid in one map; `where` completes "KEY belongs ..." in messages.
 struct KeySet {
-  const char* where;
+  std::string where;
   std::vector<std::string_view> keys;
   bool has(std::string_view k) const { return std::find(keys.begin(), keys.end(), k) != keys.end(); }
 };
@@ -47,17 +48,35 @@ const KeySet kBinanceKeys{"under exchange: with kind: binance",
                            "evidence_margin_ms"}};
 const KeySet kTaskKeys{"under tasks[i]: next to params:",
                        {"id", "strategy", "params", "max_intents_per_second", "intent_burst"}};
-const KeySet kGridKeys{"under tasks[i].params:",
-                       {"price_interval", "order_quantity", "buy_window_size", "sell_window_size",
-                        "max_open_orders"}};
-// Used only when exchange.kind is missing (not in kAllKeySets).
+// Used only when exchange.kind is missing (not in all_key_sets()).
 const KeySet kExchangeAnyKeys{"under exchange:",
                               {"kind", "speed", "data", "maker_fee", "balances",
                                "commission_asset", "rest_url", "ws_url", "ws_api_url",
                                "api_key_env", "api_secret_env", "reconcile_every_ms",
                                "recv_window_ms", "evidence_margin_ms"}};
-const KeySet* const kAllKeySets[] = {&kTopKeys,  &kInstrumentKeys, &kSimKeys,
-                                     &kBinanceKeys, &kTaskKeys,       &kGridKeys};
+// The params of each registered strategy (keel/strategy/registry.h), in registry order.
+const std::vector<KeySet>& strategy_key_sets() {
+  static const std::vector<KeySet> sets = [] {
+    std::vector<KeySet> out;
+    for (const strategy::StrategyInfo& info : strategy::strategies()) {
+      KeySet k{std::string("under tasks[i].params: of strategy: ") + info.name, {}};
+      for (const strategy::ParamSpec& p : info.params) k.keys.push_back(p.key);
+      out.push_back(std::move(k));
+    }
+    return out;
+  }();
+  return sets;
+}
+
+// Every key set, for "KEY belongs ..." and "did you mean" across the file.
+const std::vector<const KeySet*>& all_key_sets() {
+  static const std::vector<const KeySet*> all = [] {
+    std::vector<const KeySet*> v{&kTopKeys, &kInstrumentKeys, &kSimKeys, &kBinanceKeys, &kTaskKeys};
+    for (const KeySet& k : strategy_key_sets()) v.push_back(&k);
+    return v;
+  }();
+  return all;
+}
 
 // Optimal string alignment distance (Levenshtein plus adjacent transpositions).
 size_t edit_distance(std::string_view a, std::string_view b) {
@@ -127,7 +146,7 @@ Status check_keys(const Ctx& c, const YAML::Node& node, const std::string& path,
       return c.error(field, std::string("unknown key for kind: ") + this_kind_name + " (" + key +
                                 " belongs to kind: " + other_kind_name + ")");
     }
-    for (const KeySet* s : kAllKeySets) {
+    for (const KeySet* s : all_key_sets()) {
       if (s != &here && s != other_kind && s->has(key)) {
         return c.error(field, "unknown key here (" + key + " belongs " + s->where + ")");
       }
@@ -138,7 +157,7 @@ Status check_keys(const Ctx& c, const YAML::Node& node, const std::string& path,
       return c.error(field, "unknown key (did you mean " + std::string(local.key) + "?)");
     }
     Near elsewhere;
-    for (const KeySet* s : kAllKeySets) {
+    for (const KeySet* s : all_key_sets()) {
       if (s != &here) nearest_in(*s, key, elsewhere);
     }
     if (close_enough(key, elsewhere.distance)) {
@@ -360,30 +379,65 @@ Status parse_binance(const Ctx& c, const YAML::Node& ex, Config& cfg) {
   return Status::Ok();
 }
 
-Status parse_grid(const Ctx& c, const YAML::Node& p, const std::string& path, const Instrument& ins,
-                  TaskConfig& t) {
-  KEEL_RETURN_IF_ERROR(check_keys(c, p, path, kGridKeys));
-  auto interval = decimal_e8(c, p, "price_interval", path);
-  if (!interval.ok()) return interval.status();
-  auto ticks = ins.price_ticks_from_e8(*interval);
-  if (!ticks.ok() || *ticks <= 0) return c.error(path + "price_interval", "must be a positive multiple of tick_size");
-  auto qty = decimal_e8(c, p, "order_quantity", path);
-  if (!qty.ok()) return qty.status();
-  auto lots = ins.qty_lots_from_e8(*qty);
-  if (!lots.ok() || *lots <= 0) return c.error(path + "order_quantity", "must be a positive multiple of step_size");
-  auto buy = positive_int(c, p, "buy_window_size", path, 5, 100'000);
-  if (!buy.ok()) return buy.status();
-  auto sell = positive_int(c, p, "sell_window_size", path, 5, 100'000);
-  if (!sell.ok()) return sell.status();
-  auto max_open = positive_int(c, p, "max_open_orders", path, 64, 1'000'000);
-  if (!max_open.ok()) return max_open.status();
-  t.grid = {*ticks, *lots, static_cast<int>(*buy), static_cast<int>(*sell),
-            static_cast<size_t>(*max_open)};
-  std::ostringstream text;
-  text << "price_interval=" << format_fixed_trim(*interval, kScaleE8)
-       << ";order_quantity=" << format_fixed_trim(*qty, kScaleE8) << ";buy_window_size=" << *buy
-       << ";sell_window_size=" << *sell << ";max_open_orders=" << *max_open;
-  t.params_text = text.str();
+// tasks[i].params against the strategy's schema (keel/strategy/registry.h), then its make().
+Status parse_params(const Ctx& c, const YAML::Node& p, const std::string& path,
+                    const Instrument& ins, const strategy::StrategyInfo& info, TaskConfig& t) {
+  const size_t index = static_cast<size_t>(
+      std::find_if(strategy::strategies().begin(), strategy::strategies().end(),
+                   [&](const strategy::StrategyInfo& s) { return &s == &info; }) -
+      strategy::strategies().begin());
+  KEEL_RETURN_IF_ERROR(check_keys(c, p, path, strategy_key_sets().at(index)));
+  using K = strategy::ParamSpec::Kind;
+  strategy::ParamValues values;
+  for (const strategy::ParamSpec& spec : info.params) {
+    const std::string key = spec.key;
+    if (!p[key]) {
+      if (spec.required) return c.error(path + key, std::string("missing (") + spec.doc + ")");
+      values.values[key] = spec.fallback;
+      continue;
+    }
+    Result<int64_t> v = 0;
+    switch (spec.kind) {
+      case K::kPrice: {
+        auto e8 = decimal_e8(c, p, spec.key, path);
+        if (!e8.ok()) return e8.status();
+        v = ins.price_ticks_from_e8(*e8);
+        if (!v.ok() || *v <= 0) return c.error(path + key, "must be a positive multiple of tick_size");
+        break;
+      }
+      case K::kQty: {
+        auto e8 = decimal_e8(c, p, spec.key, path);
+        if (!e8.ok()) return e8.status();
+        v = ins.qty_lots_from_e8(*e8);
+        if (!v.ok() || *v <= 0) return c.error(path + key, "must be a positive multiple of step_size");
+        break;
+      }
+      case K::kDecimal: {
+        v = decimal_e8(c, p, spec.key, path);
+        if (!v.ok()) return v.status();
+        if (*v < spec.min || *v > spec.max) {
+          return c.error(path + key, "'" + p[key].Scalar() + "' is not in [" +
+                                         format_fixed_trim(spec.min, kScaleE8) + ", " +
+                                         format_fixed_trim(spec.max, kScaleE8) + "]");
+        }
+        break;
+      }
+      case K::kInteger:
+        v = spec.min > 0 ? positive_int(c, p, spec.key, path, spec.fallback, spec.max)
+                         : int_in(c, p, spec.key, path, spec.fallback, spec.min, spec.max);
+        if (!v.ok()) return v.status();
+        if (*v < spec.min) {
+          return c.error(path + key, "'" + p[key].Scalar() + "' is below the minimum " +
+                                         std::to_string(spec.min));
+        }
+        break;
+    }
+    values.values[key] = *v;
+  }
+  auto made = info.make(values, ins);
+  if (!made.ok()) return Status::InvalidArgument(c.origin + ": " + path + made.status().message());
+  t.impl = std::move(*made);
+  t.params_text = strategy::params_text(info, values, ins);
   return Status::Ok();
 }
 
@@ -408,11 +462,15 @@ Status parse_tasks(const Ctx& c, const YAML::Node& root, Config& cfg) {
     t.id = *id;
     auto strat = scalar(c, task, "strategy", path);
     if (!strat.ok()) return strat.status();
-    if (*strat != "grid") return c.error(path + "strategy", "'" + *strat + "' is not known (known: grid)");
+    const strategy::StrategyInfo* info = strategy::find_strategy(*strat);
+    if (info == nullptr) {
+      return c.error(path + "strategy", "'" + *strat + "' is not known (known: " +
+                                            strategy::strategy_names() + ")");
+    }
     t.strategy = *strat;
     const YAML::Node params = task["params"];
     if (!params || !params.IsMap()) return c.error(path + "params", "missing (a map)");
-    KEEL_RETURN_IF_ERROR(parse_grid(c, params, path + "params.", cfg.instrument, t));
+    KEEL_RETURN_IF_ERROR(parse_params(c, params, path + "params.", cfg.instrument, *info, t));
     // Operational limits, outside params and so outside params_text (not journaled: changing
     // them does not make a new task).
     auto per_second = positive_int(c, task, "max_intents_per_second", path, t.rate.per_second,

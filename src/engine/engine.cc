@@ -5,7 +5,6 @@
 #include "keel/core/failpoint.h"
 #include "keel/core/ids.h"
 #include "keel/model/snapshot.h"
-#include "keel/strategy/grid.h"
 
 namespace keel::engine {
 
@@ -22,7 +21,11 @@ bool RecoverySummary::anything() const {
 Engine::Engine(const Config& config, journal::Journal& journal, exchange::Exchange& venue,
                const Clock& clock)
     : config_(config), journal_(journal), venue_(venue), clock_(clock),
-      modes_(config.tasks.size()), memos_(config.tasks.size()) {
+      modes_(config.tasks.size()) {
+  for (const TaskConfig& t : config_.tasks) {
+    KEEL_ASSERT(t.impl != nullptr);  // a loaded config binds every task's strategy
+    memos_.push_back(t.impl->new_memo());
+  }
   stats_.intent_sync_ns.reserve(4096);
 }
 
@@ -139,7 +142,9 @@ Status Engine::load_and_start(const std::set<std::string>& retiring) {
   if (!folded.ok()) return folded.status();
   state_ = std::move(*folded);
   for (const auto& [id, t] : state_.tasks) halted_journaled_[id] = t.halted;
-  for (strategy::GridMemo& m : memos_) m.forget();
+  for (auto& m : memos_) {
+    if (m) m->forget();
+  }
   last_snapshot_seq_ = journal_.snapshot() ? journal_.snapshot()->seq : 0;
   for (const auto& entry : state_.tasks) {
     const std::string& id = entry.first;

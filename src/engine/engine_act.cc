@@ -6,7 +6,6 @@
 #include "keel/core/failpoint.h"
 #include "keel/core/ids.h"
 #include "keel/engine/engine.h"
-#include "keel/strategy/grid.h"
 
 namespace keel::engine {
 
@@ -147,19 +146,19 @@ size_t Engine::admit(size_t i, size_t wanted) {
 
 Status Engine::decide_and_act(size_t i) {
   const TaskConfig& task = config_.tasks[i];
-  strategy::GridMemo& memo = memos_[i];
-  // Most events change nothing the grid reads: skip the strategy when it provably returns
-  // nothing again (no allocation, no lookup by task id).
-  if (memo.still_quiet(view_, task.grid, state_.last_seq)) return Status::Ok();
+  strategy::DecisionMemo* memo = memos_[i].get();
+  // Most events change nothing a strategy reads: skip it when it provably returns nothing
+  // again (no allocation, no lookup by task id).
+  if (memo != nullptr && memo->still_quiet(view_, state_.last_seq)) return Status::Ok();
   const model::TaskState& ts = state_.tasks.at(task.id);
   specs_.clear();
   add_stray_cancels(ts);
-  strategy::decide_grid(view_, ts, task.grid, specs_);
+  task.impl->decide(view_, ts, specs_);
   if (specs_.empty()) {
-    memo.quiet(view_, ts, task.grid, state_.last_seq);
+    if (memo != nullptr) memo->quiet(view_, ts, state_.last_seq);
     return Status::Ok();
   }
-  memo.forget();
+  if (memo != nullptr) memo->forget();
   // The request budget, before the journal: what does not fit waits for a later decision.
   specs_.resize(admit(i, specs_.size()));
   if (specs_.empty()) return Status::Ok();

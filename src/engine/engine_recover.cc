@@ -6,7 +6,6 @@
 #include "keel/core/failpoint.h"
 #include "keel/core/ids.h"
 #include "keel/engine/engine.h"
-#include "keel/strategy/grid.h"
 
 namespace keel::engine {
 
@@ -24,7 +23,7 @@ recovery::Options Engine::recovery_options() const {
 
 int64_t Engine::adopt_slot(const model::TaskState& task, Side side, int64_t price_ticks) const {
   for (const TaskConfig& t : config_.tasks) {
-    if (t.id == task.id) return strategy::grid_adopt_slot_key(side, price_ticks, t.grid);
+    if (t.id == task.id) return t.impl->adopt_slot_key(side, price_ticks);
   }
   return price_ticks;  // a task leaving the config (keel retire): any slot; it is cancelled
 }

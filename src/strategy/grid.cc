@@ -167,4 +167,79 @@ void GridMemo::quiet(const MarketView& view, const model::TaskState& task,
   ts_until_ns_ = grid_next_retry_ns(task, view.ts_exchange_ns);
 }
 
+namespace {
+
+class GridDecisionMemo final : public DecisionMemo {
+ public:
+  explicit GridDecisionMemo(const GridParams& p) : params_(p) {}
+  bool still_quiet(const MarketView& view, uint64_t state_seq) const override {
+    return memo_.still_quiet(view, params_, state_seq);
+  }
+  void quiet(const MarketView& view, const model::TaskState& task, uint64_t state_seq) override {
+    memo_.quiet(view, task, params_, state_seq);
+  }
+  void forget() override { memo_.forget(); }
+
+ private:
+  GridParams params_;
+  GridMemo memo_;
+};
+
+class GridStrategy final : public Strategy {
+ public:
+  explicit GridStrategy(const GridParams& p) : params_(p) {}
+  const char* name() const override { return "grid"; }
+  void decide(const MarketView& view, const model::TaskState& task,
+              std::vector<IntentSpec>& out) const override {
+    decide_grid(view, task, params_, out);
+  }
+  int64_t adopt_slot_key(Side side, int64_t price_ticks) const override {
+    return grid_adopt_slot_key(side, price_ticks, params_);
+  }
+  std::unique_ptr<DecisionMemo> new_memo() const override {
+    return std::make_unique<GridDecisionMemo>(params_);
+  }
+  const GridParams& params() const { return params_; }
+
+ private:
+  GridParams params_;
+};
+
+}  // namespace
+
+std::shared_ptr<const Strategy> make_grid(const GridParams& params) {
+  return std::make_shared<GridStrategy>(params);
+}
+
+const GridParams* grid_params(const Strategy& s) {
+  const auto* g = dynamic_cast<const GridStrategy*>(&s);
+  return g == nullptr ? nullptr : &g->params();
+}
+
+StrategyInfo grid_info() {
+  using K = ParamSpec::Kind;
+  StrategyInfo info;
+  info.name = "grid";
+  info.summary = "trailing grid: post-only buys at levels below the last trade, each filled buy "
+                 "sold one interval above it";
+  info.seed = "001";
+  info.params = {
+      {"price_interval", K::kPrice, true, 0, 0, 0, "grid spacing I, quote units (a multiple of tick_size)"},
+      {"order_quantity", K::kQty, true, 0, 0, 0, "quantity of each buy, base units (a multiple of step_size)"},
+      {"buy_window_size", K::kInteger, false, 5, 1, 100'000, "B: buy levels center-B*I .. center-I"},
+      {"sell_window_size", K::kInteger, false, 5, 1, 100'000, "S: sells up to center+S*I"},
+      {"max_open_orders", K::kInteger, false, 64, 1, 1'000'000, "working and in-flight orders of the task, at most"},
+  };
+  info.make = [](const ParamValues& v, const Instrument&) -> Result<std::shared_ptr<const Strategy>> {
+    GridParams p;
+    p.interval_ticks = v.get("price_interval");
+    p.order_qty_lots = v.get("order_quantity");
+    p.buy_window = static_cast<int>(v.get("buy_window_size"));
+    p.sell_window = static_cast<int>(v.get("sell_window_size"));
+    p.max_open_orders = static_cast<size_t>(v.get("max_open_orders"));
+    return make_grid(p);
+  };
+  return info;
+}
+
 }  // namespace keel::strategy

@@ -23,9 +23,11 @@ void check_accepted(const keel::engine::Config& c) {
     const keel::engine::TaskConfig& t = c.tasks[i];
     require(keel::validate_task_id(t.id).ok() && t.id[0] != '_');
     for (size_t j = 0; j < i; ++j) require(c.tasks[j].id != t.id);
-    require(t.strategy == "grid");
-    require(t.grid.interval_ticks > 0 && t.grid.order_qty_lots > 0);
-    require(t.grid.buy_window >= 1 && t.grid.sell_window >= 1 && t.grid.max_open_orders >= 1);
+    require(t.strategy == "grid" && t.impl != nullptr && t.strategy == t.impl->name());
+    const keel::strategy::GridParams* g = keel::strategy::grid_params(*t.impl);
+    require(g != nullptr);
+    require(g->interval_ticks > 0 && g->order_qty_lots > 0);
+    require(g->buy_window >= 1 && g->sell_window >= 1 && g->max_open_orders >= 1);
     require(t.rate.per_second >= 1 && t.rate.burst >= 1);
     // The operational limits never reach the journaled params.
     require(t.params_text.find("intent") == std::string::npos);

@@ -25,6 +25,7 @@ namespace {
 namespace fs = std::filesystem;
 using testutil::expect_matches_truth;
 using testutil::Keel;
+using testutil::set_grid;
 using testutil::max_cancels_of_one_order;
 using testutil::of_journal;
 using testutil::test_config;
@@ -362,7 +363,7 @@ TEST(Attack, ADepositThatClearsWhileTheBaselineIsTakenIsCountedByR4) {
 // fills owed forever).
 TEST(Attack, ARareReconciliationAfterManyClosedOrdersAdoptsNothing) {
   Config cfg = test_config();
-  cfg.tasks[0].grid = {100, 100, 6, 6, 24};  // 1 USDT levels: many orders
+  set_grid(cfg.tasks[0], {100, 100, 6, 6, 24});  // 1 USDT levels: many orders
   World w;
   Keel& k = w.add("a", cfg);
   w.run();
@@ -492,7 +493,7 @@ TEST(Attack, TwoJournalsOnOneAccountUnderLateExecutionsDropsAndCrashes) {
   World w;
   Keel& a = w.add("a");
   Config other = test_config();
-  other.tasks[0].grid.interval_ticks = 700;
+  set_grid(other.tasks[0], {700, 200, 5, 5, 20});
   Keel& b = w.add("b", other);
   for (Keel* k : {&a, &b}) {
     k->venue->late_every = 5;
@@ -568,7 +569,7 @@ TEST(Attack, TwoTasksOnOneSymbolUnderFaultsAndCrashes) {
   Config cfg = test_config();
   TaskConfig second = cfg.tasks[0];
   second.id = "g2";
-  second.grid.interval_ticks = 800;
+  set_grid(second, {800, 200, 5, 5, 20});
   second.params_text = "second grid";
   cfg.tasks.push_back(second);
   World w;

@@ -93,7 +93,7 @@ TEST(ConfigUnknownKeys, ExactKeyElsewhereNamesWhereItBelongs) {
   EXPECT_EQ(error_of(std::string(kInstrument) + sim_exchange() +
                      tasks("    max_open_orders: 3\n")),
             "config/x.yaml: tasks[0].max_open_orders: unknown key here (max_open_orders belongs "
-            "under tasks[i].params:)");
+            "under tasks[i].params: of strategy: grid)");
   EXPECT_EQ(error_of(std::string(kInstrument) + sim_exchange() +
                      tasks("", "      intent_burst: 3\n")),
             "config/x.yaml: tasks[0].params.intent_burst: unknown key here (intent_burst belongs "
@@ -272,6 +272,39 @@ TEST(ConfigTasks, ReservedAndInvalidIds) {
               HasSubstr("config/x.yaml: tasks[0].id: "));
   auto ok = parse(std::string(kInstrument) + sim_exchange() + tasks("", "", "grid_1"));
   EXPECT_TRUE(ok.ok()) << ok.status().ToString();
+}
+
+// Strategies come from the registry (keel/strategy/registry.h): an unknown name lists the known
+// ones; a strategy's params are read against its schema, defaults included in the journaled
+// params text, which is what the grid journaled before the registry (so its tasks still match).
+TEST(ConfigStrategies, TheRegistryNamesTheStrategyAndParsesItsParams) {
+  const std::string unknown =
+      std::string(kInstrument) + sim_exchange() +
+      "tasks:\n  - {id: g, strategy: gird, params: {price_interval: \"5\"}}\n";
+  EXPECT_THAT(error_of(unknown),
+              HasSubstr("config/x.yaml: tasks[0].strategy: 'gird' is not known (known: grid"));
+  auto ok = parse(std::string(kInstrument) + sim_exchange() + tasks("", "      sell_window_size: 7\n"));
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  const TaskConfig& t = ok->tasks.at(0);
+  ASSERT_NE(t.impl, nullptr);
+  EXPECT_STREQ(t.impl->name(), "grid");
+  EXPECT_EQ(t.params_text,
+            "price_interval=5;order_quantity=0.002;buy_window_size=5;sell_window_size=7;"
+            "max_open_orders=64");
+  // A required param missing says what it is.
+  EXPECT_THAT(error_of(std::string(kInstrument) + sim_exchange() +
+                       "tasks:\n  - {id: g, strategy: grid, params: {price_interval: \"5\"}}\n"),
+              HasSubstr("config/x.yaml: tasks[0].params.order_quantity: missing (quantity of each "
+                        "buy, base units"));
+  // Ranges come from the schema.
+  EXPECT_THAT(error_of(std::string(kInstrument) + sim_exchange() +
+                       tasks("", "      buy_window_size: 0\n")),
+              HasSubstr("config/x.yaml: tasks[0].params.buy_window_size: '0' is not a positive "
+                        "integer"));
+  EXPECT_THAT(error_of(std::string(kInstrument) + sim_exchange() +
+                       tasks("", "      max_open_orders: 1000001\n")),
+              HasSubstr("config/x.yaml: tasks[0].params.max_open_orders: '1000001' is above the "
+                        "limit 1000000"));
 }
 
 TEST(ConfigValues, MalformedValuesNameTheField) {

@@ -4,11 +4,15 @@
 #include <string>
 
 #include "keel/engine/config.h"
+#include "keel/strategy/grid.h"
 
 namespace keel::engine::testutil {
 
 inline const std::string kData =
     std::string(KEEL_SHARED_DIR) + "/data/binance/spot/btcusdt_20240808.gz";
+
+// Binds task `t` to a grid with these params (its params_text stays what the test set).
+inline void set_grid(TaskConfig& t, const strategy::GridParams& p) { t.impl = strategy::make_grid(p); }
 
 // One grid task (5 USDT levels, 0.002 BTC, windows 5/5, at most 20 open orders) on BTCUSDT
 // against the embedded simulated exchange (1 bp maker fee, 10000 USDT) over kData.
@@ -22,7 +26,7 @@ inline Config test_config() {
   TaskConfig t;
   t.id = "g1";
   t.strategy = "grid";
-  t.grid = {500, 200, 5, 5, 20};  // 5 USDT, 0.002 BTC
+  set_grid(t, {500, 200, 5, 5, 20});  // 5 USDT, 0.002 BTC
   t.params_text = "test grid";
   t.rate = {1'000, 1'000};  // the request budget never binds here (engine_venue_faults_test's
                             // budget test sets its own)

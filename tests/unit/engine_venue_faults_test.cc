@@ -27,6 +27,7 @@ namespace fs = std::filesystem;
 using exchange::ExecType;
 using exchange::ExecutionReport;
 using exchange::Outcome;
+using testutil::set_grid;
 using testutil::test_config;
 using testutil::AccountHub;
 using testutil::FaultyVenue;
@@ -142,7 +143,7 @@ TEST(VenueFaults, TwoJournalsOnOneAccountNeverTouchEachOthersOrders) {
   World w;
   Keel& a = w.add("a");
   Config other = test_config();
-  other.tasks[0].grid.interval_ticks = 700;  // another grid, same task id, same account
+  set_grid(other.tasks[0], {700, 200, 5, 5, 20});  // another grid, same task id, same account
   Keel& b = w.add("b", other);
   ASSERT_NE(a.engine->state().account.epoch(), b.engine->state().account.epoch());
   w.run();

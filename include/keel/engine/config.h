@@ -58,7 +58,7 @@
 #include "keel/core/status.h"
 #include "keel/exchange/exchange.h"
 #include "keel/exchange/sim.h"
-#include "keel/strategy/grid.h"
+#include "keel/strategy/strategy.h"
 
 namespace keel::engine {
 
@@ -77,9 +77,11 @@ struct IntentRate {
 
 struct TaskConfig {
   std::string id;
-  std::string strategy;      // "grid"
-  strategy::GridParams grid;
-  std::string params_text;   // canonical "key=value;..." of the params, journaled for audit
+  std::string strategy;      // the registry name (keel/strategy/registry.h), e.g. "grid"
+  // The strategy bound to this task's validated params (never null in a loaded config).
+  std::shared_ptr<const strategy::Strategy> impl;
+  std::string params_text;   // canonical "key=value;..." of the params (registry.h params_text),
+                             // journaled in TaskStarted: a change of it is a new task
   IntentRate rate;           // not in params_text: an operational limit, not a parameter
 };
 

@@ -24,7 +24,7 @@
 #include "keel/market/events.h"
 #include "keel/model/state.h"
 #include "keel/recovery/reconcile.h"
-#include "keel/strategy/grid.h"
+#include "keel/strategy/strategy.h"
 #include "keel/strategy/strategy.h"
 
 namespace keel::engine {
@@ -142,11 +142,10 @@ class Engine {
   void set_modes(const recovery::Evidence& ev,
                  const std::map<std::string, recovery::TaskReport>& reports);
   // Lets task `i` decide and act: cancels its strays, runs its strategy (skipped when its
-  // GridMemo proves the decision would be empty again), bounds the intents by its budget.
+  // DecisionMemo proves the decision would be empty again), bounds the intents by its budget.
   Status decide_and_act(size_t i);
   void add_stray_cancels(const model::TaskState& ts);
   size_t admit(size_t i, size_t wanted);  // how many of `wanted` intents the budget allows
-  Status journal_and_send(const std::string& task_id);
   Status send_and_record(const std::string& task_id, const std::vector<journal::Record>& intents);
   journal::DecisionContext context(const std::string& reason) const;
   journal::RequestTiming timing() const;
@@ -160,7 +159,8 @@ class Engine {
   model::State state_;
   strategy::MarketView view_;
   std::vector<TaskMode> modes_;  // by index of config_.tasks
-  std::vector<strategy::GridMemo> memos_;  // by index of config_.tasks
+  // By index of config_.tasks: the strategy's memo, or null when it has none.
+  std::vector<std::unique_ptr<strategy::DecisionMemo>> memos_;
   EngineStats stats_;
   std::vector<exchange::ExecutionReport> inbox_;
   std::vector<exchange::BalanceUpdate> balance_inbox_;

@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "keel/model/state.h"
+#include "keel/strategy/registry.h"
 #include "keel/strategy/strategy.h"
 
 namespace keel::strategy {
@@ -102,5 +103,17 @@ class GridMemo {
   int64_t ts_from_ns_ = 0;   // ts_exchange_ns of the recorded call
   int64_t ts_until_ns_ = 0;  // grid_next_retry_ns at that call (exclusive)
 };
+
+// The grid as a Strategy: decide_grid, grid_adopt_slot_key and a GridMemo bound to `params`.
+// REQUIRES: params valid (interval and quantity > 0, windows >= 1; asserts in decide).
+std::shared_ptr<const Strategy> make_grid(const GridParams& params);
+
+// The params `s` was made with when it is a grid (make_grid); nullptr for another strategy.
+const GridParams* grid_params(const Strategy& s);
+
+// The grid's registry entry (name "grid", seed 001): its params price_interval (quote, a
+// multiple of tick_size), order_quantity (base, a multiple of step_size), buy_window_size and
+// sell_window_size (levels, default 5) and max_open_orders (default 64).
+StrategyInfo grid_info();
 
 }  // namespace keel::strategy

@@ -1,0 +1,57 @@
+#include "keel/strategy/registry.h"
+
+#include <algorithm>
+
+#include "keel/core/fixed.h"
+#include "keel/strategy/grid.h"
+
+namespace keel::strategy {
+
+int64_t ParamValues::get(std::string_view key) const {
+  auto it = values.find(key);
+  KEEL_ASSERT(it != values.end());
+  return it->second;
+}
+
+const std::vector<StrategyInfo>& strategies() {
+  static const std::vector<StrategyInfo> all = [] {
+    std::vector<StrategyInfo> v{grid_info()};
+    std::sort(v.begin(), v.end(), [](const StrategyInfo& a, const StrategyInfo& b) {
+      return std::string_view(a.name) < std::string_view(b.name);
+    });
+    return v;
+  }();
+  return all;
+}
+
+const StrategyInfo* find_strategy(std::string_view name) {
+  for (const StrategyInfo& s : strategies()) {
+    if (name == s.name) return &s;
+  }
+  return nullptr;
+}
+
+std::string strategy_names() {
+  std::string out;
+  for (const StrategyInfo& s : strategies()) out += (out.empty() ? "" : ", ") + std::string(s.name);
+  return out;
+}
+
+std::string params_text(const StrategyInfo& info, const ParamValues& values,
+                        const Instrument& instrument) {
+  std::string out;
+  for (const ParamSpec& p : info.params) {
+    const int64_t v = values.get(p.key);
+    std::string text;
+    switch (p.kind) {
+      case ParamSpec::Kind::kPrice: text = format_fixed_trim(v * instrument.tick_e8, kScaleE8); break;
+      case ParamSpec::Kind::kQty: text = format_fixed_trim(v * instrument.step_e8, kScaleE8); break;
+      case ParamSpec::Kind::kDecimal: text = format_fixed_trim(v, kScaleE8); break;
+      case ParamSpec::Kind::kInteger: text = std::to_string(v); break;
+    }
+    out += (out.empty() ? "" : ";") + std::string(p.key) + "=" + text;
+  }
+  return out;
+}
+
+}  // namespace keel::strategy
