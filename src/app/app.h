@@ -55,6 +55,9 @@ int export_command(const Target& target, const std::string& format, const std::s
 int verify_command(const Target& target);
 // Lists the registered strategies and their params. Exit 0.
 int strategies_command();
+// keel validate: loads the config and makes the pre-trade checks (validate_command.cc). Exit 0
+// when every check passed, 1 when the config or a check failed (each named on stdout/stderr).
+int validate_command(const std::string& config_path);
 
 // The inspect JSON object of a folded state (schema in the README, "keel inspect").
 std::string inspect_json(const model::State& state);

@@ -137,6 +137,18 @@ int main(int argc, char** argv) {
       "List the strategies a task may name (tasks[].strategy) with the params each takes\n"
       "under tasks[].params: meaning, unit, range and default.");
 
+  std::string validate_config;
+  auto* validate = app.add_subcommand(
+      "validate",
+      "Check a config without running it: every key, type and range as keel run loads it\n"
+      "(an error names the file and the field), then pre-trade checks with the embedded\n"
+      "exchange: the recorded data lies on the instrument's tick_size and step_size, every\n"
+      "order a fresh task would open clears min_notional at the recording's first trade, and\n"
+      "exchange.balances covers the tasks' opening buys. Writes nothing, contacts no exchange.\n"
+      "Exit: 0 every check passed, 1 the config or a check failed.");
+  validate->add_option("--config", validate_config, "YAML config")
+      ->required()->check(CLI::ExistingFile);
+
   keel::app::BenchOptions bench_opts;
   auto* bench = keel::app::add_bench_command(app, bench_opts);
 
@@ -154,6 +166,7 @@ int main(int argc, char** argv) {
   }
   if (*resume) return keel::app::resume_command(resume_t, resume_task, resume_reason);
   if (*strategies) return keel::app::strategies_command();
+  if (*validate) return keel::app::validate_command(validate_config);
   if (*bench) return keel::app::bench_command(bench_opts);
   if (*sim) return keel::app::sim_command(sim_opts);
   return 1;

@@ -199,6 +199,16 @@ class GridStrategy final : public Strategy {
   std::unique_ptr<DecisionMemo> new_memo() const override {
     return std::make_unique<GridDecisionMemo>(params_);
   }
+  // Every buy level of the window, up to max_open_orders (a fresh grid has nothing to sell).
+  std::vector<OrderSketch> opening_orders(int64_t price_ticks) const override {
+    std::vector<OrderSketch> out;
+    const int64_t center = grid_center(price_ticks, params_.interval_ticks);
+    for (int k = 1; k <= params_.buy_window && out.size() < params_.max_open_orders; ++k) {
+      const int64_t level = center - k * params_.interval_ticks;
+      if (level > 0) out.push_back({Side::kBuy, level, params_.order_qty_lots});
+    }
+    return out;
+  }
   const GridParams& params() const { return params_; }
 
  private:

@@ -35,6 +35,13 @@ struct IntentSpec {
   std::string reason;             // audit text, journaled with the intent
 };
 
+// One order of a pre-trade check (keel validate): side, price in ticks, quantity in lots.
+struct OrderSketch {
+  Side side = Side::kBuy;
+  int64_t price_ticks = 0;
+  int64_t qty_lots = 0;
+};
+
 // Lets the engine skip a strategy's decide when it is certain to return nothing again (most
 // market events change nothing a strategy reads). quiet() records a decide that returned no
 // intents, with the folded state's version (State::last_seq: every journaled record advances
@@ -68,6 +75,11 @@ class Strategy {
   // The slot an order of this task found on the venue but not in the journal belongs to
   // (OrderAdopted, model/state.h), from its side and price (ticks). Pure.
   virtual int64_t adopt_slot_key(Side side, int64_t price_ticks) const = 0;
+
+  // The orders a fresh task (no position, no order yet) would have working at once at most
+  // while the market trades at `price_ticks`: what pre-trade checks (keel validate) hold
+  // against the minimum notional and the balances. Pure.
+  virtual std::vector<OrderSketch> opening_orders(int64_t price_ticks) const = 0;
 
   // A memo for one task, or nullptr when the strategy cannot tell that its decision is
   // unchanged (the engine then calls decide on every event).
