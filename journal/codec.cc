@@ -58,9 +58,19 @@ const char* record_type_name(RecordType t) {
     case RecordType::kForeignFill: return "ForeignFill";
     case RecordType::kTradesScanned: return "TradesScanned";
     case RecordType::kTaskResumed: return "TaskResumed";
+    case RecordType::kGuardChanged: return "GuardChanged";
     case RecordType::kRecordingEnded: return "RecordingEnded";
   }
   return "Unknown";
+}
+
+const char* guard_state_name(GuardState s) {
+  switch (s) {
+    case GuardState::kSafe: return "SAFE";
+    case GuardState::kCaution: return "CAUTION";
+    case GuardState::kHalt: return "HALT";
+  }
+  return "unknown";
 }
 
 const char* source_name(Source s) {
@@ -85,7 +95,7 @@ constexpr RecordType kTypeByIndex[] = {
     RecordType::kCancelRejected, RecordType::kRecordingEnded,  RecordType::kTaskHalted,
     RecordType::kTaskRetired,    RecordType::kOrderAdopted,    RecordType::kJournalEpoch,
     RecordType::kAccountBaseline, RecordType::kBalanceChanged, RecordType::kForeignFill,
-    RecordType::kTradesScanned,  RecordType::kTaskResumed,
+    RecordType::kTradesScanned,  RecordType::kTaskResumed,    RecordType::kGuardChanged,
 };
 static_assert(std::size(kTypeByIndex) == std::variant_size_v<Body>,
               "every Body alternative needs a frozen type number");
@@ -95,6 +105,7 @@ static_assert(std::is_same_v<std::variant_alternative_t<10, Body>, RecordingEnde
 static_assert(std::is_same_v<std::variant_alternative_t<17, Body>, ForeignFill>);
 static_assert(std::is_same_v<std::variant_alternative_t<18, Body>, TradesScanned>);
 static_assert(std::is_same_v<std::variant_alternative_t<19, Body>, TaskResumed>);
+static_assert(std::is_same_v<std::variant_alternative_t<20, Body>, GuardChanged>);
 
 // A default-constructed body of the given type number in the given envelope format; nullopt for
 // a number never assigned (or retired), or one that format does not have.
@@ -124,6 +135,11 @@ std::optional<Body> make_body(uint16_t type_number, uint8_t format) {
     case RecordType::kForeignFill: return Body{std::in_place_type<ForeignFill>};
     case RecordType::kTradesScanned: return Body{std::in_place_type<TradesScanned>};
     case RecordType::kTaskResumed: return Body{std::in_place_type<TaskResumed>};
+    default: break;
+  }
+  if (format < 3) return std::nullopt;
+  switch (static_cast<RecordType>(type_number)) {
+    case RecordType::kGuardChanged: return Body{std::in_place_type<GuardChanged>};
     default: break;
   }
   return std::nullopt;
@@ -204,6 +220,7 @@ struct SmallEnum {
 using SideField = SmallEnum<Side, 1>;
 using SourceField = SmallEnum<Source, 5>;
 using BoolField = SmallEnum<bool, 1>;
+using GuardField = SmallEnum<GuardState, 2>;
 
 }  // namespace
 
@@ -316,6 +333,10 @@ void fields(Ar& ar, TradesScanned& b, uint8_t) {
 template <class Ar>
 void fields(Ar& ar, TaskResumed& b, uint8_t) {
   ar(BoundedStr{b.reason}, BoolField{b.r4_only});
+}
+template <class Ar>
+void fields(Ar& ar, GuardChanged& b, uint8_t) {
+  ar(GuardField{b.state}, BoundedStr{b.reason});
 }
 
 namespace {

@@ -22,7 +22,7 @@ namespace keel::journal {
 namespace {
 
 // Every field any record can produce, in CSV column order.
-constexpr std::array<std::string_view, 63> kColumns = {
+constexpr std::array<std::string_view, 64> kColumns = {
     "seq", "format", "type", "task", "ts_local_ns", "ts_exchange_ns", "prev_hash", "hash",
     // TaskStarted
     "strategy", "symbol", "base_asset", "quote_asset", "tick_e8", "tick_size", "step_e8",
@@ -36,6 +36,8 @@ constexpr std::array<std::string_view, 63> kColumns = {
     // journal-wide records
     "epoch", "last_trade_id", "venue_time_ms", "balances", "asset", "delta_e8", "delta",
     "event_time_ms", "clear_time_ms", "r4_only",
+    // GuardChanged (format 3)
+    "guard",
     // DecisionContext; TaskHalted, TaskRetired, JournalEpoch
     "best_bid_ticks", "best_bid", "best_ask_ticks", "best_ask", "last_trade_ticks", "last_trade",
     "reason"};
@@ -230,6 +232,10 @@ struct BodyFields {
   void operator()(const TradesScanned& b) const {
     f.str("symbol", b.symbol);
     f.num("last_trade_id", b.through_trade_id);
+  }
+  void operator()(const GuardChanged& b) const {
+    f.str("guard", guard_state_name(b.state));
+    f.str("reason", b.reason);
   }
 };
 

@@ -132,7 +132,10 @@ std::string inspect_json(const model::State& state) {
     }
     o << "},\"unresolved\":" << t.unresolved() << ",\"late_executions\":" << t.late_executions
       << ",\"adopted\":" << t.adopted << ",\"retired\":" << (t.retired ? "true" : "false")
-      << ",\"halted\":" << quoted(t.halted) << "}";
+      << ",\"halted\":" << quoted(t.halted)
+      << ",\"guard\":" << quoted(journal::guard_state_name(t.guard))
+      << ",\"guard_reason\":" << quoted(t.guard_reason)
+      << ",\"guard_changes\":" << t.guard_changes << "}";
   }
   const model::AccountState& a = state.account;
   o << "],\"account\":{\"epochs\":[";
@@ -177,7 +180,12 @@ void print_inspect_tables(const model::State& state, std::ostream& out) {
                          : std::string("- (no decision yet)"))
         << "   fees " << quote_amount(t.fees_e8) << " "
         << t.instrument.quote_asset << (t.retired ? "   RETIRED" : "")
-        << (t.halted.empty() ? "" : "   HALTED: " + t.halted) << "\n";
+        << (t.halted.empty() ? "" : "   HALTED: " + t.halted)
+        << (t.guard_changes == 0 ? std::string()
+                                 : std::string("   risk guard ") +
+                                       journal::guard_state_name(t.guard) +
+                                       (t.guard_reason.empty() ? "" : ": " + t.guard_reason))
+        << "\n";
   }
   const model::AccountState& a = state.account;
   out << "account: epoch " << (a.epochs.empty() ? "-" : a.epochs.back())

@@ -2,6 +2,7 @@
 #include "run_common.h"
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 
 namespace keel::app {
@@ -63,6 +64,20 @@ void print_summary(const engine::Config& cfg, const engine::Engine& eng, uint64_
         std::find_if(cfg.tasks.begin(), cfg.tasks.end(),
                      [&](const engine::TaskConfig& c) { return c.id == id; }) -
         cfg.tasks.begin());
+    if (t.guard_changes > 0 || (i < cfg.tasks.size() && cfg.tasks[i].risk.any())) {
+      // Exchange time in each state, the current one up to the last market event.
+      std::array<int64_t, 3> spent = t.guard_time_ns;
+      const int64_t now = eng.view().ts_exchange_ns;
+      if (t.guard_since_ns > 0 && now > t.guard_since_ns) {
+        spent[static_cast<size_t>(t.guard)] += now - t.guard_since_ns;
+      }
+      std::printf("    %-20s %s%s%s\n", "risk guard", journal::guard_state_name(t.guard),
+                  t.guard_reason.empty() ? "" : ": ", t.guard_reason.c_str());
+      std::printf("    %-20s %llu changes; SAFE %.1f s, CAUTION %.1f s, HALT %.1f s of exchange "
+                  "time since the first change; %llu decisions' places held back this run\n",
+                  "", (unsigned long long)t.guard_changes, spent[0] / 1e9, spent[1] / 1e9,
+                  spent[2] / 1e9, (unsigned long long)stats.risk_dropped);
+    }
     if (i < cfg.tasks.size() && stats.throttled_decisions > 0) {
       std::printf("    %-20s %llu decisions cut short by the request budget (%lld intents/s, "
                   "at most %lld in a window): the rest waited for a later event\n",

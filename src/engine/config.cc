@@ -47,7 +47,11 @@ const KeySet kBinanceKeys{"under exchange: with kind: binance",
                            "api_secret_env", "reconcile_every_ms", "recv_window_ms",
                            "evidence_margin_ms"}};
 const KeySet kTaskKeys{"under tasks[i]: next to params:",
-                       {"id", "strategy", "params", "max_intents_per_second", "intent_burst"}};
+                       {"id", "strategy", "params", "max_intents_per_second", "intent_burst",
+                        "risk"}};
+const KeySet kRiskKeys{"under tasks[i].risk:",
+                       {"max_position", "max_notional", "min_quote_balance", "max_open_orders",
+                        "caution_percent"}};
 // Used only when exchange.kind is missing (not in all_key_sets()).
 const KeySet kExchangeAnyKeys{"under exchange:",
                               {"kind", "speed", "data", "maker_fee", "balances",
@@ -73,6 +77,7 @@ const std::vector<const KeySet*>& all_key_sets() {
   static const std::vector<const KeySet*> all = [] {
     std::vector<const KeySet*> v{&kTopKeys, &kInstrumentKeys, &kSimKeys, &kBinanceKeys, &kTaskKeys};
     for (const KeySet& k : strategy_key_sets()) v.push_back(&k);
+    v.push_back(&kRiskKeys);
     return v;
   }();
   return all;
@@ -441,6 +446,30 @@ Status parse_params(const Ctx& c, const YAML::Node& p, const std::string& path,
   return Status::Ok();
 }
 
+// tasks[i].risk: every limit optional (absent: none); amounts are decimals in base or quote.
+Status parse_risk(const Ctx& c, const YAML::Node& r, const std::string& path, risk::Limits& l) {
+  KEEL_RETURN_IF_ERROR(check_keys(c, r, path, kRiskKeys));
+  const std::pair<const char*, int64_t*> amounts[] = {{"max_position", &l.max_position_e8},
+                                                      {"max_notional", &l.max_notional_e8},
+                                                      {"min_quote_balance", &l.min_quote_balance_e8}};
+  for (const auto& [key, out] : amounts) {
+    if (!r[key]) continue;
+    auto v = decimal_e8(c, r, key, path);
+    if (!v.ok()) return v.status();
+    if (*v <= 0 || *v > (int64_t{1} << 62)) {
+      return c.error(path + key, "'" + r[key].Scalar() + "' must be positive (omit it for no limit)");
+    }
+    *out = *v;
+  }
+  auto open = positive_int(c, r, "max_open_orders", path, 0, 1'000'000);
+  if (!open.ok()) return open.status();
+  l.max_open_orders = *open;
+  auto caution = int_in(c, r, "caution_percent", path, l.caution_percent, 1, 100);
+  if (!caution.ok()) return caution.status();
+  l.caution_percent = *caution;
+  return Status::Ok();
+}
+
 Status parse_tasks(const Ctx& c, const YAML::Node& root, Config& cfg) {
   const YAML::Node tasks = root["tasks"];
   if (!tasks || !tasks.IsSequence() || tasks.size() == 0) return c.error("tasks", "missing (a list)");
@@ -481,6 +510,10 @@ Status parse_tasks(const Ctx& c, const YAML::Node& root, Config& cfg) {
                               static_cast<int64_t>(model::kIntentLogRetained));
     if (!burst.ok()) return burst.status();
     t.rate.burst = *burst;
+    if (const YAML::Node risk = task["risk"]) {
+      if (!risk.IsMap()) return c.error(path + "risk", "must be a map");
+      KEEL_RETURN_IF_ERROR(parse_risk(c, risk, path + "risk.", t.risk));
+    }
     cfg.tasks.push_back(std::move(t));
   }
   return Status::Ok();

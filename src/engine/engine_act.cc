@@ -6,6 +6,7 @@
 #include "keel/core/failpoint.h"
 #include "keel/core/ids.h"
 #include "keel/engine/engine.h"
+#include "keel/risk/risk.h"
 
 namespace keel::engine {
 
@@ -150,12 +151,24 @@ Status Engine::decide_and_act(size_t i) {
   // Most events change nothing a strategy reads: skip it when it provably returns nothing
   // again (no allocation, no lookup by task id).
   if (memo != nullptr && memo->still_quiet(view_, state_.last_seq)) return Status::Ok();
-  const model::TaskState& ts = state_.tasks.at(task.id);
+  const model::TaskState* ts = &state_.tasks.at(task.id);
+  // The risk guard: a change of state is journaled (its reason with it) before any intent
+  // decided under it.
+  const risk::Exposure exposure = risk::exposure_of(*ts, state_.account);
+  const risk::Verdict verdict = risk::assess(exposure, task.risk, ts->instrument);
+  if (verdict.state != ts->guard) {
+    std::vector<Record> guard{record(task.id, journal::GuardChanged{verdict.state, verdict.reason})};
+    KEEL_RETURN_IF_ERROR(commit(guard, /*sync=*/false));
+    ts = &state_.tasks.at(task.id);
+  }
   specs_.clear();
-  add_stray_cancels(ts);
-  task.impl->decide(view_, ts, specs_);
+  add_stray_cancels(*ts);
+  task.impl->decide(view_, *ts, specs_);
+  if (task.risk.any() && ts->halted.empty()) {
+    stats_.risk_dropped += risk::filter(specs_, *ts, exposure, task.risk, verdict.state);
+  }
   if (specs_.empty()) {
-    if (memo != nullptr) memo->quiet(view_, ts, state_.last_seq);
+    if (memo != nullptr) memo->quiet(view_, *ts, state_.last_seq);
     return Status::Ok();
   }
   if (memo != nullptr) memo->forget();

@@ -45,6 +45,8 @@ void serialize(Ar& ar, TaskState& t) {
      t.cancel_rejects,
      t.not_found, t.duplicate_fills, t.late_executions, t.ignored_evidence, t.adopted, t.halted,
      t.retired);
+  ar(t.guard, t.guard_reason, t.guard_since_ns, t.guard_time_ns[0], t.guard_time_ns[1],
+     t.guard_time_ns[2], t.guard_changes);
 }
 template <class Ar>
 void serialize(Ar& ar, AccountState& a) {
@@ -61,7 +63,7 @@ void serialize(Ar& ar, State& s) {
 
 namespace {
 constexpr char kMagic[4] = {'K', 'S', 'N', 'P'};
-constexpr uint8_t kVersion = 3;
+constexpr uint8_t kVersion = 4;
 constexpr size_t kHeader = 4 + 1 + 4;
 
 uint32_t crc_of(std::string_view bytes) {
@@ -72,6 +74,10 @@ uint32_t crc_of(std::string_view bytes) {
 // Enum values the encoder can have written (cereal stores an enum as its underlying byte).
 Status check_enums(const State& state) {
   for (const auto& [id, task] : state.tasks) {
+    if (static_cast<int>(task.guard) > static_cast<int>(journal::GuardState::kHalt)) {
+      return Status::Corruption("snapshot: payload: task " + id + ": bad guard state " +
+                                std::to_string(static_cast<int>(task.guard)));
+    }
     for (const auto& [cid, o] : task.orders) {
       if (o.side != Side::kBuy && o.side != Side::kSell) {
         return Status::Corruption("snapshot: payload: task " + id + " order " + cid +

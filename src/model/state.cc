@@ -517,6 +517,21 @@ void on(Ctx& c, const journal::TaskHalted& b) { halt(c.task, b.reason); }
 
 void on(Ctx& c, const journal::TaskRetired&) { c.task.retired = true; }
 
+// The risk guard's state, and the exchange time spent in each (a record without an exchange time,
+// or one earlier than the last change, adds nothing).
+void on(Ctx& c, const journal::GuardChanged& b) {
+  TaskState& task = c.task;
+  const int64_t ts = c.rec.ts_exchange_ns;
+  if (task.guard_since_ns > 0 && ts > task.guard_since_ns) {
+    const size_t i = static_cast<size_t>(task.guard);
+    task.guard_time_ns[i] = sat_add(task.guard_time_ns[i], ts - task.guard_since_ns);
+  }
+  if (ts > 0) task.guard_since_ns = ts;
+  task.guard = b.state;
+  task.guard_reason = b.reason;
+  ++task.guard_changes;
+}
+
 // The operator lifts the halt: every reason, or only those of R4 mismatches ("R4: ..."). What
 // the state itself still shows as impossible (an overfilled order, claims above the position)
 // halts the task again at once: no resume makes an inconsistent task quote.

@@ -135,7 +135,7 @@ struct Gen {
 
   // One record body for `task_id`, whose seq will be `seq`.
   Body body(const std::string& task_id, uint64_t seq) {
-    switch (in.ConsumeIntegralInRange<int>(0, 19)) {
+    switch (in.ConsumeIntegralInRange<int>(0, 20)) {
       case 0: return task_started();
       case 1: {
         journal::PlaceIntent p{price(), side(), price(), amount(), fresh_cid(task_id, seq), ctx(),
@@ -214,6 +214,9 @@ struct Gen {
       }
       case 17: return journal::TradesScanned{"BTCUSDT", small_id()};
       case 18: return journal::TaskResumed{"fuzz", in.ConsumeBool()};
+      case 19:
+        return journal::GuardChanged{
+            static_cast<journal::GuardState>(in.ConsumeIntegralInRange<int>(0, 2)), "fuzz"};
       default: return journal::RecordingEnded{static_cast<uint64_t>(amount())};
     }
   }

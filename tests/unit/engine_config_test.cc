@@ -140,7 +140,7 @@ TEST(ConfigUnknownKeys, FarKeyListsTheKnownKeys) {
   EXPECT_THAT(error_of(std::string(kInstrument) + sim_exchange() +
                        tasks("    leverage: 3\n")),
               HasSubstr("tasks[0].leverage: unknown key (known keys here: id, strategy, params, "
-                        "max_intents_per_second, intent_burst)"));
+                        "max_intents_per_second, intent_burst, risk)"));
 }
 
 TEST(ConfigUnknownKeys, KeyOfTheOtherExchangeKind) {
@@ -305,6 +305,32 @@ TEST(ConfigStrategies, TheRegistryNamesTheStrategyAndParsesItsParams) {
                        tasks("", "      max_open_orders: 1000001\n")),
               HasSubstr("config/x.yaml: tasks[0].params.max_open_orders: '1000001' is above the "
                         "limit 1000000"));
+}
+
+// tasks[i].risk: every limit optional, amounts as decimals, errors naming the key.
+TEST(ConfigRisk, LimitsParseAndBadOnesNameTheirKey) {
+  auto ok = parse(std::string(kInstrument) + sim_exchange() +
+                  tasks("    risk: {max_position: \"0.006\", min_quote_balance: \"500\", "
+                        "max_open_orders: 8, caution_percent: 90}\n"));
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  const risk::Limits& l = ok->tasks.at(0).risk;
+  EXPECT_EQ(l.max_position_e8, 600'000);
+  EXPECT_EQ(l.min_quote_balance_e8, 500 * kOneE8);
+  EXPECT_EQ(l.max_notional_e8, 0);
+  EXPECT_EQ(l.max_open_orders, 8);
+  EXPECT_EQ(l.caution_percent, 90);
+  EXPECT_FALSE(parse(std::string(kInstrument) + sim_exchange() + tasks())->tasks.at(0).risk.any());
+  EXPECT_THAT(error_of(std::string(kInstrument) + sim_exchange() +
+                       tasks("    risk: {max_position: \"-1\"}\n")),
+              HasSubstr("config/x.yaml: tasks[0].risk.max_position: '-1' must be positive"));
+  EXPECT_THAT(error_of(std::string(kInstrument) + sim_exchange() +
+                       tasks("    risk: {caution_percent: 0}\n")),
+              HasSubstr("config/x.yaml: tasks[0].risk.caution_percent: '0' is not an integer in "
+                        "[1, 100]"));
+  EXPECT_THAT(error_of(std::string(kInstrument) + sim_exchange() +
+                       tasks("    risk: {max_postion: \"1\"}\n")),
+              HasSubstr("config/x.yaml: tasks[0].risk.max_postion: unknown key (did you mean "
+                        "max_position?)"));
 }
 
 TEST(ConfigValues, MalformedValuesNameTheField) {

@@ -47,7 +47,7 @@ TEST(FormatTwoRecords, EveryTypeDecodesToWhatItMeantAndReencodesByteForByte) {
     EXPECT_EQ(journal::record_to_json(*r, journal::Hash{}), line.substr(tab + 1));
     EXPECT_EQ(journal::encode(*r), bytes);
   }
-  EXPECT_EQ(types.size(), std::variant_size_v<journal::Body>);  // every type, once
+  EXPECT_EQ(types.size(), 20u);  // every type format 2 had, once
 }
 
 TEST(FormatTwoJournal, ACampaignJournalFoldsToTheStateItsKeelShowed) {

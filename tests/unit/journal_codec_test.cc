@@ -69,6 +69,8 @@ std::vector<Record> Samples() {
                                     7, "BNB"}));
   out.push_back(Rec(19, TradesScanned{"BTCUSDT", 123'458}));
   out.push_back(Rec(20, TaskResumed{"declared USDT: deposit", true}));
+  out.push_back(Rec(21, GuardChanged{GuardState::kCaution,
+                                     "position 0.006 BTC is 80% of max_position 0.0075"}));
   return out;
 }
 
@@ -167,7 +169,7 @@ TEST(JournalCodec, EnvelopeFollowsTheGrammar) {
 TEST(JournalCodec, TypeNumbersAreFrozen) {
   const std::vector<Record> s = Samples();
   const uint16_t expected[] = {1,  2,  3,  4,  10, 11, 12, 13, 14, 15,
-                              30, 16, 17, 18, 20, 21, 22, 23, 24, 19};
+                              30, 16, 17, 18, 20, 21, 22, 23, 24, 19, 25};
   for (size_t i = 0; i < s.size(); ++i) {
     EXPECT_EQ(static_cast<uint16_t>(s[i].type()), expected[i]) << i;
   }
@@ -212,6 +214,16 @@ TEST(JournalCodec, FormatOneRecordsStillDecodeAndStayFormatOne) {
                           static_cast<uInt>(enc.size() - 4));
   for (int i = 0; i < 4; ++i) enc[enc.size() - 4 + i] = static_cast<char>((crc >> (8 * i)) & 0xFF);
   EXPECT_NE(decode(enc).status().message().find("unknown record type"), std::string::npos);
+  // And a type of format 3 inside a format-2 envelope.
+  std::string guard = encode(Samples()[20]);
+  ASSERT_EQ(static_cast<uint8_t>(guard[1]), 3);
+  guard[1] = 2;
+  const uLong crc3 = crc32(0L, reinterpret_cast<const Bytef*>(guard.data()),
+                           static_cast<uInt>(guard.size() - 4));
+  for (int i = 0; i < 4; ++i) {
+    guard[guard.size() - 4 + i] = static_cast<char>((crc3 >> (8 * i)) & 0xFF);
+  }
+  EXPECT_NE(decode(guard).status().message().find("unknown record type"), std::string::npos);
 }
 
 TEST(JournalCodec, EverySingleByteCorruptionIsDetected) {
@@ -253,7 +265,7 @@ TEST(JournalCodec, NamesWhatFailed) {
 
 TEST(JournalCodec, RejectsUnknownTypesEvenWithAValidCrc) {
   const std::string enc = encode(Samples()[10]);
-  for (uint16_t type : {0, 5, 9, 25, 29, 31, 65535}) {
+  for (uint16_t type : {0, 5, 9, 26, 29, 31, 65535}) {
     Result<Record> d = decode(Reframe(enc, PayloadOf(enc), type));
     ASSERT_FALSE(d.ok()) << type;
     EXPECT_NE(d.status().message().find("unknown record type"), std::string::npos);
@@ -288,6 +300,11 @@ TEST(JournalCodec, RejectsOutOfRangeEnumsAndBools) {
   p = PayloadOf(enc);
   p[0] = 0;
   EXPECT_FALSE(decode(Reframe(enc, p)).ok()) << "big-endian flag";
+  // GuardChanged payload: endian(1) state(1) reason.
+  enc = encode(s[20]);
+  p = PayloadOf(enc);
+  p[1] = 3;
+  EXPECT_FALSE(decode(Reframe(enc, p)).ok()) << "guard state 3";
 }
 
 TEST(JournalCodec, HugeStringLengthsFailWithoutAllocating) {
@@ -368,7 +385,7 @@ TEST(JournalExportJson, RecordToJsonWithoutInstrumentUsesIntegers) {
   r.prev_hash = Hash{};
   const std::string j = record_to_json(r, Hash{});
   const std::string zeros(64, '0');
-  EXPECT_EQ(j, "{\"seq\":2,\"format\":2,\"type\":\"PlaceIntent\",\"task\":\"grid_1\","
+  EXPECT_EQ(j, "{\"seq\":2,\"format\":3,\"type\":\"PlaceIntent\",\"task\":\"grid_1\","
                "\"ts_local_ns\":1700000000123456789,\"ts_exchange_ns\":-42,"
                "\"prev_hash\":\"" + zeros + "\",\"hash\":\"" + zeros + "\","
                "\"slot_key\":6183000,\"side\":\"SELL\",\"price_ticks\":6183763,\"qty_lots\":100,"

@@ -58,6 +58,7 @@
 #include "keel/core/status.h"
 #include "keel/exchange/exchange.h"
 #include "keel/exchange/sim.h"
+#include "keel/risk/risk.h"
 #include "keel/strategy/strategy.h"
 
 namespace keel::engine {
@@ -83,6 +84,10 @@ struct TaskConfig {
   std::string params_text;   // canonical "key=value;..." of the params (registry.h params_text),
                              // journaled in TaskStarted: a change of it is a new task
   IntentRate rate;           // not in params_text: an operational limit, not a parameter
+  // tasks[i].risk (keel/risk/risk.h): max_position (base), max_notional, min_quote_balance
+  // (quote), max_open_orders, caution_percent (default 80). Operational, like `rate`: not
+  // journaled with the params, so changing them is not refused.
+  risk::Limits risk;
 };
 
 struct SimConfig {

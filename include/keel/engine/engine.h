@@ -38,6 +38,8 @@ struct EngineStats {
   uint64_t throttled_decisions = 0;  // decisions cut short by a task's request budget (the
                                      // intents left out are decided again at a later event)
   uint64_t reconciliations = 0;
+  uint64_t risk_dropped = 0;      // places the risk layer kept from the journal (risk/risk.h),
+                                  // counted per decision (a place held back is decided again)
   std::vector<int64_t> intent_sync_ns;  // latency of each synced intent append
 };
 

@@ -42,6 +42,7 @@ enum class RecordType : uint16_t {
   kBalanceChanged = 22,   // journal-wide: a non-trade balance change (balanceUpdate) (R4)
   kForeignFill = 23,      // journal-wide: a trade of the account not of this journal (R4)
   kTradesScanned = 24,    // journal-wide: the account's trade history was read through an id
+  kGuardChanged = 25,   // the task's risk guard changed state (Safe / Caution / Halt), why
   kRecordingEnded = 30, // the embedded exchange's recording has no more events
 };
 const char* record_type_name(RecordType t);  // "PlaceIntent", ...
@@ -249,11 +250,23 @@ struct TradesScanned {
   int64_t through_trade_id = 0;
 };
 
+// A task's risk guard (keel/risk/risk.h): SAFE quotes freely; CAUTION is near a limit (a buy
+// that would cross one is dropped); HALT is past a limit (no buy, the working buys cancelled,
+// orders that reduce exposure kept).
+enum class GuardState : uint8_t { kSafe = 0, kCaution = 1, kHalt = 2 };
+const char* guard_state_name(GuardState s);  // "SAFE" | "CAUTION" | "HALT"
+
+// The task's risk guard changed to `state`; `reason` names the limit and the figures (format 3).
+struct GuardChanged {
+  GuardState state = GuardState::kSafe;
+  std::string reason;
+};
+
 using Body = std::variant<TaskStarted, PlaceIntent, CancelIntent, AmendIntent, OrderAccepted,
                           OrderRejected, OrderFilled, OrderCanceled, OrderNotFound, CancelRejected,
                           RecordingEnded, TaskHalted, TaskRetired, OrderAdopted, JournalEpoch,
                           AccountBaseline, BalanceChanged, ForeignFill, TradesScanned,
-                          TaskResumed>;
+                          TaskResumed, GuardChanged>;
 
 // The task id journal-wide records carry (no config task may start with '_').
 inline constexpr const char* kJournalTaskId = "_";
@@ -269,7 +282,8 @@ RecordType type_of(const Body& body);
 using Hash = std::array<uint8_t, 32>;  // SHA-256
 
 struct Record {
-  uint8_t format = 2;          // envelope version: 1 (before issue 9) or 2; payload layout per type
+  uint8_t format = 3;          // envelope version: 1 (before issue 9), 2 (issue 9) or 3 (issue
+                               // 10: GuardChanged); with the type, it fixes the payload layout
   uint64_t seq = 0;            // 1-based, contiguous; assigned before encoding
   std::string task_id;         // [A-Za-z0-9_]{1,16}
   int64_t ts_local_ns = 0;     // wall clock when journaled (audit only, never folded)

@@ -32,6 +32,7 @@
 // the comment at the top of that file.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -149,6 +150,14 @@ struct TaskState {
   std::string halted;             // non-empty: why the task stopped quoting (reasons joined by
                                   // "; "; TaskResumed lifts them)
   bool retired = false;           // TaskRetired: its orders were closed by `keel retire`
+  // The risk guard (GuardChanged, keel/risk/risk.h): its state and why; the exchange time it
+  // entered that state (0: never changed) and the time spent in each earlier state (ns, by
+  // GuardState), and the number of changes.
+  journal::GuardState guard = journal::GuardState::kSafe;
+  std::string guard_reason;
+  int64_t guard_since_ns = 0;
+  std::array<int64_t, 3> guard_time_ns{};
+  uint64_t guard_changes = 0;
 
   SlotState slot_state(const Slot& slot) const;
   // R3: true if a fill with this trade id was applied (or lies below the retained window).
