@@ -67,7 +67,8 @@ int main(int argc, char** argv) {
       "{\"tasks\":[{\"id\",\"symbol\",\"slots\":[{\"price\",\"side\",\"state\",\"client_order_id\","
       "\"qty\",\"filled_qty\"}],\"strays\":[...],\n \"inventory\",\"position_cost\",\"mark_price\","
       "\"unrealized_pnl\",\"fills\","
-      "\"realized_pnl\",\"fees\",\"commissions\",\"unresolved\",\"retired\",\"halted\"}],\n"
+      "\"realized_pnl\",\"fees\",\"commissions\",\"unresolved\",\"retired\",\"halted\",\"guard\",\n"
+      " \"guard_reason\",\"guard_changes\"}],\n"
       " \"account\":{\"epochs\",\"baseline\",\"trade_watermark\",\"foreign_fills\","
       "\"expected_balances\"},\"journal\":{\"records\",\"last_seq\"}}");
   add_target(inspect, inspect_t);

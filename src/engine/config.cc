@@ -403,18 +403,16 @@ Status parse_params(const Ctx& c, const YAML::Node& p, const std::string& path,
     }
     Result<int64_t> v = 0;
     switch (spec.kind) {
-      case K::kPrice: {
+      case K::kPrice:
+      case K::kQty: {  // in ticks or lots of the instrument
+        const bool price = spec.kind == K::kPrice;
         auto e8 = decimal_e8(c, p, spec.key, path);
         if (!e8.ok()) return e8.status();
-        v = ins.price_ticks_from_e8(*e8);
-        if (!v.ok() || *v <= 0) return c.error(path + key, "must be a positive multiple of tick_size");
-        break;
-      }
-      case K::kQty: {
-        auto e8 = decimal_e8(c, p, spec.key, path);
-        if (!e8.ok()) return e8.status();
-        v = ins.qty_lots_from_e8(*e8);
-        if (!v.ok() || *v <= 0) return c.error(path + key, "must be a positive multiple of step_size");
+        v = price ? ins.price_ticks_from_e8(*e8) : ins.qty_lots_from_e8(*e8);
+        if (!v.ok() || *v <= 0) {
+          return c.error(path + key, std::string("must be a positive multiple of ") +
+                                         (price ? "tick_size" : "step_size"));
+        }
         break;
       }
       case K::kDecimal: {
