@@ -153,9 +153,14 @@ Status Engine::decide_and_act(size_t i) {
   if (memo != nullptr && memo->still_quiet(view_, state_.last_seq)) return Status::Ok();
   const model::TaskState* ts = &state_.tasks.at(task.id);
   // The risk guard: a change of state is journaled (its reason with it) before any intent
-  // decided under it.
-  const risk::Exposure exposure = risk::exposure_of(*ts, state_.account);
-  const risk::Verdict verdict = risk::assess(exposure, task.risk, ts->instrument);
+  // decided under it. A task without limits stays SAFE (nothing to count).
+  const bool guarded = task.risk.any() || ts->guard != journal::GuardState::kSafe;
+  risk::Exposure exposure;
+  risk::Verdict verdict;
+  if (guarded) {
+    exposure = risk::exposure_of(*ts, state_.account);
+    verdict = risk::assess(exposure, task.risk, ts->instrument);
+  }
   if (verdict.state != ts->guard) {
     std::vector<Record> guard{record(task.id, journal::GuardChanged{verdict.state, verdict.reason})};
     KEEL_RETURN_IF_ERROR(commit(guard, /*sync=*/false));

@@ -43,44 +43,50 @@ Exposure exposure_of(const model::TaskState& task, const model::AccountState& ac
   return e;
 }
 
-Verdict assess(const Exposure& e, const Limits& l, const Instrument& ins) {
-  struct Check {
-    bool halt, caution;
-    std::string what;
-  };
-  std::vector<Check> checks;
+Verdict assess(const Exposure& e, const Limits& l, const Instrument& ins, bool with_reason) {
+  enum Limit { kPosition, kNotional, kOpenOrders, kQuote, kNone };
+  bool halt[kNone] = {}, caution[kNone] = {};
   if (l.max_position_e8 > 0) {
-    checks.push_back({e.base_e8 > l.max_position_e8,
-                      at_share(e.base_e8, l.max_position_e8, l.caution_percent),
-                      "max_position: position and working buys " + amount(e.base_e8) + " " +
-                          ins.base_asset + " of " + amount(l.max_position_e8)});
+    halt[kPosition] = e.base_e8 > l.max_position_e8;
+    caution[kPosition] = at_share(e.base_e8, l.max_position_e8, l.caution_percent);
   }
   if (l.max_notional_e8 > 0) {
-    checks.push_back({e.notional_e8 > l.max_notional_e8,
-                      at_share(e.notional_e8, l.max_notional_e8, l.caution_percent),
-                      "max_notional: position and working buys worth " + amount(e.notional_e8) +
-                          " " + ins.quote_asset + " of " + amount(l.max_notional_e8)});
+    halt[kNotional] = e.notional_e8 > l.max_notional_e8;
+    caution[kNotional] = at_share(e.notional_e8, l.max_notional_e8, l.caution_percent);
   }
   if (l.max_open_orders > 0) {
-    checks.push_back({e.open_orders > l.max_open_orders,
-                      at_share(e.open_orders, l.max_open_orders, l.caution_percent),
-                      "max_open_orders: " + std::to_string(e.open_orders) + " working orders of " +
-                          std::to_string(l.max_open_orders)});
+    halt[kOpenOrders] = e.open_orders > l.max_open_orders;
+    caution[kOpenOrders] = at_share(e.open_orders, l.max_open_orders, l.caution_percent);
   }
   if (l.min_quote_balance_e8 > 0 && e.quote_known) {
-    checks.push_back({e.quote_free_e8 < l.min_quote_balance_e8,
-                      static_cast<__int128>(e.quote_free_e8) * l.caution_percent <
-                          static_cast<__int128>(l.min_quote_balance_e8) * 100,
-                      "min_quote_balance: " + amount(e.quote_free_e8) + " " + ins.quote_asset +
-                          " free after the working buys, minimum " +
-                          amount(l.min_quote_balance_e8)});
+    halt[kQuote] = e.quote_free_e8 < l.min_quote_balance_e8;
+    caution[kQuote] = static_cast<__int128>(e.quote_free_e8) * l.caution_percent <
+                      static_cast<__int128>(l.min_quote_balance_e8) * 100;
   }
-  for (const Check& c : checks) {
-    if (c.halt) return {GuardState::kHalt, c.what};
+  auto what = [&](int limit) -> std::string {
+    switch (limit) {
+      case kPosition:
+        return "max_position: position and working buys " + amount(e.base_e8) + " " +
+               ins.base_asset + " of " + amount(l.max_position_e8);
+      case kNotional:
+        return "max_notional: position and working buys worth " + amount(e.notional_e8) + " " +
+               ins.quote_asset + " of " + amount(l.max_notional_e8);
+      case kOpenOrders:
+        return "max_open_orders: " + std::to_string(e.open_orders) + " working orders of " +
+               std::to_string(l.max_open_orders);
+      default:
+        return "min_quote_balance: " + amount(e.quote_free_e8) + " " + ins.quote_asset +
+               " free after the working buys, minimum " + amount(l.min_quote_balance_e8);
+    }
+  };
+  for (int i = 0; i < kNone; ++i) {
+    if (halt[i]) return {GuardState::kHalt, with_reason ? what(i) : std::string()};
   }
-  for (const Check& c : checks) {
-    if (c.caution) {
-      return {GuardState::kCaution, c.what + " (caution at " + std::to_string(l.caution_percent) + "%)"};
+  for (int i = 0; i < kNone; ++i) {
+    if (caution[i]) {
+      return {GuardState::kCaution,
+              with_reason ? what(i) + " (caution at " + std::to_string(l.caution_percent) + "%)"
+                          : std::string()};
     }
   }
   return {};
@@ -108,7 +114,8 @@ size_t filter(std::vector<strategy::IntentSpec>& specs, const model::TaskState& 
       // A sell reduces the position: only the open-order limit holds it back.
       pass = s.side == Side::kSell
                  ? l.max_open_orders == 0 || next.open_orders <= l.max_open_orders
-                 : guard != GuardState::kHalt && assess(next, l, ins).state != GuardState::kHalt;
+                 : guard != GuardState::kHalt &&
+                       assess(next, l, ins, /*with_reason=*/false).state != GuardState::kHalt;
       if (pass) after = next;
     }
     if (pass) {

@@ -8,6 +8,7 @@
 
 #include "keel/core/ids.h"
 #include "keel/engine/config.h"
+#include "keel/strategy/grid.h"
 
 namespace {
 

@@ -65,8 +65,10 @@ struct Verdict {
 };
 
 // The guard for `e` under `limits` (file comment); amounts in `reason` are formatted with the
-// task's instrument. Pure.
-Verdict assess(const Exposure& e, const Limits& limits, const Instrument& instrument);
+// task's instrument (no reason when `with_reason` is false: the state alone, no allocation).
+// Pure.
+Verdict assess(const Exposure& e, const Limits& limits, const Instrument& instrument,
+               bool with_reason = true);
 
 // Keeps the intents of `specs` that pass under `guard` (file comment), in order, and appends
 // in HALT the cancels of the task's open buys not already being cancelled. Returns how many
