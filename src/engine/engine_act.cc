@@ -159,7 +159,8 @@ Status Engine::decide_and_act(size_t i) {
   risk::Verdict verdict;
   if (guarded) {
     exposure = risk::exposure_of(*ts, state_.account);
-    verdict = risk::assess(exposure, task.risk, ts->instrument);
+    verdict = risk::assess(exposure, task.risk, ts->instrument,
+                           {ts->guard, ts->guard_since_ns, view_.ts_exchange_ns});
   }
   if (verdict.state != ts->guard) {
     std::vector<Record> guard{record(task.id, journal::GuardChanged{verdict.state, verdict.reason})};

@@ -1,5 +1,6 @@
 #include "keel/risk/risk.h"
 
+#include <algorithm>
 #include <set>
 
 #include "keel/core/fixed.h"
@@ -43,24 +44,27 @@ Exposure exposure_of(const model::TaskState& task, const model::AccountState& ac
   return e;
 }
 
-Verdict assess(const Exposure& e, const Limits& l, const Instrument& ins, bool with_reason) {
+Verdict assess(const Exposure& e, const Limits& l, const Instrument& ins, const GuardNow& current,
+               bool with_reason) {
   enum Limit { kPosition, kNotional, kOpenOrders, kQuote, kNone };
   bool halt[kNone] = {}, caution[kNone] = {};
+  const int64_t release = std::max<int64_t>(1, l.caution_percent - kReleasePoints);
+  const int64_t share = current.state == GuardState::kSafe ? l.caution_percent : release;
   if (l.max_position_e8 > 0) {
     halt[kPosition] = e.base_e8 > l.max_position_e8;
-    caution[kPosition] = at_share(e.base_e8, l.max_position_e8, l.caution_percent);
+    caution[kPosition] = at_share(e.base_e8, l.max_position_e8, share);
   }
   if (l.max_notional_e8 > 0) {
     halt[kNotional] = e.notional_e8 > l.max_notional_e8;
-    caution[kNotional] = at_share(e.notional_e8, l.max_notional_e8, l.caution_percent);
+    caution[kNotional] = at_share(e.notional_e8, l.max_notional_e8, share);
   }
   if (l.max_open_orders > 0) {
     halt[kOpenOrders] = e.open_orders > l.max_open_orders;
-    caution[kOpenOrders] = at_share(e.open_orders, l.max_open_orders, l.caution_percent);
+    caution[kOpenOrders] = at_share(e.open_orders, l.max_open_orders, share);
   }
   if (l.min_quote_balance_e8 > 0 && e.quote_known) {
     halt[kQuote] = e.quote_free_e8 < l.min_quote_balance_e8;
-    caution[kQuote] = static_cast<__int128>(e.quote_free_e8) * l.caution_percent <
+    caution[kQuote] = static_cast<__int128>(e.quote_free_e8) * share <
                       static_cast<__int128>(l.min_quote_balance_e8) * 100;
   }
   auto what = [&](int limit) -> std::string {
@@ -85,9 +89,17 @@ Verdict assess(const Exposure& e, const Limits& l, const Instrument& ins, bool w
   for (int i = 0; i < kNone; ++i) {
     if (caution[i]) {
       return {GuardState::kCaution,
-              with_reason ? what(i) + " (caution at " + std::to_string(l.caution_percent) + "%)"
+              with_reason ? what(i) + " (caution from " + std::to_string(l.caution_percent) +
+                                "%, safe again below " + std::to_string(release) + "%)"
                           : std::string()};
     }
+  }
+  if (current.state != GuardState::kSafe && current.since_ns > 0 &&
+      current.now_ns - current.since_ns < kMinDwellNs) {
+    return {GuardState::kCaution,
+            with_reason ? std::string("back within every limit; CAUTION held for ") +
+                              std::to_string(kMinDwellNs / 1'000'000'000) + " s before SAFE"
+                        : std::string()};
   }
   return {};
 }
@@ -115,7 +127,8 @@ size_t filter(std::vector<strategy::IntentSpec>& specs, const model::TaskState& 
       pass = s.side == Side::kSell
                  ? l.max_open_orders == 0 || next.open_orders <= l.max_open_orders
                  : guard != GuardState::kHalt &&
-                       assess(next, l, ins, /*with_reason=*/false).state != GuardState::kHalt;
+                       assess(next, l, ins, {guard, 0, 0}, /*with_reason=*/false).state !=
+                           GuardState::kHalt;
       if (pass) after = next;
     }
     if (pass) {

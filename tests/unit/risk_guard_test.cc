@@ -51,7 +51,7 @@ TEST_F(RiskTest, ExposureCountsWorkingBuysAtWorstCaseAndTheGuardFollowsTheLimit)
   Limits l;
   l.max_position_e8 = 600'000;
   l.caution_percent = 60;
-  EXPECT_EQ(assess(exposure_of(task(), state_.account), l, ins()).state, GuardState::kSafe);
+  EXPECT_EQ(assess(exposure_of(task(), state_.account), l, ins(), GuardNow{}).state, GuardState::kSafe);
   const std::string b1 = place(Side::kBuy, 6183000, 200);
   fill(b1, Side::kBuy, 6183000, 200, 1);
   place(Side::kBuy, 6182500, 200);  // in flight: no outcome yet
@@ -60,9 +60,10 @@ TEST_F(RiskTest, ExposureCountsWorkingBuysAtWorstCaseAndTheGuardFollowsTheLimit)
   EXPECT_EQ(e.open_orders, 1);
   // 0.002 at the mark's mid 61840.50 plus 0.002 at 61825.
   EXPECT_EQ(e.notional_e8, 12'368'100'000 + 12'365'000'000);
-  const Verdict v = assess(e, l, ins());
+  const Verdict v = assess(e, l, ins(), GuardNow{});
   EXPECT_EQ(v.state, GuardState::kCaution);
-  EXPECT_EQ(v.reason, "max_position: position and working buys 0.004 BTC of 0.006 (caution at 60%)");
+  EXPECT_EQ(v.reason, "max_position: position and working buys 0.004 BTC of 0.006 (caution from "
+                      "60%, safe again below 50%)");
   std::vector<strategy::IntentSpec> specs{buy(6182000, 200), buy(6181500, 200)};
   EXPECT_EQ(filter(specs, task(), e, l, v.state), 1u);  // the second would make 0.008
   ASSERT_EQ(specs.size(), 1u);
@@ -70,9 +71,35 @@ TEST_F(RiskTest, ExposureCountsWorkingBuysAtWorstCaseAndTheGuardFollowsTheLimit)
   place(Side::kBuy, 6182000, 200);
   place(Side::kBuy, 6181500, 200);  // keel would not, but the fold must judge it: HALT
   e = exposure_of(task(), state_.account);
-  const Verdict h = assess(e, l, ins());
+  const Verdict h = assess(e, l, ins(), GuardNow{});
   EXPECT_EQ(h.state, GuardState::kHalt);
   EXPECT_EQ(h.reason, "max_position: position and working buys 0.008 BTC of 0.006");
+}
+
+// Hysteresis: once CAUTION, the guard is SAFE again only below caution_percent - 10 points and
+// after 10 s of exchange time in its state, so a figure that moves with each order placed or
+// cancelled does not flap it.
+TEST_F(RiskTest, CautionIsLeftOnlyTenPointsBelowWhereItBegan) {
+  Limits l;
+  l.max_position_e8 = 600'000;
+  l.caution_percent = 60;
+  const std::string b1 = place(Side::kBuy, 6183000, 330);  // 0.0033 BTC: 55%
+  fill(b1, Side::kBuy, 6183000, 330, 1);
+  const Exposure e = exposure_of(task(), state_.account);
+  EXPECT_EQ(assess(e, l, ins(), GuardNow{}).state, GuardState::kSafe);
+  const GuardNow caution{GuardState::kCaution, 100'000'000'000, 200'000'000'000};
+  EXPECT_EQ(assess(e, l, ins(), caution).state, GuardState::kCaution);
+  EXPECT_EQ(assess(e, l, ins(), {GuardState::kHalt, 100'000'000'000, 200'000'000'000}).state,
+            GuardState::kCaution);
+  const std::string s1 = place(Side::kSell, 6184000, 40);
+  fill(s1, Side::kSell, 6184000, 40, 2);  // 0.0029 BTC: 48.3%
+  const Exposure low = exposure_of(task(), state_.account);
+  EXPECT_EQ(assess(low, l, ins(), caution).state, GuardState::kSafe);
+  // ... but not within 10 s of exchange time of entering CAUTION.
+  const Verdict held =
+      assess(low, l, ins(), {GuardState::kCaution, 195'000'000'000, 200'000'000'000});
+  EXPECT_EQ(held.state, GuardState::kCaution);
+  EXPECT_EQ(held.reason, "back within every limit; CAUTION held for 10 s before SAFE");
 }
 
 // In HALT no buy passes, sells and cancels do, and the open buys are cancelled (once: one that
@@ -86,7 +113,7 @@ TEST_F(RiskTest, HaltCancelsTheOpenBuysAndKeepsWhatReducesExposure) {
   fold("g", journal::OrderAccepted{b2, 7, Source::kResponse});
   const std::string b3 = place(Side::kBuy, 6182000, 200);  // in flight
   const Exposure e = exposure_of(task(), state_.account);
-  ASSERT_EQ(assess(e, l, ins()).state, GuardState::kHalt);
+  ASSERT_EQ(assess(e, l, ins(), GuardNow{}).state, GuardState::kHalt);
   strategy::IntentSpec sell;
   sell.slot_key = 6183000;
   sell.side = Side::kSell;
@@ -109,13 +136,13 @@ TEST_F(RiskTest, TheMinimumQuoteBalanceCountsWhatWorkingBuysLock) {
   place(Side::kBuy, 6183000, 200);  // 123.66 USDT
   Exposure e = exposure_of(task(), state_.account);
   EXPECT_FALSE(e.quote_known);
-  EXPECT_EQ(assess(e, l, ins()).state, GuardState::kSafe);
+  EXPECT_EQ(assess(e, l, ins(), GuardNow{}).state, GuardState::kSafe);
   journal::AccountBaseline b{"BTCUSDT", 0, 1, {{"BTC", 0}, {"USDT", 10'000 * kOneE8}}};
   fold(journal::kJournalTaskId, b);
   e = exposure_of(task(), state_.account);
   ASSERT_TRUE(e.quote_known);
   EXPECT_EQ(e.quote_free_e8, 10'000 * kOneE8 - 12'366'000'000);
-  const Verdict v = assess(e, l, ins());
+  const Verdict v = assess(e, l, ins(), GuardNow{});
   EXPECT_EQ(v.state, GuardState::kHalt);
   EXPECT_EQ(v.reason, "min_quote_balance: 9876.34 USDT free after the working buys, minimum 9900");
 }

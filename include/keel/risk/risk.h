@@ -18,7 +18,10 @@
 //   HALT     base > max_position, or notional > max_notional, or open orders > max_open_orders,
 //            or quote free < min_quote_balance;
 //   CAUTION  otherwise, when any figure is at caution_percent of its limit or beyond (for the
-//            balance: quote free < min_quote_balance * 100 / caution_percent);
+//            balance: quote free < min_quote_balance * 100 / caution_percent); once CAUTION or
+//            HALT, the guard returns to SAFE only below caution_percent - kReleasePoints, and
+//            not before it has held its state kMinDwellNs of exchange time (a figure that moves
+//            with every order placed or cancelled -- a grid level more or less -- would flap it);
 //   SAFE     otherwise. A limit of 0 is no limit.
 // What passes (filter): cancels always; a place only while its order keeps every figure within
 // its limit (the figures after it as if it filled: a sell adds an open order only); in HALT no
@@ -64,11 +67,23 @@ struct Verdict {
   std::string reason;  // the first limit reached, with its figures ("" when SAFE)
 };
 
-// The guard for `e` under `limits` (file comment); amounts in `reason` are formatted with the
-// task's instrument (no reason when `with_reason` is false: the state alone, no allocation).
-// Pure.
+// The hysteresis of CAUTION (file comment): in points of caution_percent, and in exchange time.
+inline constexpr int64_t kReleasePoints = 10;
+inline constexpr int64_t kMinDwellNs = 10'000'000'000;
+
+// The guard's present, for the hysteresis: its state, since when (exchange ns; 0: it never
+// changed) and the exchange time now (ns).
+struct GuardNow {
+  journal::GuardState state = journal::GuardState::kSafe;
+  int64_t since_ns = 0;
+  int64_t now_ns = 0;
+};
+
+// The guard for `e` under `limits` given the guard's present (file comment); amounts in
+// `reason` are formatted with the task's instrument (no reason when `with_reason` is false:
+// the state alone, no allocation). Pure.
 Verdict assess(const Exposure& e, const Limits& limits, const Instrument& instrument,
-               bool with_reason = true);
+               const GuardNow& current, bool with_reason = true);
 
 // Keeps the intents of `specs` that pass under `guard` (file comment), in order, and appends
 // in HALT the cancels of the task's open buys not already being cancelled. Returns how many
