@@ -23,7 +23,7 @@ if [ "${KEEL_TESTS:-full}" != quick ]; then
               simserver_params_test simserver_rest_test simserver_ws_test simserver_faults_test
               exchange_sim_commission_test simserver_late_test simserver_account_test
               engine_config_test engine_venue_faults_test engine_format1_upgrade_test
-              engine_format2_fixture_test
+              engine_format2_fixture_test risk_guard_test engine_risk_test
               engine_attack_test)
   cmake --build build-asan -j "$(nproc)" --target "${asan_tests[@]}" fuzz_market_decode \
         fuzz_journal_decode fuzz_config fuzz_snapshot fuzz_binance_decode fuzz_apply keel_fuzz_seeds
