@@ -387,10 +387,8 @@ Status parse_binance(const Ctx& c, const YAML::Node& ex, Config& cfg) {
 // tasks[i].params against the strategy's schema (keel/strategy/registry.h), then its make().
 Status parse_params(const Ctx& c, const YAML::Node& p, const std::string& path,
                     const Instrument& ins, const strategy::StrategyInfo& info, TaskConfig& t) {
-  const size_t index = static_cast<size_t>(
-      std::find_if(strategy::strategies().begin(), strategy::strategies().end(),
-                   [&](const strategy::StrategyInfo& s) { return &s == &info; }) -
-      strategy::strategies().begin());
+  // strategy_key_sets() is in registry order: `info`'s key set has its index.
+  const auto index = static_cast<size_t>(&info - strategy::strategies().data());
   KEEL_RETURN_IF_ERROR(check_keys(c, p, path, strategy_key_sets().at(index)));
   using K = strategy::ParamSpec::Kind;
   strategy::ParamValues values;

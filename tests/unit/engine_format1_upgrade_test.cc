@@ -27,10 +27,7 @@ const std::string kFixture = std::string(KEEL_SOURCE_DIR) + "/tests/fixtures/jou
 
 TEST(FormatOneJournal, AJournalWrittenBeforeIssue9FoldsToTheSlotsAndFillsItShowed) {
   const std::string dir = copy_fixture("journal-format1");
-  journal::Journal::Options ro;
-  ro.create_if_missing = false;
-  ro.read_only = true;
-  auto j = journal::Journal::open(dir + "/journal", ro);
+  auto j = testutil::open_read_only(dir + "/journal");
   ASSERT_TRUE(j.ok()) << j.status().ToString();
   size_t format1 = 0, records = 0;
   ASSERT_TRUE((*j)->for_each(1, [&](const journal::Record& r) {

@@ -52,10 +52,7 @@ TEST(FormatTwoRecords, EveryTypeDecodesToWhatItMeantAndReencodesByteForByte) {
 
 TEST(FormatTwoJournal, ACampaignJournalFoldsToTheStateItsKeelShowed) {
   const std::string dir = testutil::copy_fixture("journal-format2");
-  journal::Journal::Options ro;
-  ro.create_if_missing = false;
-  ro.read_only = true;
-  auto j = journal::Journal::open(dir + "/journal", ro);
+  auto j = testutil::open_read_only(dir + "/journal");
   ASSERT_TRUE(j.ok()) << j.status().ToString();
   size_t format2 = 0, records = 0;
   std::set<journal::RecordType> types;

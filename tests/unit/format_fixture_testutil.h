@@ -7,9 +7,11 @@
 #include <yaml-cpp/yaml.h>
 
 #include <filesystem>
+#include <memory>
 #include <string>
 
 #include "keel/core/fixed.h"
+#include "keel/journal/journal.h"
 #include "keel/model/state.h"
 
 namespace keel::testutil {
@@ -22,6 +24,14 @@ inline std::string copy_fixture(const std::string& name) {
   std::filesystem::copy(std::string(KEEL_SOURCE_DIR) + "/tests/fixtures/" + name, dir,
                         std::filesystem::copy_options::recursive);
   return dir;
+}
+
+// A read-only view of the journal in `dir` (a copy_fixture copy: nothing is written).
+inline Result<std::unique_ptr<journal::Journal>> open_read_only(const std::string& dir) {
+  journal::Journal::Options ro;
+  ro.create_if_missing = false;
+  ro.read_only = true;
+  return journal::Journal::open(dir, ro);
 }
 
 inline std::string e8_text(int64_t e8) { return format_fixed(e8, kScaleE8, kScaleE8); }

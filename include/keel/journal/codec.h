@@ -29,8 +29,8 @@
 namespace keel::journal {
 
 inline constexpr uint8_t kRecordMagic = 0x4B;
-inline constexpr uint8_t kFormatVersion = 3;        // what keel writes
-inline constexpr uint8_t kOldestFormatVersion = 1;  // the oldest it reads
+inline constexpr uint8_t kOldestFormatVersion = 1;  // the oldest it reads (the newest, the one
+                                                    // keel writes: record.h kFormatVersion)
 inline constexpr size_t kMaxRecordBytes = 64 * 1024;  // a limit on everything
 
 // REQUIRES: rec.seq > 0, a valid task id; the encoding is at most kMaxRecordBytes (asserts).

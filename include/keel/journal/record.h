@@ -281,9 +281,12 @@ RecordType type_of(const Body& body);
 
 using Hash = std::array<uint8_t, 32>;  // SHA-256
 
+// The record format keel writes (codec.h: the envelope's version byte and each type's layout).
+inline constexpr uint8_t kFormatVersion = 3;
+
 struct Record {
-  uint8_t format = 3;          // envelope version: 1 (before issue 9), 2 (issue 9) or 3 (issue
-                               // 10: GuardChanged); with the type, it fixes the payload layout
+  uint8_t format = kFormatVersion;  // envelope version: 1 (before issue 9), 2 (issue 9) or 3
+                                    // (issue 10: GuardChanged); with the type, the layout
   uint64_t seq = 0;            // 1-based, contiguous; assigned before encoding
   std::string task_id;         // [A-Za-z0-9_]{1,16}
   int64_t ts_local_ns = 0;     // wall clock when journaled (audit only, never folded)
