@@ -20,6 +20,7 @@ std::string kind_text(const strategy::ParamSpec& p) {
       return "decimal in [" + format_fixed_trim(p.min, kScaleE8) + ", " +
              format_fixed_trim(p.max, kScaleE8) + "]";
     case K::kInteger: return "integer in [" + std::to_string(p.min) + ", " + std::to_string(p.max) + "]";
+    case K::kChoice: return std::string("one of ") + p.choices;
   }
   return "?";
 }
@@ -28,6 +29,9 @@ std::string default_text(const strategy::ParamSpec& p) {
   if (p.required) return "required";
   if (p.kind == strategy::ParamSpec::Kind::kDecimal) {
     return "default " + format_fixed_trim(p.fallback, kScaleE8);
+  }
+  if (p.kind == strategy::ParamSpec::Kind::kChoice) {
+    return "default " + strategy::choice_words(p).at(static_cast<size_t>(p.fallback));
   }
   return "default " + std::to_string(p.fallback);
 }

@@ -432,6 +432,16 @@ Status parse_params(const Ctx& c, const YAML::Node& p, const std::string& path,
                                          std::to_string(spec.min));
         }
         break;
+      case K::kChoice: {
+        const std::vector<std::string> words = strategy::choice_words(spec);
+        const std::string word = p[key].IsScalar() ? p[key].Scalar() : "";
+        const auto it = std::find(words.begin(), words.end(), word);
+        if (it == words.end()) {
+          return c.error(path + key, "'" + word + "' is not one of " + spec.choices);
+        }
+        v = static_cast<int64_t>(it - words.begin());
+        break;
+      }
     }
     values.values[key] = *v;
   }

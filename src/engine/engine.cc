@@ -202,15 +202,46 @@ void Engine::observe(const market::MarketEvent& ev) {
   const Instrument& ins = config_.instrument;
   if (const auto* bt = std::get_if<market::BookTicker>(&ev.body)) {
     // Floor the bid and ceil the ask onto the tick grid (exact for on-grid data).
-    view_.best_bid_ticks = bt->bid_price_e8 / ins.tick_e8;
-    view_.best_ask_ticks = (bt->ask_price_e8 + ins.tick_e8 - 1) / ins.tick_e8;
+    const int64_t bid = bt->bid_price_e8 / ins.tick_e8;
+    const int64_t ask = (bt->ask_price_e8 + ins.tick_e8 - 1) / ins.tick_e8;
     if (bt->ts_exchange_ns > view_.ts_exchange_ns) view_.ts_exchange_ns = bt->ts_exchange_ns;
+    if (bid != view_.best_bid_ticks || ask != view_.best_ask_ticks) {
+      view_.ts_book_ns = view_.ts_exchange_ns;  // spot bookTicker has no E: the latest time
+    }
+    view_.best_bid_ticks = bid;
+    view_.best_ask_ticks = ask;
+    bars_.on_mid(view_.ts_exchange_ns, (bt->bid_price_e8 + bt->ask_price_e8) / 2);
   } else if (const auto* tr = std::get_if<market::Trade>(&ev.body)) {
     view_.last_trade_ticks = tr->price_e8 / ins.tick_e8;
     if (tr->ts_exchange_ns > view_.ts_exchange_ns) view_.ts_exchange_ns = tr->ts_exchange_ns;
   } else if (const auto* d = std::get_if<market::DepthDiff>(&ev.body)) {
     if (d->ts_exchange_ns > view_.ts_exchange_ns) view_.ts_exchange_ns = d->ts_exchange_ns;
+    book_.on_diff(*d);
+  } else if (const auto* snap = std::get_if<market::DepthSnapshot>(&ev.body)) {
+    book_.on_snapshot(*snap);
   }
+}
+
+strategy::Balances Engine::balances(const model::TaskState& task) const {
+  strategy::Balances b;
+  const model::AccountState& acct = state_.account;
+  if (!acct.has_baseline) return b;
+  const Instrument& ins = task.instrument;
+  b.known = true;
+  b.base_total_e8 = acct.expected_e8(ins.base_asset);
+  b.quote_total_e8 = acct.expected_e8(ins.quote_asset);
+  for (const auto& [id, t] : state_.tasks) {
+    for (const auto& [cid, o] : t.orders) {
+      if (!o.working()) continue;
+      const int64_t left = std::max<int64_t>(0, o.qty_lots - o.filled_lots);
+      if (o.side == Side::kBuy && t.instrument.quote_asset == ins.quote_asset) {
+        b.quote_locked_e8 += t.instrument.notional_e8(o.price_ticks, left);
+      } else if (o.side == Side::kSell && t.instrument.base_asset == ins.base_asset) {
+        b.base_locked_e8 += t.instrument.qty_e8(left);
+      }
+    }
+  }
+  return b;
 }
 
 Status Engine::on_market(const market::MarketEvent& ev) {

@@ -169,6 +169,9 @@ Status Engine::decide_and_act(size_t i) {
   }
   specs_.clear();
   add_stray_cancels(*ts);
+  view_.book = &book_;
+  view_.bars = &bars_;
+  if (task.impl->reads_balances()) view_.balances = balances(*ts);
   task.impl->decide(view_, *ts, specs_);
   if (task.risk.any() && ts->halted.empty()) {
     stats_.risk_dropped += risk::filter(specs_, *ts, exposure, task.risk, verdict.state);

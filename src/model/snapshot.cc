@@ -20,11 +20,12 @@ template <class Ar>
 void serialize(Ar& ar, Order& o) {
   ar(o.client_order_id, o.intent_seq, o.slot_key, o.side, o.price_ticks, o.qty_lots,
      o.filled_lots, o.venue_executed_lots, o.order_id, o.phase, o.closed_by, o.closed_seq,
-     o.cancel_pending, o.cancel_refused, o.adopted, o.timing.timestamp_ms, o.timing.recv_window_ms);
+     o.cancel_pending, o.cancel_refused, o.adopted, o.timing.timestamp_ms, o.timing.recv_window_ms,
+     o.placed_ns);
 }
 template <class Ar>
 void serialize(Ar& ar, Slot& s) {
-  ar(s.key, s.current_cid, s.claim_e8, s.retry_after_ns);
+  ar(s.key, s.current_cid, s.claim_e8, s.retry_after_ns, s.last_fill_ns, s.last_full_fill_ns);
 }
 template <class Ar>
 void serialize(Ar& ar, SideStats& s) {
@@ -47,6 +48,7 @@ void serialize(Ar& ar, TaskState& t) {
      t.retired);
   ar(t.guard, t.guard_reason, t.guard_since_ns, t.guard_time_ns[0], t.guard_time_ns[1],
      t.guard_time_ns[2], t.guard_changes);
+  ar(t.fill_times_ns);
 }
 template <class Ar>
 void serialize(Ar& ar, AccountState& a) {
@@ -63,7 +65,7 @@ void serialize(Ar& ar, State& s) {
 
 namespace {
 constexpr char kMagic[4] = {'K', 'S', 'N', 'P'};
-constexpr uint8_t kVersion = 4;
+constexpr uint8_t kVersion = 5;
 constexpr size_t kHeader = 4 + 1 + 4;
 
 uint32_t crc_of(std::string_view bytes) {

@@ -113,13 +113,21 @@ int64_t TaskState::unrealized_pnl_e8() const {
   return static_cast<int64_t>(value - position.cost_e8);
 }
 
-size_t TaskState::intents_since(int64_t now_ns, int64_t window_ns) const {
+namespace {
+// Entries of an ascending time log inside (now_ns - window_ns, ...], counted from the newest.
+size_t newer_than(const std::deque<int64_t>& times_ns, int64_t now_ns, int64_t window_ns) {
   size_t n = 0;
-  for (auto it = intent_times_ns.rbegin(); it != intent_times_ns.rend() && *it > now_ns - window_ns;
-       ++it) {
-    ++n;
-  }
+  for (auto it = times_ns.rbegin(); it != times_ns.rend() && *it > now_ns - window_ns; ++it) ++n;
   return n;
+}
+}  // namespace
+
+size_t TaskState::intents_since(int64_t now_ns, int64_t window_ns) const {
+  return newer_than(intent_times_ns, now_ns, window_ns);
+}
+
+size_t TaskState::fills_since(int64_t now_ns, int64_t window_ns) const {
+  return newer_than(fill_times_ns, now_ns, window_ns);
 }
 
 bool AccountState::has_epoch(const std::string& e) const {
@@ -307,6 +315,7 @@ void on(Ctx& c, const journal::PlaceIntent& b) {
     return;
   }
   Order o = new_order(b, c.rec.seq);
+  o.placed_ns = c.rec.ts_exchange_ns;
   o.timing = b.timing;
   task.orders.emplace(b.client_order_id, o);
   slot.current_cid = b.client_order_id;
@@ -469,6 +478,10 @@ void on(Ctx& c, const journal::OrderFilled& b) {
   task.fees_e8 = sat_add(task.fees_e8, base_fee_value);
   Slot& slot = task.slots[o->slot_key];
   slot.key = o->slot_key;
+  slot.last_fill_ns = c.rec.ts_exchange_ns;
+  if (o->filled_lots == o->qty_lots) slot.last_full_fill_ns = c.rec.ts_exchange_ns;
+  task.fill_times_ns.push_back(c.rec.ts_exchange_ns);
+  if (task.fill_times_ns.size() > kFillLogRetained) task.fill_times_ns.pop_front();
   if (b.side == Side::kBuy) {
     book_buy(task, slot, qty_e8, notional, base_fee, base_fee_value);
   } else {
@@ -567,6 +580,7 @@ void on(Ctx& c, const journal::OrderAdopted& b) {
   }
   ++task.adopted;
   Order o = new_order(b, c.rec.seq);
+  o.placed_ns = c.rec.ts_exchange_ns;
   o.order_id = b.order_id;
   o.venue_executed_lots = b.executed_lots;
   o.adopted = true;

@@ -13,6 +13,17 @@ int64_t ParamValues::get(std::string_view key) const {
   return it->second;
 }
 
+std::vector<std::string> choice_words(const ParamSpec& spec) {
+  std::vector<std::string> out;
+  std::string_view rest = spec.choices == nullptr ? "" : spec.choices;
+  while (!rest.empty()) {
+    const size_t comma = rest.find(',');
+    out.emplace_back(rest.substr(0, comma));
+    rest = comma == std::string_view::npos ? "" : rest.substr(comma + 1);
+  }
+  return out;
+}
+
 const std::vector<StrategyInfo>& strategies() {
   static const std::vector<StrategyInfo> all = [] {
     std::vector<StrategyInfo> v{grid_info()};
@@ -48,6 +59,7 @@ std::string params_text(const StrategyInfo& info, const ParamValues& values,
       case ParamSpec::Kind::kQty: text = format_fixed_trim(v * instrument.step_e8, kScaleE8); break;
       case ParamSpec::Kind::kDecimal: text = format_fixed_trim(v, kScaleE8); break;
       case ParamSpec::Kind::kInteger: text = std::to_string(v); break;
+      case ParamSpec::Kind::kChoice: text = choice_words(p).at(static_cast<size_t>(v)); break;
     }
     out += (out.empty() ? "" : ";") + std::string(p.key) + "=" + text;
   }

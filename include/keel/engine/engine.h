@@ -24,7 +24,8 @@
 #include "keel/market/events.h"
 #include "keel/model/state.h"
 #include "keel/recovery/reconcile.h"
-#include "keel/strategy/strategy.h"
+#include "keel/market/bars.h"
+#include "keel/market/order_book.h"
 #include "keel/strategy/strategy.h"
 
 namespace keel::engine {
@@ -153,6 +154,8 @@ class Engine {
   journal::RequestTiming timing() const;
   recovery::Options recovery_options() const;
   int64_t adopt_slot(const model::TaskState& task, Side side, int64_t price_ticks) const;
+  // The account's balances of the task's assets as the journal knows them (strategy.h).
+  strategy::Balances balances(const model::TaskState& task) const;
 
   const Config& config_;
   journal::Journal& journal_;
@@ -160,6 +163,8 @@ class Engine {
   const Clock& clock_;
   model::State state_;
   strategy::MarketView view_;
+  market::OrderBook book_;   // the depth book (view_.book)
+  market::MidBars bars_;     // one-second mid bars (view_.bars)
   std::vector<TaskMode> modes_;  // by index of config_.tasks
   // By index of config_.tasks: the strategy's memo, or null when it has none.
   std::vector<std::unique_ptr<strategy::DecisionMemo>> memos_;

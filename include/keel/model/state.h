@@ -63,6 +63,8 @@ inline constexpr size_t kTradeIdsRetained = 4096;
 //  - the exchange times of the task's newest kIntentLogRetained intents are kept (the request
 //    budget's window, engine/config.h IntentRate).
 inline constexpr size_t kIntentLogRetained = 1024;
+//  - the exchange times of the task's newest kFillLogRetained fills are kept (fill-rate guards).
+inline constexpr size_t kFillLogRetained = 1024;
 
 enum class OrderPhase : unsigned char {
   kInFlight,  // place intent journaled, no evidence yet (R1: stays so until evidence)
@@ -78,6 +80,7 @@ enum class CloseReason : unsigned char { kNone, kFilled, kCanceled, kRejected, k
 struct Order {
   std::string client_order_id;
   uint64_t intent_seq = 0;       // seq of its PlaceIntent (or OrderAdopted)
+  int64_t placed_ns = 0;         // exchange time of that record (refresh intervals, ns)
   int64_t slot_key = 0;
   Side side = Side::kBuy;
   int64_t price_ticks = 0;
@@ -106,6 +109,8 @@ struct Slot {
   std::string current_cid;      // the slot's working or in-flight order, "" when none
   int64_t claim_e8 = 0;         // base claimed by this slot (see the file comment), 10^-8
   int64_t retry_after_ns = 0;   // no new place before this exchange time
+  int64_t last_fill_ns = 0;     // exchange time of the newest fill of its orders (0: none)
+  int64_t last_full_fill_ns = 0;  // ... of the newest fill that completed an order (cooldowns)
 };
 
 struct SideStats {
@@ -143,6 +148,7 @@ struct TaskState {
   SideStats buys, sells;
   uint64_t intents_place = 0, intents_cancel = 0, intents_amend = 0;
   std::deque<int64_t> intent_times_ns;  // venue-clock ns of the newest intents' requests (bounded)
+  std::deque<int64_t> fill_times_ns;    // exchange time of the newest fills' records (bounded)
   uint64_t rejects = 0, cancel_rejects = 0, not_found = 0, duplicate_fills = 0;
   uint64_t late_executions = 0;   // evidence reopened an order closed as rejected/never received
   uint64_t ignored_evidence = 0;  // evidence not applied: another venue order id, unknown order
@@ -182,6 +188,8 @@ struct TaskState {
   // Intents whose requests were stamped in the window (now_ns - window_ns, now_ns] of the venue's
   // clock (ns).
   size_t intents_since(int64_t now_ns, int64_t window_ns) const;
+  // Fills journaled in the window (now_ns - window_ns, now_ns] of exchange time (ns).
+  size_t fills_since(int64_t now_ns, int64_t window_ns) const;
 };
 
 // The account as this journal knows it (R4, W5). Journal-wide records fold here.

@@ -27,6 +27,7 @@ struct ParamSpec {
     kQty,      // a decimal in base units, a positive multiple of step_size: stored in lots
     kDecimal,  // a decimal, stored at 1e-8 (e8), in [min, max] (e8)
     kInteger,  // an integer in [min, max]
+    kChoice,   // one of the words of `choices` (comma separated): stored as its index
   };
   const char* key;
   Kind kind;
@@ -35,6 +36,7 @@ struct ParamSpec {
   int64_t min;       // kDecimal, kInteger: inclusive bounds (kDecimal in e8)
   int64_t max;
   const char* doc;   // one line for `keel strategies` and the README: unit and meaning
+  const char* choices = nullptr;  // kChoice: "conservative,moderate,aggressive"
 };
 
 // The values of one task's params, by key, in the unit of each ParamSpec (ticks, lots, e8, or
@@ -56,7 +58,13 @@ struct StrategyInfo {
   const char* seed;     // the seed document it follows (../shared/seeds/)
   std::vector<ParamSpec> params;
   MakeStrategy make;
+  // What `keel inspect` calls a slot of this strategy ("61600.00" for a grid level, "bid",
+  // "L2-ask"), from its key alone (inspect reads journals without their config). Pure.
+  std::string (*slot_label)(int64_t slot_key, const Instrument& instrument) = nullptr;
 };
+
+// kChoice: the words of spec.choices, in order (the stored value is the index).
+std::vector<std::string> choice_words(const ParamSpec& spec);
 
 // Every registered strategy, in name order.
 const std::vector<StrategyInfo>& strategies();
