@@ -59,6 +59,8 @@ const char* record_type_name(RecordType t) {
     case RecordType::kTradesScanned: return "TradesScanned";
     case RecordType::kTaskResumed: return "TaskResumed";
     case RecordType::kGuardChanged: return "GuardChanged";
+    case RecordType::kOrderAmended: return "OrderAmended";
+    case RecordType::kAmendRejected: return "AmendRejected";
     case RecordType::kRecordingEnded: return "RecordingEnded";
   }
   return "Unknown";
@@ -96,6 +98,7 @@ constexpr RecordType kTypeByIndex[] = {
     RecordType::kTaskRetired,    RecordType::kOrderAdopted,    RecordType::kJournalEpoch,
     RecordType::kAccountBaseline, RecordType::kBalanceChanged, RecordType::kForeignFill,
     RecordType::kTradesScanned,  RecordType::kTaskResumed,    RecordType::kGuardChanged,
+    RecordType::kOrderAmended,   RecordType::kAmendRejected,
 };
 static_assert(std::size(kTypeByIndex) == std::variant_size_v<Body>,
               "every Body alternative needs a frozen type number");
@@ -106,6 +109,7 @@ static_assert(std::is_same_v<std::variant_alternative_t<17, Body>, ForeignFill>)
 static_assert(std::is_same_v<std::variant_alternative_t<18, Body>, TradesScanned>);
 static_assert(std::is_same_v<std::variant_alternative_t<19, Body>, TaskResumed>);
 static_assert(std::is_same_v<std::variant_alternative_t<20, Body>, GuardChanged>);
+static_assert(std::is_same_v<std::variant_alternative_t<22, Body>, AmendRejected>);
 
 // A default-constructed body of the given type number in the given envelope format; nullopt for
 // a number never assigned (or retired), or one that format does not have.
@@ -140,6 +144,12 @@ std::optional<Body> make_body(uint16_t type_number, uint8_t format) {
   if (format < 3) return std::nullopt;
   switch (static_cast<RecordType>(type_number)) {
     case RecordType::kGuardChanged: return Body{std::in_place_type<GuardChanged>};
+    default: break;
+  }
+  if (format < 4) return std::nullopt;
+  switch (static_cast<RecordType>(type_number)) {
+    case RecordType::kOrderAmended: return Body{std::in_place_type<OrderAmended>};
+    case RecordType::kAmendRejected: return Body{std::in_place_type<AmendRejected>};
     default: break;
   }
   return std::nullopt;
@@ -263,7 +273,7 @@ template <class Ar>
 void fields(Ar& ar, AmendIntent& b, uint8_t f) {
   ar(b.slot_key, BoundedStr{b.orig_client_order_id}, BoundedStr{b.client_order_id},
      b.price_ticks, b.qty_lots, b.ctx);
-  if (f >= 4) ar(SideField{b.side}, b.timing);
+  if (f >= 4) ar(SideField{b.side}, b.timing, BoolField{b.keep_priority});
 }
 template <class Ar>
 void fields(Ar& ar, OrderAccepted& b, uint8_t) {
@@ -338,6 +348,14 @@ void fields(Ar& ar, TaskResumed& b, uint8_t) {
 template <class Ar>
 void fields(Ar& ar, GuardChanged& b, uint8_t) {
   ar(GuardField{b.state}, BoundedStr{b.reason});
+}
+template <class Ar>
+void fields(Ar& ar, OrderAmended& b, uint8_t) {
+  ar(BoundedStr{b.client_order_id}, b.qty_lots, SourceField{b.source});
+}
+template <class Ar>
+void fields(Ar& ar, AmendRejected& b, uint8_t) {
+  ar(BoundedStr{b.client_order_id}, b.code, BoundedStr{b.msg});
 }
 
 namespace {

@@ -22,7 +22,7 @@ namespace keel::journal {
 namespace {
 
 // Every field any record can produce, in CSV column order.
-constexpr std::array<std::string_view, 64> kColumns = {
+constexpr std::array<std::string_view, 65> kColumns = {
     "seq", "format", "type", "task", "ts_local_ns", "ts_exchange_ns", "prev_hash", "hash",
     // TaskStarted
     "strategy", "symbol", "base_asset", "quote_asset", "tick_e8", "tick_size", "step_e8",
@@ -36,8 +36,8 @@ constexpr std::array<std::string_view, 64> kColumns = {
     // journal-wide records
     "epoch", "last_trade_id", "venue_time_ms", "balances", "asset", "delta_e8", "delta",
     "event_time_ms", "clear_time_ms", "r4_only",
-    // GuardChanged (format 3)
-    "guard",
+    // GuardChanged (format 3); AmendIntent (format 4)
+    "guard", "keep_priority",
     // DecisionContext; TaskHalted, TaskRetired, JournalEpoch
     "best_bid_ticks", "best_bid", "best_ask_ticks", "best_ask", "last_trade_ticks", "last_trade",
     "reason"};
@@ -143,6 +143,7 @@ struct BodyFields {
     f.price("price_ticks", "price", b.price_ticks);
     f.qty("qty_lots", "qty", b.qty_lots);
     if (format >= 4) add_timing(f, b.timing);
+    if (format >= 4) f.boolean("keep_priority", b.keep_priority);
     add_ctx(f, b.ctx);
   }
   void operator()(const OrderAccepted& b) const {
@@ -239,6 +240,16 @@ struct BodyFields {
   void operator()(const GuardChanged& b) const {
     f.str("guard", guard_state_name(b.state));
     f.str("reason", b.reason);
+  }
+  void operator()(const OrderAmended& b) const {
+    f.str("client_order_id", b.client_order_id);
+    f.qty("qty_lots", "qty", b.qty_lots);
+    f.str("source", source_name(b.source));
+  }
+  void operator()(const AmendRejected& b) const {
+    f.str("client_order_id", b.client_order_id);
+    f.num("code", b.code);
+    f.str("msg", b.msg);
   }
 };
 

@@ -316,8 +316,8 @@ void check_executed(Work& w, const model::TaskState& task, const model::Order& o
   }
 }
 
-// R1: can the order's request in doubt (its place while in flight, then its newest cancel:
-// Order::timing) still execute at the venue's `now_ms`?
+// R1: can the order's request in doubt (its place while in flight, then its newest cancel or
+// amend: Order::timing) still execute at the venue's `now_ms`?
 bool may_still_execute(const Work& w, const model::Order& o, int64_t* until_ms) {
   if (w.opts.absence_is_immediate || o.timing.timestamp_ms == 0) return false;  // 0: format 1
   *until_ms = o.timing.timestamp_ms + o.timing.recv_window_ms + w.opts.evidence_margin_ms;
@@ -347,6 +347,19 @@ void resolve_open(Work& w, const model::TaskState& task, const model::Order& o,
     w.emit(task.id, journal::CancelRejected{o.client_order_id, 0,
                                             "cancel not effective: order still open"});
     ++rep.cancels_not_effective;
+  }
+  // A keepPriority amend answered unknown: the venue's quantity says whether it took effect;
+  // an unchanged one is conclusive only once the request can no longer execute (R1).
+  if (r.qty_lots < o.qty_lots) {
+    w.emit(task.id, journal::OrderAmended{o.client_order_id, r.qty_lots,
+                                          journal::Source::kOpenOrders});
+  } else if (o.amend_pending) {
+    if (may_still_execute(w, o, &until_ms)) {
+      in_doubt_until(w, rep, until_ms);
+    } else {
+      w.emit(task.id, journal::AmendRejected{o.client_order_id, 0,
+                                             "amend not effective: quantity unchanged"});
+    }
   }
   check_executed(w, task, o, r.executed_lots);
 }
@@ -401,6 +414,10 @@ void resolve_gone(Work& w, const model::TaskState& task, const model::Order& o) 
   }
   if (exchange::is_open(r->status)) return resolve_open(w, task, o, *r);  // opened meanwhile
   check_executed(w, task, o, r->executed_lots);
+  if (r->qty_lots < o.qty_lots) {  // a keepPriority amend took effect before the order closed
+    w.emit(task.id, journal::OrderAmended{o.client_order_id, r->qty_lots,
+                                          journal::Source::kQueryOrder});
+  }
   if (r->status == OrderStatus::kRejected && o.phase == model::OrderPhase::kInFlight) {
     w.emit(task.id, journal::OrderRejected{o.client_order_id, 0, "rejected (query)",
                                            journal::Source::kQueryOrder});

@@ -61,8 +61,10 @@ bool evidence_of(const exchange::ExecutionReport& er, const model::TaskState& ta
       out = journal::OrderRejected{o.client_order_id, 0, "rejected (executionReport)",
                                    Source::kUserStream};
       return true;
-    case ExecType::kReplaced:
-      return false;
+    case ExecType::kReplaced:  // a keepPriority amend took effect (or one of another process)
+      if (er.order.qty_lots >= o.qty_lots && !o.amend_pending) return false;
+      out = journal::OrderAmended{o.client_order_id, er.order.qty_lots, Source::kUserStream};
+      return true;
   }
   return false;
 }
@@ -132,6 +134,17 @@ void Engine::add_stray_cancels(const model::TaskState& ts) {
   }
 }
 
+// An amend of an order that is not open, or whose cancel or amend is in doubt, would act on an
+// unknown outcome (R1): it waits for the evidence and is decided again then.
+void Engine::hold_back_amends_in_doubt(const model::TaskState& ts) {
+  std::erase_if(specs_, [&ts](const strategy::IntentSpec& s) {
+    if (s.kind != strategy::IntentSpec::Kind::kAmend) return false;
+    const model::Order* o = ts.find_order(s.client_order_id);
+    return o == nullptr || o->phase != model::OrderPhase::kOpen || o->cancel_pending ||
+           o->cancel_refused || o->amend_pending;
+  });
+}
+
 size_t Engine::admit(size_t i, size_t wanted) {
   const IntentRate& rate = config_.tasks[i].rate;
   const int64_t window_ns = rate.burst * 1'000'000'000 / rate.per_second;
@@ -173,6 +186,7 @@ Status Engine::decide_and_act(size_t i) {
   view_.bars = &bars_;
   if (task.impl->reads_balances()) view_.balances = balances(*ts);
   task.impl->decide(view_, *ts, specs_);
+  hold_back_amends_in_doubt(*ts);
   if (task.risk.any() && ts->halted.empty()) {
     stats_.risk_dropped += risk::filter(specs_, *ts, exposure, task.risk, verdict.state);
   }
@@ -198,9 +212,7 @@ Status Engine::decide_and_act(size_t i) {
           s.slot_key, s.side, s.price_ticks, s.qty_lots,
           make_client_order_id(epoch, task.id, seq), context(s.reason), stamp}));
     } else if (s.kind == strategy::IntentSpec::Kind::kAmend) {
-      intents.push_back(record(task.id, journal::AmendIntent{
-          s.slot_key, s.client_order_id, make_client_order_id(epoch, task.id, seq),
-          s.price_ticks, s.qty_lots, context(s.reason), s.side, stamp}));
+      intents.push_back(record(task.id, amend_intent(*ts, s, seq, stamp)));
     } else {
       intents.push_back(record(task.id, journal::CancelIntent{s.slot_key, s.client_order_id,
                                                               context(s.reason), stamp}));
@@ -246,6 +258,25 @@ void Engine::owe_reconciliation() {
   if (reconcile_due_ms_ == 0 || now_ms < reconcile_due_ms_) reconcile_due_ms_ = now_ms;
 }
 
+// An amend that only lowers what is left to execute at the same price keeps the order's queue
+// position (order.amend.keepPriority, when the venue allows it, at most kMaxAmendsPerOrder per
+// order: Binance's MAX_NUM_ORDER_AMENDS); any other is one cancelReplace.
+journal::AmendIntent Engine::amend_intent(const model::TaskState& ts, const strategy::IntentSpec& s,
+                                          uint64_t seq, const journal::RequestTiming& stamp) const {
+  journal::AmendIntent a{s.slot_key, s.client_order_id,
+                         make_client_order_id(state_.account.epoch(), ts.id, seq),
+                         s.price_ticks, s.qty_lots, context(s.reason), s.side, stamp};
+  const model::Order* o = ts.find_order(s.client_order_id);
+  if (o != nullptr && venue_.amend_allowed() && o->price_ticks == s.price_ticks &&
+      s.qty_lots > 0 && s.qty_lots < o->qty_lots - o->filled_lots &&
+      o->amends < kMaxAmendsPerOrder) {
+    a.keep_priority = true;
+    a.client_order_id = s.client_order_id;          // the same order...
+    a.qty_lots = o->filled_lots + s.qty_lots;       // ...whose quantity counts its fills
+  }
+  return a;
+}
+
 Status Engine::send_and_record(const std::string& task_id, const std::vector<Record>& intents) {
   const std::string& symbol = config_.instrument.symbol;
   std::vector<Record>& outcomes = outcomes_;  // reused: its buffer survives
@@ -265,7 +296,24 @@ Status Engine::send_and_record(const std::string& task_id, const std::vector<Rec
       failpoint("engine.request.after_response");
       if (r.outcome == Outcome::kUnknown) ++stats_.unknown_outcomes;
       record_cancel(task_id, c->client_order_id, r, outcomes);
-    } else if (const auto* a = std::get_if<journal::AmendIntent>(&rec.body)) {
+    } else if (const auto* a = std::get_if<journal::AmendIntent>(&rec.body);
+               a != nullptr && a->keep_priority) {
+      const exchange::AmendResult r = venue_.amend_keep_priority(
+          symbol, a->client_order_id, a->qty_lots,
+          {a->timing.timestamp_ms, a->timing.recv_window_ms});
+      failpoint("engine.request.after_response");
+      if (r.outcome == Outcome::kAccepted) {
+        outcomes.push_back(record(task_id, journal::OrderAmended{a->client_order_id,
+                                                                 r.order.qty_lots,
+                                                                 Source::kResponse}));
+      } else if (r.outcome == Outcome::kRejected) {
+        outcomes.push_back(record(task_id, journal::AmendRejected{a->client_order_id,
+                                                                  r.error.code, r.error.msg}));
+      } else {
+        ++stats_.unknown_outcomes;  // R1: the order keeps its larger quantity until evidence
+        owe_reconciliation();
+      }
+    } else if (a != nullptr) {
       // cancelReplace (STOP_ON_FAILURE): each half is evidence of its own order.
       const exchange::ReplaceResult r = venue_.cancel_replace(
           a->orig_client_order_id,

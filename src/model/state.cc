@@ -16,6 +16,9 @@
 //   CancelRejected  any                     -> cancel not pending; -2011: cancel refused
 //   AmendIntent     original kOpen          -> cancel pending (as CancelIntent); the replacement
 //                                              (new) -> kInFlight, the slot's current order
+//                   keepPriority: kOpen     -> amend pending (the quantity unchanged)
+//   OrderAmended    any                     -> the new quantity; amend not pending
+//   AmendRejected   any                     -> amend not pending
 //   OrderAdopted    (new)                   -> kOpen (current or stray), or kClosed
 // Evidence naming a venue order id other than the one the order holds is not applied (W5):
 // it belongs to another order that reused the client id.
@@ -77,7 +80,8 @@ bool TaskState::trade_seen(int64_t trade_id) const {
 size_t TaskState::unresolved() const {
   size_t n = 0;
   for (const auto& [cid, o] : orders) {
-    const bool cancel_open = o.working() && (o.cancel_pending || o.cancel_refused);
+    const bool cancel_open =
+        o.working() && (o.cancel_pending || o.cancel_refused || o.amend_pending);
     if (o.phase == OrderPhase::kInFlight || cancel_open || o.owes_fills()) ++n;
   }
   return n;
@@ -232,6 +236,7 @@ void close_order(TaskState& task, Order& o, CloseReason why, uint64_t seq) {
   o.closed_seq = seq;
   o.cancel_pending = false;
   o.cancel_refused = false;
+  o.amend_pending = false;
   auto it = task.slots.find(o.slot_key);
   if (it != task.slots.end() && it->second.current_cid == o.client_order_id) {
     it->second.current_cid.clear();
@@ -339,6 +344,26 @@ void on(Ctx& c, const journal::CancelIntent& b) {
   if (it->second.phase == OrderPhase::kOpen) it->second.timing = b.timing;
 }
 
+// keepPriority: the same order, a smaller quantity once evidence says so.
+void amend_keep_priority(Ctx& c, const journal::AmendIntent& b) {
+  TaskState& task = c.task;
+  auto it = task.orders.find(b.orig_client_order_id);
+  Order* o = it == task.orders.end() ? nullptr : &it->second;
+  if (o == nullptr || o->phase != OrderPhase::kOpen || o->cancel_pending || o->cancel_refused ||
+      o->amend_pending || b.client_order_id != b.orig_client_order_id || o->side != b.side ||
+      o->slot_key != b.slot_key || o->price_ticks != b.price_ticks ||
+      b.qty_lots <= o->filled_lots || b.qty_lots >= o->qty_lots) {
+    halt(task, "internal: keepPriority amend of " + b.orig_client_order_id +
+                   ", which is not an open order of that slot, side and price without a pending"
+                   " cancel or amend, or a quantity not between its fills and its quantity");
+    return;
+  }
+  o->amend_pending = true;
+  o->amend_qty_lots = b.qty_lots;
+  o->timing = b.timing;
+  ++o->amends;
+}
+
 void on(Ctx& c, const journal::AmendIntent& b) {
   TaskState& task = c.task;
   ++task.intents_amend;
@@ -349,14 +374,19 @@ void on(Ctx& c, const journal::AmendIntent& b) {
   }
   log_intent(task, b.timing, c.rec.ts_exchange_ns);
   mark(task, b.ctx);
+  if (b.keep_priority) {
+    amend_keep_priority(c, b);
+    return;
+  }
   auto orig = task.orders.find(b.orig_client_order_id);
   if (orig == task.orders.end() || orig->second.phase != OrderPhase::kOpen ||
-      orig->second.cancel_pending || orig->second.cancel_refused || orig->second.side != b.side ||
-      orig->second.slot_key != b.slot_key || task.orders.count(b.client_order_id) != 0 ||
+      orig->second.cancel_pending || orig->second.cancel_refused || orig->second.amend_pending ||
+      orig->second.side != b.side || orig->second.slot_key != b.slot_key ||
+      task.orders.count(b.client_order_id) != 0 ||
       !amounts_sane(task.instrument, b.price_ticks, b.qty_lots, 0)) {
     halt(task, "internal: amend intent " + b.client_order_id + " of " + b.orig_client_order_id +
-                   ", which is not an open order of that slot and side without a pending cancel,"
-                   " or a reused id or out-of-range amounts");
+                   ", which is not an open order of that slot and side without a pending cancel"
+                   " or amend, or a reused id or out-of-range amounts");
     return;
   }
   // The cancel half: the original's fate is now this request's (R1).
@@ -370,6 +400,29 @@ void on(Ctx& c, const journal::AmendIntent& b) {
   Slot& slot = task.slots[b.slot_key];
   slot.key = b.slot_key;
   slot.current_cid = b.client_order_id;
+}
+
+void on(Ctx& c, const journal::OrderAmended& b) {
+  Order* o = order_for(c, b.client_order_id, 0, "OrderAmended");
+  if (o == nullptr) return;
+  // Evidence of a smaller quantity, not below the fills (a stale or impossible report is not
+  // applied); it settles a pending amend whatever quantity it names.
+  if (b.qty_lots < o->filled_lots || b.qty_lots > o->qty_lots) {
+    ++c.task.ignored_evidence;
+    return;
+  }
+  o->amend_pending = false;
+  o->qty_lots = b.qty_lots;
+  o->venue_executed_lots = std::min(o->venue_executed_lots, o->qty_lots);
+  if (o->working() && o->filled_lots == o->qty_lots) {
+    close_order(c.task, *o, CloseReason::kFilled, c.rec.seq);
+  }
+}
+
+void on(Ctx& c, const journal::AmendRejected& b) {
+  Order* o = order_for(c, b.client_order_id, 0, "AmendRejected");
+  if (o == nullptr) return;
+  o->amend_pending = false;
 }
 
 void on(Ctx& c, const journal::OrderAccepted& b) {

@@ -135,7 +135,7 @@ struct Gen {
 
   // One record body for `task_id`, whose seq will be `seq`.
   Body body(const std::string& task_id, uint64_t seq) {
-    switch (in.ConsumeIntegralInRange<int>(0, 20)) {
+    switch (in.ConsumeIntegralInRange<int>(0, 22)) {
       case 0: return task_started();
       case 1: {
         journal::PlaceIntent p{price(), side(), price(), amount(), fresh_cid(task_id, seq), ctx(),
@@ -146,8 +146,14 @@ struct Gen {
         return p;
       }
       case 2: return journal::CancelIntent{price(), cid(), ctx(), timing()};
-      case 3: return journal::AmendIntent{price(), cid(), fresh_cid(task_id, seq), price(),
-                                          amount(), ctx()};
+      case 3: {
+        journal::AmendIntent a{price(), cid(), fresh_cid(task_id, seq), price(), amount(), ctx(),
+                               side(), timing()};
+        a.keep_priority = in.ConsumeBool();
+        if (a.keep_priority && in.ConsumeBool()) a.client_order_id = a.orig_client_order_id;
+        if (!a.keep_priority) cids.push_back(a.client_order_id);
+        return a;
+      }
       case 4: return journal::OrderAccepted{cid(), small_id(), source()};
       case 5: return journal::OrderRejected{cid(), in.ConsumeBool() ? -2010 : -1013, "no",
                                             source()};
@@ -217,6 +223,11 @@ struct Gen {
       case 19:
         return journal::GuardChanged{
             static_cast<journal::GuardState>(in.ConsumeIntegralInRange<int>(0, 2)), "fuzz"};
+      case 20:
+        return journal::OrderAmended{
+            cid(), in.ConsumeBool() ? in.ConsumeIntegralInRange<int64_t>(0, 120) : amount(),
+            source()};
+      case 21: return journal::AmendRejected{cid(), -2038, "refused"};
       default: return journal::RecordingEnded{static_cast<uint64_t>(amount())};
     }
   }

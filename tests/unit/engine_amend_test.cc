@@ -17,16 +17,20 @@ using testutil::World;
 // A test double, not a product strategy: slot 1 buys order_lots at the best bid, slot 2 sells
 // up to order_lots of the held position at the best ask; an open order whose price is not the
 // touch any more is amended to it. Slots with an in-flight order or a pending cancel are left
-// alone (R1).
+// alone (R1). With `shrink`, the buy wants 200 lots less 10 per second of each 10-second cycle
+// of exchange time: at an unchanged price the engine lowers it with keepPriority amends.
 class TouchChaser final : public strategy::Strategy {
  public:
+  explicit TouchChaser(bool shrink = false) : shrink_(shrink) {}
   const char* name() const override { return "grid"; }
   void decide(const strategy::MarketView& view, const model::TaskState& task,
               std::vector<IntentSpec>& out) const override {
     if (!view.ready() || !task.halted.empty()) return;
     const int64_t sell_lots =
         std::min<int64_t>(kLots, task.sellable_e8() / task.instrument.step_e8);
-    quote(task, 1, Side::kBuy, view.best_bid_ticks, kLots, view, out);
+    const int64_t buy_lots =
+        shrink_ ? kLots - 10 * ((view.ts_exchange_ns / 1'000'000'000) % 10) : kLots;
+    quote(task, 1, Side::kBuy, view.best_bid_ticks, buy_lots, view, out);
     quote(task, 2, Side::kSell, view.best_ask_ticks, sell_lots, view, out);
   }
   int64_t adopt_slot_key(Side side, int64_t) const override { return side == Side::kBuy ? 1 : 2; }
@@ -34,16 +38,19 @@ class TouchChaser final : public strategy::Strategy {
 
  private:
   static constexpr int64_t kLots = 200;  // 0.002 BTC
+  bool shrink_;
   static void quote(const model::TaskState& task, int64_t key, Side side, int64_t price,
                     int64_t lots, const strategy::MarketView& view, std::vector<IntentSpec>& out) {
     auto it = task.slots.find(key);
     const model::Order* o = it == task.slots.end() ? nullptr : task.current_order(it->second);
     if (o != nullptr && o->working()) {
       if (o->phase != model::OrderPhase::kOpen || o->cancel_pending || o->cancel_refused) return;
-      if (o->price_ticks == price) return;
+      if (o->amend_pending) return;
       const int64_t left = o->qty_lots - o->filled_lots;
-      out.push_back({IntentSpec::Kind::kAmend, key, side, price, left, o->client_order_id,
-                     "touch moved"});
+      const int64_t want = side == Side::kBuy ? std::min(left, lots) : left;
+      if (o->price_ticks == price && want == left) return;
+      out.push_back({IntentSpec::Kind::kAmend, key, side, price, want, o->client_order_id,
+                     o->price_ticks == price ? "smaller" : "touch moved"});
       return;
     }
     if (it != task.slots.end() && view.ts_exchange_ns < it->second.retry_after_ns) return;
@@ -52,9 +59,9 @@ class TouchChaser final : public strategy::Strategy {
   }
 };
 
-Config chaser_config() {
+Config chaser_config(bool shrink = false) {
   Config c = testutil::test_config();
-  c.tasks[0].impl = std::make_shared<TouchChaser>();
+  c.tasks[0].impl = std::make_shared<TouchChaser>(shrink);
   c.tasks[0].params_text = "touch chaser";
   return c;
 }
@@ -98,6 +105,57 @@ TEST(EngineAmend, AmendsAnsweredUnknownThatExecuteLateAcrossCrashesEndAsTheVenue
   EXPECT_GT(k.venue->amends_late, 5);  // late amends did execute...
   EXPECT_GT(k.engine->stats().unknown_outcomes + t.intents_amend, 0u);
   EXPECT_LE(testutil::max_cancels_of_one_order(k), 1);  // ...and none was sent twice
+}
+
+// Journaled amends of each kind.
+std::pair<int, int> amends_by_kind(const testutil::Keel& k) {
+  int keep = 0, replace = 0;
+  EXPECT_TRUE(k.journal->for_each(1, [&](const journal::Record& r) {
+    if (const auto* a = std::get_if<journal::AmendIntent>(&r.body)) ++(a->keep_priority ? keep : replace);
+    return true;
+  }).ok());
+  return {keep, replace};
+}
+
+TEST(EngineAmend, AQuantityDecreaseAtTheSamePriceKeepsPriority) {
+  World w;
+  auto& k = w.add("a", chaser_config(/*shrink=*/true));
+  w.run();
+  w.settle();
+  testutil::expect_matches_truth(w, k);
+  const auto [keep, replace] = amends_by_kind(k);
+  std::printf("keepPriority amends %d, cancelReplace amends %d\n", keep, replace);
+  EXPECT_GT(keep, 50);
+  EXPECT_GT(replace, 50);
+  // No order is amended with keepPriority more often than Binance allows.
+  for (const auto& [cid, o] : k.engine->state().tasks.at("g1").orders) {
+    EXPECT_LE(o.amends, kMaxAmendsPerOrder) << cid;
+  }
+}
+
+TEST(EngineAmend, KeepPriorityAmendsAnsweredUnknownAcrossCrashesEndAsTheVenuesTruth) {
+  World w;
+  auto& k = w.add("a", chaser_config(/*shrink=*/true));
+  k.venue->late_keep_every = 3;
+  k.venue->late_amend_every = 11;
+  k.venue->drop_every = 17;
+  for (int life = 0; life < 6; ++life) {
+    w.run(8'000);
+    w.crash_and_restart(k);
+  }
+  w.run();
+  w.settle();
+  testutil::expect_matches_truth(w, k);
+  std::printf("keepPriority amends %d (executed late %d)\n", k.venue->keeps, k.venue->keeps_late);
+  EXPECT_GT(k.venue->keeps_late, 5);
+  // The journal's quantities are the venue's: every order's quantity as the venue has it.
+  const exchange::sim::SimTruth truth = w.sim->truth();
+  for (const auto& o : truth.orders) {
+    const model::Order* mine = k.engine->state().tasks.at("g1").find_order(o.client_order_id);
+    if (mine != nullptr) {
+      EXPECT_EQ(mine->qty_lots, o.qty_lots) << o.client_order_id;
+    }
+  }
 }
 
 }  // namespace

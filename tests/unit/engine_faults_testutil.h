@@ -85,6 +85,9 @@ class FaultyVenue final : public exchange::ForwardingExchange {
   // Every `late_amend_every`-th cancelReplace is answered 503 -1007 (both halves unknown) and
   // executed `late_ms` later.
   int late_amend_every = 0;
+  // Every `late_keep_every`-th keepPriority amend is answered 503 -1007 and executed `late_ms`
+  // later.
+  int late_keep_every = 0;
   // executionReports lost: every TRADE (`drop_trades`), or one event in `drop_every`, or the
   // TRADEs of orders that executed late (`drop_late_fills`).
   bool drop_trades = false;
@@ -108,9 +111,11 @@ class FaultyVenue final : public exchange::ForwardingExchange {
   std::map<std::string, int> cancels;  // per client order id
   std::set<std::string> late_cids;     // places executed late
   int executed_late = 0, expired = 0, cancels_late = 0, dropped = 0, amends = 0, amends_late = 0;
+  int keeps = 0, keeps_late = 0;
 
   bool answers_synchronously() const override {
-    return late_every == 0 && late_cancel_every == 0 && late_amend_every == 0;
+    return late_every == 0 && late_cancel_every == 0 && late_amend_every == 0 &&
+           late_keep_every == 0;
   }
   int64_t venue_time_ms() const override { return sim_.venue_time_ms() + clock_offset_ms; }
 
@@ -152,6 +157,23 @@ class FaultyVenue final : public exchange::ForwardingExchange {
       return r;
     }
     return inner_.cancel_replace(cancel_cid, req);
+  }
+  exchange::AmendResult amend_keep_priority(const std::string& s, const std::string& cid,
+                                            int64_t qty, exchange::RequestStamp stamp) override {
+    if (late_keep_every > 0 && ++keeps % late_keep_every == 0) {
+      Late l;
+      l.cancel_cid = cid;
+      l.req.symbol = s;
+      l.req.qty_lots = qty;
+      l.req.stamp = stamp;
+      l.due_ms = venue_time_ms() + late_ms;
+      l.keep = true;
+      late_.push_back(l);
+      exchange::AmendResult r;
+      r.error = unknown_error();
+      return r;
+    }
+    return inner_.amend_keep_priority(s, cid, qty, stamp);
   }
   Result<exchange::Balances> balances() override {
     auto b = inner_.balances();
@@ -208,7 +230,12 @@ class FaultyVenue final : public exchange::ForwardingExchange {
       }
       const auto& st = it->req.stamp;
       if (break_recv_window || now <= st.timestamp_ms + st.recv_window_ms) {
-        if (it->amend) {
+        if (it->keep) {
+          if (inner_.amend_keep_priority(it->req.symbol, it->cancel_cid, it->req.qty_lots, st)
+                  .outcome == exchange::Outcome::kAccepted) {
+            ++keeps_late;
+          }
+        } else if (it->amend) {
           const exchange::ReplaceResult r = inner_.cancel_replace(it->cancel_cid, it->req);
           if (r.place_outcome == exchange::Outcome::kAccepted) {
             ++amends_late;
@@ -246,6 +273,7 @@ class FaultyVenue final : public exchange::ForwardingExchange {
     std::string cancel_cid;  // non-empty: a late cancel (or the original of a late amend)
     int64_t due_ms = 0;
     bool amend = false;      // a late cancelReplace of cancel_cid by req
+    bool keep = false;       // a late keepPriority amend of cancel_cid to req.qty_lots
   };
   struct Replay {
     exchange::ExecutionReport er;
@@ -359,6 +387,7 @@ struct World {
       k->venue->late_every = 0;
       k->venue->late_cancel_every = 0;
       k->venue->late_amend_every = 0;
+      k->venue->late_keep_every = 0;
     }
     for (int round = 0; round < 3; ++round) {
       for (auto& k : keels) {

@@ -411,6 +411,46 @@ TEST_F(SimTest, CancelReplace) {
   EXPECT_EQ(bal("USDT").free_e8, e8("100000"));
 }
 
+// order.amend.keepPriority: the quantity shrinks, the queue position stays, the removed
+// quantity's lock is released, an executionReport REPLACED follows; refusals as Binance's.
+TEST_F(SimTest, AmendKeepPriorityReducesQuantityAndKeepsTheQueue) {
+  book();
+  ASSERT_TRUE(sim_->amend_allowed());
+  ASSERT_EQ(sim_->place(order(Side::kBuy, "61800.00", "0.1", "q")).outcome, Outcome::kAccepted);
+  events();
+  const int64_t locked_before = bal("USDT").locked_e8;
+  auto a = sim_->amend_keep_priority("BTCUSDT", "q", 4000);  // 0.1 -> 0.04
+  ASSERT_EQ(a.outcome, Outcome::kAccepted) << a.error.msg;
+  EXPECT_EQ(a.order.qty_lots, 4000);
+  EXPECT_EQ(a.order.client_order_id, "q");
+  EXPECT_EQ(query("q").qty_lots, 4000);
+  EXPECT_EQ(bal("USDT").locked_e8, e8("2472") + e8("2.472"));  // 0.04 x 61800 + fee
+  EXPECT_LT(bal("USDT").locked_e8, locked_before);
+  auto ev = events();
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(ev[0].exec_type, ExecType::kReplaced);
+  EXPECT_EQ(ev[0].order.qty_lots, 4000);
+  // Still behind the 0.5 that was ahead of it: 0.5 trades first, then 0.04 fills it whole.
+  feed(trade(1, "61800.00", "0.5", true, kT0 + 1));
+  EXPECT_TRUE(sim_->truth().trades.empty());
+  feed(trade(2, "61800.00", "0.1", true, kT0 + 2));
+  ASSERT_EQ(sim_->truth().trades.size(), 1u);
+  EXPECT_EQ(sim_->truth().trades[0].qty_lots, 4000);
+  EXPECT_EQ(query("q").status, OrderStatus::kFilled);
+  EXPECT_EQ(bal("USDT").locked_e8, 0);
+}
+
+TEST_F(SimTest, AmendKeepPriorityRefusesAnIncreaseNoChangeAndAnUnknownOrder) {
+  book();
+  ASSERT_EQ(sim_->place(order(Side::kSell, "61800.02", "0.1", "s")).outcome, Outcome::kAccepted);
+  EXPECT_EQ(sim_->amend_keep_priority("BTCUSDT", "s", 20000).error.code, -2038);
+  EXPECT_EQ(sim_->amend_keep_priority("BTCUSDT", "s", 10000).error.code, -2038);
+  EXPECT_EQ(sim_->amend_keep_priority("BTCUSDT", "nope", 100).error.code, -2013);
+  feed(trade(1, "61800.03", "0.03", false, kT0 + 1));  // through: 0.03 of ours... all 0.1
+  EXPECT_EQ(sim_->amend_keep_priority("BTCUSDT", "s", 100).error.code, -2013);  // filled
+  EXPECT_EQ(query("s").qty_lots, 10000);
+}
+
 TEST_F(SimTest, TradesFromIsInclusive) {
   for (int i = 0; i < 3; ++i) {
     ASSERT_EQ(sim_->place(order(Side::kBuy, "61800.00", "0.001", "o" + std::to_string(i)))

@@ -71,6 +71,9 @@ std::vector<Record> Samples() {
   out.push_back(Rec(20, TaskResumed{"declared USDT: deposit", true}));
   out.push_back(Rec(21, GuardChanged{GuardState::kCaution,
                                      "position 0.006 BTC is 80% of max_position 0.0075"}));
+  out.push_back(Rec(22, OrderAmended{"k1-grid_1-4", 180, Source::kUserStream}));
+  out.push_back(Rec(23, AmendRejected{"k1-grid_1-4", -2038,
+                                      "Order amend (quantity increase) is not supported."}));
   return out;
 }
 
@@ -169,7 +172,7 @@ TEST(JournalCodec, EnvelopeFollowsTheGrammar) {
 TEST(JournalCodec, TypeNumbersAreFrozen) {
   const std::vector<Record> s = Samples();
   const uint16_t expected[] = {1,  2,  3,  4,  10, 11, 12, 13, 14, 15,
-                              30, 16, 17, 18, 20, 21, 22, 23, 24, 19, 25};
+                              30, 16, 17, 18, 20, 21, 22, 23, 24, 19, 25, 26, 27};
   for (size_t i = 0; i < s.size(); ++i) {
     EXPECT_EQ(static_cast<uint16_t>(s[i].type()), expected[i]) << i;
   }
@@ -267,7 +270,7 @@ TEST(JournalCodec, NamesWhatFailed) {
 
 TEST(JournalCodec, RejectsUnknownTypesEvenWithAValidCrc) {
   const std::string enc = encode(Samples()[10]);
-  for (uint16_t type : {0, 5, 9, 26, 29, 31, 65535}) {
+  for (uint16_t type : {0, 5, 9, 28, 29, 31, 65535}) {
     Result<Record> d = decode(Reframe(enc, PayloadOf(enc), type));
     ASSERT_FALSE(d.ok()) << type;
     EXPECT_NE(d.status().message().find("unknown record type"), std::string::npos);
@@ -401,6 +404,15 @@ TEST(JournalCodec, AnAmendIntentOfFormat3KeepsItsLayout) {
   ASSERT_TRUE(back4.ok());
   EXPECT_EQ(std::get<AmendIntent>(back4->body).side, Side::kSell);
   EXPECT_EQ(std::get<AmendIntent>(back4->body).timing.recv_window_ms, 4'000);
+  // The evidence types of format 4 do not exist in a format-3 envelope.
+  for (size_t i : {21u, 22u}) {
+    std::string enc = encode(Samples()[i]);
+    enc[1] = 3;
+    const uLong crc = crc32(0L, reinterpret_cast<const Bytef*>(enc.data()),
+                            static_cast<uInt>(enc.size() - 4));
+    for (int b = 0; b < 4; ++b) enc[enc.size() - 4 + b] = static_cast<char>((crc >> (8 * b)) & 0xFF);
+    EXPECT_NE(decode(enc).status().message().find("unknown record type"), std::string::npos);
+  }
 }
 
 TEST(JournalExportJson, RecordToJsonWithoutInstrumentUsesIntegers) {

@@ -297,6 +297,50 @@ TEST_F(ApplyTest, AnAmendCancelsTheOriginalAndPlacesTheReplacementInItsSlot) {
   EXPECT_EQ(task().buys.fills, 2u);
 }
 
+// keepPriority: the same order keeps its (larger) quantity until evidence of the amend; the
+// pending amend is a question for the venue (unresolved) and settles with OrderAmended or
+// AmendRejected.
+TEST_F(ApplyTest, AKeepPriorityAmendShrinksTheOrderOnlyOnEvidence) {
+  const std::string buy = place(1, Side::kBuy, 6183000, 100);
+  fold(journal::OrderAccepted{buy, 42, Source::kResponse});
+  fill(buy, Side::kBuy, 6183000, 30, 1);
+  journal::AmendIntent a{1, buy, buy, 6183000, 60, {}, Side::kBuy, {2'000, 5'000}};
+  a.keep_priority = true;
+  fold(a);
+  EXPECT_TRUE(task().halted.empty()) << task().halted;
+  const Order& o = task().orders.at(buy);
+  EXPECT_TRUE(o.amend_pending);
+  EXPECT_EQ(o.qty_lots, 100);  // worst case until the venue says otherwise (R1)
+  EXPECT_EQ(o.timing.timestamp_ms, 2'000);
+  EXPECT_EQ(task().unresolved(), 1u);
+  EXPECT_EQ(slot(1), SlotState::kLocked);
+  fold(journal::OrderAmended{buy, 60, Source::kUserStream});
+  EXPECT_FALSE(task().orders.at(buy).amend_pending);
+  EXPECT_EQ(task().orders.at(buy).qty_lots, 60);
+  EXPECT_EQ(task().unresolved(), 0u);
+  fill(buy, Side::kBuy, 6183000, 30, 2);  // the rest of the smaller order fills it
+  EXPECT_EQ(slot(1), SlotState::kFilled);
+  EXPECT_EQ(task().orders.at(buy).amends, 1u);
+  // A second amend of the filled order is keel's bug: the task halts, nothing aborts.
+  fold(a);
+  EXPECT_FALSE(task().halted.empty());
+}
+
+TEST_F(ApplyTest, AKeepPriorityAmendRefusedKeepsTheQuantity) {
+  const std::string sell = place(2, Side::kSell, 6184000, 100);
+  fold(journal::OrderAccepted{sell, 43, Source::kResponse});
+  journal::AmendIntent a{2, sell, sell, 6184000, 50, {}, Side::kSell, {}};
+  a.keep_priority = true;
+  fold(a);
+  fold(journal::AmendRejected{sell, -2038, "Order amend is not supported for this symbol."});
+  EXPECT_FALSE(task().orders.at(sell).amend_pending);
+  EXPECT_EQ(task().orders.at(sell).qty_lots, 100);
+  // Evidence of a larger quantity than the order's, or below its fills, is not applied.
+  fold(journal::OrderAmended{sell, 150, Source::kOpenOrders});
+  EXPECT_EQ(task().orders.at(sell).qty_lots, 100);
+  EXPECT_EQ(task().ignored_evidence, 1u);
+}
+
 // STOP_ON_FAILURE with a failed cancel (-2011: the original filled meanwhile): the replacement
 // was never attempted, so it closes as rejected; the original's fate comes from a query.
 TEST_F(ApplyTest, AnAmendWhoseCancelHalfFailedLeavesTheOriginalToReconciliation) {

@@ -30,6 +30,9 @@
 
 namespace keel::engine {
 
+// Binance's MAX_NUM_ORDER_AMENDS: keepPriority amends per order (binance-spot.md §3).
+inline constexpr uint32_t kMaxAmendsPerOrder = 10;
+
 struct EngineStats {
   uint64_t events = 0;            // market events handled by on_market in this process
   uint64_t decisions = 0;         // decisions that produced intents
@@ -148,6 +151,7 @@ class Engine {
   // DecisionMemo proves the decision would be empty again), bounds the intents by its budget.
   Status decide_and_act(size_t i);
   void add_stray_cancels(const model::TaskState& ts);
+  void hold_back_amends_in_doubt(const model::TaskState& ts);
   size_t admit(size_t i, size_t wanted);  // how many of `wanted` intents the budget allows
   Status send_and_record(const std::string& task_id, const std::vector<journal::Record>& intents);
   // The evidence of one place / cancel answer (an amend's halves too), appended to `out`.
@@ -156,6 +160,8 @@ class Engine {
   void record_cancel(const std::string& task_id, const std::string& cid,
                      const exchange::CancelResult& r, std::vector<journal::Record>& out);
   void owe_reconciliation();  // a reconciliation is due now (an unknown or refused answer)
+  journal::AmendIntent amend_intent(const model::TaskState& ts, const strategy::IntentSpec& s,
+                                    uint64_t seq, const journal::RequestTiming& stamp) const;
   journal::DecisionContext context(const std::string& reason) const;
   journal::RequestTiming timing() const;
   recovery::Options recovery_options() const;

@@ -113,6 +113,13 @@ struct ReplaceResult {
   VenueError error;
 };
 
+// PUT /api/v3/order/amend/keepPriority (binance-spot.md §4): reduce quantity, keep priority.
+struct AmendResult {
+  Outcome outcome = Outcome::kUnknown;
+  OrderReport order;  // the amended order when kAccepted (qty_lots: its new quantity)
+  VenueError error;
+};
+
 // executionReport (user-data stream), reduced to what the engine folds.
 enum class ExecType : unsigned char { kNew, kCanceled, kReplaced, kRejected, kTrade, kExpired };
 struct ExecutionReport {
@@ -159,6 +166,18 @@ class Exchange {
   // POST /api/v3/order/cancelReplace, cancelReplaceMode=STOP_ON_FAILURE.
   virtual ReplaceResult cancel_replace(const std::string& cancel_client_order_id,
                                        const OrderRequest& replacement) = 0;
+  // True when the symbol allows order.amend.keepPriority (exchangeInfo amendAllowed).
+  virtual bool amend_allowed() const { return false; }
+  // PUT /api/v3/order/amend/keepPriority: the open order `client_order_id` keeps its id, price
+  // and queue position and its quantity becomes new_qty_lots (fills included; executed <
+  // new_qty_lots < its quantity), signed with `stamp`. Default: refused as Binance refuses it
+  // for a symbol without amendAllowed (400, -2038).
+  virtual AmendResult amend_keep_priority(const std::string& symbol,
+                                          const std::string& client_order_id,
+                                          int64_t new_qty_lots, RequestStamp stamp = {}) {
+    (void)symbol, (void)client_order_id, (void)new_qty_lots, (void)stamp;
+    return {Outcome::kRejected, {}, {400, -2038, "Order amend is not supported for this symbol."}};
+  }
   // GET /api/v3/order by origClientOrderId; kNotFound (-2013) when the venue never saw it.
   virtual Result<OrderReport> query_order(const std::string& symbol,
                                           const std::string& client_order_id) = 0;

@@ -91,6 +91,11 @@
 //    quote; beyond them PRICE_FILTER / LOT_SIZE / NOTIONAL as for the minima.
 //  - Not thread-safe: one caller at a time (the embedded runner, or a server's strand).
 //  - An empty client_order_id gets "sim-<order id>" (Binance generates one when none is sent).
+//  - amend_keep_priority (order.amend.keepPriority): an open order's quantity is reduced to
+//    new_qty_lots, its place in the queue, price, order id and client id kept; the funds its
+//    removed quantity locked are released; an executionReport REPLACED follows. Refused like
+//    Binance: -2013 for an order not open, -2038 for an increase or no change, -1013 for a
+//    quantity not above the executed one. (The sim does not count MAX_NUM_ORDER_AMENDS.)
 //  - cancel_replace: when the cancel fails, cancel_outcome and place_outcome are kRejected (the
 //    place is NOT_ATTEMPTED) and error is the cancel's own error (400, -2011 "Unknown order
 //    sent."), i.e. Binance's data.cancelResponse; when only the place fails, error is the
@@ -198,6 +203,9 @@ class SimExchange final : public Exchange {
                       RequestStamp stamp = {}) override;
   ReplaceResult cancel_replace(const std::string& cancel_client_order_id,
                                const OrderRequest& replacement) override;
+  bool amend_allowed() const override { return true; }
+  AmendResult amend_keep_priority(const std::string& symbol, const std::string& client_order_id,
+                                  int64_t new_qty_lots, RequestStamp stamp = {}) override;
   Result<OrderReport> query_order(const std::string& symbol,
                                   const std::string& client_order_id) override;
   Result<std::vector<OrderReport>> open_orders(const std::string& symbol) override;

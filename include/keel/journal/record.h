@@ -24,7 +24,8 @@ enum class RecordType : uint16_t {
   kTaskStarted = 1,     // a task's identity and parameters; first record of every task
   kPlaceIntent = 2,     // W1: a LIMIT_MAKER place, before the request leaves
   kCancelIntent = 3,    // W1: a cancel by origClientOrderId, before the request leaves
-  kAmendIntent = 4,     // W1: a cancelReplace (new price/qty, new client id), before it leaves
+  kAmendIntent = 4,     // W1: a cancelReplace (new price/qty, new client id) or a keepPriority
+                        // amend (quantity decrease, same order), before it leaves
   kOrderAccepted = 10,  // evidence: the venue holds the order (ack, query, open-orders)
   kOrderRejected = 11,  // evidence: the venue refused the place (code, message)
   kOrderFilled = 12,    // evidence: one execution, keyed by trade id (R3)
@@ -43,6 +44,8 @@ enum class RecordType : uint16_t {
   kForeignFill = 23,      // journal-wide: a trade of the account not of this journal (R4)
   kTradesScanned = 24,    // journal-wide: the account's trade history was read through an id
   kGuardChanged = 25,   // the task's risk guard changed state (Safe / Caution / Halt), why
+  kOrderAmended = 26,   // evidence: a keepPriority amend took effect (the order's new quantity)
+  kAmendRejected = 27,  // evidence: a keepPriority amend was refused or can no longer execute
   kRecordingEnded = 30, // the embedded exchange's recording has no more events
 };
 const char* record_type_name(RecordType t);  // "PlaceIntent", ...
@@ -97,6 +100,12 @@ struct CancelIntent {
 // original, OrderAccepted / OrderRejected / fills for the replacement), whichever channel
 // brings it (R1). side and timing are format 4; an AmendIntent of an older format (no keel
 // wrote one) halts its task.
+// keep_priority (format 4): instead, PUT /api/v3/order/amend/keepPriority reduces the open
+// order's quantity to qty_lots (counted from its original quantity, fills included), same
+// price, same order id and client id (client_order_id == orig_client_order_id), keeping its
+// queue position. The order keeps its quantity until evidence of the amend (OrderAmended: the
+// response, an executionReport REPLACED, or a query showing the smaller quantity) or of its
+// refusal (AmendRejected); exposure counts the larger quantity meanwhile (R1).
 struct AmendIntent {
   int64_t slot_key = 0;
   std::string orig_client_order_id;  // the order being replaced
@@ -106,6 +115,7 @@ struct AmendIntent {
   DecisionContext ctx;
   Side side = Side::kBuy;  // format 4: the side of both orders
   RequestTiming timing;    // format 4: the request's timestamp and recvWindow (R1)
+  bool keep_priority = false;  // format 4: order.amend.keepPriority (see above)
 };
 
 // Where a piece of evidence came from (audit; apply ignores it).
@@ -272,11 +282,28 @@ struct GuardChanged {
   std::string reason;
 };
 
+// Evidence (format 4): a keepPriority amend of `client_order_id` took effect; its quantity is
+// now qty_lots (fills included).
+struct OrderAmended {
+  std::string client_order_id;
+  int64_t qty_lots = 0;
+  Source source = Source::kResponse;
+};
+
+// Evidence (format 4): a keepPriority amend of `client_order_id` did not take effect: refused
+// by the venue (code, message), or proven unable to execute (R1: code 0, the venue's clock past
+// the request's timestamp + recvWindow with the order's quantity unchanged).
+struct AmendRejected {
+  std::string client_order_id;
+  int code = 0;
+  std::string msg;
+};
+
 using Body = std::variant<TaskStarted, PlaceIntent, CancelIntent, AmendIntent, OrderAccepted,
                           OrderRejected, OrderFilled, OrderCanceled, OrderNotFound, CancelRejected,
                           RecordingEnded, TaskHalted, TaskRetired, OrderAdopted, JournalEpoch,
                           AccountBaseline, BalanceChanged, ForeignFill, TradesScanned,
-                          TaskResumed, GuardChanged>;
+                          TaskResumed, GuardChanged, OrderAmended, AmendRejected>;
 
 // The task id journal-wide records carry (no config task may start with '_').
 inline constexpr const char* kJournalTaskId = "_";

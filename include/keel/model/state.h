@@ -95,8 +95,15 @@ struct Order {
   bool cancel_refused = false;   // the venue answered -2011 to our cancel: its fate must come
                                  // from a query or the stream; no cancel is sent again
   bool adopted = false;          // OrderAdopted: the journal learned of it from the venue
+  // A keepPriority amend is journaled (AmendIntent keep_priority) and its outcome unknown: the
+  // order keeps qty_lots (the larger, worst case for exposure) until OrderAmended or
+  // AmendRejected; amend_qty_lots is the quantity asked for. amends counts the order's
+  // keepPriority amends (Binance's MAX_NUM_ORDER_AMENDS allows 10 per order).
+  bool amend_pending = false;
+  int64_t amend_qty_lots = 0;
+  uint32_t amends = 0;
   // R1: the timestamp and recvWindow of the order's request whose outcome may be unknown: its
-  // place while in flight; once open, its newest cancel (CancelIntent).
+  // place while in flight; once open, its newest cancel or amend.
   journal::RequestTiming timing;
 
   bool working() const { return phase != OrderPhase::kClosed; }
@@ -171,7 +178,8 @@ struct TaskState {
   const Order* current_order(const Slot& slot) const;
   const Order* find_order(const std::string& cid) const;
   // Questions only the venue can answer (R2 must resolve each before quoting): in-flight places,
-  // pending or refused cancels of working orders, and orders that owe fills.
+  // pending or refused cancels and pending keepPriority amends of working orders, and orders
+  // that owe fills.
   size_t unresolved() const;
   // Working orders that are not their slot's current order (the engine cancels them).
   std::vector<const Order*> strays() const;

@@ -183,6 +183,8 @@ ReplaceResult BinanceExchange::cancel_replace(const std::string& cancel_client_o
   return out;
 }
 
+bool BinanceExchange::amend_allowed() const { return impl_->sh.info.amend_allowed; }
+
 AmendResult BinanceExchange::amend_keep_priority(const std::string& symbol,
                                                  const std::string& client_order_id,
                                                  int64_t new_qty_lots, RequestStamp stamp) {

@@ -237,6 +237,51 @@ CancelResult SimExchange::Impl::cancel(const std::string& symbol,
   return r;
 }
 
+AmendResult SimExchange::Impl::amend(const std::string& symbol, const std::string& client_order_id,
+                                     int64_t new_qty_lots, Dirty& d) {
+  AmendResult r;
+  r.outcome = Outcome::kRejected;
+  if (symbol != opt.instrument.symbol) {
+    r.error = venue_error(400, -1121, kMsgInvalidSymbol);
+    return r;
+  }
+  auto it = open_by_client.find(client_order_id);
+  if (it == open_by_client.end()) {
+    r.error = venue_error(400, -2013, kMsgNoSuchOrder);
+    return r;
+  }
+  SimOrder& o = state.orders.at(it->second);
+  OrderReport& rep = o.report;
+  if (new_qty_lots > rep.qty_lots) {
+    r.error = venue_error(400, -2038, "Order amend (quantity increase) is not supported.");
+    return r;
+  }
+  if (new_qty_lots == rep.qty_lots) {
+    r.error = venue_error(400, -2038, "The requested action would change no state; rejecting");
+    return r;
+  }
+  if (new_qty_lots <= rep.executed_lots) {
+    r.error = venue_error(400, -1013, "Invalid quantity.");
+    return r;
+  }
+  // The removed quantity's lock (as a place of it would lock) goes back to free.
+  const int64_t removed = rep.qty_lots - new_qty_lots;
+  const int64_t release =
+      std::min(o.locked_e8, lock_for(rep.side, rep.price_ticks, removed));
+  AssetBalance& bal = balance(lock_asset(rep.side));
+  bal.locked_e8 -= release;
+  bal.free_e8 += release;
+  o.locked_e8 -= release;
+  rep.qty_lots = new_qty_lots;
+  rep.ts_update_ns = state.now_ns;
+  d.balances = true;
+  d.touch(rep.order_id);
+  r.outcome = Outcome::kAccepted;
+  r.order = rep;
+  emit(ExecType::kReplaced, r.order, nullptr);
+  return r;
+}
+
 Status SimExchange::Impl::commit(const Dirty& d) {
   if (failed) return Status::IOError(failure);
   Status s = store->write(state, d);
@@ -350,6 +395,25 @@ CancelResult SimExchange::cancel(const std::string& symbol, const std::string& c
   }
   Dirty& d = impl_->begin_change();
   r = impl_->cancel(symbol, client_order_id, d);
+  if (r.outcome != Outcome::kAccepted) {
+    impl_->persist_answered();
+  } else if (!impl_->commit(d).ok()) {
+    r.outcome = Outcome::kUnknown;
+    r.error = unknown_outcome();
+  }
+  return r;
+}
+
+AmendResult SimExchange::amend_keep_priority(const std::string& symbol,
+                                             const std::string& client_order_id,
+                                             int64_t new_qty_lots, RequestStamp /*stamp*/) {
+  AmendResult r;
+  if (impl_->failed) {
+    r.error = unknown_outcome();
+    return r;
+  }
+  Dirty& d = impl_->begin_change();
+  r = impl_->amend(symbol, client_order_id, new_qty_lots, d);
   if (r.outcome != Outcome::kAccepted) {
     impl_->persist_answered();
   } else if (!impl_->commit(d).ok()) {

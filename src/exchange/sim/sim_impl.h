@@ -53,6 +53,8 @@ struct SimExchange::Impl {
   std::optional<VenueError> check_place(const OrderRequest& req, int64_t& lock_e8) const;
   PlaceResult place(const OrderRequest& req, Dirty& d);
   CancelResult cancel(const std::string& symbol, const std::string& client_order_id, Dirty& d);
+  AmendResult amend(const std::string& symbol, const std::string& client_order_id,
+                    int64_t new_qty_lots, Dirty& d);
   // Writes the change set; on failure enters the failed state.
   Status commit(const Dirty& d);
   // A call that changed nothing but the position (a no-op market event): the position cell

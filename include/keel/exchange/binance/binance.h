@@ -119,13 +119,6 @@ struct BinanceConfig {
   const Clock* clock = nullptr;  // realtime for timestamps and the rate gate; nullptr: system
 };
 
-// The outcome of PUT /api/v3/order/amend/keepPriority (§4): reduce quantity, keep priority.
-struct AmendResult {
-  Outcome outcome = Outcome::kUnknown;
-  OrderReport order;  // the amended order when kAccepted
-  VenueError error;
-};
-
 struct ConnectorStats {
   uint64_t market_connects = 0;     // successful market stream handshakes
   uint64_t market_snapshots = 0;    // depth snapshots queued
@@ -206,7 +199,9 @@ class BinanceExchange final : public Exchange {
   // PUT /api/v3/order/amend/keepPriority: new_qty_lots must be below the order's quantity; the
   // client order id is kept (sent again as newClientOrderId); signed with `stamp` (as cancel).
   AmendResult amend_keep_priority(const std::string& symbol, const std::string& client_order_id,
-                                  int64_t new_qty_lots, RequestStamp stamp = {});
+                                  int64_t new_qty_lots, RequestStamp stamp = {}) override;
+  // exchangeInfo's amendAllowed for the connector's symbol (read at connect).
+  bool amend_allowed() const override;
   // GET /api/v3/exchangeInfo?symbol=: tick, step, minQty, minNotional of any symbol.
   Result<Instrument> exchange_info(const std::string& symbol);
   // GET /api/v3/depth?symbol=&limit=depth_snapshot_limit.
