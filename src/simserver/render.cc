@@ -101,6 +101,33 @@ void write_new_order(JsonWriter& w, const Instrument& ins, const OrderReport& o,
   w.end_object();
 }
 
+void write_amend(JsonWriter& w, const Instrument& ins, const OrderReport& o, int64_t transact_ms) {
+  w.begin_object()
+      .kv_num("transactTime", transact_ms)
+      .kv_num("executionId", 0)
+      .key("amendedOrder")
+      .begin_object()
+      .kv_str("symbol", o.symbol)
+      .kv_num("orderId", o.order_id)
+      .kv_num("orderListId", -1)
+      .kv_str("origClientOrderId", o.client_order_id)
+      .kv_str("clientOrderId", o.client_order_id)
+      .kv_str("price", ins.format_price(o.price_ticks))
+      .kv_str("qty", ins.format_qty(o.qty_lots))
+      .kv_str("executedQty", ins.format_qty(o.executed_lots))
+      .kv_str("preventedQty", kZero)
+      .kv_str("quoteOrderQty", kZero)
+      .kv_str("cumulativeQuoteQty", cum_quote(ins, o))
+      .kv_str("status", exchange::order_status_name(o.status))
+      .kv_str("timeInForce", "GTC")
+      .kv_str("type", "LIMIT_MAKER")
+      .kv_str("side", side_name(o.side))
+      .kv_num("workingTime", ns_to_ms(o.ts_update_ns))
+      .kv_str("selfTradePreventionMode", "NONE")
+      .end_object()
+      .end_object();
+}
+
 void write_cancel(JsonWriter& w, const Instrument& ins, const OrderReport& o,
                   std::string_view cancel_client_id, int64_t transact_ms) {
   w.begin_object()

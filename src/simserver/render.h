@@ -35,6 +35,10 @@ void write_new_order(JsonWriter& w, const Instrument& ins, const exchange::Order
                      RespType type, int64_t transact_ms);
 // DELETE /api/v3/order response (§4): clientOrderId is the cancel's id, origClientOrderId the
 // order's.
+// PUT /api/v3/order/amend/keepPriority's body (binance-spot.md §4): amendedOrder with `qty`
+// and `cumulativeQuoteQty` (one m), as Binance names them there.
+void write_amend(JsonWriter& w, const Instrument& ins, const exchange::OrderReport& o,
+                 int64_t transact_ms);
 void write_cancel(JsonWriter& w, const Instrument& ins, const exchange::OrderReport& o,
                   std::string_view cancel_client_id, int64_t transact_ms);
 // GET /api/v3/myTrades element (§5).

@@ -18,8 +18,8 @@
 // Model (sim.h): orders are LIMIT_MAKER (GTC); exchangeInfo also lists LIMIT because ccxt checks
 // it before sending postOnly as LIMIT_MAKER, but a LIMIT order is refused (-1014), as are
 // MARKET/STOP/TAKE_PROFIT (-2010 "... orders are not supported for this symbol.").
-// amend/keepPriority is refused (-2038, amendAllowed=false): the sim cannot reduce an order
-// in place. Order, trade and transact times are the sim's clock (the recording's exchange
+// amend/keepPriority reduces an open order's quantity in place (amendAllowed=true; the client
+// order id is kept). Order, trade and transact times are the sim's clock (the recording's exchange
 // time); serverTime and the recvWindow check use the wall clock. Unknown paths: 404 -1020.
 #pragma once
 

@@ -74,7 +74,7 @@ void write_symbol(JsonWriter& w, const Instrument& ins) {
   w.kv_bool("icebergAllowed", false).kv_bool("ocoAllowed", false).kv_bool("otoAllowed", false)
       .kv_bool("opoAllowed", false).kv_bool("quoteOrderQtyMarketAllowed", false)
       .kv_bool("allowTrailingStop", false).kv_bool("cancelReplaceAllowed", true)
-      .kv_bool("amendAllowed", false).kv_bool("pegInstructionsAllowed", false)
+      .kv_bool("amendAllowed", true).kv_bool("pegInstructionsAllowed", false)
       .kv_bool("isSpotTradingAllowed", true).kv_bool("isMarginTradingAllowed", false);
   write_filters(w, ins);
   w.key("permissions").begin_array().end_array();

@@ -316,15 +316,44 @@ void cancel_replace(Call& c) {
   write_replace(c, cxl, place, cxl_id, a.resp);
 }
 
-// The sim has no amend (sim.h: its orders' quantity never changes but by fills), so the
-// symbol says amendAllowed=false and the endpoint answers as Binance does for such a symbol.
+// order.amend.keepPriority on the account's embedded exchange (sim.h). The client order id is
+// kept: newClientOrderId, when given, must be the order's own id (keel sends it again, §4); the
+// sim does not rename orders.
 void amend_keep_priority(Call& c) {
   if (auto e = check_symbol(c)) return reply_error(c, *e);
-  if (!c.given("orderId") && !c.given("origClientOrderId")) {
-    return reply_error(c, err::either("origClientOrderId", "orderId"));
-  }
+  std::optional<int64_t> order_id;
+  if (auto e = int_param(c, "orderId", order_id)) return reply_error(c, *e);
+  const std::string* orig = c.given("origClientOrderId");
+  if (!order_id && orig == nullptr) return reply_error(c, err::either("origClientOrderId", "orderId"));
   if (!c.given("newQty")) return reply_error(c, err::mandatory("newQty"));
-  reply_error(c, err::amend_unsupported());
+  int64_t qty_e8 = 0;
+  if (auto e = decimal_param(c, "newQty", qty_e8)) return reply_error(c, *e);
+  const Instrument& ins = c.ins();
+  if (qty_e8 <= 0 || qty_e8 % ins.step_e8 != 0) {
+    return reply_error(c, ApiError{400, -1013, "Filter failure: LOT_SIZE"});
+  }
+  OrderFault fault;
+  bool as_timeout = false;
+  if (fault_stops(c, /*can_reject=*/false, fault, as_timeout)) return;
+  auto lock = c.venue().lock();
+  std::string client;
+  auto unresolved = resolve_open(c, order_id, orig, client);
+  const std::string* renamed = c.given("newClientOrderId");
+  if (!unresolved && renamed != nullptr && *renamed != client) {
+    unresolved = err::illegal("newClientOrderId", "the order's own id (keel sim keeps it)");
+  }
+  exchange::AmendResult r;
+  if (!unresolved) {
+    r = c.venue().account(c.account).sim->amend_keep_priority(ins.symbol, client,
+                                                               qty_e8 / ins.step_e8);
+    c.venue().drain(c.account);
+  }
+  if (fault == OrderFault::kUnknownExecuted) return reply_unknown(c, as_timeout);
+  if (unresolved) return reply_error(c, *unresolved);
+  if (r.outcome != Outcome::kAccepted) return reply_error(c, r.error);
+  JsonWriter w;
+  write_amend(w, ins, r.order, c.venue().now_ms(c.account));
+  reply_json(c, w.take());
 }
 
 void cancel_open_orders(Call& c) {

@@ -228,9 +228,22 @@ TEST_F(SimServerTest, CancelReplaceShapes) {
   EXPECT_EQ(allow.status, 409) << allow.body;
   EXPECT_EQ(Json::str(allow.json()["data"], "newOrderResult"), "SUCCESS");
 
+  // order.amend.keepPriority: a decrease keeps the order (id, price); an increase is refused.
+  ASSERT_EQ(place("BUY", "59960", "0.002", "am-1").status, 200);
+  Reply amended = http_->signed_request(V::put, "/api/v3/order/amend/keepPriority",
+                                        "symbol=BTCUSDT&origClientOrderId=am-1&newClientOrderId=am-1&newQty=0.001");
+  ASSERT_EQ(amended.status, 200) << amended.body;
+  Json a = amended.json();
+  EXPECT_EQ(Json::str(a["amendedOrder"], "clientOrderId"), "am-1");
+  EXPECT_EQ(Json::str(a["amendedOrder"], "qty"), "0.00100000");
+  EXPECT_EQ(Json::str(a["amendedOrder"], "price"), "59960.00000000");
+  EXPECT_EQ(Json::str(a["amendedOrder"], "status"), "NEW");
+  expect_error(http_->signed_request(V::put, "/api/v3/order/amend/keepPriority",
+                                     "symbol=BTCUSDT&origClientOrderId=am-1&newQty=0.003"),
+               400, -2038, "Order amend (quantity increase) is not supported.");
   expect_error(http_->signed_request(V::put, "/api/v3/order/amend/keepPriority",
                                      "symbol=BTCUSDT&origClientOrderId=cr-2&newQty=0.001"),
-               400, -2038, "Order amend is not supported for this symbol.");
+               400, -2013, "Order does not exist.");
 }
 
 TEST_F(SimServerTest, MyTradesFromIdIsInclusive) {
