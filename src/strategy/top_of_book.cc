@@ -139,17 +139,19 @@ void amend(Decision& d, const Order& o, int64_t price, int64_t lots, std::string
   d.amends.push_back(std::move(s));
 }
 
-// The task's open buys, as the seed counts them: every working buy (in flight counts: R1).
-std::vector<const Order*> working_buys(const model::TaskState& task) {
+// The task's open buys, as the seed counts them: every working buy that is not being
+// cancelled (by a cancel, or the cancel half of an amend: it cannot stay on the book). One in
+// flight counts, and so does one whose cancel was refused: their fate is unknown (R1).
+std::vector<const Order*> open_buys(const model::TaskState& task) {
   std::vector<const Order*> out;
   for (const auto& [cid, o] : task.orders) {
-    if (o.working() && o.side == Side::kBuy) out.push_back(&o);
+    if (o.working() && o.side == Side::kBuy && !o.cancel_pending) out.push_back(&o);
   }
   return out;
 }
 
 void cancel_buys(Decision& d, const std::string& why) {
-  for (const Order* o : working_buys(d.task)) {
+  for (const Order* o : open_buys(d.task)) {
     cancel(d, *o, why + "; cancel buy at " + px(d.task.instrument, o->price_ticks));
   }
 }
@@ -320,7 +322,7 @@ void decide_top_of_book(const MarketView& view, const model::TaskState& task,
     return;  // "Stop execution for this trigger"
   }
   // Step 3: count the open buys.
-  const std::vector<const Order*> buys = working_buys(task);
+  const std::vector<const Order*> buys = open_buys(task);
   if (buys.size() > 1) {
     cancel_buys(d, std::to_string(buys.size()) + " open buys (rule: exactly one): cancel all");
   } else if (buys.empty()) {

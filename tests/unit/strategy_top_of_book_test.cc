@@ -87,11 +87,21 @@ class TopOfBookTest : public ::testing::Test {
   void hold(int64_t lots, int64_t price) {
     fill(rest(kTobBuySlot, Side::kBuy, price, lots), Side::kBuy, price, lots);
   }
-  // An amend as the venue executes it (cancelReplace): the order canceled, its replacement
-  // resting in the same slot. (The fold of AmendIntent itself is the engine's, not here.)
+  // An amend journaled (the original's cancel pending, the replacement in flight); returns the
+  // replacement's client order id.
+  std::string amend(const IntentSpec& a) {
+    const std::string cid = make_client_order_id("", "t", state_.last_seq + 1);
+    fold(journal::AmendIntent{a.slot_key, a.client_order_id, cid, a.price_ticks, a.qty_lots, {},
+                              a.side, {}});
+    return cid;
+  }
+  // ... and executed as the venue's cancelReplace answers it: the original canceled, the
+  // replacement resting.
   void replace(const IntentSpec& a) {
-    canceled(a.client_order_id);
-    rest(a.slot_key, a.side, a.price_ticks, a.qty_lots);
+    const std::string cid = amend(a);
+    fold(journal::OrderCanceled{a.client_order_id, task().orders.at(a.client_order_id).filled_lots,
+                                journal::Source::kResponse});
+    fold(journal::OrderAccepted{cid, ++order_id_, journal::Source::kResponse});
   }
   std::string adopt(int64_t key, Side side, int64_t price, int64_t lots) {
     const std::string cid = make_client_order_id("", "t", 9000 + state_.last_seq);
@@ -538,6 +548,23 @@ TEST_F(TopOfBookTest, BuyWithAPendingCancelIsNotAmended) {
   const std::string buy = rest(kTobBuySlot, Side::kBuy, 6170000, 200);
   fold(journal::CancelIntent{kTobBuySlot, buy, {}, {}});
   EXPECT_TRUE(decide().empty());
+}
+
+TEST_F(TopOfBookTest, AmendInProgressIsNotASecondBuy) {
+  rest(kTobBuySlot, Side::kBuy, kPairBuy, 200);
+  const auto out = decide(6183999, 6184000);
+  ASSERT_EQ(out.size(), 1u);
+  const std::string replacement = amend(out[0]);
+  ASSERT_EQ(task().orders.at(out[0].client_order_id).phase, model::OrderPhase::kOpen);
+  EXPECT_TRUE(decide(6183999, 6184000).empty());  // the replacement is in flight (R1)
+  // Its ack comes before the original's cancel confirmation: still one buy, at the price.
+  fold(journal::OrderAccepted{replacement, ++order_id_, journal::Source::kUserStream});
+  EXPECT_TRUE(decide(6183999, 6184000).empty());
+  // The ask moves on: the replacement is amended in turn.
+  const auto next = decide(6184999, 6185000);
+  ASSERT_EQ(next.size(), 1u);
+  EXPECT_EQ(next[0].kind, Kind::kAmend);
+  EXPECT_EQ(next[0].client_order_id, replacement);
 }
 
 TEST_F(TopOfBookTest, RefusedCancelIsNeverSentAgain) {

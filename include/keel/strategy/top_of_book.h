@@ -15,7 +15,9 @@
 //    min_usd_balance -> pause: cancel every open buy of the task, ensure a sell for all held
 //    base at or above best_ask, stop.
 //  Step 3 "Buy Order Management": count the task's open buys (every working buy in
-//    TaskState::orders: the buy slot's order, adopted and stray ones; in flight counts, R1).
+//    TaskState::orders without a pending cancel: the buy slot's order, adopted and stray ones;
+//    one in flight or whose cancel was refused counts, R1; one being cancelled -- by a cancel or
+//    the cancel half of an amend in progress -- does not, as it cannot stay on the book).
 //    >1: cancel all open buys, stop. 0: sell first, then the buy at the required price.
 //    1: amend it (IntentSpec::kAmend) when its price differs from the required price.
 //  Order events: a filled buy is no longer open, so the next decide is the "0 open buys" case;
