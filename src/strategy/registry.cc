@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "keel/core/fixed.h"
+#include "keel/strategy/avellaneda_stoikov.h"
 #include "keel/strategy/grid.h"
 
 namespace keel::strategy {
@@ -27,6 +28,7 @@ std::vector<std::string> choice_words(const ParamSpec& spec) {
 const std::vector<StrategyInfo>& strategies() {
   static const std::vector<StrategyInfo> all = [] {
     std::vector<StrategyInfo> v{grid_info()};
+    v.push_back(avellaneda_stoikov_info());
     std::sort(v.begin(), v.end(), [](const StrategyInfo& a, const StrategyInfo& b) {
       return std::string_view(a.name) < std::string_view(b.name);
     });
