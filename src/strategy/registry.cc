@@ -5,6 +5,7 @@
 #include "keel/core/fixed.h"
 #include "keel/strategy/avellaneda_stoikov.h"
 #include "keel/strategy/grid.h"
+#include "keel/strategy/mode_flip.h"
 
 namespace keel::strategy {
 
@@ -29,6 +30,7 @@ const std::vector<StrategyInfo>& strategies() {
   static const std::vector<StrategyInfo> all = [] {
     std::vector<StrategyInfo> v{grid_info()};
     v.push_back(avellaneda_stoikov_info());
+    v.push_back(mode_flip_info());
     std::sort(v.begin(), v.end(), [](const StrategyInfo& a, const StrategyInfo& b) {
       return std::string_view(a.name) < std::string_view(b.name);
     });
