@@ -325,6 +325,15 @@ TEST_F(AsTest, ReplaceOnlyBeyondReplaceThresholdBps) {
   EXPECT_EQ(out[0].side, Side::kBuy);
   EXPECT_EQ(out[0].price_ticks, 5'995'498);  // 60015 x 0.999 = 59954.985 -> 59954.98
   EXPECT_NE(out[0].reason.find("replace_threshold_bps"), std::string::npos);
+  // Journaled, the amend puts its replacement in the slot (in flight: left alone, R1); once the
+  // venue answered, the replacement is what the quote wants: nothing more.
+  const std::string repl = make_client_order_id("", "as", state_.last_seq + 1);
+  fold(journal::AmendIntent{kAsBidSlot, cid, repl, out[0].price_ticks, out[0].qty_lots, {},
+                            Side::kBuy, {}});
+  EXPECT_TRUE(decide(view(6'001'499, 6'001'501)).empty());
+  fold(journal::OrderCanceled{cid, 0, journal::Source::kResponse});
+  fold(journal::OrderAccepted{repl, ++order_id_, journal::Source::kResponse});
+  EXPECT_TRUE(decide(view(6'001'499, 6'001'501)).empty());
 }
 
 TEST_F(AsTest, ReplaceWhenTheSizeChangesBeyondMinSizeChange) {

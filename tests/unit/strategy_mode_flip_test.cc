@@ -254,9 +254,19 @@ TEST_F(FlipTest, RefreshIntervalReplacesAnOldOrder) {
   EXPECT_EQ(out[0].kind, Kind::kAmend);
   EXPECT_EQ(out[0].price_ticks, 5'995'198);  // 60012.00 x 0.999 = 59951.988 -> 59951.98
   EXPECT_NE(out[0].reason.find("refresh_interval_s"), std::string::npos);
+  // The replacement, journaled at 160 s, starts its own refresh interval.
+  const std::string old = task().slots.at(kModeFlipSlot).current_cid;
+  const std::string repl = make_client_order_id("", "mf", state_.last_seq + 1);
+  fold(journal::AmendIntent{kModeFlipSlot, old, repl, out[0].price_ticks, out[0].qty_lots, {},
+                            Side::kBuy, {}},
+       160 * kSec);
+  fold(journal::OrderCanceled{old, 0, journal::Source::kResponse}, 160 * kSec);
+  fold(journal::OrderAccepted{repl, ++order_id_, journal::Source::kResponse}, 160 * kSec);
+  EXPECT_TRUE(decide(moved(4, 219 * kSec)).empty());  // 59 s old, 2 bps from it: reused
+  EXPECT_EQ(decide(moved(4, 220 * kSec)).size(), 1u);  // 60 s old: repriced again
   // An old order already at the wanted price is kept: a replace would only lose its place in
   // the queue.
-  EXPECT_TRUE(decide(view(5'999'999, 6'000'001, 500 * kSec)).empty());
+  EXPECT_TRUE(decide(moved(2, 500 * kSec)).empty());
 }
 
 TEST_F(FlipTest, ReplaceWithCancelThenPlace) {
