@@ -3,7 +3,9 @@
 #include <algorithm>
 
 #include "keel/core/fixed.h"
+#include "keel/strategy/avellaneda_stoikov.h"
 #include "keel/strategy/grid.h"
+#include "keel/strategy/mode_flip.h"
 #include "keel/strategy/top_of_book.h"
 
 namespace keel::strategy {
@@ -28,6 +30,8 @@ std::vector<std::string> choice_words(const ParamSpec& spec) {
 const std::vector<StrategyInfo>& strategies() {
   static const std::vector<StrategyInfo> all = [] {
     std::vector<StrategyInfo> v{grid_info()};
+    v.push_back(avellaneda_stoikov_info());
+    v.push_back(mode_flip_info());
     v.push_back(top_of_book_info());
     std::sort(v.begin(), v.end(), [](const StrategyInfo& a, const StrategyInfo& b) {
       return std::string_view(a.name) < std::string_view(b.name);
