@@ -4,6 +4,7 @@
 
 #include "keel/core/fixed.h"
 #include "keel/strategy/grid.h"
+#include "keel/strategy/tiered.h"
 
 namespace keel::strategy {
 
@@ -26,7 +27,7 @@ std::vector<std::string> choice_words(const ParamSpec& spec) {
 
 const std::vector<StrategyInfo>& strategies() {
   static const std::vector<StrategyInfo> all = [] {
-    std::vector<StrategyInfo> v{grid_info()};
+    std::vector<StrategyInfo> v{grid_info(), tiered_info()};
     std::sort(v.begin(), v.end(), [](const StrategyInfo& a, const StrategyInfo& b) {
       return std::string_view(a.name) < std::string_view(b.name);
     });
