@@ -260,9 +260,10 @@ void fields(Ar& ar, CancelIntent& b, uint8_t f) {
   if (f >= 2) ar(b.timing);
 }
 template <class Ar>
-void fields(Ar& ar, AmendIntent& b, uint8_t) {
+void fields(Ar& ar, AmendIntent& b, uint8_t f) {
   ar(b.slot_key, BoundedStr{b.orig_client_order_id}, BoundedStr{b.client_order_id},
      b.price_ticks, b.qty_lots, b.ctx);
+  if (f >= 4) ar(SideField{b.side}, b.timing);
 }
 template <class Ar>
 void fields(Ar& ar, OrderAccepted& b, uint8_t) {

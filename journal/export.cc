@@ -108,6 +108,7 @@ void add_ctx(Fields& f, const DecisionContext& c) {
 
 struct BodyFields {
   Fields& f;
+  uint8_t format;  // the record's: a field a later format added is shown only from it on
   void operator()(const TaskStarted& b) const {
     f.str("strategy", b.strategy);
     f.str("symbol", b.symbol);
@@ -138,8 +139,10 @@ struct BodyFields {
     f.num("slot_key", b.slot_key);
     f.str("orig_client_order_id", b.orig_client_order_id);
     f.str("client_order_id", b.client_order_id);
+    if (format >= 4) f.str("side", side_name(b.side));  // format 4's fields
     f.price("price_ticks", "price", b.price_ticks);
     f.qty("qty_lots", "qty", b.qty_lots);
+    if (format >= 4) add_timing(f, b.timing);
     add_ctx(f, b.ctx);
   }
   void operator()(const OrderAccepted& b) const {
@@ -249,7 +252,7 @@ Fields fields_of(const Record& rec, const Hash& hash, const Instrument* instrume
   f.num("ts_exchange_ns", rec.ts_exchange_ns);
   f.str("prev_hash", hash_hex(rec.prev_hash));
   f.str("hash", hash_hex(hash));
-  std::visit(BodyFields{f}, rec.body);
+  std::visit(BodyFields{f, rec.format}, rec.body);
   return f;
 }
 

@@ -11,6 +11,7 @@
 #include "keel/journal/export.h"
 #include "keel/journal/journal.h"
 #include "keel/model/snapshot.h"
+#include "keel/strategy/registry.h"
 
 namespace keel::app {
 
@@ -32,13 +33,22 @@ std::string quoted(const std::string& s) {
 }
 
 struct SlotView {
-  std::string price, side, state, cid, qty, filled;
+  std::string label, price, side, state, cid, qty, filled;
 };
+
+// What the task's strategy calls a slot (registry.h StrategyInfo::slot_label): "bid", "L2-ask",
+// a grid level's price; the key itself for a strategy this keel does not know.
+std::string slot_label(const model::TaskState& t, int64_t key) {
+  const strategy::StrategyInfo* info = strategy::find_strategy(t.config.strategy);
+  if (info == nullptr || info->slot_label == nullptr) return std::to_string(key);
+  return info->slot_label(key, t.instrument);
+}
 
 // What inspect shows of a slot: its current order if it has one, else its level and claim.
 SlotView view_of(const model::TaskState& t, const model::Slot& s) {
   const Instrument& ins = t.instrument;
   SlotView v;
+  v.label = slot_label(t, s.key);
   const model::SlotState st = t.slot_state(s);
   v.state = model::slot_state_name(st);
   const model::Order* o = t.current_order(s);
@@ -49,7 +59,7 @@ SlotView view_of(const model::TaskState& t, const model::Slot& s) {
     v.qty = ins.format_qty(o->qty_lots);
     v.filled = ins.format_qty(o->filled_lots);
   } else {
-    v.price = ins.format_price(s.key);
+    v.price = "-";  // no order
     v.side = st == model::SlotState::kFilled ? "SELL" : "BUY";  // the slot's next action
     v.qty = format_fixed(s.claim_e8, kScaleE8, kScaleE8);
     v.filled = v.qty;
@@ -102,7 +112,8 @@ std::string inspect_json(const model::State& state) {
     bool first_slot = true;
     for (const auto& [key, slot] : t.slots) {
       const SlotView v = view_of(t, slot);
-      o << (first_slot ? "" : ",") << "{\"price\":" << quoted(v.price)
+      o << (first_slot ? "" : ",") << "{\"slot\":" << quoted(v.label)
+        << ",\"price\":" << quoted(v.price)
         << ",\"side\":" << quoted(v.side) << ",\"state\":" << quoted(v.state)
         << ",\"client_order_id\":" << quoted(v.cid) << ",\"qty\":" << quoted(v.qty)
         << ",\"filled_qty\":" << quoted(v.filled) << "}";
@@ -158,12 +169,14 @@ void print_inspect_tables(const model::State& state, std::ostream& out) {
   for (const auto& [id, t] : state.tasks) {
     out << "task " << id << "  " << t.instrument.symbol << "  strategy " << t.config.strategy
         << "  {" << t.config.params_yaml << "}\n";
-    out << "  " << std::left << std::setw(16) << "price" << std::setw(6) << "side"
+    out << "  " << std::left << std::setw(16) << "slot" << std::setw(16) << "price"
+        << std::setw(6) << "side"
         << std::setw(9) << "state" << std::setw(22) << "client_order_id" << std::setw(13)
         << "qty" << "filled_qty\n";
     for (const auto& [key, slot] : t.slots) {
       const SlotView v = view_of(t, slot);
-      out << "  " << std::setw(16) << v.price << std::setw(6) << v.side << std::setw(9)
+      out << "  " << std::setw(16) << v.label << std::setw(16) << v.price << std::setw(6)
+          << v.side << std::setw(9)
           << v.state << std::setw(22) << (v.cid.empty() ? "-" : v.cid) << std::setw(13) << v.qty
           << v.filled << "\n";
     }

@@ -200,6 +200,10 @@ Status Engine::decide_and_act(size_t i) {
       intents.push_back(record(task.id, journal::PlaceIntent{
           s.slot_key, s.side, s.price_ticks, s.qty_lots,
           make_client_order_id(epoch, task.id, seq), context(s.reason), stamp}));
+    } else if (s.kind == strategy::IntentSpec::Kind::kAmend) {
+      intents.push_back(record(task.id, journal::AmendIntent{
+          s.slot_key, s.client_order_id, make_client_order_id(epoch, task.id, seq),
+          s.price_ticks, s.qty_lots, context(s.reason), s.side, stamp}));
     } else {
       intents.push_back(record(task.id, journal::CancelIntent{s.slot_key, s.client_order_id,
                                                               context(s.reason), stamp}));
@@ -210,11 +214,45 @@ Status Engine::decide_and_act(size_t i) {
   return send_and_record(task.id, intents);
 }
 
+// The evidence one answer carries, appended to `out` (W2: journaled before it is folded).
+// Unknown halves add nothing: they stay PENDING until a query, the stream or the open orders
+// settle them (R1), and a reconciliation is owed at once.
+void Engine::record_place(const std::string& task_id, const std::string& cid,
+                          const exchange::PlaceResult& r, std::vector<Record>& out) {
+  if (r.outcome == Outcome::kAccepted) {
+    out.push_back(record(task_id, journal::OrderAccepted{cid, r.order.order_id, Source::kResponse}));
+  } else if (r.outcome == Outcome::kRejected) {
+    out.push_back(record(task_id, journal::OrderRejected{cid, r.error.code, r.error.msg,
+                                                         Source::kResponse}));
+  } else {
+    owe_reconciliation();
+  }
+}
+
+void Engine::record_cancel(const std::string& task_id, const std::string& cid,
+                           const exchange::CancelResult& r, std::vector<Record>& out) {
+  if (r.outcome == Outcome::kAccepted) {
+    out.push_back(record(task_id, journal::OrderCanceled{cid, r.order.executed_lots,
+                                                         Source::kResponse}));
+    return;
+  }
+  if (r.outcome == Outcome::kRejected) {
+    out.push_back(record(task_id, journal::CancelRejected{cid, r.error.code, r.error.msg}));
+  }
+  // Refused (-2011: filled or canceled, its event lost) or unknown: the order's fate comes from
+  // a query, never from sending the cancel again.
+  owe_reconciliation();
+}
+
+void Engine::owe_reconciliation() {
+  const int64_t now_ms = venue_.venue_time_ms();
+  if (reconcile_due_ms_ == 0 || now_ms < reconcile_due_ms_) reconcile_due_ms_ = now_ms;
+}
+
 Status Engine::send_and_record(const std::string& task_id, const std::vector<Record>& intents) {
   const std::string& symbol = config_.instrument.symbol;
   std::vector<Record>& outcomes = outcomes_;  // reused: its buffer survives
   outcomes.clear();
-  const int64_t now_ms = venue_.venue_time_ms();
   for (const Record& rec : intents) {
     failpoint("engine.request.before_send");
     if (const auto* p = std::get_if<journal::PlaceIntent>(&rec.body)) {
@@ -222,34 +260,31 @@ Status Engine::send_and_record(const std::string& task_id, const std::vector<Rec
           {symbol, p->side, p->price_ticks, p->qty_lots, p->client_order_id,
            {p->timing.timestamp_ms, p->timing.recv_window_ms}});
       failpoint("engine.request.after_response");
-      if (r.outcome == Outcome::kAccepted) {
-        outcomes.push_back(record(task_id, journal::OrderAccepted{
-            p->client_order_id, r.order.order_id, Source::kResponse}));
-      } else if (r.outcome == Outcome::kRejected) {
-        outcomes.push_back(record(task_id, journal::OrderRejected{
-            p->client_order_id, r.error.code, r.error.msg, Source::kResponse}));
-      } else {
-        ++stats_.unknown_outcomes;  // R1: stays PENDING until evidence arrives
-        if (reconcile_due_ms_ == 0 || now_ms < reconcile_due_ms_) reconcile_due_ms_ = now_ms;
-      }
+      if (r.outcome == Outcome::kUnknown) ++stats_.unknown_outcomes;  // R1: stays PENDING
+      record_place(task_id, p->client_order_id, r, outcomes);
     } else if (const auto* c = std::get_if<journal::CancelIntent>(&rec.body)) {
       const exchange::CancelResult r = venue_.cancel(
           symbol, c->client_order_id, {c->timing.timestamp_ms, c->timing.recv_window_ms});
       failpoint("engine.request.after_response");
-      if (r.outcome == Outcome::kAccepted) {
-        outcomes.push_back(record(task_id, journal::OrderCanceled{
-            c->client_order_id, r.order.executed_lots, Source::kResponse}));
-      } else {
-        if (r.outcome == Outcome::kRejected) {
-          outcomes.push_back(record(task_id, journal::CancelRejected{
-              c->client_order_id, r.error.code, r.error.msg}));
-        } else {
-          ++stats_.unknown_outcomes;
-        }
-        // Refused (-2011: filled or canceled, its event lost) or unknown: the order's fate comes
-        // from a query, never from sending the cancel again.
-        if (reconcile_due_ms_ == 0 || now_ms < reconcile_due_ms_) reconcile_due_ms_ = now_ms;
+      if (r.outcome == Outcome::kUnknown) ++stats_.unknown_outcomes;
+      record_cancel(task_id, c->client_order_id, r, outcomes);
+    } else if (const auto* a = std::get_if<journal::AmendIntent>(&rec.body)) {
+      // cancelReplace (STOP_ON_FAILURE): each half is evidence of its own order.
+      const exchange::ReplaceResult r = venue_.cancel_replace(
+          a->orig_client_order_id,
+          {symbol, a->side, a->price_ticks, a->qty_lots, a->client_order_id,
+           {a->timing.timestamp_ms, a->timing.recv_window_ms}});
+      failpoint("engine.request.after_response");
+      if (r.cancel_outcome == Outcome::kUnknown || r.place_outcome == Outcome::kUnknown) {
+        ++stats_.unknown_outcomes;
       }
+      record_cancel(task_id, a->orig_client_order_id, {r.cancel_outcome, r.canceled, r.error},
+                    outcomes);
+      exchange::PlaceResult placed{r.place_outcome, r.placed, r.error};
+      if (r.cancel_outcome == Outcome::kRejected && r.place_outcome == Outcome::kRejected) {
+        placed.error.msg = "not attempted, the cancel half failed: " + placed.error.msg;
+      }
+      record_place(task_id, a->client_order_id, placed, outcomes);
     }
   }
   failpoint("engine.outcome.before_journal");

@@ -14,6 +14,8 @@
 //   CancelIntent    working                 -> cancel pending (an open order: the cancel's
 //                                              timing replaces the place's, R1)
 //   CancelRejected  any                     -> cancel not pending; -2011: cancel refused
+//   AmendIntent     original kOpen          -> cancel pending (as CancelIntent); the replacement
+//                                              (new) -> kInFlight, the slot's current order
 //   OrderAdopted    (new)                   -> kOpen (current or stray), or kClosed
 // Evidence naming a venue order id other than the one the order holds is not applied (W5):
 // it belongs to another order that reused the client id.
@@ -338,10 +340,36 @@ void on(Ctx& c, const journal::CancelIntent& b) {
 }
 
 void on(Ctx& c, const journal::AmendIntent& b) {
-  // cancelReplace is not decided by any strategy of this version; a journal holding one was
-  // written by a newer keel. Folding it wrongly could lose an order: stop quoting instead.
-  ++c.task.intents_amend;
-  halt(c.task, "AmendIntent " + b.client_order_id + " needs a newer keel");
+  TaskState& task = c.task;
+  ++task.intents_amend;
+  if (c.rec.format < 4) {  // no side or timing: written by no keel; folding it could lose an order
+    halt(task, "AmendIntent " + b.client_order_id + " of format " +
+                   std::to_string(c.rec.format) + " has no side or timing");
+    return;
+  }
+  log_intent(task, b.timing, c.rec.ts_exchange_ns);
+  mark(task, b.ctx);
+  auto orig = task.orders.find(b.orig_client_order_id);
+  if (orig == task.orders.end() || orig->second.phase != OrderPhase::kOpen ||
+      orig->second.cancel_pending || orig->second.cancel_refused || orig->second.side != b.side ||
+      orig->second.slot_key != b.slot_key || task.orders.count(b.client_order_id) != 0 ||
+      !amounts_sane(task.instrument, b.price_ticks, b.qty_lots, 0)) {
+    halt(task, "internal: amend intent " + b.client_order_id + " of " + b.orig_client_order_id +
+                   ", which is not an open order of that slot and side without a pending cancel,"
+                   " or a reused id or out-of-range amounts");
+    return;
+  }
+  // The cancel half: the original's fate is now this request's (R1).
+  orig->second.cancel_pending = true;
+  orig->second.timing = b.timing;
+  // The place half: the replacement is in flight and its slot's current order.
+  Order o = new_order(b, c.rec.seq);
+  o.placed_ns = c.rec.ts_exchange_ns;
+  o.timing = b.timing;
+  task.orders.emplace(b.client_order_id, o);
+  Slot& slot = task.slots[b.slot_key];
+  slot.key = b.slot_key;
+  slot.current_cid = b.client_order_id;
 }
 
 void on(Ctx& c, const journal::OrderAccepted& b) {

@@ -249,6 +249,7 @@ StrategyInfo grid_info() {
     p.max_open_orders = static_cast<size_t>(v.get("max_open_orders"));
     return make_grid(p);
   };
+  info.slot_label = [](int64_t key, const Instrument& ins) { return ins.format_price(key); };
   return info;
 }
 

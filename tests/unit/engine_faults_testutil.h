@@ -82,6 +82,9 @@ class FaultyVenue final : public exchange::ForwardingExchange {
   bool break_recv_window = false;
   // Every `late_cancel_every`-th cancel is answered 503 -1007 and executed `late_ms` later.
   int late_cancel_every = 0;
+  // Every `late_amend_every`-th cancelReplace is answered 503 -1007 (both halves unknown) and
+  // executed `late_ms` later.
+  int late_amend_every = 0;
   // executionReports lost: every TRADE (`drop_trades`), or one event in `drop_every`, or the
   // TRADEs of orders that executed late (`drop_late_fills`).
   bool drop_trades = false;
@@ -104,10 +107,10 @@ class FaultyVenue final : public exchange::ForwardingExchange {
 
   std::map<std::string, int> cancels;  // per client order id
   std::set<std::string> late_cids;     // places executed late
-  int executed_late = 0, expired = 0, cancels_late = 0, dropped = 0;
+  int executed_late = 0, expired = 0, cancels_late = 0, dropped = 0, amends = 0, amends_late = 0;
 
   bool answers_synchronously() const override {
-    return late_every == 0 && late_cancel_every == 0;
+    return late_every == 0 && late_cancel_every == 0 && late_amend_every == 0;
   }
   int64_t venue_time_ms() const override { return sim_.venue_time_ms() + clock_offset_ms; }
 
@@ -137,6 +140,18 @@ class FaultyVenue final : public exchange::ForwardingExchange {
       return r;
     }
     return inner_.cancel(s, cid, stamp);
+  }
+  exchange::ReplaceResult cancel_replace(const std::string& cancel_cid,
+                                         const exchange::OrderRequest& req) override {
+    ++cancels[cancel_cid];
+    if (late_amend_every > 0 && ++amends % late_amend_every == 0) {
+      late_.push_back({req, cancel_cid, venue_time_ms() + late_ms, /*amend=*/true});
+      exchange::ReplaceResult r;
+      r.cancel_outcome = r.place_outcome = exchange::Outcome::kUnknown;
+      r.error = unknown_error();
+      return r;
+    }
+    return inner_.cancel_replace(cancel_cid, req);
   }
   Result<exchange::Balances> balances() override {
     auto b = inner_.balances();
@@ -193,7 +208,13 @@ class FaultyVenue final : public exchange::ForwardingExchange {
       }
       const auto& st = it->req.stamp;
       if (break_recv_window || now <= st.timestamp_ms + st.recv_window_ms) {
-        if (!it->cancel_cid.empty()) {
+        if (it->amend) {
+          const exchange::ReplaceResult r = inner_.cancel_replace(it->cancel_cid, it->req);
+          if (r.place_outcome == exchange::Outcome::kAccepted) {
+            ++amends_late;
+            late_cids.insert(it->req.client_order_id);
+          }
+        } else if (!it->cancel_cid.empty()) {
           if (inner_.cancel(it->req.symbol, it->cancel_cid, st).outcome ==
               exchange::Outcome::kAccepted) {
             ++cancels_late;
@@ -222,8 +243,9 @@ class FaultyVenue final : public exchange::ForwardingExchange {
   }
   struct Late {
     exchange::OrderRequest req;
-    std::string cancel_cid;  // non-empty: a late cancel
+    std::string cancel_cid;  // non-empty: a late cancel (or the original of a late amend)
     int64_t due_ms = 0;
+    bool amend = false;      // a late cancelReplace of cancel_cid by req
   };
   struct Replay {
     exchange::ExecutionReport er;
@@ -336,6 +358,7 @@ struct World {
       k->venue->tick();
       k->venue->late_every = 0;
       k->venue->late_cancel_every = 0;
+      k->venue->late_amend_every = 0;
     }
     for (int round = 0; round < 3; ++round) {
       for (auto& k : keels) {

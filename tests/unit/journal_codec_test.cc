@@ -46,7 +46,7 @@ std::vector<Record> Samples() {
   out.push_back(Rec(3, CancelIntent{6183000, "k1-grid_1-2", Ctx("out of window"),
                                     {1'723'161'600'456, 60'000}}));
   out.push_back(Rec(4, AmendIntent{6183000, "k1-grid_1-2", "k1-grid_1-4", 6183900, 250,
-                                   Ctx("")}));
+                                   Ctx(""), Side::kSell, {1'723'161'600'789, 4'000}}));
   out.push_back(Rec(5, OrderAccepted{"k1-grid_1-4", 9'876'543'210, Source::kOpenOrders}));
   out.push_back(Rec(6, OrderRejected{"k1-grid_1-4", -2010, "Order would immediately match.",
                                      Source::kResponse}));
@@ -215,7 +215,9 @@ TEST(JournalCodec, FormatOneRecordsStillDecodeAndStayFormatOne) {
   for (int i = 0; i < 4; ++i) enc[enc.size() - 4 + i] = static_cast<char>((crc >> (8 * i)) & 0xFF);
   EXPECT_NE(decode(enc).status().message().find("unknown record type"), std::string::npos);
   // And a type of format 3 inside a format-2 envelope.
-  std::string guard = encode(Samples()[20]);
+  Record guard_rec = Samples()[20];
+  guard_rec.format = 3;
+  std::string guard = encode(guard_rec);
   ASSERT_EQ(static_cast<uint8_t>(guard[1]), 3);
   guard[1] = 2;
   const uLong crc3 = crc32(0L, reinterpret_cast<const Bytef*>(guard.data()),
@@ -379,13 +381,36 @@ TEST(JournalCodec, Sha256) {
   EXPECT_EQ(hash_hex(Hash{}), std::string(64, '0'));
 }
 
+// Format 4 appended side and timing to AmendIntent: a format-3 AmendIntent keeps its layout
+// (decoded with both at their defaults, re-encoded byte for byte).
+TEST(JournalCodec, AnAmendIntentOfFormat3KeepsItsLayout) {
+  Record r = Samples()[3];
+  r.format = 3;
+  const std::string bytes3 = encode(r);
+  r.format = 4;
+  const std::string bytes4 = encode(r);
+  EXPECT_GT(bytes4.size(), bytes3.size());
+  auto back = decode(bytes3);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->format, 3);
+  const auto& b = std::get<AmendIntent>(back->body);
+  EXPECT_EQ(b.side, Side::kBuy);
+  EXPECT_EQ(b.timing.timestamp_ms, 0);
+  EXPECT_EQ(encode(*back), bytes3);
+  auto back4 = decode(bytes4);
+  ASSERT_TRUE(back4.ok());
+  EXPECT_EQ(std::get<AmendIntent>(back4->body).side, Side::kSell);
+  EXPECT_EQ(std::get<AmendIntent>(back4->body).timing.recv_window_ms, 4'000);
+}
+
 TEST(JournalExportJson, RecordToJsonWithoutInstrumentUsesIntegers) {
   Record r = Samples()[1];
   std::get<PlaceIntent>(r.body).ctx.reason = "q\"b\\n\n\x01 \xc3\xa9 \xff";
   r.prev_hash = Hash{};
   const std::string j = record_to_json(r, Hash{});
   const std::string zeros(64, '0');
-  EXPECT_EQ(j, "{\"seq\":2,\"format\":3,\"type\":\"PlaceIntent\",\"task\":\"grid_1\","
+  EXPECT_EQ(j, "{\"seq\":2,\"format\":" + std::to_string(kFormatVersion) +
+                ",\"type\":\"PlaceIntent\",\"task\":\"grid_1\","
                "\"ts_local_ns\":1700000000123456789,\"ts_exchange_ns\":-42,"
                "\"prev_hash\":\"" + zeros + "\",\"hash\":\"" + zeros + "\","
                "\"slot_key\":6183000,\"side\":\"SELL\",\"price_ticks\":6183763,\"qty_lots\":100,"

@@ -240,10 +240,78 @@ TEST_F(ApplyTest, EvidenceForAnUnknownOrderHaltsInsteadOfAborting) {
   EXPECT_EQ(task().ignored_evidence, 1u);
 }
 
-TEST_F(ApplyTest, AmendIntentHaltsInsteadOfAborting) {
-  fold(journal::AmendIntent{6183000, "a", "b", 6183000, 1, {}});
-  EXPECT_NE(task().halted.find("AmendIntent"), std::string::npos);
+TEST_F(ApplyTest, AnAmendIntentOfAFormatWithoutSideOrTimingHalts) {
+  const std::string buy = place(1, Side::kBuy, 6183000, 100);
+  fold(journal::OrderAccepted{buy, 42, Source::kResponse});
+  journal::Record r;
+  r.seq = state_.last_seq + 1;
+  r.task_id = "g";
+  r.format = 3;
+  r.body = journal::AmendIntent{1, buy, "k-g-9", 6182900, 100, {}};
+  apply(state_, r);
+  EXPECT_NE(task().halted.find("format 3"), std::string::npos) << task().halted;
   EXPECT_EQ(task().intents_amend, 1u);
+  EXPECT_FALSE(task().orders.at(buy).cancel_pending);  // nothing folded from it
+}
+
+TEST_F(ApplyTest, AnAmendOfAnOrderThatIsNotOpenHaltsInsteadOfAborting) {
+  const std::string buy = place(1, Side::kBuy, 6183000, 100);  // in flight, not open
+  fold(journal::AmendIntent{1, buy, "k-g-9", 6182900, 100, {}, Side::kBuy, {}});
+  EXPECT_NE(task().halted.find("amend intent"), std::string::npos) << task().halted;
+  EXPECT_EQ(task().orders.count("k-g-9"), 0u);
+}
+
+TEST_F(ApplyTest, AnAmendOfTheOtherSideHalts) {
+  const std::string buy = place(1, Side::kBuy, 6183000, 100);
+  fold(journal::OrderAccepted{buy, 42, Source::kResponse});
+  fold(journal::AmendIntent{1, buy, "k-g-9", 6183100, 100, {}, Side::kSell, {}});
+  EXPECT_FALSE(task().halted.empty());
+}
+
+// cancelReplace folds as a cancel of the original and a place of the replacement: the
+// replacement is the slot's current order (PENDING until evidence), the original a stray whose
+// cancel is pending; each half settles with its own evidence.
+TEST_F(ApplyTest, AnAmendCancelsTheOriginalAndPlacesTheReplacementInItsSlot) {
+  const std::string buy = place(1, Side::kBuy, 6183000, 100);
+  fold(journal::OrderAccepted{buy, 42, Source::kResponse});
+  fill(buy, Side::kBuy, 6183000, 30, 1);
+  const std::string repl = make_client_order_id("", "g", state_.last_seq + 1);
+  fold(journal::AmendIntent{1, buy, repl, 6182900, 70, {}, Side::kBuy, {1'000, 5'000}});
+  EXPECT_TRUE(task().halted.empty()) << task().halted;
+  EXPECT_EQ(task().intents_amend, 1u);
+  EXPECT_EQ(task().slots.at(1).current_cid, repl);
+  EXPECT_EQ(slot(1), SlotState::kPending);
+  EXPECT_TRUE(task().orders.at(buy).cancel_pending);
+  EXPECT_EQ(task().orders.at(buy).timing.timestamp_ms, 1'000);  // R1: the amend's timing
+  EXPECT_EQ(task().orders.at(repl).timing.recv_window_ms, 5'000);
+  ASSERT_EQ(task().strays().size(), 1u);
+  EXPECT_EQ(task().strays()[0]->client_order_id, buy);
+  EXPECT_EQ(task().unresolved(), 2u);  // the cancel half and the place half
+  fold(journal::OrderCanceled{buy, 30, Source::kResponse});
+  fold(journal::OrderAccepted{repl, 43, Source::kResponse});
+  EXPECT_EQ(slot(1), SlotState::kLocked);
+  EXPECT_EQ(task().unresolved(), 0u);
+  EXPECT_TRUE(task().strays().empty());
+  fill(repl, Side::kBuy, 6182900, 70, 2);
+  EXPECT_EQ(task().position.base_e8, 100'000);  // both orders' fills count
+  EXPECT_EQ(task().buys.fills, 2u);
+}
+
+// STOP_ON_FAILURE with a failed cancel (-2011: the original filled meanwhile): the replacement
+// was never attempted, so it closes as rejected; the original's fate comes from a query.
+TEST_F(ApplyTest, AnAmendWhoseCancelHalfFailedLeavesTheOriginalToReconciliation) {
+  const std::string buy = place(1, Side::kBuy, 6183000, 100);
+  fold(journal::OrderAccepted{buy, 42, Source::kResponse});
+  const std::string repl = make_client_order_id("", "g", state_.last_seq + 1);
+  fold(journal::AmendIntent{1, buy, repl, 6182900, 100, {}, Side::kBuy, {}});
+  fold(journal::CancelRejected{buy, -2011, "Unknown order sent."});
+  fold(journal::OrderRejected{repl, -2011, "not attempted", Source::kResponse});
+  EXPECT_TRUE(task().orders.at(buy).cancel_refused);
+  EXPECT_EQ(task().unresolved(), 1u);  // the refused cancel: a query must settle it
+  EXPECT_EQ(slot(1), SlotState::kFree);
+  fill(buy, Side::kBuy, 6183000, 100, 7);  // the query finds the fill
+  EXPECT_EQ(task().position.base_e8, 100'000);
+  EXPECT_EQ(task().unresolved(), 0u);
 }
 
 TEST_F(ApplyTest, ARecordOfATaskNeverStartedHaltsThatTask) {

@@ -150,6 +150,12 @@ class Engine {
   void add_stray_cancels(const model::TaskState& ts);
   size_t admit(size_t i, size_t wanted);  // how many of `wanted` intents the budget allows
   Status send_and_record(const std::string& task_id, const std::vector<journal::Record>& intents);
+  // The evidence of one place / cancel answer (an amend's halves too), appended to `out`.
+  void record_place(const std::string& task_id, const std::string& cid,
+                    const exchange::PlaceResult& r, std::vector<journal::Record>& out);
+  void record_cancel(const std::string& task_id, const std::string& cid,
+                     const exchange::CancelResult& r, std::vector<journal::Record>& out);
+  void owe_reconciliation();  // a reconciliation is due now (an unknown or refused answer)
   journal::DecisionContext context(const std::string& reason) const;
   journal::RequestTiming timing() const;
   recovery::Options recovery_options() const;

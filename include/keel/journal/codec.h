@@ -1,12 +1,12 @@
 // keel/journal/codec.h: the byte form of a journal record (the value stored in RocksDB).
 //
 // Grammar (little-endian integers):
-//   record   := magic:u8 (0x4B 'K') version:u8 (1, 2 or 3) type:u16 seq:u64 ts_local_ns:i64
+//   record   := magic:u8 (0x4B 'K') version:u8 (1 to 4) type:u16 seq:u64 ts_local_ns:i64
 //               ts_exchange_ns:i64 prev_hash:32B task_len:u8 task:task_len B
 //               payload_len:u32 payload:payload_len B crc:u32
 //   payload  := cereal PortableBinary of the type's body fields in that version's layout
 //               (codec.cc `fields`: version 2 appends fields to some types and adds types 16-24,
-//               version 3 adds type 25;
+//               version 3 adds type 25, version 4 appends side and timing to AmendIntent;
 //               a version-1 record decodes and re-encodes as version 1, Record::format)
 // Evolution: every record carries its own format (the version byte), and each type's layout is
 // a function of (type, format): `fields(ar, body, f)` lists a type's fields, and a field added

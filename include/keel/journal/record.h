@@ -89,6 +89,14 @@ struct CancelIntent {
   RequestTiming timing;  // format 2
 };
 
+// W1: one request that replaces the open order `orig_client_order_id` by a new one at
+// price_ticks / qty_lots (binance-spot.md §4 POST /api/v3/order/cancelReplace, STOP_ON_FAILURE),
+// journaled before it leaves. The fold treats it as a cancel of the original (cancel pending,
+// this request's timing) and a place of the replacement (in flight, the slot's current order):
+// the evidence is that of a cancel and of a place (OrderCanceled / CancelRejected for the
+// original, OrderAccepted / OrderRejected / fills for the replacement), whichever channel
+// brings it (R1). side and timing are format 4; an AmendIntent of an older format (no keel
+// wrote one) halts its task.
 struct AmendIntent {
   int64_t slot_key = 0;
   std::string orig_client_order_id;  // the order being replaced
@@ -96,6 +104,8 @@ struct AmendIntent {
   int64_t price_ticks = 0;
   int64_t qty_lots = 0;
   DecisionContext ctx;
+  Side side = Side::kBuy;  // format 4: the side of both orders
+  RequestTiming timing;    // format 4: the request's timestamp and recvWindow (R1)
 };
 
 // Where a piece of evidence came from (audit; apply ignores it).
@@ -282,11 +292,12 @@ RecordType type_of(const Body& body);
 using Hash = std::array<uint8_t, 32>;  // SHA-256
 
 // The record format keel writes (codec.h: the envelope's version byte and each type's layout).
-inline constexpr uint8_t kFormatVersion = 3;
+inline constexpr uint8_t kFormatVersion = 4;
 
 struct Record {
-  uint8_t format = kFormatVersion;  // envelope version: 1 (before issue 9), 2 (issue 9) or 3
-                                    // (issue 10: GuardChanged); with the type, the layout
+  uint8_t format = kFormatVersion;  // envelope version: 1 (before issue 9), 2 (issue 9), 3
+                                    // (issue 10: GuardChanged) or 4 (AmendIntent's side and
+                                    // timing); with the type, the layout
   uint64_t seq = 0;            // 1-based, contiguous; assigned before encoding
   std::string task_id;         // [A-Za-z0-9_]{1,16}
   int64_t ts_local_ns = 0;     // wall clock when journaled (audit only, never folded)
