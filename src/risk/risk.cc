@@ -147,6 +147,13 @@ Verdict assess(const Exposure& e, const Market& m, const Limits& l, const Instru
   for (int i = 0; i < kNone; ++i) {
     if (f.halt[i]) return {GuardState::kHalt, with_reason ? reason(i, e, m, l, ins) : std::string()};
   }
+  const bool dwelling = current.since_ns > 0 && current.now_ns - current.since_ns < kMinDwellNs;
+  if (current.state == GuardState::kHalt && dwelling) {
+    return {GuardState::kHalt,
+            with_reason ? std::string("within every limit again; HALT held for ") +
+                              std::to_string(kMinDwellNs / 1'000'000'000) + " s"
+                        : std::string()};
+  }
   for (int i = 0; i < kNone; ++i) {
     if (f.caution[i]) {
       return {GuardState::kCaution,
@@ -156,8 +163,7 @@ Verdict assess(const Exposure& e, const Market& m, const Limits& l, const Instru
                           : std::string()};
     }
   }
-  if (current.state != GuardState::kSafe && current.since_ns > 0 &&
-      current.now_ns - current.since_ns < kMinDwellNs) {
+  if (current.state != GuardState::kSafe && dwelling) {
     return {GuardState::kCaution,
             with_reason ? std::string("back within every limit; CAUTION held for ") +
                               std::to_string(kMinDwellNs / 1'000'000'000) + " s before SAFE"
@@ -177,6 +183,18 @@ bool exposure_halts(const Exposure& e, const Limits& l) {
     if (f.halt[i]) return true;
   }
   return false;
+}
+
+// `e` with one more (sign +1) or one fewer (-1) working order of `side`, `qty_lots` at
+// `price_ticks` (a buy counts at worst case: as if filled).
+void add_order(Exposure& e, const Instrument& ins, Side side, int64_t price_ticks,
+               int64_t qty_lots, int sign) {
+  e.open_orders += sign;
+  if (side != Side::kBuy) return;
+  const int64_t notional = ins.notional_e8(price_ticks, qty_lots);
+  e.base_e8 += sign * ins.qty_e8(qty_lots);
+  e.notional_e8 += sign * notional;
+  e.quote_free_e8 -= sign * notional;
 }
 
 int64_t spread_bps_e2(int64_t bid_ticks, int64_t ask_ticks) {
@@ -227,13 +245,14 @@ size_t filter(std::vector<strategy::IntentSpec>& specs, const model::TaskState& 
       cancelling.insert(s.client_order_id);
     } else {
       Exposure next = after;
-      ++next.open_orders;
-      if (s.side == Side::kBuy) {
-        const int64_t notional = ins.notional_e8(s.price_ticks, s.qty_lots);
-        next.base_e8 += ins.qty_e8(s.qty_lots);
-        next.notional_e8 += notional;
-        next.quote_free_e8 -= notional;
+      if (s.kind == strategy::IntentSpec::Kind::kAmend) {
+        // The replacement takes the original's place: what the original still counts goes.
+        const model::Order* orig = task.find_order(s.client_order_id);
+        if (orig != nullptr && orig->working()) {
+          add_order(next, ins, orig->side, orig->price_ticks, remaining_lots(*orig), -1);
+        }
       }
+      add_order(next, ins, s.side, s.price_ticks, s.qty_lots, +1);
       // A sell reduces the position: only the open-order limit holds it back.
       pass = s.side == Side::kSell
                  ? l.max_open_orders == 0 || next.open_orders <= l.max_open_orders

@@ -173,6 +173,33 @@ TEST_F(RiskTest, GuardChangesFoldWithTheTimeSpentInEachState) {
   EXPECT_EQ(task().guard_since_ns, 140'000'000'000);
 }
 
+// An amend replaces its original: the original's remainder no longer counts, so an amend that
+// only moves a buy passes where a new buy would not; in HALT a buy's amend is dropped and the
+// original cancelled like any open buy.
+TEST_F(RiskTest, AnAmendIsJudgedInPlaceOfItsOriginal) {
+  Limits l;
+  l.max_position_e8 = 600'000;  // 0.006 BTC
+  const std::string b1 = place(Side::kBuy, 6183000, 400);
+  fill(b1, Side::kBuy, 6183000, 400, 1);
+  const std::string open = place(Side::kBuy, 6182500, 200);
+  fold("g", journal::OrderAccepted{open, 7, Source::kResponse});
+  const Exposure e = exposure_of(task(), state_.account);
+  ASSERT_EQ(e.base_e8, 600'000);  // at the limit: CAUTION, not beyond it
+  strategy::IntentSpec amend = buy(6182400, 200);
+  amend.kind = strategy::IntentSpec::Kind::kAmend;
+  amend.slot_key = 6182500;
+  amend.client_order_id = open;
+  std::vector<strategy::IntentSpec> specs{buy(6182000, 200), amend};
+  EXPECT_EQ(filter(specs, task(), e, l, GuardState::kCaution), 1u);
+  ASSERT_EQ(specs.size(), 1u);
+  EXPECT_EQ(specs[0].kind, strategy::IntentSpec::Kind::kAmend);
+  specs = {amend};
+  EXPECT_EQ(filter(specs, task(), e, l, GuardState::kHalt), 1u);
+  ASSERT_EQ(specs.size(), 1u);
+  EXPECT_EQ(specs[0].kind, strategy::IntentSpec::Kind::kCancel);
+  EXPECT_EQ(specs[0].client_order_id, open);
+}
+
 // ---- Seed 003's market guards (price jump, depth, fill rate, spread) -----------------------
 
 // The recorded BTCUSDT session (data/README.md), played as the engine observes it
@@ -373,7 +400,8 @@ TEST_F(RiskTest, FillRateCountsTheLastMinutesFills) {
 }
 
 // The hysteresis holds for the market figures as for exposure: CAUTION from caution_percent,
-// SAFE again only below caution_percent - 10 points and after 10 s in the state.
+// SAFE again only below caution_percent - 10 points and after 10 s in the state; a HALT is held
+// 10 s before it steps down.
 TEST_F(RiskTest, MarketGuardsKeepTheHysteresis) {
   Limits l;
   l.max_spread_bps_e2 = 1'000;  // 10 bps; CAUTION from 8, SAFE again below 7
@@ -384,7 +412,13 @@ TEST_F(RiskTest, MarketGuardsKeepTheHysteresis) {
   EXPECT_EQ(assess(Exposure{}, m, l, ins(), caution).state, GuardState::kCaution);
   m.spread_bps_e2 = 690;
   EXPECT_EQ(assess(Exposure{}, m, l, ins(), caution).state, GuardState::kSafe);
-  EXPECT_EQ(assess(Exposure{}, m, l, ins(), {GuardState::kHalt, 195'000'000'000, 200'000'000'000})
+  // A HALT is held 10 s before it steps down, however quickly the figure falls back.
+  const Verdict held =
+      assess(Exposure{}, m, l, ins(), {GuardState::kHalt, 195'000'000'000, 200'000'000'000});
+  EXPECT_EQ(held.state, GuardState::kHalt);
+  EXPECT_EQ(held.reason, "within every limit again; HALT held for 10 s");
+  m.spread_bps_e2 = 750;
+  EXPECT_EQ(assess(Exposure{}, m, l, ins(), {GuardState::kHalt, 195'000'000'000, 205'000'000'000})
                 .state,
             GuardState::kCaution);
   // A minimum (depth): CAUTION below limit / 0.8, SAFE again from limit / 0.7.

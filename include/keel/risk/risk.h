@@ -34,12 +34,17 @@
 //            CAUTION or HALT, the guard returns to SAFE only below caution_percent -
 //            kReleasePoints, and not before it has held its state kMinDwellNs of exchange time
 //            (a figure that moves with every order placed or cancelled -- a grid level more or
-//            less -- or with every tick of the market would flap it);
+//            less -- or with every tick of the market would flap it); a HALT is likewise held
+//            kMinDwellNs before it steps down (the one-second move and the spread cross their
+//            limit back and forth within a millisecond in a fast market: on the recording, 14
+//            HALT/CAUTION flips in one second at 23:57:52 UTC without it);
 //   SAFE     otherwise. A limit of 0 is no limit.
 // What passes (filter): cancels always; a place only while its order keeps every exposure
 // figure within its limit (the figures after it as if it filled: a sell adds an open order
-// only; the market figures do not change with an order of ours); in HALT no buy, and the task's
-// open buys are cancelled (sells, which reduce the position, are kept).
+// only; the market figures do not change with an order of ours); an amend likewise, its
+// original's remainder no longer counted (the replacement takes its place); in HALT no buy (nor
+// a buy's amend), and the task's open buys are cancelled (sells, which reduce the position,
+// are kept).
 #pragma once
 
 #include <cstdint>
