@@ -294,8 +294,9 @@ StrategyInfo tiered_info() {
        "a tier-side places nothing for this long after its order filled completely, ms"},
       {"requote_bps", K::kDecimal, false, 100'000'000, 1'000'000, 250'000'000,
        "a quote further than this from its tier's price is requoted, bps (0.01 to 2.5)"},
-      {"requote_by", K::kChoice, false, 0, 0, 0,
-       "cancel (then place once confirmed) or amend (one cancelReplace request)", "cancel,amend"},
+      {"requote_by", K::kChoice, false, 1, 0, 0,
+       "amend (one cancelReplace request) or cancel (then place once the cancel is confirmed)",
+       "cancel,amend"},
   };
   info.make = [](const ParamValues& v, const Instrument&) -> Result<std::shared_ptr<const Strategy>> {
     TieredParams p;

@@ -370,6 +370,35 @@ TEST(ConfigRisk, MarketGuardsParseAndBadOnesNameTheirKey) {
               HasSubstr("tasks[0].risk.min_dept: unknown key (did you mean min_depth?)"));
 }
 
+// A tiered task (seed 003): its params' defaults in the journaled text, and bad values named.
+TEST(ConfigTiered, ParamsDefaultsAndErrors) {
+  auto tiered = [](const std::string& params) {
+    return std::string(kInstrument) + sim_exchange() +
+           "tasks:\n  - id: t1\n    strategy: tiered\n    params:\n      base_qty: \"0.001\"\n" +
+           params;
+  };
+  auto ok = parse(tiered(""));
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(ok->tasks.at(0).params_text,
+            "risk_level=conservative;tiers=1;base_qty=0.001;cooldown_ms=5000;requote_bps=1;"
+            "requote_by=amend");
+  auto three = parse(tiered("      risk_level: aggressive\n      tiers: 3\n      requote_by: cancel\n"));
+  ASSERT_TRUE(three.ok()) << three.status().ToString();
+  EXPECT_EQ(three->tasks.at(0).impl->opening_orders(6183764).size(), 3u);
+  EXPECT_THAT(error_of(tiered("      tiers: 4\n")),
+              HasSubstr("config/x.yaml: tasks[0].params.tiers: '4' is above the limit 3"));
+  EXPECT_THAT(error_of(tiered("      risk_level: bold\n")),
+              HasSubstr("tasks[0].params.risk_level: 'bold' is not one of "
+                        "conservative,moderate,aggressive"));
+  EXPECT_THAT(error_of(tiered("      requote_bps: \"3\"\n")),
+              HasSubstr("tasks[0].params.requote_bps: "));
+  EXPECT_THAT(error_of(tiered("      requote_bps: \"1.005\"\n")),
+              HasSubstr("tasks[0].params.requote_bps: at most two decimals (0.01 bps)"));
+  EXPECT_THAT(error_of(std::string(kInstrument) + sim_exchange() +
+                       "tasks:\n  - id: t1\n    strategy: tiered\n    params: {tiers: 2}\n"),
+              HasSubstr("tasks[0].params.base_qty: "));
+}
+
 TEST(ConfigValues, MalformedValuesNameTheField) {
   EXPECT_THAT(error_of(std::string(kInstrument) + sim_exchange() +
                        "tasks:\n  - {id: g, strategy: grid, params: {price_interval: \"5.x\", "

@@ -30,6 +30,7 @@ class TieredTest : public ::testing::Test {
     fold(ts);
     params_.base_qty_lots = 100;  // 0.001 BTC
     params_.cooldown_ns = 5'000'000'000;
+    params_.amend = false;  // requotes as cancel + place (the tests that amend say so)
   }
   void fold(journal::Body body, int64_t ts_ns = 0) {
     Record r;

@@ -21,10 +21,12 @@
 //                best bid + 1 tick (a band starting at 0 bps on a wide spread).
 //   size         every tier quotes base_qty* (the seed sizes by base_qty and a tier count only).
 //   drift        (seed 4) a resting quote whose price is more than requote_bps (default 1 bps)
-//                of the mid away from its tier's price now is requoted: cancelled, then placed
-//                anew once the cancel is confirmed (requote_by: cancel), or replaced in one
-//                request (requote_by: amend, IntentSpec kAmend). requote_bps is at most 2.5 bps,
-//                half the narrowest band, so a quote never leaves its band unrequoted.
+//                of the mid away from its tier's price now is requoted: "cancels and replaces"
+//                in one request (requote_by: amend, the default: IntentSpec kAmend, Binance's
+//                cancelReplace), or cancelled and placed anew once the cancel is confirmed
+//                (requote_by: cancel). A remainder the venue would refuse is cancelled, never
+//                amended. requote_bps is at most 2.5 bps, half the narrowest band, so a quote
+//                never leaves its band unrequoted.
 //   partial fill (seed 5) a tier quotes in rounds: a round is base_qty; every fill of the tier
 //                since its last full fill comes off it, so the quote that replaces a partly
 //                filled one carries only the remainder*. The partial fill itself does not move a
@@ -92,7 +94,7 @@ struct TieredParams {
   int64_t base_qty_lots = 0;               // each tier's round, lots, > 0
   int64_t cooldown_ns = 5'000'000'000;     // after a full fill, exchange ns, >= 0
   int64_t requote_bps_e2 = 100;            // drift that requotes, bps at 10^-2, in [1, 250]
-  bool amend = false;                      // requote by kAmend instead of cancel then place
+  bool amend = true;                       // requote by kAmend (false: cancel, then place)
 };
 
 // Slot keys and labels: tier n (1..3) bid = 10n + 1, ask = 10n + 2.
