@@ -201,6 +201,46 @@ bool slot_ready(const model::Slot* slot, const MarketView& view, const TieredPar
   return slot->last_full_fill_ns <= 0 || view.ts_exchange_ns >= slot->last_full_fill_ns + p.cooldown_ns;
 }
 
+bool touched(const std::vector<IntentSpec>& out, const std::string& cid) {
+  for (const IntentSpec& s : out) {
+    if (s.client_order_id == cid) return true;
+  }
+  return false;
+}
+
+// Spot asks are L1 first. An inner ask that could quote now while what the task may still sell
+// is below the venue's minimum, and an outer ask rests: the outermost resting ask is cancelled,
+// and its lots go to the inner tier at the next decision (an outer ask took them while the inner
+// one cooled down after a fill). The asks are thus a function of the position, not of the order
+// in which fills and cooldowns came (a restart that resolves orders differently converges).
+void decide_asks_inward(const MarketView& view, const Ladder& l, const model::TaskState& task,
+                        const TieredParams& p, std::vector<IntentSpec>& out) {
+  const Instrument& ins = task.instrument;
+  const int64_t sellable_lots = task.sellable_e8() / ins.step_e8;
+  const Quote* inner = nullptr;
+  for (const Quote& q : l.quotes) {
+    if (q.side != Side::kSell) continue;
+    auto it = task.slots.find(q.key);
+    if (!slot_ready(it == task.slots.end() ? nullptr : &it->second, view, p)) continue;
+    if (!quotable(ins, q.price_ticks, sellable_lots)) inner = &q;
+    break;  // only the innermost ask that could quote matters
+  }
+  if (inner == nullptr) return;
+  for (auto q = l.quotes.rbegin(); q != l.quotes.rend() && q->tier > inner->tier; ++q) {
+    if (q->side != Side::kSell) continue;
+    auto it = task.slots.find(q->key);
+    const model::Order* o = it == task.slots.end() ? nullptr : task.current_order(it->second);
+    if (o == nullptr || o->phase != model::OrderPhase::kOpen || o->cancel_pending ||
+        o->cancel_refused || touched(out, o->client_order_id) ||
+        !quotable(ins, inner->price_ticks, sellable_lots + remaining_lots(*o))) {
+      continue;  // busy (R1), or its lots would not make an inner quote either
+    }
+    out.push_back(cancel_of(*o, tiered_slot_label(q->key, ins) + "'s lots go to " +
+                                    tiered_slot_label(inner->key, ins) + ": asks L1 first"));
+    return;
+  }
+}
+
 void decide_places(const MarketView& view, const Ladder& l, const model::TaskState& task,
                    const TieredParams& p, std::vector<IntentSpec>& out) {
   const Instrument& ins = task.instrument;
@@ -239,6 +279,7 @@ void decide_tiered(const MarketView& view, const model::TaskState& task,
   if (view.best_bid_ticks >= view.best_ask_ticks) return;  // a crossed book has no mid to trust
   const Ladder l = ladder_of(view, task.guard, params);
   decide_requotes(l, task, params, out);
+  decide_asks_inward(view, l, task, params, out);
   decide_places(view, l, task, params, out);
 }
 

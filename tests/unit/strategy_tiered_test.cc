@@ -191,6 +191,29 @@ TEST_F(TieredTest, Spot_AsksOnlyForWhatTheTaskHolds) {
   for (const auto& s : decide()) EXPECT_NE(s.side, Side::kSell);
 }
 
+// Spot asks are L1 first: lots an outer ask took while L1 cooled down after its full fill move
+// inward once L1 may quote again (the outer ask is cancelled; L1 places at the next decision).
+TEST_F(TieredTest, Spot_AsksMoveInwardOnceL1MayQuote) {
+  params_.tiers = 2;
+  hold(200);
+  const std::string l1 = rest(12, Side::kSell, 6188402, 100, 1'000'000'000);
+  fill(l1, Side::kSell, 6188402, 100, 2'000'000'000);  // L1-ask cools down until 7 s
+  const std::string l2 = rest(22, Side::kSell, 6191494, 100, 3'000'000'000);
+  rest(11, Side::kBuy, 6179125, 100);
+  rest(21, Side::kBuy, 6176033, 100);
+  EXPECT_TRUE(decide(kBid, kAsk, 6'999'999'999).empty());
+  auto out = decide(kBid, kAsk, 7'000'000'000);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].kind, Kind::kCancel);
+  EXPECT_EQ(out[0].client_order_id, l2);
+  EXPECT_EQ(out[0].reason, "L2-ask's lots go to L1-ask: asks L1 first");
+  cancelled(l2, 0);
+  out = decide(kBid, kAsk, 7'000'000'000);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].slot_key, 12);
+  EXPECT_EQ(out[0].qty_lots, 100);
+}
+
 // Seed 4, "Cancels and replaces orders when price moves >1 bps": a bid resting at the
 // conservative L1 price stays while the book moves up 618 ticks (0.9993 bps of drift) and is
 // requoted at 619 (1.0008 bps): cancelled first, placed anew once the cancel is confirmed.

@@ -38,7 +38,10 @@
 //                tiers and the other side go on*.
 //   spot         asks offer only what the task holds and is not already selling
 //                (TaskState::sellable_e8), L1 first: a fresh task quotes bids only, and its
-//                asks appear as its bids fill*. Nothing is ever sold short.
+//                asks appear as its bids fill*. Nothing is ever sold short. An outer ask that
+//                holds lots an inner ask could quote now (the inner one was cooling down when
+//                they came) is cancelled, and the lots go inward at the next decision*: the asks
+//                are a function of the position, not of the order fills and cooldowns came in.
 // Guard (journal::GuardState, risk/risk.h; seed "States"), as the task's journaled guard says:
 //   SAFE     the whole ladder;
 //   CAUTION  the L1 bid is withdrawn (cancelled, not placed): the quote nearest the mid on the
