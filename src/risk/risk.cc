@@ -83,9 +83,9 @@ void judge_market(const Market& m, const Limits& l, int64_t share, Flags& f) {
     judge_maximum(m.spread_bps_e2, l.max_spread_bps_e2, share, kSpread, f);
   }
   if (l.min_depth_e8 > 0) {
-    if (!m.depth_known) {
+    if (m.depth_lost) {
       f.halt[kDepth] = f.caution[kDepth] = true;
-    } else {
+    } else if (m.depth_known) {
       judge_minimum(std::min(m.bid_depth_e8, m.ask_depth_e8), l.min_depth_e8, share, kDepth, f);
     }
   }
@@ -105,7 +105,7 @@ std::string market_reason(int limit, const Market& m, const Limits& l, const Ins
       return "max_spread_bps: spread " + bps(m.spread_bps_e2) + " bps of the mid, limit " +
              bps(l.max_spread_bps_e2);
     case kDepth:
-      if (!m.depth_known) return "min_depth: no synced depth book: depth unknown";
+      if (m.depth_lost) return "min_depth: the depth book lost its sync (a gap): depth unknown";
       return "min_depth: " + amount(m.bid_depth_e8) + " " + ins.base_asset + " bid, " +
              amount(m.ask_depth_e8) + " ask within " + bps(l.depth_band_bps_e2) +
              " bps of the mid, minimum " + amount(l.min_depth_e8);
@@ -226,6 +226,8 @@ Market market_of(const strategy::MarketView& view, const model::TaskState& task,
     m.bid_depth_e8 = view.book->qty_within_e8(Side::kBuy, low_e8);
     m.ask_depth_e8 = view.book->qty_within_e8(Side::kSell, high_e8);
   }
+  m.depth_lost = l.min_depth_e8 > 0 && view.book != nullptr && !view.book->synced() &&
+                 view.book->gaps() > 0;
   if (l.max_fills_per_minute > 0) {
     m.fills_last_minute =
         static_cast<int64_t>(task.fills_since(view.ts_exchange_ns, 60'000'000'000));

@@ -279,21 +279,44 @@ TEST_F(RiskTest, MinDepthReadsTheRealBookWithinItsBand) {
   EXPECT_EQ(assess(Exposure{}, m, l, ins(), GuardNow{}).state, GuardState::kCaution);
 }
 
-// A guard that cannot see the book does not vouch for it: no book, or one that is unsynced
-// (before its snapshot, or after a gap until the next), is a HALT under min_depth.
-TEST_F(RiskTest, MinDepthHaltsWhileTheBookIsUnsynced) {
+// A book that lost its sync after a gap is a HALT under min_depth until its next snapshot (a
+// guard that cannot see the book does not vouch for it); before the book's first snapshot (a
+// start or restart) the depth is not judged, like the move before two bars.
+TEST_F(RiskTest, MinDepthHaltsWhileTheBookHasLostItsSync) {
   Limits l;
   l.min_depth_e8 = kOneE8;
   strategy::MarketView v{6183763, 6183764, 6183763, 1};
   Market m = market_of(v, task(), l);  // no book at all
-  EXPECT_FALSE(m.depth_known);
-  Verdict verdict = assess(Exposure{}, m, l, ins(), GuardNow{});
+  EXPECT_FALSE(m.depth_known || m.depth_lost);
+  EXPECT_EQ(assess(Exposure{}, m, l, ins(), GuardNow{}).state, GuardState::kSafe);
+  market::OrderBook book;
+  v.book = &book;
+  EXPECT_FALSE(market_of(v, task(), l).depth_lost);  // never synced yet: not judged
+  market::DepthSnapshot snap;
+  snap.last_update_id = 10;
+  snap.bids = {{6'183'763'000'000, 3 * kOneE8}};
+  snap.asks = {{6'183'764'000'000, 2 * kOneE8}};
+  book.on_snapshot(snap);
+  market::DepthDiff bridge;
+  bridge.first_update_id = 9;
+  bridge.final_update_id = 11;
+  book.on_diff(bridge);
+  ASSERT_TRUE(book.synced());
+  m = market_of(v, task(), l);
+  ASSERT_TRUE(m.depth_known);
+  EXPECT_EQ(m.bid_depth_e8, 3 * kOneE8);
+  EXPECT_EQ(m.ask_depth_e8, 2 * kOneE8);
+  market::DepthDiff after_gap;
+  after_gap.first_update_id = 20;  // 12..19 missed
+  after_gap.final_update_id = 21;
+  book.on_diff(after_gap);
+  ASSERT_FALSE(book.synced());
+  m = market_of(v, task(), l);
+  EXPECT_TRUE(m.depth_lost);
+  const Verdict verdict = assess(Exposure{}, m, l, ins(), GuardNow{});
   EXPECT_EQ(verdict.state, GuardState::kHalt);
-  EXPECT_EQ(verdict.reason, "min_depth: no synced depth book: depth unknown");
-  market::OrderBook unsynced;
-  v.book = &unsynced;
-  EXPECT_FALSE(market_of(v, task(), l).depth_known);
-  // Without min_depth the book is not read, and an unknown depth judges nothing.
+  EXPECT_EQ(verdict.reason, "min_depth: the depth book lost its sync (a gap): depth unknown");
+  // Without min_depth the book is not read.
   EXPECT_EQ(assess(Exposure{}, market_of(v, task(), Limits{}), Limits{}, ins(), GuardNow{}).state,
             GuardState::kSafe);
 }

@@ -24,11 +24,12 @@
 // The guard (journal::GuardState):
 //   HALT     base > max_position, or notional > max_notional, or open orders > max_open_orders,
 //            or quote free < min_quote_balance, or move > max_price_jump_bps, or spread >
-//            max_spread_bps, or either side's depth < min_depth (or the depth is unknown: no
-//            book, or the book is unsynced after a gap and waits for its snapshot -- a guard
-//            that cannot see the book does not vouch for it), or fills > max_fills_per_minute;
-//            a figure that is unknown for want of history (the move before two one-second
-//            bars exist, the spread before a best bid and ask) judges nothing;
+//            max_spread_bps, or either side's depth < min_depth (or the book lost its sync
+//            after a gap and waits for its next snapshot: a guard that cannot see the book
+//            does not vouch for it), or fills > max_fills_per_minute; a figure that is unknown
+//            for want of history (the move before two one-second bars exist, the spread before
+//            a best bid and ask, the depth before the book's first snapshot -- a fresh start or
+//            a restart: judging it would cancel the bids on every start) judges nothing;
 //   CAUTION  otherwise, when any figure is at caution_percent of its limit or beyond (for the
 //            minimums -- balance and depth -- figure < limit * 100 / caution_percent); once
 //            CAUTION or HALT, the guard returns to SAFE only below caution_percent -
@@ -98,6 +99,7 @@ struct Market {
   int64_t move_bps_e2 = -1;    // mid move over the last second, bps at 10^-2
   int64_t spread_bps_e2 = -1;  // (ask - bid) / mid, bps at 10^-2, rounded down
   bool depth_known = false;    // a synced depth book was read
+  bool depth_lost = false;     // the book lost its sync after a gap (unknown, and HALT)
   int64_t bid_depth_e8 = 0;    // base resting at or above mid * (1 - band), 10^-8
   int64_t ask_depth_e8 = 0;    // base resting at or below mid * (1 + band), 10^-8
   int64_t fills_last_minute = 0;  // the task's fills in (now - 60 s, now] of exchange time
