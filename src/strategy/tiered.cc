@@ -251,9 +251,10 @@ void decide_places(const MarketView& view, const Ladder& l, const model::TaskSta
     if (!slot_ready(it == task.slots.end() ? nullptr : &it->second, view, p)) continue;
     if (q.side == Side::kSell && !quotable(ins, q.price_ticks, sellable_lots)) continue;
     int64_t lots = round_left_lots(task, q.key, p.base_qty_lots);
-    const bool remainder = lots < p.base_qty_lots;
-    if (!quotable(ins, q.price_ticks, lots)) lots = p.base_qty_lots;  // dust: a new round
-    if (q.side == Side::kSell) lots = std::min(lots, sellable_lots);
+    const bool carried = lots < p.base_qty_lots && quotable(ins, q.price_ticks, lots);
+    if (!carried) lots = p.base_qty_lots;  // a whole round (a dust remainder starts a new one)
+    const bool capped = q.side == Side::kSell && sellable_lots < lots;
+    if (capped) lots = sellable_lots;
     if (!quotable(ins, q.price_ticks, lots)) continue;
     if (q.side == Side::kSell) sellable_lots -= lots;
     IntentSpec s;
@@ -264,7 +265,7 @@ void decide_places(const MarketView& view, const Ladder& l, const model::TaskSta
     s.qty_lots = lots;
     s.reason = tiered_slot_label(q.key, ins) + " " +
                bps_text(tier_band(p.level, q.tier).center_bps_e2()) + " bps from the mid" +
-               (remainder && lots < p.base_qty_lots ? ", the round's remainder" : "");
+               (capped ? ", what the task holds" : carried ? ", the round's remainder" : "");
     out.push_back(std::move(s));
   }
 }

@@ -180,6 +180,7 @@ TEST_F(TieredTest, Spot_AsksOnlyForWhatTheTaskHolds) {
   ASSERT_NE(find(out, 22, Kind::kPlace), nullptr);
   EXPECT_EQ(find(out, 12, Kind::kPlace)->qty_lots, 100);
   EXPECT_EQ(find(out, 22, Kind::kPlace)->qty_lots, 50);  // what is left: 0.0005 BTC = 30.9 USDT
+  EXPECT_EQ(find(out, 22, Kind::kPlace)->reason, "L2-ask 12.5 bps from the mid, what the task holds");
   rest(12, Side::kSell, 6188402, 100);
   rest(22, Side::kSell, 6191494, 50);
   EXPECT_EQ(task().sellable_e8(), 0);
