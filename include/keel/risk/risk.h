@@ -37,8 +37,8 @@
 //            (a figure that moves with every order placed or cancelled -- a grid level more or
 //            less -- or with every tick of the market would flap it); a HALT is likewise held
 //            kMinDwellNs before it steps down (the one-second move and the spread cross their
-//            limit back and forth within a millisecond in a fast market: on the recording, 14
-//            HALT/CAUTION flips in one second at 23:57:52 UTC without it);
+//            limit back and forth within a millisecond in a fast market: on the recording, 8
+//            HALT/CAUTION flips within 0.1 s at 23:57:52 UTC without it);
 //   SAFE     otherwise. A limit of 0 is no limit.
 // What passes (filter): cancels always; a place only while its order keeps every exposure
 // figure within its limit (the figures after it as if it filled: a sell adds an open order
