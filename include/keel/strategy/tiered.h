@@ -18,7 +18,7 @@
 //   price        each quote sits at its band's centre (conservative L1: 7.5 bps from the mid),
 //                bid = floor(mid * (1 - c)), ask = ceil(mid * (1 + c)) in ticks (never inside
 //                our own edge); post-only: a bid is at most best ask - 1 tick, an ask at least
-//                best bid + 1 tick (a band starting at 0 bps on a wide spread).
+//                best bid + 1 tick (a guard only: every band centre is at least 2.5 bps out).
 //   size         every tier quotes base_qty* (the seed sizes by base_qty and a tier count only).
 //   drift        (seed 4) a resting quote whose price is more than requote_bps (default 1 bps)
 //                of the mid away from its tier's price now is requoted: "cancels and replaces"
@@ -53,7 +53,8 @@
 //            position-limit halt with no way back*.
 // Discipline (every strategy): nothing while the view is not ready, the book is crossed or the
 // task is halted; a slot whose order is in flight or has a cancel pending or refused is left
-// alone (R1); a slot waits until retry_after_ns after a reject; at most 2 x tiers orders;
+// alone (R1); a slot waits until retry_after_ns after a reject; at most 2 x tiers orders (an
+// amended order and its replacement both count until the venue settles the amend);
 // cancels first, then places. Slot keys: tier n bid = 10n + 1, ask = 10n + 2 ("L1-bid", ...);
 // an order adopted from the venue goes to L1 of its side (the drift rule then moves it).
 // Choices of this reading are marked * (README section: /work/notes/readme-tiered.md).
