@@ -51,7 +51,8 @@ const KeySet kTaskKeys{"under tasks[i]: next to params:",
                         "risk"}};
 const KeySet kRiskKeys{"under tasks[i].risk:",
                        {"max_position", "max_notional", "min_quote_balance", "max_open_orders",
-                        "caution_percent"}};
+                        "caution_percent", "max_price_jump_bps", "max_spread_bps", "min_depth",
+                        "depth_band_bps", "max_fills_per_minute"}};
 // Used only when exchange.kind is missing (not in all_key_sets()).
 const KeySet kExchangeAnyKeys{"under exchange:",
                               {"kind", "speed", "data", "maker_fee", "balances",
@@ -452,6 +453,48 @@ Status parse_params(const Ctx& c, const YAML::Node& p, const std::string& path,
   return Status::Ok();
 }
 
+// A positive number of basis points with at most two decimals ("2.5"), stored at 10^-2.
+Result<int64_t> bps_e2(const Ctx& c, const YAML::Node& r, const char* key, const std::string& path) {
+  auto s = scalar(c, r, key, path);
+  if (!s.ok()) return s.status();
+  auto v = parse_fixed(*s, 2);
+  if (!v.ok() || *v <= 0 || *v > 1'000'000) {
+    return c.error(path + key, "'" + *s + "' is not a number of bps in (0, 10000] with at most "
+                               "two decimals");
+  }
+  return v;
+}
+
+// tasks[i].risk's market guards (seed 003; risk/risk.h): each optional, absent = no limit.
+Status parse_market_risk(const Ctx& c, const YAML::Node& r, const std::string& path,
+                         risk::Limits& l) {
+  const std::pair<const char*, int64_t*> bps[] = {{"max_price_jump_bps", &l.max_price_jump_bps_e2},
+                                                  {"max_spread_bps", &l.max_spread_bps_e2},
+                                                  {"depth_band_bps", &l.depth_band_bps_e2}};
+  for (const auto& [key, out] : bps) {
+    if (!r[key]) continue;
+    auto v = bps_e2(c, r, key, path);
+    if (!v.ok()) return v.status();
+    *out = *v;
+  }
+  if (r["min_depth"]) {
+    auto v = decimal_e8(c, r, "min_depth", path);
+    if (!v.ok()) return v.status();
+    if (*v <= 0 || *v > (int64_t{1} << 62)) {
+      return c.error(path + "min_depth", "'" + r["min_depth"].Scalar() +
+                                             "' must be positive (omit it for no limit)");
+    }
+    l.min_depth_e8 = *v;
+  }
+  if (r["depth_band_bps"] && l.min_depth_e8 == 0) {
+    return c.error(path + "depth_band_bps", "is the band of min_depth: set min_depth too");
+  }
+  auto fills = positive_int(c, r, "max_fills_per_minute", path, 0, 1'000'000);
+  if (!fills.ok()) return fills.status();
+  l.max_fills_per_minute = *fills;
+  return Status::Ok();
+}
+
 // tasks[i].risk: every limit optional (absent: none); amounts are decimals in base or quote.
 Status parse_risk(const Ctx& c, const YAML::Node& r, const std::string& path, risk::Limits& l) {
   KEEL_RETURN_IF_ERROR(check_keys(c, r, path, kRiskKeys));
@@ -473,7 +516,7 @@ Status parse_risk(const Ctx& c, const YAML::Node& r, const std::string& path, ri
   auto caution = int_in(c, r, "caution_percent", path, l.caution_percent, 1, 100);
   if (!caution.ok()) return caution.status();
   l.caution_percent = *caution;
-  return Status::Ok();
+  return parse_market_risk(c, r, path, l);
 }
 
 Status parse_tasks(const Ctx& c, const YAML::Node& root, Config& cfg) {

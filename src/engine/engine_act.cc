@@ -163,17 +163,22 @@ Status Engine::decide_and_act(size_t i) {
   strategy::DecisionMemo* memo = memos_[i].get();
   // Most events change nothing a strategy reads: skip it when it provably returns nothing
   // again (no allocation, no lookup by task id).
-  if (memo != nullptr && memo->still_quiet(view_, state_.last_seq)) return Status::Ok();
+  // A guard on market figures is judged on every event, however quiet the strategy is.
+  if (memo != nullptr && !task.risk.watches_market() && memo->still_quiet(view_, state_.last_seq)) {
+    return Status::Ok();
+  }
   const model::TaskState* ts = &state_.tasks.at(task.id);
   // The risk guard: a change of state is journaled (its reason with it) before any intent
   // decided under it. A task without limits stays SAFE (nothing to count).
   const bool guarded = task.risk.any() || ts->guard != journal::GuardState::kSafe;
   risk::Exposure exposure;
   risk::Verdict verdict;
+  view_.book = &book_;
+  view_.bars = &bars_;
   if (guarded) {
     exposure = risk::exposure_of(*ts, state_.account);
-    verdict = risk::assess(exposure, task.risk, ts->instrument,
-                           {ts->guard, ts->guard_since_ns, view_.ts_exchange_ns});
+    verdict = risk::assess(exposure, risk::market_of(view_, *ts, task.risk), task.risk,
+                           ts->instrument, {ts->guard, ts->guard_since_ns, view_.ts_exchange_ns});
   }
   if (verdict.state != ts->guard) {
     std::vector<Record> guard{record(task.id, journal::GuardChanged{verdict.state, verdict.reason})};
@@ -182,8 +187,6 @@ Status Engine::decide_and_act(size_t i) {
   }
   specs_.clear();
   add_stray_cancels(*ts);
-  view_.book = &book_;
-  view_.bars = &bars_;
   if (task.impl->reads_balances()) view_.balances = balances(*ts);
   task.impl->decide(view_, *ts, specs_);
   hold_back_amends_in_doubt(*ts);

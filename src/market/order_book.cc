@@ -214,4 +214,16 @@ std::vector<Level> OrderBook::top(Side side, size_t n) const {
   return out;
 }
 
+int64_t OrderBook::qty_within_e8(Side side, int64_t limit_e8) const {
+  if (!synced()) return 0;
+  const bool bid = side == Side::kBuy;
+  const std::vector<Level>& v = bid ? bids_.v : asks_.v;
+  int64_t sum = 0;
+  for (auto it = v.rbegin(); it != v.rend(); ++it) {
+    if (bid ? it->price_e8 < limit_e8 : it->price_e8 > limit_e8) break;
+    sum += it->qty_e8;
+  }
+  return sum;
+}
+
 }  // namespace keel::market

@@ -6,6 +6,7 @@
 #include "keel/strategy/avellaneda_stoikov.h"
 #include "keel/strategy/grid.h"
 #include "keel/strategy/mode_flip.h"
+#include "keel/strategy/tiered.h"
 #include "keel/strategy/top_of_book.h"
 
 namespace keel::strategy {
@@ -29,10 +30,8 @@ std::vector<std::string> choice_words(const ParamSpec& spec) {
 
 const std::vector<StrategyInfo>& strategies() {
   static const std::vector<StrategyInfo> all = [] {
-    std::vector<StrategyInfo> v{grid_info()};
-    v.push_back(avellaneda_stoikov_info());
-    v.push_back(mode_flip_info());
-    v.push_back(top_of_book_info());
+    std::vector<StrategyInfo> v{avellaneda_stoikov_info(), grid_info(), mode_flip_info(),
+                                tiered_info(), top_of_book_info()};
     std::sort(v.begin(), v.end(), [](const StrategyInfo& a, const StrategyInfo& b) {
       return std::string_view(a.name) < std::string_view(b.name);
     });

@@ -333,6 +333,72 @@ TEST(ConfigRisk, LimitsParseAndBadOnesNameTheirKey) {
                         "max_position?)"));
 }
 
+// tasks[i].risk's market guards (seed 003): bps with two decimals, depth in base, fills as an
+// integer; the band only with min_depth; errors name the key.
+TEST(ConfigRisk, MarketGuardsParseAndBadOnesNameTheirKey) {
+  auto ok = parse(std::string(kInstrument) + sim_exchange() +
+                  tasks("    risk: {max_price_jump_bps: 5, max_spread_bps: \"2.5\", "
+                        "min_depth: \"1.5\", depth_band_bps: 5, max_fills_per_minute: 12}\n"));
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  const risk::Limits& l = ok->tasks.at(0).risk;
+  EXPECT_EQ(l.max_price_jump_bps_e2, 500);
+  EXPECT_EQ(l.max_spread_bps_e2, 250);
+  EXPECT_EQ(l.min_depth_e8, 150'000'000);
+  EXPECT_EQ(l.depth_band_bps_e2, 500);
+  EXPECT_EQ(l.max_fills_per_minute, 12);
+  EXPECT_TRUE(l.any() && l.watches_market());
+  auto depth = parse(std::string(kInstrument) + sim_exchange() +
+                     tasks("    risk: {min_depth: \"2\"}\n"));
+  ASSERT_TRUE(depth.ok());
+  EXPECT_EQ(depth->tasks.at(0).risk.depth_band_bps_e2, 1'000);  // 10 bps unless given
+  EXPECT_THAT(error_of(std::string(kInstrument) + sim_exchange() +
+                       tasks("    risk: {max_spread_bps: \"2.555\"}\n")),
+              HasSubstr("config/x.yaml: tasks[0].risk.max_spread_bps: '2.555' is not a number of "
+                        "bps in (0, 10000] with at most two decimals"));
+  EXPECT_THAT(error_of(std::string(kInstrument) + sim_exchange() +
+                       tasks("    risk: {max_price_jump_bps: 0}\n")),
+              HasSubstr("tasks[0].risk.max_price_jump_bps: '0' is not a number of bps"));
+  EXPECT_THAT(error_of(std::string(kInstrument) + sim_exchange() +
+                       tasks("    risk: {depth_band_bps: 5}\n")),
+              HasSubstr("tasks[0].risk.depth_band_bps: is the band of min_depth: set min_depth "
+                        "too"));
+  EXPECT_THAT(error_of(std::string(kInstrument) + sim_exchange() +
+                       tasks("    risk: {max_fills_per_minute: -3}\n")),
+              HasSubstr("tasks[0].risk.max_fills_per_minute: '-3' is not a positive integer"));
+  EXPECT_THAT(error_of(std::string(kInstrument) + sim_exchange() +
+                       tasks("    risk: {min_dept: \"1\"}\n")),
+              HasSubstr("tasks[0].risk.min_dept: unknown key (did you mean min_depth?)"));
+}
+
+// A tiered task (seed 003): its params' defaults in the journaled text, and bad values named.
+TEST(ConfigTiered, ParamsDefaultsAndErrors) {
+  auto tiered = [](const std::string& params) {
+    return std::string(kInstrument) + sim_exchange() +
+           "tasks:\n  - id: t1\n    strategy: tiered\n    params:\n      base_qty: \"0.001\"\n" +
+           params;
+  };
+  auto ok = parse(tiered(""));
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(ok->tasks.at(0).params_text,
+            "risk_level=conservative;tiers=1;base_qty=0.001;cooldown_ms=5000;requote_bps=1;"
+            "requote_by=amend");
+  auto three = parse(tiered("      risk_level: aggressive\n      tiers: 3\n      requote_by: cancel\n"));
+  ASSERT_TRUE(three.ok()) << three.status().ToString();
+  EXPECT_EQ(three->tasks.at(0).impl->opening_orders(6183764).size(), 3u);
+  EXPECT_THAT(error_of(tiered("      tiers: 4\n")),
+              HasSubstr("config/x.yaml: tasks[0].params.tiers: '4' is above the limit 3"));
+  EXPECT_THAT(error_of(tiered("      risk_level: bold\n")),
+              HasSubstr("tasks[0].params.risk_level: 'bold' is not one of "
+                        "conservative,moderate,aggressive"));
+  EXPECT_THAT(error_of(tiered("      requote_bps: \"3\"\n")),
+              HasSubstr("tasks[0].params.requote_bps: "));
+  EXPECT_THAT(error_of(tiered("      requote_bps: \"1.005\"\n")),
+              HasSubstr("tasks[0].params.requote_bps: at most two decimals (0.01 bps)"));
+  EXPECT_THAT(error_of(std::string(kInstrument) + sim_exchange() +
+                       "tasks:\n  - id: t1\n    strategy: tiered\n    params: {tiers: 2}\n"),
+              HasSubstr("tasks[0].params.base_qty: "));
+}
+
 TEST(ConfigValues, MalformedValuesNameTheField) {
   EXPECT_THAT(error_of(std::string(kInstrument) + sim_exchange() +
                        "tasks:\n  - {id: g, strategy: grid, params: {price_interval: \"5.x\", "

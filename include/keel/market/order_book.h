@@ -45,6 +45,11 @@ class OrderBook {
   // Levels best first, at most n.
   std::vector<Level> top(Side side, size_t n) const;
 
+  // The summed quantity (10^-8) of the levels of `side` at `limit_e8` or better (bids at or
+  // above it, asks at or below it): the depth within a band of the touch (seed 003's depth
+  // guard, risk/risk.h). 0 when unsynced. Walks only the levels it sums.
+  int64_t qty_within_e8(Side side, int64_t limit_e8) const;
+
  private:
   void reset_unsynced();
   bool apply_diff(const DepthDiff& diff);  // false on a gap
