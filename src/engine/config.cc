@@ -129,10 +129,13 @@ std::string join(const KeySet& s) {
 }
 
 // Every key of `node` (a map) must be in `here`. `other_kind` is the key set of the other
-// exchange kind (under exchange:), whose keys get "belongs to kind: X".
+// exchange kind (under exchange:), whose keys get "belongs to kind: X". `nearest` is the key set
+// searched first for where a key belongs (a task's own strategy's params: several strategies
+// share key names).
 Status check_keys(const Ctx& c, const YAML::Node& node, const std::string& path,
                   const KeySet& here, const KeySet* other_kind = nullptr,
-                  const char* other_kind_name = nullptr, const char* this_kind_name = nullptr) {
+                  const char* other_kind_name = nullptr, const char* this_kind_name = nullptr,
+                  const KeySet* nearest = nullptr) {
   std::vector<std::string> seen;
   for (const auto& kv : node) {
     if (!kv.first.IsScalar()) {
@@ -151,6 +154,9 @@ Status check_keys(const Ctx& c, const YAML::Node& node, const std::string& path,
     if (other_kind != nullptr && other_kind->has(key)) {
       return c.error(field, std::string("unknown key for kind: ") + this_kind_name + " (" + key +
                                 " belongs to kind: " + other_kind_name + ")");
+    }
+    if (nearest != nullptr && nearest->has(key)) {
+      return c.error(field, "unknown key here (" + key + " belongs " + nearest->where + ")");
     }
     for (const KeySet* s : all_key_sets()) {
       if (s != &here && s != other_kind && s->has(key)) {
@@ -526,7 +532,16 @@ Status parse_tasks(const Ctx& c, const YAML::Node& root, Config& cfg) {
     const std::string path = "tasks[" + std::to_string(i) + "].";
     const YAML::Node task = tasks[i];
     if (!task.IsMap()) return c.error("tasks[" + std::to_string(i) + "]", "must be a map");
-    KEEL_RETURN_IF_ERROR(check_keys(c, task, path, kTaskKeys));
+    const KeySet* own_params = nullptr;  // the task's strategy's, when it names a known one
+    if (task["strategy"] && task["strategy"].IsScalar()) {
+      const std::string name = task["strategy"].Scalar();
+      const auto& all = strategy::strategies();
+      for (size_t k = 0; k < all.size(); ++k) {
+        if (name == all[k].name) own_params = &strategy_key_sets().at(k);
+      }
+    }
+    KEEL_RETURN_IF_ERROR(check_keys(c, task, path, kTaskKeys, nullptr, nullptr, nullptr,
+                                    own_params));
     TaskConfig t;
     auto id = scalar(c, task, "id", path);
     if (!id.ok()) return id.status();

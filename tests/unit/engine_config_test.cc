@@ -282,7 +282,8 @@ TEST(ConfigStrategies, TheRegistryNamesTheStrategyAndParsesItsParams) {
       std::string(kInstrument) + sim_exchange() +
       "tasks:\n  - {id: g, strategy: gird, params: {price_interval: \"5\"}}\n";
   EXPECT_THAT(error_of(unknown),
-              HasSubstr("config/x.yaml: tasks[0].strategy: 'gird' is not known (known: grid"));
+              HasSubstr("config/x.yaml: tasks[0].strategy: 'gird' is not known (known: "
+                        "avellaneda_stoikov, grid, mode_flip, tiered, top_of_book)"));
   auto ok = parse(std::string(kInstrument) + sim_exchange() + tasks("", "      sell_window_size: 7\n"));
   ASSERT_TRUE(ok.ok()) << ok.status().ToString();
   const TaskConfig& t = ok->tasks.at(0);
