@@ -60,7 +60,7 @@ SlotView view_of(const model::TaskState& t, const model::Slot& s) {
     v.filled = ins.format_qty(o->filled_lots);
   } else {
     v.price = "-";  // no order
-    v.side = st == model::SlotState::kFilled ? "SELL" : "BUY";  // the slot's next action
+    v.side = "-";
     v.qty = format_fixed(s.claim_e8, kScaleE8, kScaleE8);
     v.filled = v.qty;
   }

@@ -5,7 +5,8 @@
 // inventory equal to the exchange's trades of keel's orders.
 //
 // Usage: keel_live_vs_sim --keel BIN --data FILE [--data FILE] --workdir DIR [--speed X]
-//                         [--duration S] [--faults SPEC] [--seed N]
+//                         [--duration S] [--faults SPEC] [--seed N] [--task-yaml YAML]
+// --task-yaml: the task's `strategy:` and `params:` lines (indented 4), instead of the grid.
 #include <simdjson.h>
 
 #include <algorithm>
@@ -28,6 +29,7 @@ namespace {
 
 struct Args {
   std::string keel, workdir, speed = "50", duration = "25", faults, seed = "1";
+  std::string task_yaml;  // --task-yaml: the task's strategy and params (default: the grid)
   std::vector<std::string> data;
 };
 
@@ -54,6 +56,7 @@ int main(int argc, char** argv) {
     else if (k == "--duration") a.duration = v;
     else if (k == "--faults") a.faults = v;
     else if (k == "--seed") a.seed = v;
+    else if (k == "--task-yaml") a.task_yaml = v;
   }
   if (a.keel.empty() || a.data.empty() || a.workdir.empty()) {
     std::fprintf(stderr, "usage: keel_live_vs_sim --keel BIN --data FILE... --workdir DIR "
@@ -73,7 +76,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   const std::string cfg = a.workdir + "/live.yaml";
-  std::ofstream(cfg) << loopback_config(port, 2000, 1000);
+  std::ofstream(cfg) << loopback_config(port, 2000, 1000, a.task_yaml);
   setenv("KEEL_SIM_KEY", "keel-sim-key", 1);
   setenv("KEEL_SIM_SECRET", "keel-sim-secret", 1);
   int rc = 0;

@@ -134,8 +134,11 @@ inline int64_t e8(std::string_view s) {
 
 // The loopback engine config every driver writes: one grid task on BTCUSDT against keel sim on
 // `port` (keel sim's default account, keys from KEEL_SIM_KEY / KEEL_SIM_SECRET).
+// The task "grid1" runs `task_yaml` (its strategy and params, YAML lines indented for a task
+// entry); by default the grid of config/paper-btcusdt-grid.yaml.
 inline std::string loopback_config(int port, int64_t reconcile_every_ms,
-                                   uint64_t snapshot_every_records) {
+                                   uint64_t snapshot_every_records,
+                                   const std::string& task_yaml = "") {
   const std::string host = "127.0.0.1:" + std::to_string(port);
   return "instrument: {symbol: BTCUSDT, base_asset: BTC, quote_asset: USDT,"
          " tick_size: \"0.01\", step_size: \"0.00001\", min_notional: \"5\"}\n"
@@ -144,9 +147,11 @@ inline std::string loopback_config(int port, int64_t reconcile_every_ms,
          "\n  ws_api_url: ws://" + host + "/ws-api/v3\n  api_key_env: KEEL_SIM_KEY\n"
          "  api_secret_env: KEEL_SIM_SECRET\n  reconcile_every_ms: " +
          std::to_string(reconcile_every_ms) + "\n"
-         "tasks:\n  - id: grid1\n    strategy: grid\n    params: {price_interval:"
-         " \"5\", order_quantity: \"0.002\", buy_window_size: 5,"
-         " sell_window_size: 5, max_open_orders: 20}\n";
+         "tasks:\n  - id: grid1\n" +
+         (task_yaml.empty() ? "    strategy: grid\n    params: {price_interval:"
+                              " \"5\", order_quantity: \"0.002\", buy_window_size: 5,"
+                              " sell_window_size: 5, max_open_orders: 20}\n"
+                            : task_yaml);
 }
 
 }  // namespace keel::testsupport
