@@ -50,7 +50,10 @@ inline void expect_task_as_inspected(const model::TaskState& t, const YAML::Node
     const model::Order* o = t.current_order(slot);
     const bool working = o != nullptr && o->working();
     EXPECT_EQ(s["state"].as<std::string>(), model::slot_state_name(t.slot_state(slot)));
-    EXPECT_EQ(s["price"].as<std::string>(), ins.format_price(working ? o->price_ticks : key));
+    // Without an order, an older keel showed the slot's key as a price, a newer one "-".
+    const std::string price = s["price"].as<std::string>();
+    if (working) EXPECT_EQ(price, ins.format_price(o->price_ticks));
+    else EXPECT_TRUE(price == "-" || price == ins.format_price(key)) << price;
     EXPECT_EQ(s["client_order_id"].as<std::string>(), working ? o->client_order_id : "");
     EXPECT_EQ(s["qty"].as<std::string>(),
               working ? ins.format_qty(o->qty_lots) : e8_text(slot.claim_e8));

@@ -1,9 +1,10 @@
-// Journals written in record format 2 (issue 9) keep their meaning while the model changes:
-// tests/fixtures/journal-format2/ holds a crash campaign's journal (11 epochs, adopted orders,
-// commissions in two assets, a declared deposit) with that keel's `keel inspect --json`, and one
-// record of every type with that keel's bytes and JSON (the fixture's README says how they were
-// made). Today's keel decodes each record to the same JSON and re-encodes it byte for byte, folds
-// the journal to the state that keel showed, and continues its hash chain.
+// Journals written in older record formats keep their meaning while the model changes:
+// tests/fixtures/journal-format2/ (issue 9) holds a crash campaign's journal (11 epochs, adopted
+// orders, commissions in two assets, a declared deposit), tests/fixtures/journal-format4/ (issue
+// 10) a tiered ladder's paper run (amends, guard changes); each with that keel's `keel inspect
+// --json`, and one record of every type with that keel's bytes and JSON (each fixture's README
+// says how they were made). Today's keel decodes each record to the same JSON and re-encodes it
+// byte for byte, folds the journal to the state that keel showed, and continues its hash chain.
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
 
@@ -21,7 +22,20 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const std::string kFixture = std::string(KEEL_SOURCE_DIR) + "/tests/fixtures/journal-format2";
+// One fixture: its folder under tests/fixtures, its format, what its files hold.
+struct Fixture {
+  const char* name;
+  uint8_t format;
+  size_t record_types;   // in records.txt: every type that format had, once
+  size_t records;        // in journal/
+  size_t journal_types;  // record types in journal/
+  std::string dir() const { return std::string(KEEL_SOURCE_DIR) + "/tests/fixtures/" + name; }
+};
+
+const Fixture kFixtures[] = {{"journal-format2", 2, 20, 1524, 14},
+                             {"journal-format4", 4, 23, 757, 11}};
+
+class FormatFixture : public ::testing::TestWithParam<Fixture> {};
 
 std::string from_hex(const std::string& hex) {
   std::string out;
@@ -31,9 +45,10 @@ std::string from_hex(const std::string& hex) {
   return out;
 }
 
-TEST(FormatTwoRecords, EveryTypeDecodesToWhatItMeantAndReencodesByteForByte) {
-  std::ifstream in(kFixture + "/records.txt");
-  ASSERT_TRUE(in) << kFixture << "/records.txt";
+TEST_P(FormatFixture, EveryTypeDecodesToWhatItMeantAndReencodesByteForByte) {
+  const Fixture& fx = GetParam();
+  std::ifstream in(fx.dir() + "/records.txt");
+  ASSERT_TRUE(in) << fx.dir() << "/records.txt";
   std::set<journal::RecordType> types;
   for (std::string line; std::getline(in, line);) {
     const size_t tab = line.find('\t');
@@ -42,33 +57,34 @@ TEST(FormatTwoRecords, EveryTypeDecodesToWhatItMeantAndReencodesByteForByte) {
     Result<journal::Record> r = journal::decode(bytes);
     ASSERT_TRUE(r.ok()) << r.status().ToString();
     SCOPED_TRACE(journal::record_type_name(r->type()));
-    EXPECT_EQ(r->format, 2);
+    EXPECT_EQ(r->format, fx.format);
     types.insert(r->type());
     EXPECT_EQ(journal::record_to_json(*r, journal::Hash{}), line.substr(tab + 1));
     EXPECT_EQ(journal::encode(*r), bytes);
   }
-  EXPECT_EQ(types.size(), 20u);  // every type format 2 had, once
+  EXPECT_EQ(types.size(), fx.record_types);
 }
 
-TEST(FormatTwoJournal, ACampaignJournalFoldsToTheStateItsKeelShowed) {
-  const std::string dir = testutil::copy_fixture("journal-format2");
+TEST_P(FormatFixture, ItsJournalFoldsToTheStateItsKeelShowed) {
+  const Fixture& fx = GetParam();
+  const std::string dir = testutil::copy_fixture(fx.name);
   auto j = testutil::open_read_only(dir + "/journal");
   ASSERT_TRUE(j.ok()) << j.status().ToString();
-  size_t format2 = 0, records = 0;
+  size_t of_format = 0, records = 0;
   std::set<journal::RecordType> types;
   ASSERT_TRUE((*j)->for_each(1, [&](const journal::Record& r) {
     ++records;
-    format2 += r.format == 2;
+    of_format += r.format == fx.format;
     types.insert(r.type());
     return true;
   }).ok());
-  EXPECT_EQ(records, 1524u);
-  EXPECT_EQ(format2, records);
-  EXPECT_EQ(types.size(), 14u);
+  EXPECT_EQ(records, fx.records);
+  EXPECT_EQ(of_format, records);
+  EXPECT_EQ(types.size(), fx.journal_types);
   auto st = model::fold_journal(**j);
   ASSERT_TRUE(st.ok()) << st.status().ToString();
 
-  const YAML::Node before = YAML::LoadFile(kFixture + "/inspect-before.json");
+  const YAML::Node before = YAML::LoadFile(fx.dir() + "/inspect-before.json");
   const YAML::Node task = before["tasks"][0];
   const model::TaskState& t = st->tasks.at(task["id"].as<std::string>());
   testutil::expect_task_as_inspected(t, task);
@@ -112,10 +128,15 @@ TEST(FormatTwoJournal, ACampaignJournalFoldsToTheStateItsKeelShowed) {
   }
   auto v = journal::Journal::verify(dir + "/journal");
   ASSERT_TRUE(v.ok()) << v.status().ToString();
-  EXPECT_EQ(v->records, 1525u);
+  EXPECT_EQ(v->records, fx.records + 1);
   EXPECT_EQ(v->first_bad_seq, 0u) << v->problem;
   fs::remove_all(dir);
 }
+
+INSTANTIATE_TEST_SUITE_P(Formats, FormatFixture, ::testing::ValuesIn(kFixtures),
+                         [](const ::testing::TestParamInfo<Fixture>& i) {
+                           return "format" + std::to_string(i.param.format);
+                         });
 
 }  // namespace
 }  // namespace keel::engine
