@@ -58,6 +58,7 @@ std::string params_text(const StrategyInfo& info, const ParamValues& values,
   std::string out;
   for (const ParamSpec& p : info.params) {
     const int64_t v = values.get(p.key);
+    if (p.omit_when_default && !p.required && v == p.fallback) continue;
     std::string text;
     switch (p.kind) {
       case ParamSpec::Kind::kPrice: text = format_fixed_trim(v * instrument.tick_e8, kScaleE8); break;

@@ -5,7 +5,8 @@
 // tasks[i].params against it (unknown keys, types, ranges: every error names its key), then the
 // strategy's make() checks what one value alone cannot (relations between params) and binds the
 // values into an immutable Strategy. The canonical params text (journaled in TaskStarted; a
-// change of it is a new task, engine.h) lists every param in schema order, defaults included.
+// change of it is a new task, engine.h) lists every param in schema order, defaults included,
+// except a param marked omit_when_default while at its default.
 #pragma once
 
 #include <functional>
@@ -37,6 +38,9 @@ struct ParamSpec {
   int64_t max;
   const char* doc;   // one line for `keel strategies` and the README: unit and meaning
   const char* choices = nullptr;  // kChoice: "conservative,moderate,aggressive"
+  // Left out of the canonical params text while its value is `fallback` (a param added to a
+  // strategy later, off by default: a journal started before it still matches its config).
+  bool omit_when_default = false;
 };
 
 // The values of one task's params, by key, in the unit of each ParamSpec (ticks, lots, e8, or
@@ -76,7 +80,8 @@ const StrategyInfo* find_strategy(std::string_view name);
 std::string strategy_names();
 
 // The canonical params text: "key=value;..." in schema order, prices and quantities as trimmed
-// decimals ("price_interval=5;order_quantity=0.002;..."), decimals likewise, integers plain.
+// decimals ("price_interval=5;order_quantity=0.002;..."), decimals likewise, integers plain; a
+// param with omit_when_default is left out while its value is its fallback.
 std::string params_text(const StrategyInfo& info, const ParamValues& values,
                         const Instrument& instrument);
 
