@@ -107,8 +107,8 @@ namespace {
 
 // G5: the round trip of a completely filled sell of level `slot_key` lost, net of the fees.
 bool lost(const model::Order& o, const GridParams& p) {
-  return static_cast<__int128>(o.price_ticks) * (kOne - p.maker_fee_e8) <
-         static_cast<__int128>(o.slot_key) * (kOne + p.maker_fee_e8);
+  return static_cast<__int128>(o.price_ticks) * (kOne - p.fee_rate_e8) <
+         static_cast<__int128>(o.slot_key) * (kOne + p.fee_rate_e8);
 }
 
 }  // namespace
@@ -149,11 +149,11 @@ std::string grid_account_check(const GridParams& p, const Instrument& ins, const
       return "account check: a buy of order_quantity at " + ins.format_price(level) +
              " is below the venue's minimum quantity or notional";
     }
-    need_e8 += notional + fee_e8(notional, p.maker_fee_e8);
+    need_e8 += notional + fee_e8(notional, p.fee_rate_e8);
   }
   if (balances.quote_free_e8() < need_e8) {
     return "account check: free " + ins.quote_asset + " " + dec(balances.quote_free_e8()) +
-           " does not cover the opening buys (" + dec(need_e8) + " with maker_fee)";
+           " does not cover the opening buys (" + dec(need_e8) + " with fee_rate)";
   }
   return "";
 }
@@ -176,6 +176,13 @@ std::string pause_reason(const GridFrame& f, const MarketView& view, const model
   return "";
 }
 
+// G1, G3: the sell of level `key`: max(L + I, center + I); with the skew on, at least one tick
+// above the best bid (the skew may move the sell window down to the market or below it).
+int64_t sell_price(int64_t key, const GridFrame& f, const MarketView& view, const GridParams& p) {
+  const int64_t price = std::max(key + f.interval, f.sell_low);
+  return p.skew_factor_e8 > 0 ? std::max(price, view.best_bid_ticks + 1) : price;
+}
+
 bool stale(const model::Order& o, const MarketView& view, const GridParams& p) {
   return p.stale_order_s > 0 && view.ts_exchange_ns - o.placed_ns >= p.stale_order_s * kNsPerS;
 }
@@ -196,7 +203,7 @@ std::string cancel_reason(const model::Order& o, int64_t key, const GridFrame& f
     return "";
   }
   if (o.price_ticks > f.sell_high) return "sell left the sell window; hold position";
-  const int64_t wanted = std::max(key + f.interval, f.sell_low);
+  const int64_t wanted = sell_price(key, f, view, p);
   if (stale(o, view, p) && o.price_ticks >= f.sell_low && o.price_ticks > wanted) {
     return "stale sell: resting " + std::to_string(p.stale_order_s) +
            " s or more above the grid's sell for its level, now " + ins.format_price(wanted);
@@ -246,7 +253,7 @@ void decide_sells(const GridFrame& f, const MarketView& view, const model::TaskS
   for (const auto& [key, slot] : task.slots) {
     if (budget == 0) return;
     if (slot.claim_e8 < step || !may_place(&slot, view)) continue;
-    const int64_t price = std::max(key + f.interval, f.sell_low);
+    const int64_t price = sell_price(key, f, view, p);
     if (price > f.sell_high || price <= view.best_bid_ticks) continue;
     // Whole lots of the slot's claim, never more than the task holds (a commission taken in
     // base leaves a claim short of its buy: the remainder stays as the slot's dust).
@@ -463,7 +470,7 @@ Status bind_features(const ParamValues& v, const Instrument& ins, GridParams& p)
   p.risk_atr_ratio_e8 = v.get("risk_atr_ratio");
   p.max_consecutive_losses = static_cast<int>(v.get("max_consecutive_losses"));
   p.breaker_cooldown_s = v.get("breaker_cooldown_s");
-  p.maker_fee_e8 = v.get("maker_fee");
+  p.fee_rate_e8 = v.get("fee_rate");
   p.stale_order_s = v.get("stale_order_s");
   p.account_check = v.get("account_check") == 1;
   if (p.reads_atr() && p.baseline_atr_e8 <= 0) {
@@ -517,7 +524,7 @@ StrategyInfo grid_info() {
       {"risk_atr_ratio", K::kDecimal, false, 0, 0, 1000 * kOne, "risk monitor: ATR >= this x baseline_atr cancels buys, pauses entries (0: off)", nullptr, true},
       {"max_consecutive_losses", K::kInteger, false, 0, 0, 1000, "circuit breaker: losing round trips in a row that pause entries (0: off)", nullptr, true},
       {"breaker_cooldown_s", K::kInteger, false, 600, 1, kWeek, "seconds of exchange time the breaker pauses after the newest loss", nullptr, true},
-      {"maker_fee", K::kDecimal, false, kOne / 1000, 0, kOne / 10, "fee rate per side: a round trip's result (breaker), the opening buys' cost (account check)", nullptr, true},
+      {"fee_rate", K::kDecimal, false, kOne / 1000, 0, kOne / 10, "fee rate per side: a round trip's result (breaker), the opening buys' cost (account check)", nullptr, true},
       {"stale_order_s", K::kInteger, false, 0, 0, kWeek, "seconds: an older order the grid would not place as it is is cancelled (0: off)", nullptr, true},
       {"account_check", K::kChoice, false, 0, 0, 0, "before its first order the free quote must cover the opening buys", "false,true", true},
   };

@@ -133,7 +133,10 @@ TEST(ConfigUnknownKeys, FarKeyListsTheKnownKeys) {
                      tasks("", "      stop_loss: \"100\"\n")),
             "config/x.yaml: tasks[0].params.stop_loss: unknown key (known keys here: "
             "price_interval, order_quantity, buy_window_size, sell_window_size, "
-            "max_open_orders)");
+            "max_open_orders, dynamic_interval, volatility_scale, baseline_atr, atr_period_s, "
+            "atr_periods, interval_step, inventory_skew_factor, inventory_target, "
+            "risk_atr_ratio, max_consecutive_losses, breaker_cooldown_s, fee_rate, "
+            "stale_order_s, account_check)");
   EXPECT_EQ(error_of(std::string(kInstrument) + sim_exchange() + tasks() + "colour: blue\n"),
             "config/x.yaml: colour: unknown key (known keys here: data_dir, "
             "snapshot_every_records, instrument, exchange, tasks)");

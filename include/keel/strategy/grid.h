@@ -46,14 +46,20 @@
 //         sell is the exit of its level; G6 re-prices a stranded one).
 //       * an order found on the venue (grid_adopt_slot_key) is keyed as with the base interval.
 //  (G3) §2.3 Inventory Skew, `inventory_skew_factor` > 0 (0 by default):
-//         price = CurrentPrice * (1 - SkewFactor * InventoryRatio)      (floored to a tick)
+//         price = CurrentPrice * (1 - SkewFactor * InventoryRatio)   (the shift toward zero)
 //         InventoryRatio = (position - inventory_target) / (B * order_quantity), in [-1, 1]*
 //       CurrentPrice is the last trade (as in G1); position is the task's (TaskState::position,
 //       journaled); B * order_quantity is what a full buy window holds*. Inventory above the
 //       target moves the center (both windows) down: buys lower, the lowest sell lower; below
 //       it, up. Spot starts flat (target 0 by default: the skew only ever moves down).
 //       * the skew moves the center, never a level's exit below L + I (HODL until profitable):
-//         "sell lower" is the lowest sell price (center + I) coming down.
+//         "sell lower" is the lowest sell price (center + I) coming down; with the skew on, a
+//         sell whose price is at or below the best bid is placed one tick above it* (when that
+//         is still in the sell window): the lowered window reaches the market, and a post-only
+//         sell sells lower at the market's edge instead of waiting for the market to come back.
+//       * at a full window the center moves by SkewFactor x price: keep that within the sell
+//         window (SkewFactor x price < S x I), or the whole sell window lies under the best bid
+//         and the lifted sells wait (BTC at 60000, I = 10, S = 5: SkewFactor < 0.0008).
 //  (G4) §4 Risk Check, `risk_atr_ratio` > 0 (0 = off): the seed's RiskMonitor is the one that
 //       measures the ATR, and it is IsTriggered while CurrentATR (G2's sampling, so it flips at
 //       most once per atr_period_s) >= risk_atr_ratio * baseline_atr*: then every open BUY is
@@ -64,8 +70,8 @@
 //  (G5) §6 Circuit Breaker, `max_consecutive_losses` N > 0 (0 = off): a round trip is a grid
 //       level's SELL order that filled completely* (closed_by kFilled; a sell cancelled after a
 //       partial fill leaves the rest to the level's next sell, which closes the round trip);
-//       it lost when, net of maker_fee on both sides, it sold below its buy*:
-//         price * (1 - maker_fee) < L * (1 + maker_fee)      (L = its slot: the buy's level)
+//       it lost when, net of fee_rate on both sides, it sold below its buy*:
+//         price * (1 - fee_rate) < L * (1 + fee_rate)        (L = its slot: the buy's level)
 //       The losses are the newest closed sells counted from the newest back to the first
 //       winner, among the closed orders the fold retains (model/state.h kClosedOrdersRetained):
 //       a pure function of the journaled task state (no per-fill PnL history is journaled;
@@ -84,7 +90,7 @@
 //  (G7) §6 Account Safety, `account_check: true` (off by default): before its first place
 //       (TaskState::intents_place == 0) the task checks the account (grid_account_check):
 //       its balances are known (the journal's R4 baseline) and the free quote covers the
-//       opening buys with maker_fee; until it passes, nothing is placed*. Leverage: Binance
+//       opening buys with fee_rate; until it passes, nothing is placed*. Leverage: Binance
 //       Spot has none (keel trades the spot account only, never borrows): nothing to verify.
 //       The engine does not journal why a task waits (describe in the lead's wiring note).
 // §3.2 State Synchronization (startup load, periodic reconciliation) is the engine's (R2), not
@@ -126,7 +132,7 @@ struct GridParams {
   // G5: the circuit breaker (0 = off).
   int max_consecutive_losses = 0;
   int64_t breaker_cooldown_s = 600;
-  int64_t maker_fee_e8 = 100'000;  // fee rate per side (G5's round trip, G7's buy cost), 0.1 %
+  int64_t fee_rate_e8 = 100'000;  // fee rate per side (G5's round trip, G7's buy cost), 0.1 %
   // G6: the order clean-up (0 = off).
   int64_t stale_order_s = 0;
   // G7: the account check before the first place.
@@ -184,7 +190,7 @@ GridBreaker grid_breaker(const model::TaskState& task, const GridParams& p, int6
 // G7: what keeps a fresh task from starting: "" when the account passes. `balances` as the
 // engine gives them (strategy.h Balances); `buy_levels` the prices (ticks) of the opening buys
 // (each of order_qty_lots). Checks: balances known; every buy at least the venue's minimum
-// quantity and notional; free quote >= sum of the buys' notional plus maker_fee. Pure.
+// quantity and notional; free quote >= sum of the buys' notional plus fee_rate. Pure.
 std::string grid_account_check(const GridParams& p, const Instrument& ins, const Balances& balances,
                                const std::vector<int64_t>& buy_levels);
 
@@ -204,8 +210,9 @@ int64_t grid_adopt_slot_key(Side side, int64_t price_ticks, const GridParams& pa
 //   - ready();
 //   - last_trade_ticks and view.bars through the frame (G1-G4): warm, interval, the ATR, center
 //     and the risk flag are in the key (the windows are functions of center, interval, params);
-//   - best_bid_ticks only as `price <= best_bid` for sell prices >= center + I: any bid below
-//     center + I excludes none of them, so such bids are one key value (center + I - 1);
+//   - best_bid_ticks only as `price <= best_bid` for sell prices >= center + I, and (G3) as a
+//     sell's floor best_bid + 1: any bid below center + I excludes none of them and lifts none,
+//     so such bids are one key value (center + I - 1);
 //   - best_ask_ticks only as `level >= best_ask` for buy levels <= center - I: any ask above
 //     center - I excludes none, so such asks are one key value (center - I + 1);
 //   - ts_exchange_ns only in comparisons with times of the task state (retry_after_ns, an
