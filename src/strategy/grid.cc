@@ -15,8 +15,9 @@ namespace {
 
 constexpr int64_t kOne = 100'000'000;
 constexpr int64_t kNsPerS = 1'000'000'000;
-// An effective interval never beyond this many ticks (a formula's absurd ATR stays in range).
-constexpr int64_t kMaxIntervalTicks = int64_t{1} << 50;
+// An effective interval never beyond this many ticks (an absurd ATR keeps B * I and S * I in
+// range: buy_window and sell_window are at most 100000 < 2^17).
+constexpr int64_t kMaxIntervalTicks = int64_t{1} << 40;
 
 bool actionable(const model::Order& o) {
   return o.phase == model::OrderPhase::kOpen && !o.cancel_pending && !o.cancel_refused;

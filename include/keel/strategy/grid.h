@@ -77,22 +77,30 @@
 //       a pure function of the journaled task state (no per-fill PnL history is journaled;
 //       TaskState::realized_pnl_e8 is one total on the average cost). With N losses in a row
 //       the breaker is tripped until breaker_cooldown_s of exchange time after the newest of
-//       them (its slot's last_full_fill_ns)*: every open BUY is cancelled and no buy placed;
-//       sells go on, and a winning sell ends the run at once. After the cooldown, entries
-//       resume; one more loss trips it again (the run is still N+1 long).
+//       them (its slot's last_full_fill_ns)*: "halts trading" is read as halting entries*:
+//       every open BUY is cancelled and no buy placed; sells of held inventory go on (they
+//       reduce exposure), and a winning sell ends the run at once. After the cooldown, entries
+//       resume by themselves (no operator step: the pause is not a task halt, so `keel resume`
+//       has nothing to lift); one more loss trips it again (the run is then N+1 long).
+//       * the average-cost reading (a sell lost when it sold below the position's average cost
+//         then) needs per-fill history the fold does not keep: the average cost at each sell
+//         fill is gone once a later buy moves it. The per-level reading above needs none.
 //  (G6) §6 Order Cleanup, `stale_order_s` > 0 (0 = off): an open order resting stale_order_s
 //       or longer (exchange time - placed_ns) that the grid would no longer place as it is is
 //       cancelled, freeing its slot: a BUY off the current levels (price % I != 0), a SELL
-//       priced above what the grid now asks for its level (max(L + I, center + I)) while at or
-//       above the lowest sell*. Its level is placed again at the next decision. An order the
+//       priced above what the grid now asks for its level (G1's max(L + I, center + I), with
+//       G3's floor best bid + 1) while at or above the lowest sell*. Its level is placed again at the next decision. An order the
 //       grid would place again as it is keeps its place in the queue (cancelling it would only
 //       lose it).
 //  (G7) §6 Account Safety, `account_check: true` (off by default): before its first place
 //       (TaskState::intents_place == 0) the task checks the account (grid_account_check):
 //       its balances are known (the journal's R4 baseline) and the free quote covers the
-//       opening buys with fee_rate; until it passes, nothing is placed*. Leverage: Binance
-//       Spot has none (keel trades the spot account only, never borrows): nothing to verify.
-//       The engine does not journal why a task waits (describe in the lead's wiring note).
+//       opening buys (the B levels of this instant, at most max_open_orders) with fee_rate;
+//       until it passes, no buy is placed* (the task waits; a deposit declared with `keel
+//       declare` or another task's orders closing can let it start). Leverage: Binance Spot
+//       has none (keel trades the spot account only, never borrows): nothing to verify.
+//       No record says why the task waits: a strategy cannot journal; the engine could journal
+//       grid_account_check's message (e.g. as the task's halt reason) -- not wired here.
 // §3.2 State Synchronization (startup load, periodic reconciliation) is the engine's (R2), not
 // the strategy's. Every new param is off by default: the grid then decides exactly as before
 // them, and its canonical params text leaves them out (ParamSpec::omit_when_default).
