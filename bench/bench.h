@@ -67,6 +67,8 @@ Status run_durable(const Plan& plan, Report& report);
 Status run_tick(const Plan& plan, Report& report);
 // 3. Replay throughput of every recording (journal without sync).
 Status run_replay(const Plan& plan, Report& report);
+// Section 3b: the replay of every strategy's paper config (config/paper-btcusdt-<name>.yaml).
+Status run_strategy_replay(const Plan& plan, Report& report);
 // 4. Recovery time (open + fold + reconcile) of synthetic journals.
 Status run_recovery(const Plan& plan, Report& report);
 // 5. Peak RSS of `keel run` and heap allocations per event (keel_alloc_probe).

@@ -32,6 +32,7 @@ struct RunOptions {
   int64_t stop_after = 0;  // testing aid: stop (as if killed) after this many events; 0 = never
   int64_t duration_s = 0;  // live venue: stop after this many seconds; 0 = until SIGINT/SIGTERM
   bool cancel_on_exit = false;  // live venue: cancel keel's open orders when stopping
+  bool dry_run = false;  // validate, then decide without sending (src/app/dry_run.h)
 };
 
 // Exit codes: 0 done (or nothing left to do), 1 bad input/data, 2 fail-stop (W4) or corruption.

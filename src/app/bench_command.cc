@@ -33,7 +33,8 @@ constexpr const char* kAbout =
     "  tick      tick-to-request: raw recorded line -> decode -> book -> engine (decide,\n"
     "            journal) -> signed request bytes; p50/p99/p99.9 with sync on and off.\n"
     "  replay    recorded events/s through the whole pipeline (decode, simulated matching,\n"
-    "            engine, journal without sync) on one thread, for each recording.\n"
+    "            engine, journal without sync) on one thread, for each recording, then for\n"
+    "            each strategy's paper config (config/paper-btcusdt-<strategy>.yaml).\n"
     "  recovery  restart until quoting (open + fold + reconcile) for 10^4..10^6 records\n"
     "            (10^7 in the full run when disk and time allow).\n"
     "  memory    peak RSS of `keel run` on the default config; heap allocations per event\n"
@@ -151,7 +152,10 @@ void run_section(const std::string& name, const bench::Plan& plan, bench::Report
   try {
     if (name == "durable") s = bench::run_durable(plan, report);
     if (name == "tick") s = bench::run_tick(plan, report);
-    if (name == "replay") s = bench::run_replay(plan, report);
+    if (name == "replay") {
+      s = bench::run_replay(plan, report);
+      if (s.ok()) s = bench::run_strategy_replay(plan, report);
+    }
     if (name == "recovery") s = bench::run_recovery(plan, report);
     if (name == "memory") s = bench::run_memory(plan, report);
   } catch (const std::exception& e) {

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <map>
 #include <sstream>
 
 #include "app.h"
@@ -12,6 +13,7 @@
 #include "keel/journal/journal.h"
 #include "keel/model/snapshot.h"
 #include "keel/strategy/registry.h"
+#include "keel/strategy/uptime.h"
 
 namespace keel::app {
 
@@ -215,14 +217,44 @@ Result<engine::Config> load_target(const Target& target, bool check_data_files) 
   return cfg;
 }
 
+// Each task's quoting uptime (strategy/uptime.h), from a fold of the whole journal: a bid and
+// an ask within 10 bps of the mark, per UTC hour, against the 30-minute target.
+Status print_uptime(const Target& target, std::ostream& out) {
+  auto j = open_target_journal(target, /*read_only=*/true);
+  if (!j.ok()) return j.status();
+  model::State state;
+  std::map<std::string, strategy::UptimeMeter> meters;
+  KEEL_RETURN_IF_ERROR((*j)->for_each(1, [&](const journal::Record& r) {
+    model::apply(state, r);
+    auto t = state.tasks.find(r.task_id);
+    if (t != state.tasks.end()) meters[r.task_id].step(t->second, r.ts_exchange_ns);
+    return true;
+  }));
+  for (const auto& [id, m] : meters) {
+    const int64_t observed_s = m.observed_ns() / 1'000'000'000;
+    const int64_t quoted_s = m.quoted_ns() / 1'000'000'000;
+    out << "uptime " << id << ": bid and ask within 10 bps of the mid " << quoted_s << " s of "
+        << observed_s << " s (" << (observed_s > 0 ? 100 * quoted_s / observed_s : 0)
+        << "%); hours at the 30-minute target " << m.hours_on_target() << " of "
+        << m.hours().size() << "\n";
+  }
+  return Status::Ok();
+}
+
 int inspect_command(const Target& target, bool json) {
   auto state = fold_journal(target);
   if (!state.ok()) {
     std::cerr << "keel inspect: " << state.status().ToString() << "\n";
     return state.status().code() == Code::kCorruption ? 2 : 1;
   }
-  if (json) std::cout << inspect_json(*state) << "\n";
-  else print_inspect_tables(*state, std::cout);
+  if (json) {
+    std::cout << inspect_json(*state) << "\n";
+    return 0;
+  }
+  print_inspect_tables(*state, std::cout);
+  if (Status s = print_uptime(target, std::cout); !s.ok()) {
+    std::cerr << "keel inspect: uptime: " << s.ToString() << "\n";
+  }
   return 0;
 }
 

@@ -54,6 +54,12 @@ int main(int argc, char** argv) {
   run->add_flag("--cancel-on-exit", run_opts.cancel_on_exit,
                 "Live venue: cancel keel's open orders when stopping (default: leave them; the "
                 "next start reconciles them)");
+  run->add_flag("--dry-run", run_opts.dry_run,
+                "Validate (as keel validate), then run and decide without sending anything that\n"
+                "changes the venue: places, cancels and amends are answered by a stand-in whose\n"
+                "orders rest and never fill; every decided intent is printed with its reason.\n"
+                "The journal goes to a temporary directory (--data-dir is ignored), removed at\n"
+                "the end.");
   run->add_option("--stop-after", run_opts.stop_after,
                   "Stop after N market events of this run, as an interruption would (testing)");
 

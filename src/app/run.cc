@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "app.h"
+#include "dry_run.h"
 #include "run_common.h"
 #include "keel/core/clock.h"
 #include "keel/core/failpoint.h"
@@ -88,9 +89,7 @@ void pace(const engine::Config& cfg, const market::MarketEvent& ev, int64_t& fir
   if (due > now) std::this_thread::sleep_for(std::chrono::nanoseconds(due - now));
 }
 
-}  // namespace
-
-int run_command(const RunOptions& opts) {
+int run_once(const RunOptions& opts) {
   {
     auto cfg = load_target(opts.target, /*check_data_files=*/false);
     if (cfg.ok() && cfg->exchange_kind == "binance") return run_live(opts, *cfg);
@@ -100,7 +99,11 @@ int run_command(const RunOptions& opts) {
     std::fprintf(stderr, "keel run: %s\n", s.ToString().c_str());
     return s.code() == Code::kCorruption ? 2 : 1;
   }
-  engine::Engine eng(rt.cfg, *rt.journal, *rt.sim, SystemClock::instance());
+  std::unique_ptr<DryRunVenue> dry;
+  if (opts.dry_run) dry = std::make_unique<DryRunVenue>(*rt.sim);
+  exchange::Exchange& venue = dry ? static_cast<exchange::Exchange&>(*dry) : *rt.sim;
+  IntentPrinter printer(rt.cfg, *rt.journal);
+  engine::Engine eng(rt.cfg, *rt.journal, venue, SystemClock::instance());
   Progress progress(opts.quiet);
   if (Status s = eng.load_and_start(); !s.ok()) {
     std::fprintf(stderr, "keel run: %s\n", s.ToString().c_str());
@@ -137,6 +140,7 @@ int run_command(const RunOptions& opts) {
       }
       failpoint("run.exchange.after_event");
       if (Status e = eng.on_market(ev); !e.ok()) return fail_stop(eng, e);
+      if (dry) printer.print_new();
       if (eng.reconcile_due(rt.sim->venue_time_ms())) {  // a refused cancel, a gap: ask (R2)
         auto r = eng.recover();
         if (!r.ok()) return fail_stop(eng, r.status());
@@ -164,7 +168,27 @@ int run_command(const RunOptions& opts) {
   if (Status s = eng.finish_recording(rt.sim->position()); !s.ok()) return fail_stop(eng, s);
   print_summary(rt.cfg, eng, rt.sim->position(), rt.sim->position() - start_pos,
                 SystemClock::instance().monotonic_ns() - t0, *rt.journal);
+  if (dry) print_dry_run_note(printer);
   return 0;
+}
+
+}  // namespace
+
+int run_command(const RunOptions& opts) {
+  if (!opts.dry_run) return run_once(opts);
+  // --dry-run: the pre-trade checks first, then the run on a temporary data directory.
+  if (validate_command(opts.target.config_path) != 0) return 1;
+  auto dir = dry_run_dir();
+  if (!dir.ok()) {
+    std::fprintf(stderr, "keel run: %s\n", dir.status().ToString().c_str());
+    return 1;
+  }
+  RunOptions o = opts;
+  o.target.data_dir = *dir;
+  const int rc = run_once(o);
+  std::error_code ec;
+  fs::remove_all(*dir, ec);
+  return rc;
 }
 
 int retire_command(const Target& target, const std::string& task_id) {

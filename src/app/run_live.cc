@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "app.h"
+#include "dry_run.h"
 #include "keel/core/clock.h"
 #include "keel/exchange/binance/binance.h"
 #include "run_common.h"
@@ -129,7 +130,11 @@ int run_live(const RunOptions& opts, const engine::Config& cfg) {
     std::fprintf(stderr, "keel run: %s\n", s.ToString().c_str());
     return 1;
   }
-  engine::Engine eng(cfg, **j, **venue, SystemClock::instance());
+  std::unique_ptr<DryRunVenue> dry;  // --dry-run: nothing that changes the venue is sent
+  if (opts.dry_run) dry = std::make_unique<DryRunVenue>(**venue);
+  exchange::Exchange& requests = dry ? static_cast<exchange::Exchange&>(*dry) : **venue;
+  IntentPrinter printer(cfg, **j);
+  engine::Engine eng(cfg, **j, requests, SystemClock::instance());
   if (Status s = eng.load_and_start(); !s.ok()) {
     std::fprintf(stderr, "keel run: %s\n", s.ToString().c_str());
     return 1;
@@ -160,6 +165,7 @@ int run_live(const RunOptions& opts, const engine::Config& cfg) {
     Status s = (*venue)->next_market_event(ev, 50) ? eng.on_market(ev) : eng.on_idle();
     if (s.ok()) s = loop.maybe_reconcile(clock.monotonic_ns());
     if (!s.ok()) return fail_stop(eng, s);
+    if (dry) printer.print_new();
     const int64_t now = clock.monotonic_ns();
     if (!opts.quiet && now >= next_progress) {
       next_progress = now + 5'000'000'000;
@@ -178,11 +184,12 @@ int run_live(const RunOptions& opts, const engine::Config& cfg) {
   if (Status s = loop.settle(clock.monotonic_ns() + settle_for_ns); !s.ok()) {
     return fail_stop(eng, s);
   }
-  if (opts.cancel_on_exit) {
+  if (opts.cancel_on_exit && !dry) {
     std::fprintf(stderr, "keel run: cancelling open orders (--cancel-on-exit)\n");
     eng.emergency_cancel_all();  // journaled on the next start by reconciliation
   }
   print_summary(cfg, eng, eng.stats().events, eng.stats().events, clock.monotonic_ns() - t0, **j);
+  if (dry) print_dry_run_note(printer);
   return 0;
 }
 

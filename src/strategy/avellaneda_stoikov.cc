@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "keel/strategy/common.h"
 
 namespace keel::strategy {
 
@@ -30,7 +31,7 @@ int64_t floor_lots(double lots_d, int64_t cap) {
 // qty >= the venue's minimum quantity and notional, else 0 lots and the reason.
 void enforce_minimums(const Instrument& ins, AsSideQuote& s, const char* side) {
   if (s.qty_lots <= 0) return;
-  if (s.qty_lots < ins.min_qty_lots || ins.notional_e8(s.price_ticks, s.qty_lots) < ins.min_notional_e8) {
+  if (!venue_accepts(ins, s.price_ticks, s.qty_lots)) {
     s.qty_lots = 0;
     s.why_none = std::string(side) + " size below the venue's minimum quantity or notional";
   }
@@ -91,20 +92,6 @@ void size_sides(const model::TaskState& task, const AvellanedaStoikovParams& p, 
   if (q.ask.qty_lots == 0 && q.ask.why_none.empty()) q.ask.why_none = "ask size rounds to 0 lots";
 }
 
-// Post-only bounds: the highest bid and the lowest ask that rest without taking. The venue's
-// best may be fresher in the depth book than in the bookTicker (or the other way round: the
-// embedded exchange matches against whichever is newer), so both bound the quote.
-void post_only_bounds(const MarketView& view, const Instrument& ins, int64_t& max_bid,
-                      int64_t& min_ask) {
-  max_bid = view.best_ask_ticks - 1;
-  min_ask = view.best_bid_ticks + 1;
-  if (view.book == nullptr || !view.book->synced()) return;
-  if (const int64_t a = view.book->best_ask_e8(); a > 0) {
-    max_bid = std::min(max_bid, (a + ins.tick_e8 - 1) / ins.tick_e8 - 1);
-  }
-  if (const int64_t b = view.book->best_bid_e8(); b > 0) min_ask = std::max(min_ask, b / ins.tick_e8 + 1);
-}
-
 }  // namespace
 
 AsQuote avellaneda_stoikov_quote(const MarketView& view, const model::TaskState& task,
@@ -127,10 +114,9 @@ AsQuote avellaneda_stoikov_quote(const MarketView& view, const model::TaskState&
   // Q2 prices, then post-only: bid < best ask, ask > best bid, and bid < ask.
   const int64_t bid = static_cast<int64_t>(std::floor(q.fair_ticks * (1.0 - q.half_spread) + kRoundSlack));
   const int64_t ask = static_cast<int64_t>(std::ceil(q.fair_ticks * (1.0 + q.half_spread) - kRoundSlack));
-  int64_t max_bid = 0, min_ask = 0;
-  post_only_bounds(view, task.instrument, max_bid, min_ask);
-  q.bid.price_ticks = std::min(bid, max_bid);
-  q.ask.price_ticks = std::max({ask, min_ask, q.bid.price_ticks + 1});
+  const PostOnlyBounds po = post_only_bounds(view, task.instrument);
+  q.bid.price_ticks = std::min(bid, po.max_buy_ticks);
+  q.ask.price_ticks = std::max({ask, po.min_sell_ticks, q.bid.price_ticks + 1});
   if (q.bid.price_ticks <= 0) {
     q.why = "bid price not positive";
     return q;
@@ -141,16 +127,6 @@ AsQuote avellaneda_stoikov_quote(const MarketView& view, const model::TaskState&
 }
 
 namespace {
-
-bool actionable(const model::Order& o) {
-  return o.phase == model::OrderPhase::kOpen && !o.cancel_pending && !o.cancel_refused;
-}
-
-// X1: |want - have| > threshold_bps of have (integers, no rounding).
-bool price_drifted(int64_t want, int64_t have, int64_t threshold_bps_e8) {
-  const __int128 diff = want > have ? want - have : have - want;
-  return diff * 10'000 * 100'000'000 > static_cast<__int128>(threshold_bps_e8) * have;
-}
 
 // X1: |want - remaining| > fraction of remaining.
 bool size_changed(int64_t want, int64_t remaining, int64_t fraction_e8) {
@@ -206,7 +182,7 @@ void plan_side(const MarketView& view, const model::TaskState& task, int64_t key
       return;
     }
     const int64_t remaining = o->qty_lots - o->filled_lots;
-    const bool drift = price_drifted(want.price_ticks, o->price_ticks, p.replace_threshold_bps_e8);
+    const bool drift = drifted(want.price_ticks, o->price_ticks, p.replace_threshold_bps_e8);
     if (!drift && !size_changed(want.qty_lots, remaining, p.min_size_change_e8)) return;
     const std::string why = std::string(name) + (drift ? " price beyond replace_threshold_bps"
                                                         : " size beyond min_size_change") +

@@ -7,6 +7,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "keel/strategy/common.h"
+
 namespace keel::strategy {
 
 namespace {
@@ -18,37 +20,11 @@ constexpr double kRoundSlack = 1e-6;
 
 double e8(int64_t v) { return static_cast<double>(v) / kE8; }
 
-bool actionable(const model::Order& o) {
-  return o.phase == model::OrderPhase::kOpen && !o.cancel_pending && !o.cancel_refused;
-}
-
-bool meets_minimums(const Instrument& ins, int64_t price_ticks, int64_t lots) {
-  return lots > 0 && lots >= ins.min_qty_lots &&
-         ins.notional_e8(price_ticks, lots) >= ins.min_notional_e8;
-}
-
 // M3: the spreads' growth, sigma_h (fraction of price); -1 while sigma is unknown.
 double sigma_h(const MarketView& view, const ModeFlipParams& p) {
   const int64_t s = view.bars == nullptr ? -1 : view.bars->sigma_e8(static_cast<size_t>(p.sigma_window_s));
   if (s < 0) return -1;
   return e8(s) * std::sqrt(static_cast<double>(p.sigma_horizon_s));
-}
-
-// Post-only bounds: the highest buy and the lowest sell that rest without taking, against the
-// bookTicker and, when synced, the depth book (the venue matches against whichever is fresher).
-int64_t max_buy(const MarketView& view, const Instrument& ins) {
-  int64_t m = view.best_ask_ticks - 1;
-  if (view.book != nullptr && view.book->synced() && view.book->best_ask_e8() > 0) {
-    m = std::min(m, (view.book->best_ask_e8() + ins.tick_e8 - 1) / ins.tick_e8 - 1);
-  }
-  return m;
-}
-int64_t min_sell(const MarketView& view, const Instrument& ins) {
-  int64_t m = view.best_bid_ticks + 1;
-  if (view.book != nullptr && view.book->synced() && view.book->best_bid_e8() > 0) {
-    m = std::max(m, view.book->best_bid_e8() / ins.tick_e8 + 1);
-  }
-  return m;
 }
 
 // M4 SELL: the whole position at max(mid + spread, break-even), post-only.
@@ -62,7 +38,7 @@ void want_sell(const MarketView& view, const model::TaskState& task, const ModeF
                                 e8(ins.tick_e8);
   const double break_even = avg_cost_ticks * (1.0 + fee) / (1.0 - fee);
   const double target = std::max(mid_ticks * (1.0 + w.spread), break_even);
-  w.price_ticks = std::max(static_cast<int64_t>(std::ceil(target - kRoundSlack)), min_sell(view, ins));
+  w.price_ticks = std::max(static_cast<int64_t>(std::ceil(target - kRoundSlack)), post_only_bounds(view, ins).min_sell_ticks);
 }
 
 // M4 BUY: balance_fraction of the available quote at mid - spread, post-only.
@@ -70,7 +46,7 @@ void want_buy(const MarketView& view, const model::TaskState& task, const ModeFl
               double mid_ticks, int64_t locked_quote_e8, FlipWant& w) {
   const Instrument& ins = task.instrument;
   w.price_ticks = std::min(static_cast<int64_t>(std::floor(mid_ticks * (1.0 - w.spread) + kRoundSlack)),
-                           max_buy(view, ins));
+                           post_only_bounds(view, ins).max_buy_ticks);
   if (w.price_ticks <= 0) {
     w.why = "buy price not positive";
     return;
@@ -83,7 +59,7 @@ void want_buy(const MarketView& view, const model::TaskState& task, const ModeFl
   const __int128 spend_e8 = avail_e8 * p.balance_fraction_e8 / 100'000'000;
   const __int128 price_e8 = static_cast<__int128>(w.price_ticks) * ins.tick_e8;
   w.qty_lots = static_cast<int64_t>(spend_e8 * 100'000'000 / price_e8 / ins.step_e8);
-  if (!meets_minimums(ins, w.price_ticks, w.qty_lots)) {
+  if (!venue_accepts(ins, w.price_ticks, w.qty_lots)) {
     w.qty_lots = 0;
     w.why = "balance_fraction of the free quote is below the venue's minimum order";
   }
@@ -102,7 +78,7 @@ FlipWant mode_flip_want(const MarketView& view, const model::TaskState& task,
     FlipWant s;
     s.spread = e8(p.sell_spread_e8);
     want_sell(view, task, p, mid_ticks, held_e8, s);
-    if (meets_minimums(ins, s.price_ticks, task.position.base_e8 / ins.step_e8)) w.mode = FlipMode::kSell;
+    if (venue_accepts(ins, s.price_ticks, task.position.base_e8 / ins.step_e8)) w.mode = FlipMode::kSell;
   }
   const double sh = p.spread_sigma_mult_e8 == 0 ? 0 : sigma_h(view, p);
   if (sh < 0) {
@@ -114,7 +90,7 @@ FlipWant mode_flip_want(const MarketView& view, const model::TaskState& task,
   w.spread = e8(base_spread) + e8(p.spread_sigma_mult_e8) * sh;
   if (w.mode == FlipMode::kSell) {
     want_sell(view, task, p, mid_ticks, held_e8, w);
-    if (!meets_minimums(ins, w.price_ticks, w.qty_lots)) {
+    if (!venue_accepts(ins, w.price_ticks, w.qty_lots)) {
       w.qty_lots = 0;  // the position is sellable, but a working order already sells most of it
       w.why = "the position's unsold part is below the venue's minimum order";
     }
@@ -144,16 +120,10 @@ std::string want_text(const FlipWant& w) {
   return buf;
 }
 
-// M6: the wanted price is more than reuse_threshold_bps from the order's.
-bool moved(int64_t want, int64_t have, int64_t threshold_bps_e8) {
-  const __int128 diff = want > have ? want - have : have - want;
-  return diff * 10'000 * 100'000'000 > static_cast<__int128>(threshold_bps_e8) * have;
-}
-
 // M6, M7 for the open current order `o` of the wanted side: keep it, or replace it.
 void reuse_or_replace(const MarketView& view, const model::Order& o, const FlipWant& w,
                       const ModeFlipParams& p, std::vector<IntentSpec>& out) {
-  const bool drift = moved(w.price_ticks, o.price_ticks, p.reuse_threshold_bps_e8);
+  const bool drift = drifted(w.price_ticks, o.price_ticks, p.reuse_threshold_bps_e8);
   const bool stale_order = view.ts_exchange_ns - o.placed_ns >= p.refresh_interval_s * 1'000'000'000;
   if (!drift && (!stale_order || w.price_ticks == o.price_ticks)) return;  // reused
   const std::string why = std::string(drift ? "price moved beyond reuse_threshold_bps"

@@ -4,6 +4,7 @@
 #include <array>
 
 #include "keel/core/fixed.h"
+#include "keel/strategy/common.h"
 
 namespace keel::strategy {
 
@@ -20,9 +21,6 @@ constexpr int64_t kWhole = 1'000'000;  // the whole price in bps at 10^-2
 
 std::string bps_text(int64_t bps_e2) { return format_fixed_trim(bps_e2, 2); }
 
-int64_t remaining_lots(const model::Order& o) {
-  return o.qty_lots > o.filled_lots ? o.qty_lots - o.filled_lots : 0;
-}
 
 }  // namespace
 
@@ -147,21 +145,13 @@ IntentSpec cancel_of(const model::Order& o, std::string reason) {
   return s;
 }
 
-// A whole quantity the venue accepts at `price`: at least min_qty and min_notional.
-bool quotable(const Instrument& ins, int64_t price_ticks, int64_t lots) {
-  return lots >= ins.min_qty_lots && lots > 0 && price_ticks > 0 &&
-         ins.notional_e8(price_ticks, lots) >= ins.min_notional_e8;
-}
 
 // Seed 4 (drift) and the guard: cancels (or amends) of the slots' open current orders.
 void decide_requotes(const Ladder& l, const model::TaskState& task, const TieredParams& p,
                      std::vector<IntentSpec>& out) {
   for (const auto& [key, slot] : task.slots) {
     const model::Order* o = task.current_order(slot);
-    if (o == nullptr || o->phase != model::OrderPhase::kOpen || o->cancel_pending ||
-        o->cancel_refused) {
-      continue;  // nothing working, or an outcome still unknown (R1)
-    }
+    if (o == nullptr || !actionable(*o)) continue;  // nothing working, or unknown (R1)
     const Quote* q = l.find(key);
     if (q == nullptr || q->side != o->side) {
       out.push_back(cancel_of(*o, "not a quote of this ladder"));
@@ -177,7 +167,7 @@ void decide_requotes(const Ladder& l, const model::TaskState& task, const Tiered
         bps_text(drift_bps_e2(o->price_ticks, q->price_ticks, l.mid2_ticks)) + " bps > " +
         bps_text(p.requote_bps_e2);
     const int64_t left = remaining_lots(*o);
-    if (!p.amend || !quotable(task.instrument, q->price_ticks, left)) {
+    if (!p.amend || !venue_accepts(task.instrument, q->price_ticks, left)) {
       out.push_back(cancel_of(*o, why));  // placed anew once the cancel is confirmed
       continue;
     }
@@ -222,7 +212,7 @@ void decide_asks_inward(const MarketView& view, const Ladder& l, const model::Ta
     if (q.side != Side::kSell) continue;
     auto it = task.slots.find(q.key);
     if (!slot_ready(it == task.slots.end() ? nullptr : &it->second, view, p)) continue;
-    if (!quotable(ins, q.price_ticks, sellable_lots)) inner = &q;
+    if (!venue_accepts(ins, q.price_ticks, sellable_lots)) inner = &q;
     break;  // only the innermost ask that could quote matters
   }
   if (inner == nullptr) return;
@@ -230,9 +220,8 @@ void decide_asks_inward(const MarketView& view, const Ladder& l, const model::Ta
     if (q->side != Side::kSell) continue;
     auto it = task.slots.find(q->key);
     const model::Order* o = it == task.slots.end() ? nullptr : task.current_order(it->second);
-    if (o == nullptr || o->phase != model::OrderPhase::kOpen || o->cancel_pending ||
-        o->cancel_refused || touched(out, o->client_order_id) ||
-        !quotable(ins, inner->price_ticks, sellable_lots + remaining_lots(*o))) {
+    if (o == nullptr || !actionable(*o) || touched(out, o->client_order_id) ||
+        !venue_accepts(ins, inner->price_ticks, sellable_lots + remaining_lots(*o))) {
       continue;  // busy (R1), or its lots would not make an inner quote either
     }
     out.push_back(cancel_of(*o, tiered_slot_label(q->key, ins) + "'s lots go to " +
@@ -249,13 +238,13 @@ void decide_places(const MarketView& view, const Ladder& l, const model::TaskSta
     if (q.withdrawn != nullptr) continue;
     auto it = task.slots.find(q.key);
     if (!slot_ready(it == task.slots.end() ? nullptr : &it->second, view, p)) continue;
-    if (q.side == Side::kSell && !quotable(ins, q.price_ticks, sellable_lots)) continue;
+    if (q.side == Side::kSell && !venue_accepts(ins, q.price_ticks, sellable_lots)) continue;
     int64_t lots = round_left_lots(task, q.key, p.base_qty_lots);
-    const bool carried = lots < p.base_qty_lots && quotable(ins, q.price_ticks, lots);
+    const bool carried = lots < p.base_qty_lots && venue_accepts(ins, q.price_ticks, lots);
     if (!carried) lots = p.base_qty_lots;  // a whole round (a dust remainder starts a new one)
     const bool capped = q.side == Side::kSell && sellable_lots < lots;
     if (capped) lots = sellable_lots;
-    if (!quotable(ins, q.price_ticks, lots)) continue;
+    if (!venue_accepts(ins, q.price_ticks, lots)) continue;
     if (q.side == Side::kSell) sellable_lots -= lots;
     IntentSpec s;
     s.kind = IntentSpec::Kind::kPlace;
@@ -356,54 +345,6 @@ StrategyInfo tiered_info() {
   };
   info.slot_label = &tiered_slot_label;
   return info;
-}
-
-// ---- Uptime ----------------------------------------------------------------------------------
-
-bool quoting_bilateral(const model::TaskState& task, int64_t band_bps_e2) {
-  if (!task.has_mark()) return false;
-  const __int128 mid2 = static_cast<__int128>(task.mark_bid_ticks) + task.mark_ask_ticks;
-  bool bid = false, ask = false;
-  for (const auto& [key, slot] : task.slots) {
-    const model::Order* o = task.current_order(slot);
-    if (o == nullptr || o->phase != model::OrderPhase::kOpen || remaining_lots(*o) <= 0) continue;
-    // |price - mid| / mid <= band  <=>  |2 price - mid2| * 10^6 <= band * mid2
-    const __int128 gap = 2 * static_cast<__int128>(o->price_ticks) - mid2;
-    if ((gap < 0 ? -gap : gap) * kWhole > band_bps_e2 * mid2) continue;
-    (o->side == Side::kBuy ? bid : ask) = true;
-    if (bid && ask) return true;
-  }
-  return false;
-}
-
-void UptimeMeter::add(int64_t from_ns, int64_t to_ns, bool quoting) {
-  while (from_ns < to_ns) {
-    const int64_t hour = from_ns / kNsPerHour;
-    const int64_t end = std::min(to_ns, (hour + 1) * kNsPerHour);
-    Hour& h = hours_[hour];
-    h.observed_ns += end - from_ns;
-    if (quoting) h.quoted_ns += end - from_ns;
-    from_ns = end;
-  }
-  while (hours_.size() > kHoursRetained) hours_.erase(hours_.begin());
-}
-
-void UptimeMeter::step(const model::TaskState& task, int64_t ts_ns) {
-  if (ts_ns <= 0) return;  // a record without exchange time (before any market event)
-  if (started_ && ts_ns > last_ns_) {
-    observed_ns_ += ts_ns - last_ns_;
-    if (quoting_) quoted_ns_ += ts_ns - last_ns_;
-    add(last_ns_, ts_ns, quoting_);
-  }
-  if (!started_ || ts_ns > last_ns_) last_ns_ = ts_ns;
-  started_ = true;
-  quoting_ = quoting_bilateral(task);
-}
-
-size_t UptimeMeter::hours_on_target() const {
-  size_t n = 0;
-  for (const auto& [hour, h] : hours_) n += h.quoted_ns >= kUptimeTargetNsPerHour ? 1 : 0;
-  return n;
 }
 
 }  // namespace keel::strategy

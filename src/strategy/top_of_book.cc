@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "keel/core/fixed.h"
+#include "keel/strategy/common.h"
 
 namespace keel::strategy {
 
@@ -72,10 +73,6 @@ int64_t spread_e8(int64_t sell_ticks, int64_t buy_ticks) {
   return div_floor(static_cast<__int128>(sell_ticks - buy_ticks) * kOneE8, sell_ticks);
 }
 
-// An order keel may cancel or amend now: open on the venue, no cancel pending or refused (R1).
-bool actionable(const Order& o) {
-  return o.phase == OrderPhase::kOpen && !o.cancel_pending && !o.cancel_refused;
-}
 
 // Already cancelled or amended in this decision (ours, or the engine's stray cancels).
 bool targeted(const Decision& d, const std::string& cid) {
@@ -87,11 +84,6 @@ bool targeted(const Decision& d, const std::string& cid) {
   return false;
 }
 
-// A venue-valid order: at least the minimum quantity and the minimum notional.
-bool fits(const Instrument& ins, int64_t price_ticks, int64_t lots) {
-  return lots > 0 && lots >= ins.min_qty_lots &&
-         ins.notional_e8(price_ticks, lots) >= ins.min_notional_e8;
-}
 
 const model::Slot* slot_of(const model::TaskState& task, int64_t key) {
   auto it = task.slots.find(key);
@@ -208,7 +200,7 @@ std::string ensure_sell(Decision& d, int64_t cap_lots, const std::string& why) {
   const Order* cur = slot == nullptr ? nullptr : d.task.current_order(*slot);
   if (cur == nullptr || !cur->working()) {
     if (!may_place(slot, d.view)) return "no sell: the sell slot waits after a reject";
-    if (!fits(ins, price, add)) return "no sell: " + qty(ins, add) + " held is below the venue minimum";
+    if (!venue_accepts(ins, price, add)) return "no sell: " + qty(ins, add) + " held is below the venue minimum";
     cancel_duplicates(d, price, "", "sell");
     place(d, kTobSellSlot, Side::kSell, price, add, why + ": sell " + qty(ins, add) + " at " + at);
     return "";
@@ -217,7 +209,7 @@ std::string ensure_sell(Decision& d, int64_t cap_lots, const std::string& why) {
     return "no sell: the sell slot's order is in flight or being cancelled";
   }
   const int64_t left = cur->qty_lots - cur->filled_lots;
-  if (!fits(ins, price, left + add)) return "no sell: below the venue minimum";
+  if (!venue_accepts(ins, price, left + add)) return "no sell: below the venue minimum";
   cancel_duplicates(d, price, cur->client_order_id, "amended sell");
   amend(d, *cur, price, left + add,
         why + ": amend sell " + qty(ins, left) + " at " + px(ins, cur->price_ticks) + " to " +
@@ -261,7 +253,7 @@ void place_pair(Decision& d) {
   const std::string sell_note = ensure_sell(d, d.p.qty_lots, "pair sell first");
   if (!may_place(slot_of(d.task, kTobBuySlot), d.view)) return;
   const int64_t buy = tob_buy_price_ticks(d.view.best_bid_ticks, d.view.best_ask_ticks, d.p);
-  if (!buy_guards_pass(d, buy) || !fits(ins, buy, d.p.qty_lots) || !buy_fits_limits(d, buy)) {
+  if (!buy_guards_pass(d, buy) || !venue_accepts(ins, buy, d.p.qty_lots) || !buy_fits_limits(d, buy)) {
     return;  // skipped this trigger (seed: "skip/retry next trigger")
   }
   cancel_duplicates(d, buy, "", "buy");
@@ -281,7 +273,7 @@ void keep_buy_at_required(Decision& d, const Order& o) {
   if (buy == o.price_ticks) return;  // matched: no action
   if (!buy_guards_pass(d, buy)) return;
   const int64_t left = o.qty_lots - o.filled_lots;
-  if (!fits(ins, buy, left)) {
+  if (!venue_accepts(ins, buy, left)) {
     cancel(d, o, "buy remainder " + qty(ins, left) + " is below the venue minimum at " +
                      px(ins, buy) + ": cancel, the next trigger places a new pair");
     return;

@@ -1,0 +1,38 @@
+#include "keel/strategy/common.h"
+
+#include <algorithm>
+
+namespace keel::strategy {
+
+bool actionable(const model::Order& o) {
+  return o.phase == model::OrderPhase::kOpen && !o.cancel_pending && !o.cancel_refused &&
+         !o.amend_pending;
+}
+
+int64_t remaining_lots(const model::Order& o) {
+  return std::max<int64_t>(0, o.qty_lots - o.filled_lots);
+}
+
+bool venue_accepts(const Instrument& ins, int64_t price_ticks, int64_t lots) {
+  return price_ticks > 0 && lots > 0 && lots >= ins.min_qty_lots &&
+         ins.notional_e8(price_ticks, lots) >= ins.min_notional_e8;
+}
+
+PostOnlyBounds post_only_bounds(const MarketView& view, const Instrument& ins) {
+  PostOnlyBounds b{view.best_ask_ticks - 1, view.best_bid_ticks + 1};
+  if (view.book == nullptr || !view.book->synced()) return b;
+  if (const int64_t a = view.book->best_ask_e8(); a > 0) {
+    b.max_buy_ticks = std::min(b.max_buy_ticks, (a + ins.tick_e8 - 1) / ins.tick_e8 - 1);
+  }
+  if (const int64_t bid = view.book->best_bid_e8(); bid > 0) {
+    b.min_sell_ticks = std::max(b.min_sell_ticks, bid / ins.tick_e8 + 1);
+  }
+  return b;
+}
+
+bool drifted(int64_t want_ticks, int64_t have_ticks, int64_t threshold_bps_e8) {
+  const __int128 diff = want_ticks > have_ticks ? want_ticks - have_ticks : have_ticks - want_ticks;
+  return diff * 10'000 * 100'000'000 > static_cast<__int128>(threshold_bps_e8) * have_ticks;
+}
+
+}  // namespace keel::strategy
