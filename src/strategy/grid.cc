@@ -8,6 +8,7 @@
 #include <string>
 
 #include "keel/core/fixed.h"
+#include "keel/strategy/common.h"
 
 namespace keel::strategy {
 
@@ -18,10 +19,6 @@ constexpr int64_t kNsPerS = 1'000'000'000;
 // An effective interval never beyond this many ticks (an absurd ATR keeps B * I and S * I in
 // range: buy_window and sell_window are at most 100000 < 2^17).
 constexpr int64_t kMaxIntervalTicks = int64_t{1} << 40;
-
-bool actionable(const model::Order& o) {
-  return o.phase == model::OrderPhase::kOpen && !o.cancel_pending && !o.cancel_refused;
-}
 
 std::string dec(int64_t e8) { return format_fixed_trim(e8, kScaleE8); }
 
