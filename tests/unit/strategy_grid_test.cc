@@ -761,6 +761,29 @@ struct RecordingTally {
   size_t risk = 0, breaker = 0, stale = 0, off_level = 0, skewed = 0, warm_up = 0;
 };
 
+// One decision's intents on the recording: tallied, each place post-only, no buy while entries
+// are paused, no sell below its level's buy + I.
+void check_intents(const std::vector<IntentSpec>& out, const MarketView& v,
+                   const model::TaskState& task, const GridParams& p, const GridFrame& f,
+                   RecordingTally& t) {
+  for (const IntentSpec& s : out) {
+    if (s.kind == Kind::kCancel) {
+      t.stale += s.reason.rfind("stale ", 0) == 0;
+      t.off_level += s.reason.rfind("buy off the grid's levels", 0) == 0;
+      continue;
+    }
+    if (s.side == Side::kBuy) {
+      ++t.buys;
+      EXPECT_LT(s.price_ticks, v.best_ask_ticks);
+      EXPECT_FALSE(f.risk || grid_breaker(task, p, v.ts_exchange_ns).tripped) << s.reason;
+    } else {
+      ++t.sells;
+      EXPECT_GT(s.price_ticks, v.best_bid_ticks);
+      EXPECT_GE(s.price_ticks, s.slot_key + f.interval);  // never below its buy + I
+    }
+  }
+}
+
 // Replays the recording: every bookTicker and trade makes a view (with the one-second mid
 // bars, as the engine's observe does), decide_grid runs on each, and the venue above folds its
 // intents and fills. The memo, asked before every decision, is never quiet when decide_grid
@@ -825,22 +848,7 @@ RecordingTally replay_recording(const GridParams& p) {
     }
     memo.forget();
     ++t.decided;
-    for (const IntentSpec& s : out) {
-      if (s.kind == Kind::kCancel) {
-        t.stale += s.reason.rfind("stale ", 0) == 0;
-        t.off_level += s.reason.rfind("buy off the grid's levels", 0) == 0;
-        continue;
-      }
-      if (s.side == Side::kBuy) {
-        ++t.buys;
-        EXPECT_LT(s.price_ticks, v.best_ask_ticks);
-        EXPECT_FALSE(f.risk || grid_breaker(task, p, v.ts_exchange_ns).tripped) << s.reason;
-      } else {
-        ++t.sells;
-        EXPECT_GT(s.price_ticks, v.best_bid_ticks);
-        EXPECT_GE(s.price_ticks, s.slot_key + f.interval);  // never below its buy + I
-      }
-    }
+    check_intents(out, v, task, p, f, t);
     venue.act(out, v.ts_exchange_ns);
     size_t working = 0;
     for (const auto& [cid, o] : st.tasks.at("g").orders) working += o.working() ? 1 : 0;
