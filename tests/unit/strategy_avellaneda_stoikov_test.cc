@@ -272,7 +272,8 @@ TEST_F(AsTest, MaxNetPositionCancelsAWorkingBid) {
   hold(1000);
   const std::string bid = rest(kAsBidSlot, Side::kBuy, 5'990'403, 667);
   hold(700);
-  const IntentSpec* c = find(decide(), Kind::kCancel, kAsBidSlot);
+  const std::vector<IntentSpec> out = decide();  // `c` points into it
+  const IntentSpec* c = find(out, Kind::kCancel, kAsBidSlot);
   ASSERT_NE(c, nullptr);
   EXPECT_EQ(c->client_order_id, bid);
 }
