@@ -52,10 +52,9 @@ int64_t MidBars::move_bps_e2(size_t seconds) const {
   return static_cast<int64_t>(diff * 1'000'000 / then);
 }
 
-int64_t MidBars::atr_e8(size_t period_s, size_t n) const {
-  if (period_s < 1 || n < 1 || bars_.size() < n * period_s + 1) return -1;
+int64_t MidBars::atr_e8(size_t period_s, size_t n, size_t end) const {
+  if (period_s < 1 || n < 1 || end > bars_.size() || end < n * period_s + 1) return -1;
   __int128 total = 0;
-  size_t end = bars_.size();  // one past the period's newest bar
   for (size_t p = 0; p < n; ++p, end -= period_s) {
     const size_t begin = end - period_s;
     int64_t high = bars_[begin].high_e8, low = bars_[begin].low_e8;

@@ -150,16 +150,6 @@ struct Plans {
   std::vector<IntentSpec> cancels, amends, places;
 };
 
-IntentSpec spec(IntentSpec::Kind kind, int64_t key, Side side, std::string cid, std::string why) {
-  IntentSpec s;
-  s.kind = kind;
-  s.slot_key = key;
-  s.side = side;
-  s.client_order_id = std::move(cid);
-  s.reason = std::move(why);
-  return s;
-}
-
 // One role slot against its wanted quote (`want.qty_lots == 0`: none; `no_quote` overrides).
 void plan_side(const MarketView& view, const model::TaskState& task, int64_t key, Side side,
                const AsQuote& q, const AsSideQuote& want, const AvellanedaStoikovParams& p,
@@ -172,12 +162,12 @@ void plan_side(const MarketView& view, const model::TaskState& task, int64_t key
   if (o != nullptr && o->working()) {
     if (!actionable(*o)) return;  // in flight, or a cancel pending/refused: R1
     if (o->side != side) {
-      plans.cancels.push_back(spec(IntentSpec::Kind::kCancel, key, o->side, o->client_order_id,
+      plans.cancels.push_back(make_intent(IntentSpec::Kind::kCancel, key, o->side, o->client_order_id,
                                    std::string("order on the wrong side for the ") + name + " slot"));
       return;
     }
     if (!no_quote.empty()) {
-      plans.cancels.push_back(spec(IntentSpec::Kind::kCancel, key, side, o->client_order_id,
+      plans.cancels.push_back(make_intent(IntentSpec::Kind::kCancel, key, side, o->client_order_id,
                                    std::string("no ") + name + ": " + no_quote));
       return;
     }
@@ -188,18 +178,18 @@ void plan_side(const MarketView& view, const model::TaskState& task, int64_t key
                                                         : " size beyond min_size_change") +
                             ": " + model_text(q, task.instrument);
     if (p.replace_with == ReplaceWith::kCancel) {
-      plans.cancels.push_back(spec(IntentSpec::Kind::kCancel, key, side, o->client_order_id,
+      plans.cancels.push_back(make_intent(IntentSpec::Kind::kCancel, key, side, o->client_order_id,
                                    "replace (cancel, then place): " + why));
       return;
     }
-    IntentSpec a = spec(IntentSpec::Kind::kAmend, key, side, o->client_order_id, "replace: " + why);
+    IntentSpec a = make_intent(IntentSpec::Kind::kAmend, key, side, o->client_order_id, "replace: " + why);
     a.price_ticks = want.price_ticks;
     a.qty_lots = want.qty_lots;
     plans.amends.push_back(std::move(a));
     return;
   }
   if (!no_quote.empty() || (slot != nullptr && view.ts_exchange_ns < slot->retry_after_ns)) return;
-  IntentSpec s = spec(IntentSpec::Kind::kPlace, key, side, "",
+  IntentSpec s = make_intent(IntentSpec::Kind::kPlace, key, side, "",
                       std::string("quote ") + name + ": " + model_text(q, task.instrument));
   s.price_ticks = want.price_ticks;
   s.qty_lots = want.qty_lots;
@@ -225,7 +215,7 @@ void decide_avellaneda_stoikov(const MarketView& view, const model::TaskState& t
   for (const auto& [key, slot] : task.slots) {
     const model::Order* o = task.current_order(slot);
     if (key == kAsBidSlot || key == kAsAskSlot || o == nullptr || !actionable(*o)) continue;
-    plans.cancels.push_back(spec(IntentSpec::Kind::kCancel, key, o->side, o->client_order_id,
+    plans.cancels.push_back(make_intent(IntentSpec::Kind::kCancel, key, o->side, o->client_order_id,
                                  "order in a slot that is neither bid nor ask"));
   }
   plan_side(view, task, kAsAskSlot, Side::kSell, q, q.ask, p, plans);  // R2: the ask first

@@ -1,6 +1,8 @@
 #include "keel/strategy/common.h"
 
 #include <algorithm>
+#include <cmath>
+#include <utility>
 
 namespace keel::strategy {
 
@@ -33,6 +35,23 @@ PostOnlyBounds post_only_bounds(const MarketView& view, const Instrument& ins) {
 bool drifted(int64_t want_ticks, int64_t have_ticks, int64_t threshold_bps_e8) {
   const __int128 diff = want_ticks > have_ticks ? want_ticks - have_ticks : have_ticks - want_ticks;
   return diff * 10'000 * 100'000'000 > static_cast<__int128>(threshold_bps_e8) * have_ticks;
+}
+
+IntentSpec make_intent(IntentSpec::Kind kind, int64_t key, Side side, std::string cid,
+                       std::string reason) {
+  IntentSpec s;
+  s.kind = kind;
+  s.slot_key = key;
+  s.side = side;
+  s.client_order_id = std::move(cid);
+  s.reason = std::move(reason);
+  return s;
+}
+
+double sigma_over_horizon(const MarketView& view, int64_t window_s, int64_t horizon_s) {
+  const int64_t s = view.bars == nullptr ? -1 : view.bars->sigma_e8(static_cast<size_t>(window_s));
+  if (s < 0) return -1;
+  return static_cast<double>(s) / 1e8 * std::sqrt(static_cast<double>(horizon_s));
 }
 
 }  // namespace keel::strategy

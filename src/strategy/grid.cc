@@ -36,21 +36,7 @@ int64_t grid_atr_e8(const market::MidBars& bars, int64_t period_s, int64_t n) {
   if (b.size() < 2) return -1;
   size_t end = b.size() - 1;  // one past the newest complete bar (the newest may still change)
   while (end > 0 && (b[end - 1].second + 1) % period_s != 0) --end;
-  const size_t period = static_cast<size_t>(period_s);
-  const size_t span = period * static_cast<size_t>(n);
-  if (end < span + 1) return -1;
-  __int128 total = 0;
-  for (int64_t k = 0; k < n; ++k, end -= period) {  // as MidBars::atr_e8, ending at `end`
-    const size_t begin = end - period;
-    int64_t high = b[begin].high_e8, low = b[begin].low_e8;
-    for (size_t i = begin + 1; i < end; ++i) {
-      high = std::max(high, b[i].high_e8);
-      low = std::min(low, b[i].low_e8);
-    }
-    const int64_t prev_close = b[begin - 1].close_e8;
-    total += std::max(high, prev_close) - std::min(low, prev_close);
-  }
-  return static_cast<int64_t>(total / n);
+  return bars.atr_e8(static_cast<size_t>(period_s), static_cast<size_t>(n), end);
 }
 
 int64_t grid_effective_interval(const GridParams& p, int64_t atr_e8) {

@@ -22,9 +22,7 @@ double e8(int64_t v) { return static_cast<double>(v) / kE8; }
 
 // M3: the spreads' growth, sigma_h (fraction of price); -1 while sigma is unknown.
 double sigma_h(const MarketView& view, const ModeFlipParams& p) {
-  const int64_t s = view.bars == nullptr ? -1 : view.bars->sigma_e8(static_cast<size_t>(p.sigma_window_s));
-  if (s < 0) return -1;
-  return e8(s) * std::sqrt(static_cast<double>(p.sigma_horizon_s));
+  return sigma_over_horizon(view, p.sigma_window_s, p.sigma_horizon_s);
 }
 
 // M4 SELL: the whole position at max(mid + spread, break-even), post-only.
@@ -104,16 +102,6 @@ namespace {
 
 const char* mode_name(FlipMode m) { return m == FlipMode::kSell ? "SELL" : "BUY"; }
 
-IntentSpec spec(IntentSpec::Kind kind, int64_t key, Side side, std::string cid, std::string why) {
-  IntentSpec s;
-  s.kind = kind;
-  s.slot_key = key;
-  s.side = side;
-  s.client_order_id = std::move(cid);
-  s.reason = std::move(why);
-  return s;
-}
-
 std::string want_text(const FlipWant& w) {
   char buf[96];
   std::snprintf(buf, sizeof buf, "%s mode, spread %.2fbp", mode_name(w.mode), w.spread * 1e4);
@@ -130,11 +118,11 @@ void reuse_or_replace(const MarketView& view, const model::Order& o, const FlipW
                                             : "resting longer than refresh_interval_s") +
                           ", " + want_text(w);
   if (p.replace_with == FlipReplace::kCancel) {
-    out.push_back(spec(IntentSpec::Kind::kCancel, kModeFlipSlot, o.side, o.client_order_id,
+    out.push_back(make_intent(IntentSpec::Kind::kCancel, kModeFlipSlot, o.side, o.client_order_id,
                        "replace (cancel, then place): " + why));
     return;
   }
-  IntentSpec a = spec(IntentSpec::Kind::kAmend, kModeFlipSlot, o.side, o.client_order_id,
+  IntentSpec a = make_intent(IntentSpec::Kind::kAmend, kModeFlipSlot, o.side, o.client_order_id,
                       "replace: " + why);
   a.price_ticks = w.price_ticks;
   a.qty_lots = w.qty_lots;
@@ -149,7 +137,7 @@ void decide_mode_flip(const MarketView& view, const model::TaskState& task,
   for (const auto& [key, slot] : task.slots) {  // M8: only the one slot holds an order
     const model::Order* o = task.current_order(slot);
     if (key == kModeFlipSlot || o == nullptr || !actionable(*o)) continue;
-    out.push_back(spec(IntentSpec::Kind::kCancel, key, o->side, o->client_order_id,
+    out.push_back(make_intent(IntentSpec::Kind::kCancel, key, o->side, o->client_order_id,
                        "lingering order outside the task's one slot"));
   }
   auto it = task.slots.find(kModeFlipSlot);
@@ -163,7 +151,7 @@ void decide_mode_flip(const MarketView& view, const model::TaskState& task,
                                     cur_buy ? task.instrument.notional_e8(cur->price_ticks, left) : 0);
   const Side want_side = w.mode == FlipMode::kSell ? Side::kSell : Side::kBuy;
   if (cur != nullptr && cur->side != want_side) {  // M2: the mode flipped under it
-    out.push_back(spec(IntentSpec::Kind::kCancel, kModeFlipSlot, cur->side, cur->client_order_id,
+    out.push_back(make_intent(IntentSpec::Kind::kCancel, kModeFlipSlot, cur->side, cur->client_order_id,
                        std::string("mode is ") + mode_name(w.mode) + ": cancel the " +
                            side_name(cur->side) + (cur->adopted ? " (adopted at start)" : "")));
     return;
@@ -172,7 +160,7 @@ void decide_mode_flip(const MarketView& view, const model::TaskState& task,
   if (view.ts_exchange_ns - view.ts_book_ns > p.stale_after_ms * 1'000'000) return;
   if (w.qty_lots == 0) {
     if (cur != nullptr) {
-      out.push_back(spec(IntentSpec::Kind::kCancel, kModeFlipSlot, cur->side, cur->client_order_id,
+      out.push_back(make_intent(IntentSpec::Kind::kCancel, kModeFlipSlot, cur->side, cur->client_order_id,
                          std::string("no ") + mode_name(w.mode) + " order: " + w.why));
     }
     return;
@@ -182,7 +170,7 @@ void decide_mode_flip(const MarketView& view, const model::TaskState& task,
     return;
   }
   if (slot != nullptr && view.ts_exchange_ns < slot->retry_after_ns) return;
-  IntentSpec s = spec(IntentSpec::Kind::kPlace, kModeFlipSlot, want_side, "",
+  IntentSpec s = make_intent(IntentSpec::Kind::kPlace, kModeFlipSlot, want_side, "",
                       std::string(w.mode == FlipMode::kSell ? "sell the position: " : "open a position: ") +
                           want_text(w));
   s.price_ticks = w.price_ticks;

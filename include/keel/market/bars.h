@@ -49,8 +49,10 @@ class MidBars {
   // The average true range of the last `n` periods of `period_s` seconds each (bars grouped
   // from the newest backwards), in price e8: the mean over periods of max(high, previous close)
   // - min(low, previous close) (Wilder's true range with a simple mean). -1 while fewer than
-  // n*period_s+1 bars exist. REQUIRES n >= 1, period_s >= 1.
-  int64_t atr_e8(size_t period_s, size_t n) const;
+  // n*period_s+1 bars exist. REQUIRES n >= 1, period_s >= 1. With `end` (one past the newest
+  // bar to use, at most bars().size()), the periods end there instead of at the newest bar.
+  int64_t atr_e8(size_t period_s, size_t n) const { return atr_e8(period_s, n, bars_.size()); }
+  int64_t atr_e8(size_t period_s, size_t n, size_t end) const;
 
  private:
   size_t capacity_;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "keel/core/instrument.h"
 #include "keel/model/state.h"
@@ -34,5 +35,15 @@ PostOnlyBounds post_only_bounds(const MarketView& view, const Instrument& ins);
 // |want - have| > threshold_bps of have; prices in ticks (have > 0), threshold in bps at 1e-8.
 // Exact (integers).
 bool drifted(int64_t want_ticks, int64_t have_ticks, int64_t threshold_bps_e8);
+
+// An intent of `kind` for slot `key` (a cancel's or amend's order in `cid`), with its reason;
+// a place's or amend's price and quantity are set by the caller.
+IntentSpec make_intent(IntentSpec::Kind kind, int64_t key, Side side, std::string cid,
+                       std::string reason);
+
+// sigma of the last `window_s` one-second mid returns (MidBars::sigma_e8) scaled to `horizon_s`
+// seconds (x sqrt(horizon_s)), a fraction of price; -1 while the bars cannot tell (no bars, or
+// fewer than window_s + 1).
+double sigma_over_horizon(const MarketView& view, int64_t window_s, int64_t horizon_s);
 
 }  // namespace keel::strategy
