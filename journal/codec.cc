@@ -37,6 +37,15 @@ bool is_journal_wide(const Body& body) {
          std::holds_alternative<TradesScanned>(body) || std::holds_alternative<RecordingEnded>(body);
 }
 
+std::string account_tag(const std::string& account) {
+  return account == kDefaultAccount ? std::string(kJournalTaskId)
+                                    : std::string(kJournalTaskId) + account;
+}
+
+std::string account_of_tag(const std::string& task_id) {
+  return task_id.size() <= 1 ? std::string(kDefaultAccount) : task_id.substr(1);
+}
+
 const char* record_type_name(RecordType t) {
   switch (t) {
     case RecordType::kTaskStarted: return "TaskStarted";
@@ -257,6 +266,7 @@ void fields(Ar& ar, TaskStarted& b, uint8_t f) {
      BoundedStr{b.quote_asset}, b.tick_e8, b.step_e8, b.min_notional_e8,
      BoundedStr{b.params_yaml});
   if (f >= 2) ar(b.venue_start_ms);
+  if (f >= 5) ar(BoundedStr{b.account});
 }
 template <class Ar>
 void fields(Ar& ar, PlaceIntent& b, uint8_t f) {

@@ -22,7 +22,7 @@ namespace keel::journal {
 namespace {
 
 // Every field any record can produce, in CSV column order.
-constexpr std::array<std::string_view, 65> kColumns = {
+constexpr std::array<std::string_view, 66> kColumns = {
     "seq", "format", "type", "task", "ts_local_ns", "ts_exchange_ns", "prev_hash", "hash",
     // TaskStarted
     "strategy", "symbol", "base_asset", "quote_asset", "tick_e8", "tick_size", "step_e8",
@@ -40,7 +40,9 @@ constexpr std::array<std::string_view, 65> kColumns = {
     "guard", "keep_priority",
     // DecisionContext; TaskHalted, TaskRetired, JournalEpoch
     "best_bid_ticks", "best_bid", "best_ask_ticks", "best_ask", "last_trade_ticks", "last_trade",
-    "reason"};
+    "reason",
+    // TaskStarted (format 5)
+    "account"};
 
 struct Field {
   enum class Kind { kNumber, kString, kBool, kNull };
@@ -119,6 +121,7 @@ struct BodyFields {
     f.e8("min_notional_e8", "min_notional", b.min_notional_e8);
     f.str("params_yaml", b.params_yaml);
     f.num("venue_start_ms", b.venue_start_ms);
+    if (format >= 5) f.str("account", b.account);
   }
   void operator()(const PlaceIntent& b) const {
     f.num("slot_key", b.slot_key);

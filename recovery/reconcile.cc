@@ -38,8 +38,10 @@ std::string R4Mismatch::text() const {
 
 namespace {
 
-bool on_symbol(const model::TaskState& t, const std::string& symbol) {
-  return t.instrument.symbol == symbol && !t.config.symbol.empty();
+// A task the evidence speaks of: on the evidence's account and symbol.
+bool on_scope(const model::TaskState& t, const Evidence& ev) {
+  return t.instrument.symbol == ev.symbol && !t.config.symbol.empty() &&
+         t.config.account == ev.account;
 }
 
 // Who an exchange order or trade belongs to, by its client order id (W5).
@@ -50,7 +52,7 @@ struct Owner {
   std::string task_id;
 };
 
-Owner owner_of(const model::State& state, const std::string& symbol, const std::string& cid) {
+Owner owner_of(const model::State& state, const Evidence& ev, const std::string& cid) {
   Owner w;
   const auto parsed = parse_client_order_id(cid);
   if (!parsed) return w;
@@ -60,10 +62,10 @@ Owner owner_of(const model::State& state, const std::string& symbol, const std::
   // a journal with an epoch never did: an unknown legacy id is another process's (W5).
   w.mine = parsed->epoch.empty()
                ? t != state.tasks.end() && t->second.find_order(cid) != nullptr
-               : state.account.has_epoch(parsed->epoch);
+               : state.has_epoch(parsed->epoch);
   if (!w.mine) return w;
   w.task_id = parsed->task;
-  if (t == state.tasks.end() || !on_symbol(t->second, symbol)) return w;
+  if (t == state.tasks.end() || !on_scope(t->second, ev)) return w;
   w.task = &t->second;
   w.order = t->second.find_order(cid);
   return w;
@@ -107,7 +109,7 @@ int64_t lots_in_trades(const Evidence& ev, const model::TaskState& task, const s
 
 Status gather_trades(const model::State& state, const std::string& symbol,
                      exchange::Exchange& venue, const Options& opts, Evidence& ev) {
-  const model::AccountState& a = state.account;
+  const model::AccountState& a = state.account(ev.account);
   // From where the history was last read completely; a journal from before the baseline (an
   // older keel's) from its own newest fill (fills below it: myTrades?orderId=, gather_orders).
   const int64_t from = a.has_baseline || a.scan_watermark > 0 ? a.scan_watermark : a.trade_watermark;
@@ -129,7 +131,7 @@ void gather_orders(const model::State& state, exchange::Exchange& venue, Evidenc
   std::set<std::string> open_cids;
   for (const OrderReport& r : ev.open) open_cids.insert(r.client_order_id);
   for (const auto& [id, task] : state.tasks) {
-    if (!on_symbol(task, ev.symbol)) continue;
+    if (!on_scope(task, ev)) continue;
     for (const auto& [cid, o] : task.orders) {
       if (o.working() && open_cids.count(cid) == 0) {
         ev.queried.emplace(cid, venue.query_order(ev.symbol, cid));
@@ -137,7 +139,7 @@ void gather_orders(const model::State& state, exchange::Exchange& venue, Evidenc
     }
   }
   for (const auto& [id, task] : state.tasks) {
-    if (!on_symbol(task, ev.symbol)) continue;
+    if (!on_scope(task, ev)) continue;
     for (const auto& [cid, o] : task.orders) {
       if (executed_known(ev, o) <= o.filled_lots + lots_in_trades(ev, task, cid)) continue;
       const int64_t order_id = order_id_known(ev, o);
@@ -154,10 +156,13 @@ void gather_orders(const model::State& state, exchange::Exchange& venue, Evidenc
 
 }  // namespace
 
-Result<Evidence> gather(const model::State& state, const std::string& symbol,
-                        exchange::Exchange& venue, const Options& opts) {
+Result<Evidence> gather(const model::State& state, const std::string& account,
+                        const std::string& symbol, exchange::Exchange& venue,
+                        const Options& opts) {
   Evidence ev;
+  ev.account = account;
   ev.symbol = symbol;
+  const model::AccountState& acct = state.account(account);
   if (auto b = venue.balances(); b.ok()) ev.balances_before = std::move(*b);
   KEEL_RETURN_IF_ERROR(gather_trades(state, symbol, venue, opts, ev));
   if (auto b = venue.balances(); b.ok()) ev.balances_after = std::move(*b);
@@ -169,18 +174,18 @@ Result<Evidence> gather(const model::State& state, const std::string& symbol,
   // older than the venue. Every order after the newest one it knows is read to adopt them all.
   bool stale = false;
   for (const OrderReport& r : ev.open) {
-    const Owner w = owner_of(state, symbol, r.client_order_id);
+    const Owner w = owner_of(state, ev, r.client_order_id);
     stale = stale || (w.mine && w.order == nullptr);
   }
   for (const TradeReport& t : ev.trades) {
-    const Owner w = owner_of(state, symbol, t.client_order_id);
+    const Owner w = owner_of(state, ev, t.client_order_id);
     // A trade the journal already holds is of an order it retired (kClosedOrdersRetained), not
     // of a lost journal tail.
     stale = stale || (w.mine && w.order == nullptr &&
                       (w.task == nullptr || !w.task->trade_seen(t.trade_id)));
   }
-  if (stale || (opts.scan_orders && state.account.max_order_id > 0)) {
-    auto all = venue.orders_from(symbol, state.account.max_order_id + 1, opts.max_orders_scan);
+  if (stale || (opts.scan_orders && acct.max_order_id > 0)) {
+    auto all = venue.orders_from(symbol, acct.max_order_id + 1, opts.max_orders_scan);
     if (all.ok()) {
       ev.all_orders = std::move(*all);
       ev.scanned_all_orders = true;
@@ -250,7 +255,7 @@ void adopt_unknown(Work& w, const AdoptSlot& adopt_slot) {
   });
   std::set<std::string> seen;
   for (const OrderReport* r : found) {
-    const Owner o = owner_of(w.state, w.ev.symbol, r->client_order_id);
+    const Owner o = owner_of(w.state, w.ev, r->client_order_id);
     if (!o.mine || o.order != nullptr || !seen.insert(r->client_order_id).second) continue;
     if (o.task == nullptr) {
       for (auto& [id, rep] : w.j.tasks) {
@@ -268,9 +273,9 @@ void adopt_unknown(Work& w, const AdoptSlot& adopt_slot) {
 }
 
 void judge_trades(Work& w) {
-  const model::AccountState& a = w.state.account;
+  const model::AccountState& a = w.state.account(w.ev.account);
   for (const TradeReport& t : w.ev.trades) {
-    const Owner o = owner_of(w.state, w.ev.symbol, t.client_order_id);
+    const Owner o = owner_of(w.state, w.ev, t.client_order_id);
     if (o.mine && o.task != nullptr && (o.order != nullptr || w.adopted.count(t.client_order_id))) {
       recover_trade(w, *o.task, t);
     } else if (o.mine && o.task != nullptr && o.task->trade_seen(t.trade_id)) {
@@ -285,7 +290,7 @@ void judge_trades(Work& w) {
                         (a.foreign_trade_ids.size() >= model::kTradeIdsRetained &&
                          t.trade_id < *a.foreign_trade_ids.begin());
       if (seen || !w.foreign_ids.insert(t.trade_id).second) continue;
-      w.emit(journal::kJournalTaskId,
+      w.emit(journal::account_tag(w.ev.account),
              journal::ForeignFill{w.ev.symbol, t.client_order_id, t.trade_id, t.order_id, t.side,
                                   t.price_ticks, t.qty_lots, t.commission_e8,
                                   t.commission_asset});
@@ -435,7 +440,7 @@ Judgement judge(const model::State& state, const Evidence& ev, const Options& op
   Judgement j;
   Work w{state, ev, opts, j, {}, {}, {}, {}};
   for (const auto& [id, task] : state.tasks) {
-    if (on_symbol(task, ev.symbol)) j.tasks[id];
+    if (on_scope(task, ev)) j.tasks[id];
   }
   for (auto& [id, rep] : j.tasks) {
     for (const std::string& p : ev.problems) rep.problems.push_back(p);
@@ -448,13 +453,13 @@ Judgement judge(const model::State& state, const Evidence& ev, const Options& op
   const int64_t through = w.first_unjournaled > 0 ? w.first_unjournaled - 1
                           : ev.trades.empty()     ? 0
                                                   : ev.trades.back().trade_id;
-  if (!ev.trades_latest_only && through > state.account.scan_watermark) {
-    w.emit(journal::kJournalTaskId, journal::TradesScanned{ev.symbol, through});
+  if (!ev.trades_latest_only && through > state.account(ev.account).scan_watermark) {
+    w.emit(journal::account_tag(w.ev.account), journal::TradesScanned{ev.symbol, through});
   }
   std::map<std::string, const OrderReport*> open_by_cid;
   for (const OrderReport& r : ev.open) open_by_cid[r.client_order_id] = &r;
   for (const auto& [id, task] : state.tasks) {
-    if (!on_symbol(task, ev.symbol)) continue;
+    if (!on_scope(task, ev)) continue;
     for (const auto& [cid, o] : task.orders) {
       auto it = open_by_cid.find(cid);
       if (o.working()) {
@@ -472,7 +477,8 @@ Judgement judge(const model::State& state, const Evidence& ev, const Options& op
 
 std::optional<journal::AccountBaseline> baseline_from(const model::State& state,
                                                       const Evidence& ev) {
-  if (state.account.has_baseline || !ev.balances_consistent() || ev.trades_more) {
+  const model::AccountState& a = state.account(ev.account);
+  if (a.has_baseline || !ev.balances_consistent() || ev.trades_more) {
     return std::nullopt;
   }
   journal::AccountBaseline b;
@@ -480,14 +486,14 @@ std::optional<journal::AccountBaseline> baseline_from(const model::State& state,
   // The balances' instant, not the end of the gathering: a balance change clearing between
   // the two would be in neither the balances nor R4's count (BalanceChanged after the baseline).
   b.venue_time_ms = ev.balances_time_ms;
-  b.last_trade_id = std::max(state.account.trade_watermark, state.account.scan_watermark);
+  b.last_trade_id = std::max(a.trade_watermark, a.scan_watermark);
   for (const TradeReport& t : ev.trades) b.last_trade_id = std::max(b.last_trade_id, t.trade_id);
   // The tasks' assets first (always, even at zero), then every other asset that is held, up to
   // a bound that keeps the record far below the journal's record size limit.
   constexpr size_t kMaxAssets = 512;
   std::set<std::string> wanted;
   for (const auto& [id, t] : state.tasks) {
-    if (!on_symbol(t, ev.symbol)) continue;
+    if (!on_scope(t, ev)) continue;
     wanted.insert(t.instrument.base_asset);
     wanted.insert(t.instrument.quote_asset);
   }
@@ -505,11 +511,11 @@ std::optional<journal::AccountBaseline> baseline_from(const model::State& state,
 
 std::vector<R4Mismatch> r4_check(const model::State& state, const Evidence& ev) {
   std::vector<R4Mismatch> out;
-  const model::AccountState& a = state.account;
+  const model::AccountState& a = state.account(ev.account);
   if (!a.has_baseline || !ev.balances_consistent() || ev.trades_more) return out;
   std::set<std::string> assets;
   for (const auto& [id, t] : state.tasks) {
-    if (!on_symbol(t, ev.symbol)) continue;
+    if (!on_scope(t, ev)) continue;
     assets.insert(t.instrument.base_asset);
     assets.insert(t.instrument.quote_asset);
     for (const auto& [asset, fee] : t.commissions) {

@@ -109,7 +109,7 @@ std::string inspect_json(const model::State& state) {
   bool first_task = true;
   for (const auto& [id, t] : state.tasks) {
     o << (first_task ? "" : ",") << "{\"id\":" << quoted(id)
-      << ",\"symbol\":" << quoted(t.instrument.symbol) << ",\"slots\":[";
+      << ",\"symbol\":" << quoted(t.instrument.symbol) << ",\"account\":" << quoted(t.config.account) << ",\"slots\":[";
     first_task = false;
     bool first_slot = true;
     for (const auto& [key, slot] : t.slots) {
@@ -150,17 +150,33 @@ std::string inspect_json(const model::State& state) {
       << ",\"guard_reason\":" << quoted(t.guard_reason)
       << ",\"guard_changes\":" << t.guard_changes << "}";
   }
-  const model::AccountState& a = state.account;
+  // "account": the default (or only) account with the journal's epochs, as before accounts;
+  // "accounts": every account by id.
+  auto account_fields = [&](const model::AccountState& a) {
+    o << "\"baseline\":" << (a.has_baseline ? "true" : "false")
+      << ",\"trade_watermark\":" << a.trade_watermark
+      << ",\"scan_watermark\":" << a.scan_watermark << ",\"foreign_fills\":" << a.foreign_fills
+      << ",\"balance_changes\":" << a.balance_changes << ",\"expected_balances\":{";
+    bool first_asset = true;
+    for (const auto& [asset, e8] : a.baseline_e8) {
+      o << (first_asset ? "" : ",") << quoted(asset) << ":" << quoted(quote_amount(a.expected_e8(asset)));
+      first_asset = false;
+    }
+    o << "}";
+  };
   o << "],\"account\":{\"epochs\":[";
-  for (size_t i = 0; i < a.epochs.size(); ++i) o << (i ? "," : "") << quoted(a.epochs[i]);
-  o << "],\"baseline\":" << (a.has_baseline ? "true" : "false")
-    << ",\"trade_watermark\":" << a.trade_watermark
-    << ",\"scan_watermark\":" << a.scan_watermark << ",\"foreign_fills\":" << a.foreign_fills
-    << ",\"balance_changes\":" << a.balance_changes << ",\"expected_balances\":{";
-  bool first_asset = true;
-  for (const auto& [asset, e8] : a.baseline_e8) {
-    o << (first_asset ? "" : ",") << quoted(asset) << ":" << quoted(quote_amount(a.expected_e8(asset)));
-    first_asset = false;
+  for (size_t i = 0; i < state.epochs.size(); ++i) o << (i ? "," : "") << quoted(state.epochs[i]);
+  o << "],";
+  account_fields(state.accounts.count(journal::kDefaultAccount) != 0 || state.accounts.empty()
+                     ? state.account(journal::kDefaultAccount)
+                     : state.accounts.begin()->second);
+  o << "},\"accounts\":{";
+  bool first_account = true;
+  for (const auto& [id, a] : state.accounts) {
+    o << (first_account ? "" : ",") << quoted(id) << ":{";
+    account_fields(a);
+    o << "}";
+    first_account = false;
   }
   o << "}},\"journal\":{\"records\":" << state.records << ",\"last_seq\":" << state.last_seq
     << "},\"recording_ended\":" << (state.recording_ended ? "true" : "false") << "}";
@@ -169,7 +185,8 @@ std::string inspect_json(const model::State& state) {
 
 void print_inspect_tables(const model::State& state, std::ostream& out) {
   for (const auto& [id, t] : state.tasks) {
-    out << "task " << id << "  " << t.instrument.symbol << "  strategy " << t.config.strategy
+    out << "task " << id << "  " << t.instrument.symbol << "  account " << t.config.account
+        << "  strategy " << t.config.strategy
         << "  {" << t.config.params_yaml << "}\n";
     out << "  " << std::left << std::setw(16) << "slot" << std::setw(16) << "price"
         << std::setw(6) << "side"
@@ -202,11 +219,13 @@ void print_inspect_tables(const model::State& state, std::ostream& out) {
                                        (t.guard_reason.empty() ? "" : ": " + t.guard_reason))
         << "\n";
   }
-  const model::AccountState& a = state.account;
-  out << "account: epoch " << (a.epochs.empty() ? "-" : a.epochs.back())
-      << (a.epochs.size() > 1 ? " (" + std::to_string(a.epochs.size()) + " epochs)" : "")
-      << ", R4 baseline " << (a.has_baseline ? "taken" : "not yet") << ", " << a.foreign_fills
-      << " foreign fills, " << a.balance_changes << " balance changes\n";
+  out << "journal epoch " << (state.epochs.empty() ? "-" : state.epochs.back())
+      << (state.epochs.size() > 1 ? " (" + std::to_string(state.epochs.size()) + " epochs)" : "")
+      << "\n";
+  for (const auto& [id, a] : state.accounts) {
+    out << "account " << id << ": R4 baseline " << (a.has_baseline ? "taken" : "not yet") << ", "
+        << a.foreign_fills << " foreign fills, " << a.balance_changes << " balance changes\n";
+  }
   out << "journal: " << state.records << " records, last seq " << state.last_seq
       << (state.recording_ended ? ", recording ended" : "") << "\n";
 }

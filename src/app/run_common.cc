@@ -18,7 +18,6 @@ void print_summary(const engine::Config& cfg, const engine::Engine& eng, uint64_
                    uint64_t events_this_run, int64_t elapsed_ns, const journal::Journal& j) {
   const model::State& st = eng.state();
   const auto& stats = eng.stats();
-  const Instrument& ins = cfg.instrument;
   auto amt = [](int64_t e8) { return format_fixed(e8, kScaleE8, kScaleE8); };
   std::printf("\nkeel run summary  (%s, data %s)\n", cfg.path.c_str(), cfg.data_dir.c_str());
   const bool live = cfg.exchange_kind != "sim";
@@ -32,8 +31,11 @@ void print_summary(const engine::Config& cfg, const engine::Engine& eng, uint64_
     const std::string& id = entry.first;
     const model::TaskState& t = entry.second;
     const engine::TaskMode& m = eng.mode(id);
-    std::printf("  task %s (%s %s) %s\n", id.c_str(), t.config.strategy.c_str(),
-                t.instrument.symbol.c_str(),
+    const Instrument& ins = t.instrument;
+    const std::string account =
+        cfg.accounts.size() > 1 ? ", account " + t.config.account : std::string();
+    std::printf("  task %s (%s %s%s) %s\n", id.c_str(), t.config.strategy.c_str(),
+                t.instrument.symbol.c_str(), account.c_str(),
                 t.retired ? "retired"
                           : m.quoting ? "quoting" : ("NOT QUOTING: " + m.reason).c_str());
     std::printf("    %-20s place %llu  cancel %llu  amend %llu  (rejected %llu)\n", "intents",
@@ -67,7 +69,7 @@ void print_summary(const engine::Config& cfg, const engine::Engine& eng, uint64_
     if (t.guard_changes > 0 || (i < cfg.tasks.size() && cfg.tasks[i].risk.any())) {
       // Exchange time in each state, the current one up to the last market event.
       std::array<int64_t, 3> spent = t.guard_time_ns;
-      const int64_t now = eng.view().ts_exchange_ns;
+      const int64_t now = eng.view(t.instrument.symbol).ts_exchange_ns;
       if (t.guard_since_ns > 0 && now > t.guard_since_ns) {
         spent[static_cast<size_t>(t.guard)] += now - t.guard_since_ns;
       }
@@ -85,12 +87,14 @@ void print_summary(const engine::Config& cfg, const engine::Engine& eng, uint64_
                   (long long)cfg.tasks[i].rate.per_second, (long long)cfg.tasks[i].rate.burst);
     }
   }
-  if (stats.foreign_events + st.account.foreign_fills > 0) {
+  uint64_t foreign_fills = 0;
+  for (const auto& [id, a] : st.accounts) foreign_fills += a.foreign_fills;
+  if (stats.foreign_events + foreign_fills > 0) {
     std::printf("  %-22s %llu executionReports and %llu trades of orders that are not this "
                 "journal's (another keel journal or a manual order on the account): never "
                 "touched, the trades counted for R4\n",
                 "foreign orders", (unsigned long long)stats.foreign_events,
-                (unsigned long long)st.account.foreign_fills);
+                (unsigned long long)foreign_fills);
   }
   std::printf("  %-22s %llu requests with an unknown outcome this run (R1: each left PENDING "
               "until evidence settled it)\n",

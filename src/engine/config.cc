@@ -36,7 +36,8 @@ struct KeySet {
 };
 
 const KeySet kTopKeys{"at the top level",
-                      {"data_dir", "snapshot_every_records", "instrument", "exchange", "tasks"}};
+                      {"data_dir", "snapshot_every_records", "instrument", "instruments",
+                       "exchange", "accounts", "tasks"}};
 const KeySet kInstrumentKeys{
     "under instrument:",
     {"symbol", "base_asset", "quote_asset", "tick_size", "step_size", "min_notional"}};
@@ -46,8 +47,11 @@ const KeySet kBinanceKeys{"under exchange: with kind: binance",
                           {"kind", "rest_url", "ws_url", "ws_api_url", "api_key_env",
                            "api_secret_env", "reconcile_every_ms", "recv_window_ms",
                            "evidence_margin_ms"}};
+const KeySet kAccountKeys{"under accounts[i]:",
+                          {"id", "balances", "maker_fee", "commission_asset", "api_key_env",
+                           "api_secret_env"}};
 const KeySet kTaskKeys{"under tasks[i]: next to params:",
-                       {"id", "strategy", "params", "max_intents_per_second", "intent_burst",
+                       {"id", "account", "symbol", "strategy", "params", "max_intents_per_second", "intent_burst",
                         "risk"}};
 const KeySet kRiskKeys{"under tasks[i].risk:",
                        {"max_position", "max_notional", "min_quote_balance", "max_open_orders",
@@ -76,7 +80,8 @@ const std::vector<KeySet>& strategy_key_sets() {
 // Every key set, for "KEY belongs ..." and "did you mean" across the file.
 const std::vector<const KeySet*>& all_key_sets() {
   static const std::vector<const KeySet*> all = [] {
-    std::vector<const KeySet*> v{&kTopKeys, &kInstrumentKeys, &kSimKeys, &kBinanceKeys, &kTaskKeys};
+    std::vector<const KeySet*> v{&kTopKeys, &kInstrumentKeys, &kSimKeys, &kBinanceKeys,
+                                 &kAccountKeys, &kTaskKeys};
     for (const KeySet& k : strategy_key_sets()) v.push_back(&k);
     v.push_back(&kRiskKeys);
     return v;
@@ -239,6 +244,13 @@ Result<int64_t> positive_int(const Ctx& c, const YAML::Node& parent, const char*
 }
 
 // Binance asset names: upper-case letters and digits ("BTC", "USDT", "1000SATS").
+bool is_account_id(std::string_view s) {
+  if (s.empty() || s.size() > 15) return false;
+  return std::all_of(s.begin(), s.end(), [](char ch) {
+    return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9');
+  });
+}
+
 bool is_asset_name(std::string_view s) {
   if (s.empty() || s.size() > 20) return false;
   return std::all_of(s.begin(), s.end(),
@@ -247,31 +259,58 @@ bool is_asset_name(std::string_view s) {
 
 // ---- Sections ---------------------------------------------------------------------------
 
-Status parse_instrument(const Ctx& c, const YAML::Node& root, Config& cfg) {
-  const YAML::Node n = root["instrument"];
-  if (!n || !n.IsMap()) return c.error("instrument", "missing (a map)");
-  KEEL_RETURN_IF_ERROR(check_keys(c, n, "instrument.", kInstrumentKeys));
+Result<Instrument> parse_instrument_node(const Ctx& c, const YAML::Node& n,
+                                         const std::string& path) {
+  KEEL_RETURN_IF_ERROR(check_keys(c, n, path + ".", kInstrumentKeys));
   std::string f[6];
   const char* keys[6] = {"symbol", "base_asset", "quote_asset", "tick_size", "step_size",
                          "min_notional"};
   for (int i = 0; i < 6; ++i) {
-    auto s = scalar(c, n, keys[i], "instrument.");
+    auto s = scalar(c, n, keys[i], path + ".");
     if (!s.ok()) return s.status();
     f[i] = *s;
   }
   auto ins = Instrument::make(f[0], f[1], f[2], f[3], f[4], f[5]);
-  if (!ins.ok()) return c.error("instrument", ins.status().message());
-  cfg.instrument = *ins;
+  if (!ins.ok()) return c.error(path, ins.status().message());
+  return *ins;
+}
+
+// instrument: (one) or instruments: (a list, symbols unique).
+Status parse_instruments(const Ctx& c, const YAML::Node& root, Config& cfg) {
+  const YAML::Node one = root["instrument"];
+  const YAML::Node many = root["instruments"];
+  if (one && many) {
+    return c.error("instruments", "give either instrument: (one) or instruments: (a list), not both");
+  }
+  if (!many) {
+    if (!one || !one.IsMap()) return c.error("instrument", "missing (a map)");
+    auto ins = parse_instrument_node(c, one, "instrument");
+    if (!ins.ok()) return ins.status();
+    cfg.instruments.push_back(*ins);
+  } else {
+    if (!many.IsSequence() || many.size() == 0) return c.error("instruments", "must be a non-empty list");
+    for (size_t i = 0; i < many.size(); ++i) {
+      const std::string path = "instruments[" + std::to_string(i) + "]";
+      if (!many[i].IsMap()) return c.error(path, "must be a map");
+      auto ins = parse_instrument_node(c, many[i], path);
+      if (!ins.ok()) return ins.status();
+      for (const Instrument& other : cfg.instruments) {
+        if (other.symbol == ins->symbol) return c.error(path + ".symbol", "'" + ins->symbol + "' is listed twice");
+      }
+      cfg.instruments.push_back(*ins);
+    }
+  }
+  cfg.instrument = cfg.instruments.front();
   return Status::Ok();
 }
 
-// exchange.commission_asset: quote | base | ASSET:PRICE.
-Status parse_commission(const Ctx& c, const YAML::Node& ex, Config& cfg) {
+// commission_asset: quote | base | ASSET:PRICE, under `prefix` ("exchange." or "accounts[i].").
+Status parse_commission(const Ctx& c, const YAML::Node& ex, const std::string& prefix,
+                        const Config& cfg, SimAccountTerms& sim) {
   if (!ex["commission_asset"]) return Status::Ok();
-  auto s = scalar(c, ex, "commission_asset", "exchange.");
+  auto s = scalar(c, ex, "commission_asset", prefix);
   if (!s.ok()) return s.status();
-  const std::string field = "exchange.commission_asset";
-  SimConfig& sim = cfg.sim;
+  const std::string field = prefix + "commission_asset";
   if (*s == "quote") {
     sim.commission_mode = exchange::sim::CommissionMode::kQuote;
     return Status::Ok();
@@ -289,8 +328,10 @@ Status parse_commission(const Ctx& c, const YAML::Node& ex, Config& cfg) {
   if (!is_asset_name(asset)) {
     return c.error(field, "'" + asset + "' is not an asset name (1-20 upper-case letters and digits)");
   }
-  if (asset == cfg.instrument.quote_asset) {
-    return c.error(field, "'" + asset + "' is the quote asset: write commission_asset: quote");
+  for (const Instrument& ins : cfg.instruments) {
+    if (asset == ins.quote_asset) {
+      return c.error(field, "'" + asset + "' is the quote asset: write commission_asset: quote");
+    }
   }
   auto p = parse_fixed(price, kScaleE8);
   if (!p.ok() || *p <= 0) {
@@ -303,7 +344,38 @@ Status parse_commission(const Ctx& c, const YAML::Node& ex, Config& cfg) {
   return Status::Ok();
 }
 
-Status parse_sim(const Ctx& c, const YAML::Node& ex, const std::string& base_dir, Config& cfg) {
+// maker_fee, commission_asset and balances (required when `need_balances`) under `prefix`.
+Status parse_sim_terms(const Ctx& c, const YAML::Node& n, const std::string& prefix,
+                       const Config& cfg, bool need_balances, SimAccountTerms& t) {
+  if (n["maker_fee"]) {
+    auto fee = decimal_e8(c, n, "maker_fee", prefix);
+    if (!fee.ok()) return fee.status();
+    if (*fee < 0 || *fee >= kOneE8) return c.error(prefix + "maker_fee", "must be in [0, 1)");
+    t.maker_fee_rate_e8 = *fee;
+  }
+  KEEL_RETURN_IF_ERROR(parse_commission(c, n, prefix, cfg, t));
+  const YAML::Node bal = n["balances"];
+  if (!bal && !need_balances) return Status::Ok();
+  if (!bal || !bal.IsMap()) return c.error(prefix + "balances", "missing (asset: amount map)");
+  t.balances.clear();
+  for (const auto& kv : bal) {
+    if (!kv.first.IsScalar()) return c.error(prefix + "balances", "an asset must be a plain name");
+    const std::string asset = kv.first.Scalar();
+    const std::string field = prefix + "balances." + asset;
+    if (!is_asset_name(asset)) {
+      return c.error(field, "'" + asset + "' is not an asset name (1-20 upper-case letters and digits)");
+    }
+    if (t.balances.count(asset) != 0) return c.error(field, "given twice");
+    if (!kv.second.IsScalar()) return c.error(field, "not an amount >= 0");
+    auto v = parse_fixed(kv.second.Scalar(), kScaleE8);
+    if (!v.ok() || *v < 0) return c.error(field, "not an amount >= 0");
+    t.balances[asset].free_e8 = *v;
+  }
+  return Status::Ok();
+}
+
+Status parse_sim(const Ctx& c, const YAML::Node& ex, const std::string& base_dir,
+                 bool has_accounts, Config& cfg) {
   KEEL_RETURN_IF_ERROR(check_keys(c, ex, "exchange.", kSimKeys, &kBinanceKeys, "binance", "sim"));
   if (ex["speed"]) {
     auto speed = scalar(c, ex, "speed", "exchange.");
@@ -328,29 +400,11 @@ Status parse_sim(const Ctx& c, const YAML::Node& ex, const std::string& base_dir
     const std::string p = data[i].Scalar();
     cfg.sim.data.push_back(fs::path(p).is_absolute() ? p : (fs::path(base_dir) / p).lexically_normal().string());
   }
-  if (ex["maker_fee"]) {
-    auto fee = decimal_e8(c, ex, "maker_fee", "exchange.");
-    if (!fee.ok()) return fee.status();
-    if (*fee < 0 || *fee >= kOneE8) return c.error("exchange.maker_fee", "must be in [0, 1)");
-    cfg.sim.maker_fee_rate_e8 = *fee;
+  if (has_accounts && ex["balances"]) {
+    return c.error("exchange.balances", "with accounts:, each account has its own balances "
+                                        "(accounts[i].balances)");
   }
-  KEEL_RETURN_IF_ERROR(parse_commission(c, ex, cfg));
-  const YAML::Node bal = ex["balances"];
-  if (!bal || !bal.IsMap()) return c.error("exchange.balances", "missing (asset: amount map)");
-  for (const auto& kv : bal) {
-    if (!kv.first.IsScalar()) return c.error("exchange.balances", "an asset must be a plain name");
-    const std::string asset = kv.first.Scalar();
-    const std::string field = "exchange.balances." + asset;
-    if (!is_asset_name(asset)) {
-      return c.error(field, "'" + asset + "' is not an asset name (1-20 upper-case letters and digits)");
-    }
-    if (cfg.sim.balances.count(asset) != 0) return c.error(field, "given twice");
-    if (!kv.second.IsScalar()) return c.error(field, "not an amount >= 0");
-    auto v = parse_fixed(kv.second.Scalar(), kScaleE8);
-    if (!v.ok() || *v < 0) return c.error(field, "not an amount >= 0");
-    cfg.sim.balances[asset].free_e8 = *v;
-  }
-  return Status::Ok();
+  return parse_sim_terms(c, ex, "exchange.", cfg, /*need_balances=*/!has_accounts, cfg.sim);
 }
 
 Status parse_binance(const Ctx& c, const YAML::Node& ex, Config& cfg) {
@@ -388,6 +442,106 @@ Status parse_binance(const Ctx& c, const YAML::Node& ex, Config& cfg) {
   auto margin = int_in(c, ex, "evidence_margin_ms", "exchange.", b.evidence_margin_ms, 0, 60'000);
   if (!margin.ok()) return margin.status();
   b.evidence_margin_ms = *margin;
+  return Status::Ok();
+}
+
+// accounts: (optional) -- without it, one account kDefaultAccount with the exchange's terms.
+Status parse_accounts(const Ctx& c, const YAML::Node& root, Config& cfg) {
+  const YAML::Node list = root["accounts"];
+  if (!list) {
+    AccountConfig a;
+    a.id = journal::kDefaultAccount;
+    a.sim = cfg.sim;
+    a.api_key_env = cfg.binance.api_key_env;
+    a.api_secret_env = cfg.binance.api_secret_env;
+    cfg.accounts.push_back(std::move(a));
+    return Status::Ok();
+  }
+  if (!list.IsSequence() || list.size() == 0) return c.error("accounts", "must be a non-empty list");
+  for (size_t i = 0; i < list.size(); ++i) {
+    const std::string path = "accounts[" + std::to_string(i) + "].";
+    const YAML::Node n = list[i];
+    if (!n.IsMap()) return c.error("accounts[" + std::to_string(i) + "]", "must be a map");
+    KEEL_RETURN_IF_ERROR(check_keys(c, n, path, kAccountKeys));
+    AccountConfig a;
+    auto id = scalar(c, n, "id", path);
+    if (!id.ok()) return id.status();
+    if (!is_account_id(*id)) {
+      return c.error(path + "id", "'" + *id + "' is not an account id (1-15 letters and digits)");
+    }
+    for (const AccountConfig& other : cfg.accounts) {
+      if (other.id == *id) return c.error(path + "id", "'" + *id + "' is used twice");
+    }
+    a.id = *id;
+    a.sim = cfg.sim;  // maker_fee and commission_asset default to the exchange's
+    if (cfg.exchange_kind == "sim") {
+      for (const char* k : {"api_key_env", "api_secret_env"}) {
+        if (n[k]) return c.error(path + k, "only for kind: binance (the embedded sim needs no key)");
+      }
+      KEEL_RETURN_IF_ERROR(parse_sim_terms(c, n, path, cfg, /*need_balances=*/true, a.sim));
+    } else {
+      for (const char* k : {"balances", "maker_fee", "commission_asset"}) {
+        if (n[k]) return c.error(path + k, "only for kind: sim (a real venue has its own)");
+      }
+      auto key_env = optional_text(c, n, "api_key_env", path, "KEEL_API_KEY_" + a.id);
+      if (!key_env.ok()) return key_env.status();
+      a.api_key_env = *key_env;
+      auto secret_env = optional_text(c, n, "api_secret_env", path, "KEEL_API_SECRET_" + a.id);
+      if (!secret_env.ok()) return secret_env.status();
+      a.api_secret_env = *secret_env;
+      for (const AccountConfig& other : cfg.accounts) {
+        if (other.api_key_env == a.api_key_env) {
+          return c.error(path + "api_key_env", "'" + a.api_key_env + "' is account '" + other.id +
+                                                   "''s too: each account has its own key");
+        }
+      }
+    }
+    cfg.accounts.push_back(std::move(a));
+  }
+  return Status::Ok();
+}
+
+// tasks[i].account and tasks[i].symbol: required when there is more than one to choose from.
+// An account trades one symbol (R4's trade watermarks are kept per account for now).
+Status bind_task(const Ctx& c, const YAML::Node& task, const std::string& path,
+                 const Config& cfg, TaskConfig& t) {
+  auto pick = [&](const char* key, const std::vector<std::string>& known,
+                  size_t& index) -> Status {
+    if (!task[key]) {
+      if (known.size() == 1) {
+        index = 0;
+        return Status::Ok();
+      }
+      std::string list;
+      for (const std::string& k : known) list += (list.empty() ? "" : ", ") + k;
+      return c.error(path + key, "missing: the config has several (" + list + ")");
+    }
+    auto v = scalar(c, task, key, path);
+    if (!v.ok()) return v.status();
+    for (size_t i = 0; i < known.size(); ++i) {
+      if (known[i] == *v) {
+        index = i;
+        return Status::Ok();
+      }
+    }
+    std::string list;
+    for (const std::string& k : known) list += (list.empty() ? "" : ", ") + k;
+    return c.error(path + key, "'" + *v + "' is not in the config (known: " + list + ")");
+  };
+  std::vector<std::string> accounts, symbols;
+  for (const AccountConfig& a : cfg.accounts) accounts.push_back(a.id);
+  for (const Instrument& i : cfg.instruments) symbols.push_back(i.symbol);
+  KEEL_RETURN_IF_ERROR(pick("account", accounts, t.account_index));
+  KEEL_RETURN_IF_ERROR(pick("symbol", symbols, t.instrument_index));
+  t.account = accounts[t.account_index];
+  t.symbol = symbols[t.instrument_index];
+  for (const TaskConfig& other : cfg.tasks) {
+    if (other.account == t.account && other.symbol != t.symbol) {
+      return c.error(path + "symbol", "account '" + t.account + "' already trades " +
+                                          other.symbol + " (task " + other.id +
+                                          "): one symbol per account; give this task another account");
+    }
+  }
   return Status::Ok();
 }
 
@@ -561,9 +715,11 @@ Status parse_tasks(const Ctx& c, const YAML::Node& root, Config& cfg) {
                                             strategy::strategy_names() + ")");
     }
     t.strategy = *strat;
+    KEEL_RETURN_IF_ERROR(bind_task(c, task, path, cfg, t));
     const YAML::Node params = task["params"];
     if (!params || !params.IsMap()) return c.error(path + "params", "missing (a map)");
-    KEEL_RETURN_IF_ERROR(parse_params(c, params, path + "params.", cfg.instrument, *info, t));
+    KEEL_RETURN_IF_ERROR(parse_params(c, params, path + "params.",
+                                      cfg.instruments[t.instrument_index], *info, t));
     // Operational limits, outside params and so outside params_text (not journaled: changing
     // them does not make a new task).
     auto per_second = positive_int(c, task, "max_intents_per_second", path, t.rate.per_second,
@@ -599,7 +755,7 @@ Result<Config> parse_config(const std::string& yaml_text, const std::string& ori
   cfg.path = origin;
   try {
     KEEL_RETURN_IF_ERROR(check_keys(c, root, "", kTopKeys));
-    KEEL_RETURN_IF_ERROR(parse_instrument(c, root, cfg));
+    KEEL_RETURN_IF_ERROR(parse_instruments(c, root, cfg));
     const YAML::Node ex = root["exchange"];
     if (!ex || !ex.IsMap()) return c.error("exchange", "missing (a map)");
     // Without a kind, a misspelt "kind" is the likely cause: name it before saying "missing".
@@ -610,8 +766,12 @@ Result<Config> parse_config(const std::string& yaml_text, const std::string& ori
       return c.error("exchange.kind", "'" + *kind + "' is not known (known: sim, binance)");
     }
     cfg.exchange_kind = *kind;
-    if (*kind == "sim") KEEL_RETURN_IF_ERROR(parse_sim(c, ex, base_dir, cfg));
-    else KEEL_RETURN_IF_ERROR(parse_binance(c, ex, cfg));
+    if (*kind == "sim") {
+      KEEL_RETURN_IF_ERROR(parse_sim(c, ex, base_dir, static_cast<bool>(root["accounts"]), cfg));
+    } else {
+      KEEL_RETURN_IF_ERROR(parse_binance(c, ex, cfg));
+    }
+    KEEL_RETURN_IF_ERROR(parse_accounts(c, root, cfg));
     KEEL_RETURN_IF_ERROR(parse_tasks(c, root, cfg));
     if (root["data_dir"]) {
       auto dir = scalar(c, root, "data_dir", "");

@@ -18,15 +18,74 @@ bool RecoverySummary::anything() const {
          baseline_taken || !epoch_renewed.empty();
 }
 
-Engine::Engine(const Config& config, journal::Journal& journal, exchange::Exchange& venue,
-               const Clock& clock)
-    : config_(config), journal_(journal), venue_(venue), clock_(clock),
-      modes_(config.tasks.size()) {
-  for (const TaskConfig& t : config_.tasks) {
+Engine::Engine(const Config& config, journal::Journal& journal,
+               std::vector<exchange::Exchange*> venues, const Clock& clock)
+    : config_(config), journal_(journal), clock_(clock), modes_(config.tasks.size()) {
+  // A config built by hand (tests) may leave accounts and instruments empty: one default
+  // account, the one instrument.
+  KEEL_ASSERT(!venues.empty() && venues.size() == std::max<size_t>(1, config_.accounts.size()));
+  for (size_t i = 0; i < venues.size(); ++i) {
+    KEEL_ASSERT(venues[i] != nullptr);
+    Account a;
+    a.id = config_.accounts.empty() ? journal::kDefaultAccount : config_.accounts[i].id;
+    a.venue = venues[i];
+    accounts_.push_back(std::move(a));
+  }
+  const std::vector<Instrument> one{config_.instrument};
+  for (const Instrument& ins : config_.instruments.empty() ? one : config_.instruments) {
+    auto m = std::make_unique<Market>();
+    m->instrument = ins;
+    m->view.book = &m->book;
+    m->view.bars = &m->bars;
+    markets_.push_back(std::move(m));
+  }
+  for (size_t i = 0; i < config_.tasks.size(); ++i) {
+    const TaskConfig& t = config_.tasks[i];
     KEEL_ASSERT(t.impl != nullptr);  // a loaded config binds every task's strategy
+    KEEL_ASSERT(t.account_index < accounts_.size() && t.instrument_index < markets_.size());
     memos_.push_back(t.impl->new_memo());
+    task_index_[t.id] = i;
+    task_account_.push_back(accounts_[t.account_index].id);
   }
   stats_.intent_sync_ns.reserve(4096);
+}
+
+Engine::Engine(const Config& config, journal::Journal& journal, exchange::Exchange& venue,
+               const Clock& clock)
+    : Engine(config, journal, std::vector<exchange::Exchange*>{&venue}, clock) {}
+
+Engine::Account& Engine::account_of(const std::string& task_id) {
+  auto it = task_index_.find(task_id);
+  if (it != task_index_.end()) return accounts_[config_.tasks[it->second].account_index];
+  auto t = state_.tasks.find(task_id);  // a task of the journal only (keel retire)
+  if (t != state_.tasks.end()) {
+    for (Account& a : accounts_) {
+      if (a.id == t->second.config.account) return a;
+    }
+  }
+  return accounts_.front();
+}
+
+Engine::Market* Engine::market_of(const std::string& symbol) {
+  for (auto& m : markets_) {
+    if (m->instrument.symbol == symbol) return m.get();
+  }
+  return nullptr;
+}
+
+int64_t Engine::now_ns() const {
+  int64_t t = 0;
+  for (const auto& m : markets_) t = std::max(t, m->view.ts_exchange_ns);
+  return t;
+}
+
+const strategy::MarketView& Engine::view(const std::string& symbol) const {
+  static const strategy::MarketView kNone;
+  if (symbol.empty()) return markets_.front()->view;
+  for (const auto& m : markets_) {
+    if (m->instrument.symbol == symbol) return m->view;
+  }
+  return kNone;
 }
 
 const TaskMode& Engine::mode(const std::string& task_id) const {
@@ -40,7 +99,10 @@ const TaskMode& Engine::mode(const std::string& task_id) const {
 Record Engine::record(const std::string& task_id, Body body) const {
   Record r;
   r.task_id = task_id;
-  r.ts_exchange_ns = view_.ts_exchange_ns;
+  auto it = task_index_.find(task_id);
+  r.ts_exchange_ns = it != task_index_.end()
+                         ? markets_[config_.tasks[it->second].instrument_index]->view.ts_exchange_ns
+                         : now_ns();
   r.body = std::move(body);
   return r;
 }
@@ -111,7 +173,8 @@ std::string working_orders_text(const model::TaskState& t) {
 
 // The first field of the journaled task that the config now contradicts, "" if none.
 std::string changed_field(const journal::TaskStarted& j, const TaskConfig& t,
-                          const Instrument& ins) {
+                          const std::string& account, const Instrument& ins) {
+  if (j.account != account) return "account: " + j.account + " -> " + account;
   if (j.strategy != t.strategy) return "strategy: " + j.strategy + " -> " + t.strategy;
   if (j.symbol != ins.symbol) return "instrument.symbol: " + j.symbol + " -> " + ins.symbol;
   if (j.base_asset != ins.base_asset) {
@@ -159,7 +222,7 @@ Status Engine::load_and_start(const std::set<std::string>& retiring) {
         config_.path + " --task " + id + "` to cancel its orders and retire it");
   }
   std::vector<Record> starts;
-  if (state_.account.epochs.empty()) {
+  if (state_.epochs.empty()) {
     starts.push_back(record(journal::kJournalTaskId,
                             journal::JournalEpoch{new_epoch(), state_.records == 0
                                                                    ? "journal created"
@@ -174,7 +237,9 @@ Status Engine::load_and_start(const std::set<std::string>& retiring) {
         return Status::InvalidArgument(config_.path + ": task '" + t.id +
                                        "' was retired (keel retire); give the task a new id");
       }
-      const std::string changed = changed_field(it->second.config, t, config_.instrument);
+      const std::string changed =
+          changed_field(it->second.config, t, task_account_[&t - config_.tasks.data()],
+                        markets_[t.instrument_index]->instrument);
       if (!changed.empty()) {
         return Status::InvalidArgument(
             config_.path + ": task '" + t.id + "': " + changed +
@@ -183,54 +248,61 @@ Status Engine::load_and_start(const std::set<std::string>& retiring) {
       }
       continue;
     }
+    const Instrument& ins = markets_[t.instrument_index]->instrument;
     journal::TaskStarted b;
     b.strategy = t.strategy;
-    b.symbol = config_.instrument.symbol;
-    b.base_asset = config_.instrument.base_asset;
-    b.quote_asset = config_.instrument.quote_asset;
-    b.tick_e8 = config_.instrument.tick_e8;
-    b.step_e8 = config_.instrument.step_e8;
-    b.min_notional_e8 = config_.instrument.min_notional_e8;
+    b.symbol = ins.symbol;
+    b.base_asset = ins.base_asset;
+    b.quote_asset = ins.quote_asset;
+    b.tick_e8 = ins.tick_e8;
+    b.step_e8 = ins.step_e8;
+    b.min_notional_e8 = ins.min_notional_e8;
     b.params_yaml = t.params_text;
-    b.venue_start_ms = venue_.venue_time_ms();
+    b.venue_start_ms = accounts_[t.account_index].venue->venue_time_ms();
+    b.account = task_account_[&t - config_.tasks.data()];
     starts.push_back(record(t.id, std::move(b)));
   }
   return commit(starts, /*sync=*/true);
 }
 
 void Engine::observe(const market::MarketEvent& ev) {
-  const Instrument& ins = config_.instrument;
+  // A REST snapshot line without a symbol belongs to the only market there is.
+  Market* m = ev.symbol.empty() && markets_.size() == 1 ? markets_.front().get() : market_of(ev.symbol);
+  if (m == nullptr) return;  // a symbol no task trades
+  const Instrument& ins = m->instrument;
+  strategy::MarketView& view = m->view;
   if (const auto* bt = std::get_if<market::BookTicker>(&ev.body)) {
     // Floor the bid and ceil the ask onto the tick grid (exact for on-grid data).
     const int64_t bid = bt->bid_price_e8 / ins.tick_e8;
     const int64_t ask = (bt->ask_price_e8 + ins.tick_e8 - 1) / ins.tick_e8;
-    if (bt->ts_exchange_ns > view_.ts_exchange_ns) view_.ts_exchange_ns = bt->ts_exchange_ns;
-    if (bid != view_.best_bid_ticks || ask != view_.best_ask_ticks) {
-      view_.ts_book_ns = view_.ts_exchange_ns;  // spot bookTicker has no E: the latest time
+    if (bt->ts_exchange_ns > view.ts_exchange_ns) view.ts_exchange_ns = bt->ts_exchange_ns;
+    if (bid != view.best_bid_ticks || ask != view.best_ask_ticks) {
+      view.ts_book_ns = view.ts_exchange_ns;  // spot bookTicker has no E: the latest time
     }
-    view_.best_bid_ticks = bid;
-    view_.best_ask_ticks = ask;
-    bars_.on_mid(view_.ts_exchange_ns, (bt->bid_price_e8 + bt->ask_price_e8) / 2);
+    view.best_bid_ticks = bid;
+    view.best_ask_ticks = ask;
+    m->bars.on_mid(view.ts_exchange_ns, (bt->bid_price_e8 + bt->ask_price_e8) / 2);
   } else if (const auto* tr = std::get_if<market::Trade>(&ev.body)) {
-    view_.last_trade_ticks = tr->price_e8 / ins.tick_e8;
-    if (tr->ts_exchange_ns > view_.ts_exchange_ns) view_.ts_exchange_ns = tr->ts_exchange_ns;
+    view.last_trade_ticks = tr->price_e8 / ins.tick_e8;
+    if (tr->ts_exchange_ns > view.ts_exchange_ns) view.ts_exchange_ns = tr->ts_exchange_ns;
   } else if (const auto* d = std::get_if<market::DepthDiff>(&ev.body)) {
-    if (d->ts_exchange_ns > view_.ts_exchange_ns) view_.ts_exchange_ns = d->ts_exchange_ns;
-    book_.on_diff(*d);
+    if (d->ts_exchange_ns > view.ts_exchange_ns) view.ts_exchange_ns = d->ts_exchange_ns;
+    m->book.on_diff(*d);
   } else if (const auto* snap = std::get_if<market::DepthSnapshot>(&ev.body)) {
-    book_.on_snapshot(*snap);
+    m->book.on_snapshot(*snap);
   }
 }
 
 strategy::Balances Engine::balances(const model::TaskState& task) const {
   strategy::Balances b;
-  const model::AccountState& acct = state_.account;
+  const model::AccountState& acct = state_.account_of(task);
   if (!acct.has_baseline) return b;
   const Instrument& ins = task.instrument;
   b.known = true;
   b.base_total_e8 = acct.expected_e8(ins.base_asset);
   b.quote_total_e8 = acct.expected_e8(ins.quote_asset);
   for (const auto& [id, t] : state_.tasks) {
+    if (t.config.account != task.config.account) continue;
     for (const auto& [cid, o] : t.orders) {
       if (!o.working()) continue;
       const int64_t left = std::max<int64_t>(0, o.qty_lots - o.filled_lots);
@@ -256,20 +328,39 @@ Status Engine::on_idle() {
   return decide_all();
 }
 
+// One pass: every quoting task decides on the current views (guard changes journaled first);
+// every intent of the pass goes into one synced batch (W1); then the requests leave and their
+// answers are journaled.
 Status Engine::decide_all() {
   if (fail_stop_) return Status::FailStop("journal failed earlier; no new intents");
+  plans_.resize(config_.tasks.size());
+  std::vector<Record>& pass = intents_;  // reused: its buffer survives
+  pass.clear();
   for (size_t i = 0; i < config_.tasks.size(); ++i) {
-    if (!modes_[i].quoting) continue;
-    KEEL_RETURN_IF_ERROR(decide_and_act(i));
+    plans_[i] = Plan{};
+    if (modes_[i].quoting) plan_task(i, plans_[i], pass);
   }
-  return Status::Ok();
+  KEEL_RETURN_IF_ERROR(commit(pass, /*sync=*/false));
+  pass.clear();
+  const uint64_t first_seq = journal_.next_seq();
+  for (size_t i = 0; i < config_.tasks.size(); ++i) {
+    if (!plans_[i].skip) decide_task(i, plans_[i], first_seq, pass);
+  }
+  if (pass.empty()) return Status::Ok();
+  KEEL_RETURN_IF_ERROR(commit(pass, config_.sync_intents));  // W1: durable before any request
+  KEEL_ASSERT(pass.front().seq == first_seq);
+  std::vector<Record> sent;
+  sent.swap(pass);
+  Status s = send_and_record(sent);
+  sent.swap(pass);
+  return s;
 }
 
 Status Engine::finish_recording(uint64_t events) {
   KEEL_RETURN_IF_ERROR(drain_user_events());
   if (state_.recording_ended) return Status::Ok();
   std::vector<Record> recs;
-  recs.push_back(record(journal::kJournalTaskId, journal::RecordingEnded{events}));
+  recs.push_back(record(journal::kJournalTaskId, journal::RecordingEnded{events}));  // the run's
   return commit(recs, /*sync=*/true);
 }
 

@@ -16,12 +16,13 @@ using journal::Body;
 using journal::Record;
 using journal::Source;
 
-journal::DecisionContext Engine::context(const std::string& reason) const {
-  return {view_.best_bid_ticks, view_.best_ask_ticks, view_.last_trade_ticks, reason};
+journal::DecisionContext Engine::context(const strategy::MarketView& view,
+                                         const std::string& reason) const {
+  return {view.best_bid_ticks, view.best_ask_ticks, view.last_trade_ticks, reason};
 }
 
-journal::RequestTiming Engine::timing() const {
-  return {venue_.venue_time_ms(), config_.binance.recv_window_ms};
+journal::RequestTiming Engine::timing(const exchange::Exchange& venue) const {
+  return {venue.venue_time_ms(), config_.binance.recv_window_ms};
 }
 
 namespace {
@@ -71,25 +72,35 @@ bool evidence_of(const exchange::ExecutionReport& er, const model::TaskState& ta
 
 }  // namespace
 
+// Every account's user events of one pass go into one batch (W2: journaled, then folded).
 Status Engine::drain_user_events() {
-  inbox_.clear();
-  balance_inbox_.clear();
-  venue_.poll_user_events(inbox_);
-  venue_.poll_balance_updates(balance_inbox_);
-  if (inbox_.empty() && balance_inbox_.empty()) return Status::Ok();
-  failpoint("engine.user_event.received");
-  stats_.user_events += inbox_.size();
   std::vector<Record>& recs = user_recs_;  // reused: its buffer survives
   recs.clear();
-  if (state_.account.has_baseline) {  // before the baseline, the baseline itself holds them
-    for (const exchange::BalanceUpdate& u : balance_inbox_) {
-      recs.push_back(record(journal::kJournalTaskId,
+  bool any = false;
+  for (Account& a : accounts_) {
+    a.inbox.clear();
+    a.balance_inbox.clear();
+    a.venue->poll_user_events(a.inbox);
+    a.venue->poll_balance_updates(a.balance_inbox);
+    any = any || !a.inbox.empty() || !a.balance_inbox.empty();
+  }
+  if (!any) return Status::Ok();
+  failpoint("engine.user_event.received");
+  for (Account& a : accounts_) drain_account(a, recs);
+  return commit(recs, /*sync=*/false);
+}
+
+void Engine::drain_account(Account& a, std::vector<Record>& recs) {
+  stats_.user_events += a.inbox.size();
+  if (state_.account(a.id).has_baseline) {  // before the baseline, the baseline holds them
+    for (const exchange::BalanceUpdate& u : a.balance_inbox) {
+      recs.push_back(record(journal::account_tag(a.id),
                             journal::BalanceChanged{u.asset, u.delta_e8, u.event_time_ms,
                                                     u.clear_time_ms}));
     }
   }
   std::set<int64_t> batch_trades;  // a duplicated event in one batch is journaled once
-  for (const exchange::ExecutionReport& er : inbox_) {
+  for (const exchange::ExecutionReport& er : a.inbox) {
     const std::string& cid = er.exec_type == ExecType::kTrade ? er.trade.client_order_id
                                                                : er.order.client_order_id;
     auto parsed = parse_client_order_id(cid);
@@ -98,8 +109,10 @@ Status Engine::drain_user_events() {
     // A legacy id is ours only when the journal holds that order (recovery/reconcile.cc).
     const bool mine = parsed->epoch.empty()
                           ? task != state_.tasks.end() && task->second.orders.count(cid) != 0
-                          : state_.account.has_epoch(parsed->epoch);
-    if (!mine) {  // another keel journal's order on this account (W5): never touched
+                          : state_.has_epoch(parsed->epoch);
+    // Another keel journal's order on this account (W5), or one of ours reported by another
+    // account's connection (two accounts on one key): never touched here.
+    if (!mine || (task != state_.tasks.end() && task->second.config.account != a.id)) {
       ++stats_.foreign_events;
       continue;
     }
@@ -111,13 +124,13 @@ Status Engine::drain_user_events() {
     const int64_t venue_id =
         er.exec_type == ExecType::kTrade ? er.trade.order_id : er.order.order_id;
     if (venue_id != 0 && o.order_id != 0 && venue_id != o.order_id) continue;  // W5: not ours
-    if (er.exec_type == ExecType::kTrade && !batch_trades.insert(er.trade.trade_id).second) {
+    if (er.exec_type == ExecType::kTrade &&
+        !batch_trades.insert(er.trade.trade_id).second) {
       continue;
     }
     Body body;
     if (evidence_of(er, task->second, o, body)) recs.push_back(record(task->first, std::move(body)));
   }
-  return commit(recs, /*sync=*/false);
 }
 
 // Working orders that are not their slot's current order are cancelled (model/state.h).
@@ -147,83 +160,80 @@ void Engine::hold_back_amends_in_doubt(const model::TaskState& ts) {
 
 size_t Engine::admit(size_t i, size_t wanted) {
   const IntentRate& rate = config_.tasks[i].rate;
+  const exchange::Exchange& venue = *accounts_[config_.tasks[i].account_index].venue;
   const int64_t window_ns = rate.burst * 1'000'000'000 / rate.per_second;
   // The venue's clock, the one the requests are stamped with: known before any market event
   // (a restart's stray cancels come before the first one).
   const size_t used = state_.tasks.at(config_.tasks[i].id)
-                          .intents_since(ms_to_ns(venue_.venue_time_ms()), window_ns);
+                          .intents_since(ms_to_ns(venue.venue_time_ms()), window_ns);
   const size_t room = used >= static_cast<size_t>(rate.burst) ? 0 : rate.burst - used;
   const size_t allowed = std::min(wanted, room);
   if (allowed < wanted) ++stats_.throttled_decisions;
   return allowed;
 }
 
-Status Engine::decide_and_act(size_t i) {
+void Engine::plan_task(size_t i, Plan& plan, std::vector<Record>& guards) {
   const TaskConfig& task = config_.tasks[i];
+  const strategy::MarketView& view = markets_[task.instrument_index]->view;
   strategy::DecisionMemo* memo = memos_[i].get();
   // Most events change nothing a strategy reads: skip it when it provably returns nothing
   // again (no allocation, no lookup by task id).
   // A guard on market figures is judged on every event, however quiet the strategy is.
-  if (memo != nullptr && !task.risk.watches_market() && memo->still_quiet(view_, state_.last_seq)) {
-    return Status::Ok();
+  if (memo != nullptr && !task.risk.watches_market() && memo->still_quiet(view, state_.last_seq)) {
+    return;
   }
-  const model::TaskState* ts = &state_.tasks.at(task.id);
+  plan.skip = false;
+  const model::TaskState& ts = state_.tasks.at(task.id);
   // The risk guard: a change of state is journaled (its reason with it) before any intent
   // decided under it. A task without limits stays SAFE (nothing to count).
-  const bool guarded = task.risk.any() || ts->guard != journal::GuardState::kSafe;
-  risk::Exposure exposure;
-  risk::Verdict verdict;
-  view_.book = &book_;
-  view_.bars = &bars_;
-  if (guarded) {
-    exposure = risk::exposure_of(*ts, state_.account);
-    verdict = risk::assess(exposure, risk::market_of(view_, *ts, task.risk), task.risk,
-                           ts->instrument, {ts->guard, ts->guard_since_ns, view_.ts_exchange_ns});
+  if (task.risk.any() || ts.guard != journal::GuardState::kSafe) {
+    plan.exposure = risk::exposure_of(ts, state_.account_of(ts));
+    plan.verdict = risk::assess(plan.exposure, risk::market_of(view, ts, task.risk), task.risk,
+                                ts.instrument, {ts.guard, ts.guard_since_ns, view.ts_exchange_ns});
   }
-  if (verdict.state != ts->guard) {
-    std::vector<Record> guard{record(task.id, journal::GuardChanged{verdict.state, verdict.reason})};
-    KEEL_RETURN_IF_ERROR(commit(guard, /*sync=*/false));
-    ts = &state_.tasks.at(task.id);
+  if (plan.verdict.state != ts.guard) {
+    guards.push_back(record(task.id, journal::GuardChanged{plan.verdict.state, plan.verdict.reason}));
   }
+}
+
+void Engine::decide_task(size_t i, const Plan& plan, uint64_t first_seq, std::vector<Record>& pass) {
+  const TaskConfig& task = config_.tasks[i];
+  Market& market = *markets_[task.instrument_index];
+  strategy::MarketView& view = market.view;
+  strategy::DecisionMemo* memo = memos_[i].get();
+  const model::TaskState& ts = state_.tasks.at(task.id);
   specs_.clear();
-  add_stray_cancels(*ts);
-  if (task.impl->reads_balances()) view_.balances = balances(*ts);
-  task.impl->decide(view_, *ts, specs_);
-  hold_back_amends_in_doubt(*ts);
-  if (task.risk.any() && ts->halted.empty()) {
-    stats_.risk_dropped += risk::filter(specs_, *ts, exposure, task.risk, verdict.state);
+  add_stray_cancels(ts);
+  if (task.impl->reads_balances()) view.balances = balances(ts);
+  task.impl->decide(view, ts, specs_);
+  hold_back_amends_in_doubt(ts);
+  if (task.risk.any() && ts.halted.empty()) {
+    stats_.risk_dropped += risk::filter(specs_, ts, plan.exposure, task.risk, plan.verdict.state);
   }
   if (specs_.empty()) {
-    if (memo != nullptr) memo->quiet(view_, *ts, state_.last_seq);
-    return Status::Ok();
+    if (memo != nullptr) memo->quiet(view, ts, state_.last_seq);
+    return;
   }
   if (memo != nullptr) memo->forget();
   // The request budget, before the journal: what does not fit waits for a later decision.
   specs_.resize(admit(i, specs_.size()));
-  if (specs_.empty()) return Status::Ok();
+  if (specs_.empty()) return;
   ++stats_.decisions;
-  std::vector<Record>& intents = intents_;  // reused: its buffer survives
-  intents.clear();
-  intents.reserve(specs_.size());
-  const uint64_t first_seq = journal_.next_seq();
-  const journal::RequestTiming stamp = timing();
-  const std::string& epoch = state_.account.epoch();
+  const journal::RequestTiming stamp = timing(*accounts_[task.account_index].venue);
+  const std::string& epoch = state_.epoch();
   for (const strategy::IntentSpec& s : specs_) {
-    const uint64_t seq = first_seq + intents.size();
+    const uint64_t seq = first_seq + pass.size();
     if (s.kind == strategy::IntentSpec::Kind::kPlace) {
-      intents.push_back(record(task.id, journal::PlaceIntent{
+      pass.push_back(record(task.id, journal::PlaceIntent{
           s.slot_key, s.side, s.price_ticks, s.qty_lots,
-          make_client_order_id(epoch, task.id, seq), context(s.reason), stamp}));
+          make_client_order_id(epoch, task.id, seq), context(view, s.reason), stamp}));
     } else if (s.kind == strategy::IntentSpec::Kind::kAmend) {
-      intents.push_back(record(task.id, amend_intent(*ts, s, seq, stamp)));
+      pass.push_back(record(task.id, amend_intent(i, ts, s, seq, stamp)));
     } else {
-      intents.push_back(record(task.id, journal::CancelIntent{s.slot_key, s.client_order_id,
-                                                              context(s.reason), stamp}));
+      pass.push_back(record(task.id, journal::CancelIntent{s.slot_key, s.client_order_id,
+                                                           context(view, s.reason), stamp}));
     }
   }
-  KEEL_RETURN_IF_ERROR(commit(intents, config_.sync_intents));  // W1: durable before any request
-  KEEL_ASSERT(intents.front().seq == first_seq);
-  return send_and_record(task.id, intents);
 }
 
 // The evidence one answer carries, appended to `out` (W2: journaled before it is folded).
@@ -257,20 +267,23 @@ void Engine::record_cancel(const std::string& task_id, const std::string& cid,
 }
 
 void Engine::owe_reconciliation() {
-  const int64_t now_ms = venue_.venue_time_ms();
+  const int64_t now_ms = venue_now_ms();
   if (reconcile_due_ms_ == 0 || now_ms < reconcile_due_ms_) reconcile_due_ms_ = now_ms;
 }
 
 // An amend that only lowers what is left to execute at the same price keeps the order's queue
 // position (order.amend.keepPriority, when the venue allows it, at most kMaxAmendsPerOrder per
 // order: Binance's MAX_NUM_ORDER_AMENDS); any other is one cancelReplace.
-journal::AmendIntent Engine::amend_intent(const model::TaskState& ts, const strategy::IntentSpec& s,
-                                          uint64_t seq, const journal::RequestTiming& stamp) const {
+journal::AmendIntent Engine::amend_intent(size_t i, const model::TaskState& ts,
+                                          const strategy::IntentSpec& s, uint64_t seq,
+                                          const journal::RequestTiming& stamp) const {
+  const TaskConfig& task = config_.tasks[i];
   journal::AmendIntent a{s.slot_key, s.client_order_id,
-                         make_client_order_id(state_.account.epoch(), ts.id, seq),
-                         s.price_ticks, s.qty_lots, context(s.reason), s.side, stamp};
+                         make_client_order_id(state_.epoch(), ts.id, seq), s.price_ticks,
+                         s.qty_lots, context(markets_[task.instrument_index]->view, s.reason),
+                         s.side, stamp};
   const model::Order* o = ts.find_order(s.client_order_id);
-  if (o != nullptr && venue_.amend_allowed() && o->price_ticks == s.price_ticks &&
+  if (o != nullptr && accounts_[task.account_index].venue->amend_allowed() && o->price_ticks == s.price_ticks &&
       s.qty_lots > 0 && s.qty_lots < o->qty_lots - o->filled_lots &&
       o->amends < kMaxAmendsPerOrder) {
     a.keep_priority = true;
@@ -280,28 +293,30 @@ journal::AmendIntent Engine::amend_intent(const model::TaskState& ts, const stra
   return a;
 }
 
-Status Engine::send_and_record(const std::string& task_id, const std::vector<Record>& intents) {
-  const std::string& symbol = config_.instrument.symbol;
+Status Engine::send_and_record(const std::vector<Record>& intents) {
   std::vector<Record>& outcomes = outcomes_;  // reused: its buffer survives
   outcomes.clear();
   for (const Record& rec : intents) {
+    const std::string& task_id = rec.task_id;
+    const std::string& symbol = state_.tasks.at(task_id).instrument.symbol;
+    exchange::Exchange& venue = *account_of(task_id).venue;
     failpoint("engine.request.before_send");
     if (const auto* p = std::get_if<journal::PlaceIntent>(&rec.body)) {
-      const exchange::PlaceResult r = venue_.place(
+      const exchange::PlaceResult r = venue.place(
           {symbol, p->side, p->price_ticks, p->qty_lots, p->client_order_id,
            {p->timing.timestamp_ms, p->timing.recv_window_ms}});
       failpoint("engine.request.after_response");
       if (r.outcome == Outcome::kUnknown) ++stats_.unknown_outcomes;  // R1: stays PENDING
       record_place(task_id, p->client_order_id, r, outcomes);
     } else if (const auto* c = std::get_if<journal::CancelIntent>(&rec.body)) {
-      const exchange::CancelResult r = venue_.cancel(
+      const exchange::CancelResult r = venue.cancel(
           symbol, c->client_order_id, {c->timing.timestamp_ms, c->timing.recv_window_ms});
       failpoint("engine.request.after_response");
       if (r.outcome == Outcome::kUnknown) ++stats_.unknown_outcomes;
       record_cancel(task_id, c->client_order_id, r, outcomes);
     } else if (const auto* a = std::get_if<journal::AmendIntent>(&rec.body);
                a != nullptr && a->keep_priority) {
-      const exchange::AmendResult r = venue_.amend_keep_priority(
+      const exchange::AmendResult r = venue.amend_keep_priority(
           symbol, a->client_order_id, a->qty_lots,
           {a->timing.timestamp_ms, a->timing.recv_window_ms});
       failpoint("engine.request.after_response");
@@ -318,7 +333,7 @@ Status Engine::send_and_record(const std::string& task_id, const std::vector<Rec
       }
     } else if (a != nullptr) {
       // cancelReplace (STOP_ON_FAILURE): each half is evidence of its own order.
-      const exchange::ReplaceResult r = venue_.cancel_replace(
+      const exchange::ReplaceResult r = venue.cancel_replace(
           a->orig_client_order_id,
           {symbol, a->side, a->price_ticks, a->qty_lots, a->client_order_id,
            {a->timing.timestamp_ms, a->timing.recv_window_ms}});
@@ -341,18 +356,24 @@ Status Engine::send_and_record(const std::string& task_id, const std::vector<Rec
 
 size_t Engine::emergency_cancel_all() {
   size_t canceled = 0;
-  auto open = venue_.open_orders(config_.instrument.symbol);
-  if (!open.ok()) return 0;
-  for (const exchange::OrderReport& r : *open) {
-    auto parsed = parse_client_order_id(r.client_order_id);
-    if (!parsed || state_.tasks.count(parsed->task) == 0) continue;
-    if (!parsed->epoch.empty() && !state_.account.has_epoch(parsed->epoch)) continue;  // W5
-    if (parsed->epoch.empty() &&
-        state_.tasks.at(parsed->task).find_order(r.client_order_id) == nullptr) {
-      continue;  // a legacy id the journal does not hold: another process's (W5)
+  std::set<std::pair<std::string, std::string>> scopes;  // (account, symbol)
+  for (const auto& [id, t] : state_.tasks) scopes.insert({t.config.account, t.instrument.symbol});
+  for (Account& a : accounts_) {
+    for (const auto& [account, symbol] : scopes) {
+      if (account != a.id) continue;
+      auto open = a.venue->open_orders(symbol);
+      if (!open.ok()) continue;
+      for (const exchange::OrderReport& r : *open) {
+        auto parsed = parse_client_order_id(r.client_order_id);
+        if (!parsed || state_.tasks.count(parsed->task) == 0) continue;
+        if (!parsed->epoch.empty() && !state_.has_epoch(parsed->epoch)) continue;  // W5
+        if (parsed->epoch.empty() &&
+            state_.tasks.at(parsed->task).find_order(r.client_order_id) == nullptr) {
+          continue;  // a legacy id the journal does not hold: another process's (W5)
+        }
+        if (a.venue->cancel(symbol, r.client_order_id).outcome == Outcome::kAccepted) ++canceled;
+      }
     }
-    const auto res = venue_.cancel(config_.instrument.symbol, r.client_order_id);
-    if (res.outcome == Outcome::kAccepted) ++canceled;
   }
   return canceled;
 }

@@ -12,12 +12,12 @@ namespace keel::engine {
 using journal::Body;
 using journal::Record;
 
-recovery::Options Engine::recovery_options() const {
+recovery::Options Engine::recovery_options(const exchange::Exchange& venue) const {
   recovery::Options o;
   o.evidence_margin_ms = config_.binance.evidence_margin_ms;
   // The embedded exchange answers every request in-process before returning: a request it
   // does not know was never executed and never will be.
-  o.absence_is_immediate = venue_.answers_synchronously();
+  o.absence_is_immediate = venue.answers_synchronously();
   return o;
 }
 
@@ -32,25 +32,28 @@ bool Engine::reconcile_due(int64_t venue_now_ms) const {
   return evidence_gap_ || (reconcile_due_ms_ > 0 && venue_now_ms >= reconcile_due_ms_);
 }
 
-Status Engine::reconcile_once(recovery::Evidence& ev, RecoverySummary& sum,
+Status Engine::reconcile_once(size_t account, const std::string& symbol, recovery::Evidence& ev,
+                              RecoverySummary& sum,
                               std::map<std::string, recovery::TaskReport>& reports) {
-  const std::string& symbol = config_.instrument.symbol;
-  recovery::Options opts = recovery_options();
-  opts.scan_orders = !orders_scanned_;  // once per start: a restored copy (W5)
-  auto gathered = recovery::gather(state_, symbol, venue_, opts);
+  Account& a = accounts_[account];
+  recovery::Options opts = recovery_options(*a.venue);
+  opts.scan_orders = !a.orders_scanned;  // once per start: a restored copy (W5)
+  auto gathered = recovery::gather(state_, a.id, symbol, *a.venue, opts);
   if (!gathered.ok()) {
     reports.clear();
     for (const auto& [id, t] : state_.tasks) {
-      if (t.instrument.symbol == symbol) {
+      if (t.instrument.symbol == symbol && t.config.account == a.id) {
         reports[id].problems.push_back("reconciliation failed: " + gathered.status().ToString());
       }
     }
     ev = recovery::Evidence{};
+    ev.account = a.id;
     ev.symbol = symbol;
     return Status::Ok();
   }
   ev = std::move(*gathered);
-  orders_scanned_ = orders_scanned_ || ev.scanned_all_orders || state_.account.max_order_id == 0;
+  a.orders_scanned =
+      a.orders_scanned || ev.scanned_all_orders || state_.account(a.id).max_order_id == 0;
   recovery::Judgement j = recovery::judge(
       state_, ev, opts, [this](const model::TaskState& t, Side side, int64_t price) {
         return adopt_slot(t, side, price);
@@ -62,7 +65,7 @@ Status Engine::reconcile_once(recovery::Evidence& ev, RecoverySummary& sum,
   }
   for (recovery::Finding& f : j.findings) recs.push_back(record(f.task_id, std::move(f.body)));
   if (auto b = recovery::baseline_from(state_, ev)) {
-    recs.push_back(record(journal::kJournalTaskId, std::move(*b)));
+    recs.push_back(record(journal::account_tag(a.id), std::move(*b)));
     sum.baseline_taken = true;
   }
   failpoint("recovery.findings.before");
@@ -89,17 +92,17 @@ Status Engine::reconcile_once(recovery::Evidence& ev, RecoverySummary& sum,
 // amount (a balanceUpdate or fill event may be in flight at the first), kR4ConfirmMs of venue
 // time apart, before it halts: two checks back to back (the start-up settle loop) would give a
 // lagging stream no time, and a halt is for good.
-Status Engine::check_r4(const recovery::Evidence& ev, RecoverySummary& sum) {
+Status Engine::check_r4(Account& a, const recovery::Evidence& ev, RecoverySummary& sum) {
   constexpr int64_t kR4ConfirmMs = 10'000;
-  if (!state_.account.has_baseline || !ev.balances_consistent() || ev.trades_more) {
+  if (!state_.account(a.id).has_baseline || !ev.balances_consistent() || ev.trades_more) {
     return Status::Ok();
   }
   std::map<std::string, std::pair<int64_t, int64_t>> now;  // asset -> (diff, first seen ms)
   std::vector<Record> halts;
   for (const recovery::R4Mismatch& m : recovery::r4_check(state_, ev)) {
     const int64_t diff = m.observed_e8 - m.expected_e8;
-    auto prev = r4_suspect_.find(m.asset);
-    const bool same = prev != r4_suspect_.end() && prev->second.first == diff;
+    auto prev = a.r4_suspect.find(m.asset);
+    const bool same = prev != a.r4_suspect.end() && prev->second.first == diff;
     now[m.asset] = {diff, same ? prev->second.second : ev.venue_now_ms};
     if (!same || ev.venue_now_ms - prev->second.second < kR4ConfirmMs) {
       // The confirming check comes by itself, whether or not anything else is unresolved.
@@ -108,6 +111,7 @@ Status Engine::check_r4(const recovery::Evidence& ev, RecoverySummary& sum) {
       continue;
     }
     for (const auto& [id, t] : state_.tasks) {
+      if (t.config.account != a.id) continue;
       const bool uses = t.instrument.base_asset == m.asset || t.instrument.quote_asset == m.asset ||
                         t.commissions.count(m.asset) != 0;
       if (!uses || t.halted.find(m.text()) != std::string::npos) continue;
@@ -115,11 +119,11 @@ Status Engine::check_r4(const recovery::Evidence& ev, RecoverySummary& sum) {
       sum.halts.push_back(id + ": " + m.text());
     }
   }
-  r4_suspect_ = std::move(now);
+  a.r4_suspect = std::move(now);
   return commit(halts, /*sync=*/true);
 }
 
-void Engine::set_modes(const recovery::Evidence& ev,
+void Engine::set_modes(const std::map<std::string, const recovery::Evidence*>& evidence_of_task,
                        const std::map<std::string, recovery::TaskReport>& reports) {
   for (size_t i = 0; i < config_.tasks.size(); ++i) {
     const std::string& id = config_.tasks[i].id;
@@ -132,7 +136,8 @@ void Engine::set_modes(const recovery::Evidence& ev,
       m = {false, false, "halted: " + task.halted};
     } else if (rep != reports.end() && !rep->second.problems.empty()) {
       m = {false, false, rep->second.problems.front()};
-    } else if (ev.trades_more) {
+    } else if (auto e = evidence_of_task.find(id);
+               e != evidence_of_task.end() && e->second->trades_more) {
       m = {false, true, "reading the account's trade history (continues)"};
     } else if (task.unresolved() != 0) {
       const size_t in_doubt = rep == reports.end() ? 0 : rep->second.in_doubt;
@@ -153,27 +158,47 @@ Result<RecoverySummary> Engine::recover() {
   ++stats_.reconciliations;
   KEEL_RETURN_IF_ERROR(drain_user_events());
   RecoverySummary sum;
-  recovery::Evidence ev;
   std::map<std::string, recovery::TaskReport> reports;
   reconcile_due_ms_ = 0;
   evidence_gap_ = false;
-  for (int attempt = 0; attempt < kReconcileAttempts; ++attempt) {
-    KEEL_RETURN_IF_ERROR(reconcile_once(ev, sum, reports));
-    const bool problems = std::any_of(reports.begin(), reports.end(),
-                                      [](const auto& r) { return !r.second.problems.empty(); });
-    if (!problems) break;
+  // Evidence is gathered once per (account, symbol) of the journal's tasks; accounts are
+  // independent (one that cannot be asked leaves only its own tasks not quoting).
+  std::set<std::pair<size_t, std::string>> scopes;
+  for (const auto& [id, t] : state_.tasks) {
+    for (size_t k = 0; k < accounts_.size(); ++k) {
+      if (accounts_[k].id == t.config.account) scopes.insert({k, t.instrument.symbol});
+    }
+  }
+  std::vector<recovery::Evidence> evs(scopes.size());
+  std::map<std::string, const recovery::Evidence*> evidence_of_task;
+  bool trades_more = false;
+  size_t n = 0;
+  for (const auto& [account, symbol] : scopes) {
+    recovery::Evidence& ev = evs[n++];
+    std::map<std::string, recovery::TaskReport> scope_reports;
+    for (int attempt = 0; attempt < kReconcileAttempts; ++attempt) {
+      KEEL_RETURN_IF_ERROR(reconcile_once(account, symbol, ev, sum, scope_reports));
+      const bool problems = std::any_of(scope_reports.begin(), scope_reports.end(),
+                                        [](const auto& r) { return !r.second.problems.empty(); });
+      if (!problems) break;
+    }
+    KEEL_RETURN_IF_ERROR(check_r4(accounts_[account], ev, sum));
+    for (auto& [id, r] : scope_reports) {
+      evidence_of_task[id] = &ev;
+      reports[id] = std::move(r);
+    }
+    trades_more = trades_more || ev.trades_more;
   }
   for (const auto& [id, r] : reports) {
     sum.in_doubt += r.in_doubt;
     for (const std::string& p : r.problems) sum.problems.push_back(id + ": " + p);
   }
-  KEEL_RETURN_IF_ERROR(check_r4(ev, sum));
-  set_modes(ev, reports);
+  set_modes(evidence_of_task, reports);
   // What is still owed is asked again: the in-doubt deadline is already set; a trade history
   // scan goes on shortly; anything else unresolved in a second; a problem the venue's answers
   // did not settle after several reconciliations, only every 5 s (each pass costs request
   // weight: the account twice, the open orders, the trades).
-  int64_t after_ms = ev.trades_more ? 200 : 0;
+  int64_t after_ms = trades_more ? 200 : 0;
   for (const auto& [id, t] : state_.tasks) {
     auto rep = reports.find(id);
     if (t.unresolved() > (rep == reports.end() ? 0 : rep->second.in_doubt)) {
@@ -182,7 +207,7 @@ Result<RecoverySummary> Engine::recover() {
   }
   if (!sum.problems.empty() && after_ms == 0) after_ms = 5'000;
   if (after_ms > 0) {
-    const int64_t when = venue_.venue_time_ms() + after_ms;
+    const int64_t when = venue_now_ms() + after_ms;
     if (reconcile_due_ms_ == 0 || when < reconcile_due_ms_) reconcile_due_ms_ = when;
   }
   return sum;
@@ -205,13 +230,14 @@ Status Engine::retire(const std::string& task_id, int64_t deadline_ms) {
     intents_.clear();
     for (const auto& [cid, o] : task.orders) {
       if (o.phase != model::OrderPhase::kOpen || o.cancel_pending || o.cancel_refused) continue;
-      intents_.push_back(record(task_id, journal::CancelIntent{o.slot_key, cid,
-                                                               context("keel retire"), timing()}));
+      intents_.push_back(record(task_id, journal::CancelIntent{
+          o.slot_key, cid, context(view(task.instrument.symbol), "keel retire"),
+          timing(*account_of(task_id).venue)}));
     }
     if (!intents_.empty()) {
       KEEL_RETURN_IF_ERROR(commit(intents_, /*sync=*/true));  // W1
       std::vector<Record> sent = intents_;
-      KEEL_RETURN_IF_ERROR(send_and_record(task_id, sent));
+      KEEL_RETURN_IF_ERROR(send_and_record(sent));
       continue;
     }
     if (clock_.monotonic_ns() > give_up_ns) {

@@ -24,24 +24,25 @@ journal::Record make(const std::string& task, journal::Body body) {
 
 Status declare_balance_change(journal::Journal& journal, const std::string& asset,
                               int64_t delta_e8, const std::string& reason, int64_t now_ms,
-                              std::string* done) {
+                              std::string* done, const std::string& account) {
   if (asset.empty()) return Status::InvalidArgument("--asset: empty");
   if (delta_e8 == 0) return Status::InvalidArgument("--amount: 0 changes nothing");
   if (reason.empty()) return Status::InvalidArgument("--reason: say what the change was");
   auto state = model::fold_journal(journal);
   if (!state.ok()) return state.status();
-  if (!state->account.has_baseline) {
+  if (!state->account(account).has_baseline) {
     return Status::InvalidArgument(
-        "the journal has no R4 baseline yet: its first reconciliation reads the balances as "
-        "they are, nothing needs declaring");
+        "account '" + account + "': the journal has no R4 baseline of it yet: its first "
+        "reconciliation reads the balances as they are, nothing needs declaring");
   }
   std::vector<journal::Record> recs;
-  recs.push_back(make(journal::kJournalTaskId,
+  recs.push_back(make(journal::account_tag(account),
                       journal::BalanceChanged{asset, delta_e8, now_ms, now_ms,
                                               "operator: " + reason}));
   std::string lines = "journaled: " + asset + " " + (delta_e8 > 0 ? "+" : "") +
                       format_fixed_trim(delta_e8, kScaleE8) + " (" + reason + ")\n";
   for (const auto& [id, t] : state->tasks) {
+    if (t.config.account != account) continue;
     if (t.halted.find("R4: " + asset + " ") == std::string::npos) continue;
     recs.push_back(make(id, journal::TaskResumed{"declared " + asset + ": " + reason, true}));
     lines += "journaled: task " + id + " resumed from its R4 halt (the next start checks R4 again)\n";

@@ -48,24 +48,24 @@ void serialize(Ar& ar, TaskState& t) {
      t.retired);
   ar(t.guard, t.guard_reason, t.guard_since_ns, t.guard_time_ns[0], t.guard_time_ns[1],
      t.guard_time_ns[2], t.guard_changes);
-  ar(t.fill_times_ns);
+  ar(t.fill_times_ns, c.account);
 }
 template <class Ar>
 void serialize(Ar& ar, AccountState& a) {
   journal::AccountBaseline& b = a.baseline;
   // baseline.balances is not stored: baseline_e8 holds the same amounts (restored below).
-  ar(a.epochs, a.has_baseline, b.symbol, b.last_trade_id, b.venue_time_ms, a.baseline_e8, a.trade_watermark, a.max_order_id, a.foreign_trade_ids, a.own_delta_e8,
+  ar(a.has_baseline, b.symbol, b.last_trade_id, b.venue_time_ms, a.baseline_e8, a.trade_watermark, a.max_order_id, a.foreign_trade_ids, a.own_delta_e8,
      a.foreign_delta_e8, a.nontrade_delta_e8, a.foreign_fills, a.balance_changes,
      a.scan_watermark);
 }
 template <class Ar>
 void serialize(Ar& ar, State& s) {
-  ar(s.tasks, s.account, s.records, s.last_seq, s.recording_ended);
+  ar(s.tasks, s.epochs, s.accounts, s.records, s.last_seq, s.recording_ended);
 }
 
 namespace {
 constexpr char kMagic[4] = {'K', 'S', 'N', 'P'};
-constexpr uint8_t kVersion = 5;
+constexpr uint8_t kVersion = 6;
 constexpr size_t kHeader = 4 + 1 + 4;
 
 uint32_t crc_of(std::string_view bytes) {
@@ -142,8 +142,8 @@ Result<State> decode_state(std::string_view bytes) {
     return Status::Corruption(std::string("snapshot: payload: ") + e.what());
   }
   KEEL_RETURN_IF_ERROR(check_enums(state));
-  for (const auto& [asset, e8] : state.account.baseline_e8) {
-    state.account.baseline.balances.push_back({asset, e8});
+  for (auto& [id, a] : state.accounts) {
+    for (const auto& [asset, e8] : a.baseline_e8) a.baseline.balances.push_back({asset, e8});
   }
   return state;
 }

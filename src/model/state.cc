@@ -136,13 +136,19 @@ size_t TaskState::fills_since(int64_t now_ns, int64_t window_ns) const {
   return newer_than(fill_times_ns, now_ns, window_ns);
 }
 
-bool AccountState::has_epoch(const std::string& e) const {
+bool State::has_epoch(const std::string& e) const {
   return std::find(epochs.begin(), epochs.end(), e) != epochs.end();
 }
 
-const std::string& AccountState::epoch() const {
+const std::string& State::epoch() const {
   static const std::string kNone;
   return epochs.empty() ? kNone : epochs.back();
+}
+
+const AccountState& State::account(const std::string& id) const {
+  static const AccountState kNone;
+  auto it = accounts.find(id);
+  return it == accounts.end() ? kNone : it->second;
 }
 
 int64_t AccountState::expected_e8(const std::string& asset) const {
@@ -206,7 +212,8 @@ Order* order_for(Ctx& c, const std::string& cid, int64_t venue_order_id, const c
     ++c.task.ignored_evidence;  // another order reusing the client id: never applied (W5)
     return nullptr;
   }
-  if (venue_order_id > c.state.account.max_order_id) c.state.account.max_order_id = venue_order_id;
+  AccountState& acct = c.state.accounts[c.task.config.account];
+  if (venue_order_id > acct.max_order_id) acct.max_order_id = venue_order_id;
   return &o;
 }
 
@@ -450,21 +457,20 @@ void on(Ctx& c, const journal::OrderRejected& b) {
 }
 
 // One side of a fill into the account's R4 counters (only trades after the baseline count).
-void count_for_r4(State& state, const std::string& asset, int64_t delta_e8, int64_t trade_id,
-                  std::map<std::string, int64_t>& into) {
-  const AccountState& a = state.account;
+void count_for_r4(const AccountState& a, const std::string& asset, int64_t delta_e8,
+                  int64_t trade_id, std::map<std::string, int64_t>& into) {
   if (!a.has_baseline || trade_id <= a.baseline.last_trade_id || delta_e8 == 0) return;
   into[asset] = sat_add(into[asset], delta_e8);
 }
 
-void count_fill_for_r4(State& state, const Instrument& ins, Side side, int64_t trade_id,
+void count_fill_for_r4(AccountState& a, const Instrument& ins, Side side, int64_t trade_id,
                        int64_t qty_e8, int64_t notional_e8, const std::string& fee_asset,
                        int64_t fee_e8, std::map<std::string, int64_t>& into) {
   const int64_t sign = side == Side::kBuy ? 1 : -1;
-  count_for_r4(state, ins.base_asset, sign * qty_e8, trade_id, into);
-  count_for_r4(state, ins.quote_asset, -sign * notional_e8, trade_id, into);
-  count_for_r4(state, fee_asset, -fee_e8, trade_id, into);
-  if (trade_id > state.account.trade_watermark) state.account.trade_watermark = trade_id;
+  count_for_r4(a, ins.base_asset, sign * qty_e8, trade_id, into);
+  count_for_r4(a, ins.quote_asset, -sign * notional_e8, trade_id, into);
+  count_for_r4(a, fee_asset, -fee_e8, trade_id, into);
+  if (trade_id > a.trade_watermark) a.trade_watermark = trade_id;
 }
 
 // Keeps sum(claims) <= position: releases claims from the lowest slot keys first.
@@ -568,8 +574,9 @@ void on(Ctx& c, const journal::OrderFilled& b) {
   } else {
     book_sell(task, slot, qty_e8 + base_fee, notional, base_fee_value);
   }
-  count_fill_for_r4(c.state, ins, b.side, b.trade_id, qty_e8, notional, b.commission_asset,
-                    b.commission_e8, c.state.account.own_delta_e8);
+  AccountState& acct = c.state.accounts[task.config.account];
+  count_fill_for_r4(acct, ins, b.side, b.trade_id, qty_e8, notional, b.commission_asset,
+                    b.commission_e8, acct.own_delta_e8);
   if (o->filled_lots == o->qty_lots) close_order(task, *o, CloseReason::kFilled, c.rec.seq);
   else if (o->phase == OrderPhase::kInFlight) o->phase = OrderPhase::kOpen;  // a fill is an ack
 }
@@ -666,7 +673,8 @@ void on(Ctx& c, const journal::OrderAdopted& b) {
   o.venue_executed_lots = b.executed_lots;
   o.adopted = true;
   o.phase = OrderPhase::kOpen;
-  if (b.order_id > c.state.account.max_order_id) c.state.account.max_order_id = b.order_id;
+  AccountState& acct = c.state.accounts[task.config.account];
+  if (b.order_id > acct.max_order_id) acct.max_order_id = b.order_id;
   Order& placed = task.orders.emplace(b.client_order_id, o).first->second;
   Slot& slot = task.slots[b.slot_key];
   slot.key = b.slot_key;
@@ -683,10 +691,17 @@ void on(Ctx& c, const journal::OrderAdopted& b) {
 // ---- journal-wide records ----------------------------------------------------------------
 
 void apply_journal_wide(State& state, const Record& rec) {
-  AccountState& a = state.account;
   if (const auto* e = std::get_if<journal::JournalEpoch>(&rec.body)) {
-    if (validate_epoch(e->epoch).ok() && !a.has_epoch(e->epoch)) a.epochs.push_back(e->epoch);
-  } else if (const auto* b = std::get_if<journal::AccountBaseline>(&rec.body)) {
+    if (validate_epoch(e->epoch).ok() && !state.has_epoch(e->epoch)) state.epochs.push_back(e->epoch);
+    return;
+  }
+  if (std::holds_alternative<journal::RecordingEnded>(rec.body)) {
+    state.recording_ended = true;
+    return;
+  }
+  const std::string account = journal::account_of_tag(rec.task_id);
+  AccountState& a = state.accounts[account];
+  if (const auto* b = std::get_if<journal::AccountBaseline>(&rec.body)) {
     a.has_baseline = true;
     a.baseline = *b;
     a.baseline_e8.clear();
@@ -714,17 +729,15 @@ void apply_journal_wide(State& state, const Record& rec) {
     // The instrument of a task trading the symbol prices the fill (a task always exists: the
     // reconciler journals foreign fills only for its tasks' symbols).
     for (const auto& [id, t] : state.tasks) {
-      if (t.instrument.symbol != f->symbol) continue;
+      if (t.instrument.symbol != f->symbol || t.config.account != account) continue;
       if (!amounts_sane(t.instrument, f->price_ticks, f->qty_lots, f->commission_e8)) return;
-      count_fill_for_r4(state, t.instrument, f->side, f->trade_id, t.instrument.qty_e8(f->qty_lots),
+      count_fill_for_r4(a, t.instrument, f->side, f->trade_id, t.instrument.qty_e8(f->qty_lots),
                         t.instrument.notional_e8(f->price_ticks, f->qty_lots),
                         f->commission_asset, f->commission_e8, a.foreign_delta_e8);
       return;
     }
   } else if (const auto* t = std::get_if<journal::TradesScanned>(&rec.body)) {
     a.scan_watermark = std::max(a.scan_watermark, t->through_trade_id);
-  } else if (std::holds_alternative<journal::RecordingEnded>(rec.body)) {
-    state.recording_ended = true;
   }
 }
 

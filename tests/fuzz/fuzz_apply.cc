@@ -93,11 +93,11 @@ struct Gen {
       case 0: return make_client_order_id("", in.ConsumeBool() ? "g" : "h", seq);
       case 1: return make_client_order_id("bbbbbb", "g", seq);
       case 2: return in.ConsumeRandomLengthString(40);
-      default: return make_client_order_id(state.account.epoch().empty() ? "" : state.account.epoch(), "g", seq);
+      default: return make_client_order_id(state.epoch().empty() ? "" : state.epoch(), "g", seq);
     }
   }
   std::string fresh_cid(const std::string& task_id, uint64_t seq) {
-    std::string e = state.account.epoch();
+    std::string e = state.epoch();
     if (validate_task_id(task_id).ok()) return make_client_order_id(e, task_id, seq);
     return "k2" + e + "-" + task_id + "-" + to_base36(seq);
   }

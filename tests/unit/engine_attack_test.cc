@@ -188,7 +188,7 @@ TEST(Attack, AThirdProcessWithKeelLikeClientIdsFillingAtKeelsPrices) {
   }
   for (const auto& t : truth.trades) manual_trades += manual_ids.count(t.order_id);
   EXPECT_GT(manual_trades, 0u) << "the manual orders never filled: the test proves nothing";
-  EXPECT_GE(k.engine->state().account.foreign_fills, manual_trades);
+  EXPECT_GE(k.engine->state().account("default").foreign_fills, manual_trades);
   expect_matches_truth(w, k);
 }
 
@@ -211,7 +211,7 @@ TEST(Attack, ARestoredOlderCopyOfTheDataDirectoryAdoptsTheLostOrders) {
   World::restore(k, backup);
   w.open(k);
   EXPECT_LT(k.journal->next_seq(), seq_lost);
-  EXPECT_GE(k.engine->state().account.epochs.size(), 2u) << "the epoch was not renewed";
+  EXPECT_GE(k.engine->state().epochs.size(), 2u) << "the epoch was not renewed";
   EXPECT_GT(k.engine->state().tasks.at("g1").adopted, 0u);
   w.run();
   w.settle();
@@ -259,7 +259,7 @@ TEST(Attack, DepositsAndWithdrawalsKeepR4Exact) {
   ASSERT_TRUE(w.sim->deposit("BNB", 3 * kOneE8).ok());  // an asset no task trades
   w.run();
   w.settle();
-  EXPECT_EQ(k.engine->state().account.balance_changes, 4u);
+  EXPECT_EQ(k.engine->state().account("default").balance_changes, 4u);
   expect_matches_truth(w, k);
 }
 
@@ -345,14 +345,14 @@ TEST(Attack, ADepositThatClearsWhileTheBaselineIsTakenIsCountedByR4) {
   Engine eng(other.cfg, *other.journal, slow, SystemClock::instance());
   ASSERT_TRUE(eng.load_and_start().ok());
   ASSERT_TRUE(eng.recover().ok());  // takes the baseline; the deposit clears meanwhile
-  ASSERT_TRUE(eng.state().account.has_baseline);
+  ASSERT_TRUE(eng.state().account("default").has_baseline);
   ASSERT_TRUE(eng.recover().ok());  // journals the balanceUpdate
   ASSERT_TRUE(eng.recover().ok());
   ASSERT_TRUE(eng.recover().ok());
-  EXPECT_EQ(eng.state().account.balance_changes, 1u);
+  EXPECT_EQ(eng.state().account("default").balance_changes, 1u);
   const auto truth = w.sim->truth();
   const auto& usdt = truth.balances.at("USDT");
-  EXPECT_EQ(usdt.free_e8 + usdt.locked_e8, eng.state().account.expected_e8("USDT"));
+  EXPECT_EQ(usdt.free_e8 + usdt.locked_e8, eng.state().account("default").expected_e8("USDT"));
   EXPECT_TRUE(eng.state().tasks.at("g1").halted.empty()) << eng.state().tasks.at("g1").halted;
 }
 
@@ -372,7 +372,7 @@ TEST(Attack, ARareReconciliationAfterManyClosedOrdersAdoptsNothing) {
                                   << " closed orders: the test proves nothing";
   w.settle();
   EXPECT_EQ(t.adopted, 0u);
-  EXPECT_EQ(k.engine->state().account.epochs.size(), 1u);
+  EXPECT_EQ(k.engine->state().epochs.size(), 1u);
   EXPECT_EQ(t.unresolved(), 0u);
   EXPECT_TRUE(k.engine->mode("g1").quoting) << k.engine->mode("g1").reason;
   expect_matches_truth(w, k);
@@ -394,7 +394,7 @@ TEST(Attack, ADelayedBalanceUpdateDoesNotHaltTheTaskForGood) {
   k.venue->hold_balance_updates = false;  // the event arrives
   ASSERT_TRUE(k.engine->recover().ok());
   ASSERT_TRUE(k.engine->recover().ok());
-  EXPECT_EQ(k.engine->state().account.balance_changes, 1u);
+  EXPECT_EQ(k.engine->state().account("default").balance_changes, 1u);
   EXPECT_TRUE(k.engine->state().tasks.at("g1").halted.empty())
       << k.engine->state().tasks.at("g1").halted;
   EXPECT_TRUE(k.engine->mode("g1").quoting) << k.engine->mode("g1").reason;
@@ -559,7 +559,7 @@ TEST(Attack, ADepositWhileKeelIsStoppedHaltsTheTaskUntilTheOperatorDeclaresIt) {
   w.settle();
   EXPECT_GT(journaled(k, journal::RecordType::kPlaceIntent), places_when_halted)
       << "the task quotes again";
-  EXPECT_EQ(k.engine->state().account.balance_changes, 1u);
+  EXPECT_EQ(k.engine->state().account("default").balance_changes, 1u);
   expect_matches_truth(w, k);
 }
 

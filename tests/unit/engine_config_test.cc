@@ -139,10 +139,10 @@ TEST(ConfigUnknownKeys, FarKeyListsTheKnownKeys) {
             "stale_order_s, account_check)");
   EXPECT_EQ(error_of(std::string(kInstrument) + sim_exchange() + tasks() + "colour: blue\n"),
             "config/x.yaml: colour: unknown key (known keys here: data_dir, "
-            "snapshot_every_records, instrument, exchange, tasks)");
+            "snapshot_every_records, instrument, instruments, exchange, accounts, tasks)");
   EXPECT_THAT(error_of(std::string(kInstrument) + sim_exchange() +
                        tasks("    leverage: 3\n")),
-              HasSubstr("tasks[0].leverage: unknown key (known keys here: id, strategy, params, "
+              HasSubstr("tasks[0].leverage: unknown key (known keys here: id, account, symbol, strategy, params, "
                         "max_intents_per_second, intent_burst, risk)"));
 }
 

@@ -400,7 +400,7 @@ struct World {
 };
 
 inline std::set<std::string> epochs_of(const Keel& k) {
-  const auto& e = k.engine->state().account.epochs;
+  const auto& e = k.engine->state().epochs;
   return {e.begin(), e.end()};
 }
 
@@ -452,10 +452,10 @@ inline void expect_matches_truth(const World& w, const Keel& k, bool expect_no_h
   EXPECT_EQ(pending, 0u);
   // R4: the venue's balances are what the journal explains, exactly (a test that expects a
   // halt expects R4 to fail: it checks the halt's reason itself).
-  ASSERT_TRUE(st.account.has_baseline);
+  ASSERT_TRUE(st.account("default").has_baseline);
   for (const auto& [asset, bal] : truth.balances) {
     if (!expect_no_halt) break;
-    EXPECT_EQ(bal.free_e8 + bal.locked_e8, st.account.expected_e8(asset)) << "R4 " << asset;
+    EXPECT_EQ(bal.free_e8 + bal.locked_e8, st.account("default").expected_e8(asset)) << "R4 " << asset;
   }
   // E1: the journal folds again from disk to the same state.
   model::State again;

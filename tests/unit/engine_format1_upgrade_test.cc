@@ -42,7 +42,7 @@ TEST(FormatOneJournal, AJournalWrittenBeforeIssue9FoldsToTheSlotsAndFillsItShowe
   const YAML::Node task = before["tasks"][0];
   testutil::expect_task_as_inspected(st->tasks.at(task["id"].as<std::string>()), task);
   // Realised PnL is now at the task's average cost (it was per slot): not compared.
-  EXPECT_TRUE(st->account.epochs.empty());
+  EXPECT_TRUE(st->epochs.empty());
   fs::remove_all(dir);
 }
 
@@ -77,21 +77,21 @@ TEST(FormatOneJournal, KeelRunsOnFromADataDirectoryWrittenBeforeIssue9) {
       ASSERT_TRUE(eng.on_market(ev).ok());
     }
     const model::State& st = eng.state();
-    ASSERT_EQ(st.account.epochs.size(), 1u);  // the first start gave the journal an epoch
+    ASSERT_EQ(st.epochs.size(), 1u);  // the first start gave the journal an epoch
     const model::TaskState& t = st.tasks.at("grid1");
     EXPECT_TRUE(t.halted.empty()) << t.halted;
     size_t legacy_ids = 0, epoch_ids = 0;
     for (const auto& [cid, o] : t.orders) {
       legacy_ids += cid.rfind("k1-grid1-", 0) == 0;
-      epoch_ids += cid.rfind("k2" + st.account.epoch() + "-grid1-", 0) == 0;
+      epoch_ids += cid.rfind("k2" + st.epoch() + "-grid1-", 0) == 0;
     }
     EXPECT_GT(epoch_ids, 100u);
     EXPECT_EQ(legacy_ids + epoch_ids, t.orders.size());
     // R4 holds over the rest of the run: the exchange's balances are what the journal explains.
-    ASSERT_TRUE(st.account.has_baseline);
+    ASSERT_TRUE(st.account("default").has_baseline);
     auto truth = (*sim)->truth();
     for (const auto& [asset, b] : truth.balances) {
-      EXPECT_EQ(b.free_e8 + b.locked_e8, st.account.expected_e8(asset)) << asset;
+      EXPECT_EQ(b.free_e8 + b.locked_e8, st.account("default").expected_e8(asset)) << asset;
     }
   }
   auto v = journal::Journal::verify(dir + "/journal");

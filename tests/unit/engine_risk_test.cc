@@ -41,7 +41,7 @@ TEST(EngineRisk, AGridUnderMaxPositionNeverExceedsItAndJournalsItsGuard) {
     ASSERT_TRUE((*sim)->on_market(ev).ok());
     ASSERT_TRUE(eng.on_market(ev).ok());
     const model::TaskState& t = eng.state().tasks.at("g1");
-    const risk::Exposure e = risk::exposure_of(t, eng.state().account);
+    const risk::Exposure e = risk::exposure_of(t, eng.state().account("default"));
     max_base = std::max(max_base, e.base_e8);
     ASSERT_LE(e.base_e8, limits.max_position_e8) << "after event " << (*sim)->position();
     seen.insert(t.guard);

@@ -145,13 +145,13 @@ TEST(VenueFaults, TwoJournalsOnOneAccountNeverTouchEachOthersOrders) {
   Config other = test_config();
   set_grid(other.tasks[0], {700, 200, 5, 5, 20});  // another grid, same task id, same account
   Keel& b = w.add("b", other);
-  ASSERT_NE(a.engine->state().account.epoch(), b.engine->state().account.epoch());
+  ASSERT_NE(a.engine->state().epoch(), b.engine->state().epoch());
   w.run();
   w.settle();
   for (Keel* k : {&a, &b}) {
     SCOPED_TRACE(k->dir);
     expect_matches_truth(w, *k);
-    EXPECT_GT(k->engine->state().account.foreign_fills, 0u);
+    EXPECT_GT(k->engine->state().account("default").foreign_fills, 0u);
     EXPECT_GT(k->engine->stats().foreign_events, 0u);
     for (const auto& [cid, n] : k->venue->cancels) EXPECT_TRUE(of_journal(*k, cid)) << cid;
   }
@@ -185,7 +185,7 @@ TEST(VenueFaults, ALargeForeignBalanceDoesNotStopStartUp) {
   EXPECT_TRUE(k.engine->mode("g1").quoting);
   w.run(5'000);
   w.settle();
-  EXPECT_EQ(k.engine->state().account.baseline_e8.count("AIRDROP"), 0u);
+  EXPECT_EQ(k.engine->state().account("default").baseline_e8.count("AIRDROP"), 0u);
   expect_matches_truth(w, k);
 }
 

@@ -481,7 +481,7 @@ TEST_F(ApplyTest, AccountCountersFollowTheBaselineForR4) {
     apply(state_, r);
   };
   wide(journal::JournalEpoch{"abc123", "journal created"});
-  EXPECT_EQ(state_.account.epoch(), "abc123");
+  EXPECT_EQ(state_.epoch(), "abc123");
   const std::string a = place(6183000, Side::kBuy, 6183000, 100);
   fill(a, Side::kBuy, 6183000, 50, 10);  // before the baseline: not counted for R4
   wide(journal::AccountBaseline{"BTCUSDT", 10, 1000, {{"BTC", 50'000}, {"USDT", 100 * kOneE8}}});
@@ -489,11 +489,11 @@ TEST_F(ApplyTest, AccountCountersFollowTheBaselineForR4) {
   wide(journal::ForeignFill{"BTCUSDT", "web_1", 12, 5, Side::kSell, 6183000, 20, 400, "USDT"});
   wide(journal::BalanceChanged{"USDT", 7 * kOneE8, 2000, 2000});
   wide(journal::BalanceChanged{"USDT", kOneE8, 900, 900});  // cleared before the baseline
-  EXPECT_EQ(state_.account.expected_e8("BTC"), 50'000 + 50'000 - 20'000);
+  EXPECT_EQ(state_.account("default").expected_e8("BTC"), 50'000 + 50'000 - 20'000);
   const int64_t n50 = 3'091'500'000, n20 = 1'236'600'000;  // 50 and 20 lots at 61830
-  EXPECT_EQ(state_.account.expected_e8("USDT"), 107 * kOneE8 - n50 - 300 + n20 - 400);
-  EXPECT_EQ(state_.account.trade_watermark, 12);
-  EXPECT_EQ(state_.account.foreign_fills, 1u);
+  EXPECT_EQ(state_.account("default").expected_e8("USDT"), 107 * kOneE8 - n50 - 300 + n20 - 400);
+  EXPECT_EQ(state_.account("default").trade_watermark, 12);
+  EXPECT_EQ(state_.account("default").foreign_fills, 1u);
 }
 
 // Found by fuzz_apply (E1; run under UBSan in build-asan). A journal whose TaskStarted has a
@@ -535,10 +535,10 @@ TEST(ApplyFuzzRegressions, HugeBalanceChangesSaturateInsteadOfOverflowing) {
   wide(journal::AccountBaseline{"BTCUSDT", 0, 0, {{"USDT", 83}}});
   wide(journal::BalanceChanged{"USDT", std::numeric_limits<int64_t>::max(), 1, 1});
   wide(journal::BalanceChanged{"USDT", std::numeric_limits<int64_t>::max(), 2, 2});
-  EXPECT_EQ(s.account.expected_e8("USDT"), std::numeric_limits<int64_t>::max());
+  EXPECT_EQ(s.account("default").expected_e8("USDT"), std::numeric_limits<int64_t>::max());
   wide(journal::BalanceChanged{"BTC", std::numeric_limits<int64_t>::min(), 3, 3});
   wide(journal::BalanceChanged{"BTC", -1, 4, 4});
-  EXPECT_EQ(s.account.expected_e8("BTC"), std::numeric_limits<int64_t>::min());
+  EXPECT_EQ(s.account("default").expected_e8("BTC"), std::numeric_limits<int64_t>::min());
 }
 
 // A buy whose commission taken in base exceeds the base it bought would make the position

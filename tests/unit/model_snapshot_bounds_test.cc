@@ -67,10 +67,10 @@ uint32_t crc32_of(std::string_view bytes) {
   return c ^ 0xFFFFFFFFu;
 }
 
-// "KSNP" version 5, the payload's CRC (little endian), the payload: a snapshot the CRC accepts.
+// "KSNP" version 6, the payload's CRC (little endian), the payload: a snapshot the CRC accepts.
 std::string seal(const std::string& payload) {
   std::string out = "KSNP";
-  out += '\x05';
+  out += '\x06';
   const uint32_t crc = crc32_of(payload);
   for (int i = 0; i < 4; ++i) out += static_cast<char>((crc >> (8 * i)) & 0xff);
   return out + payload;
@@ -168,16 +168,16 @@ TEST(SnapshotFormat, GoldenBytesOfASmallState) {
   s.records = 3;
   s.last_seq = 3;
   s.recording_ended = true;
-  // tasks: an empty map; account: epochs (empty), has_baseline, the baseline's symbol,
-  // last_trade_id and venue time, baseline balances, trade watermark, max order id, foreign
-  // trade ids, own/foreign/non-trade deltas, foreign fills, balance changes, scan watermark;
-  // then records,
-  // last_seq, recording_ended.
-  const std::string account = u64le(0) + std::string("\x00", 1) + u64le(0) + u64le(0) +
+  s.accounts["A"];
+  // tasks: an empty map; epochs: an empty vector; accounts: a map of one ("A": length, text)
+  // whose value is has_baseline, the baseline's symbol, last_trade_id and venue time, baseline
+  // balances, trade watermark, max order id, foreign trade ids, own/foreign/non-trade deltas,
+  // foreign fills, balance changes, scan watermark; then records, last_seq, recording_ended.
+  const std::string account = std::string("\x00", 1) + u64le(0) + u64le(0) + u64le(0) +
                               u64le(0) + u64le(0) + u64le(0) + u64le(0) + u64le(0) + u64le(0) +
-                              u64le(0) + u64le(0) + u64le(0) + u64le(0) + u64le(0);
-  const std::string payload =
-      std::string("\x01", 1) + u64le(0) + account + u64le(3) + u64le(3) + "\x01";
+                              u64le(0) + u64le(0) + u64le(0) + u64le(0);
+  const std::string payload = std::string("\x01", 1) + u64le(0) + u64le(0) + u64le(1) +
+                              u64le(1) + "A" + account + u64le(3) + u64le(3) + "\x01";
   EXPECT_EQ(encode_state(s), seal(payload));
   auto back = decode_state(seal(payload));
   ASSERT_TRUE(back.ok()) << back.status().ToString();

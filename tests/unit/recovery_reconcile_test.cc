@@ -91,7 +91,7 @@ class ReconcileTest : public ::testing::Test {
   }
   // One reconciliation, as the engine runs it: gather, judge, fold the findings (and a baseline).
   std::vector<journal::Body> reconcile(Options opts = {}) {
-    auto ev = gather(state_, "BTCUSDT", *venue_, opts);
+    auto ev = gather(state_, journal::kDefaultAccount, "BTCUSDT", *venue_, opts);
     EXPECT_TRUE(ev.ok()) << ev.status().ToString();
     if (!ev.ok()) return {};
     evidence_ = *ev;
@@ -380,9 +380,9 @@ TEST_F(ReconcileTest, AFreshTaskOnAnAccountWithHistoryDoesNotPageFromTheFirstTra
   EXPECT_TRUE(evidence_.trades_latest_only);
   EXPECT_EQ(evidence_.trades.size(), 1u);  // the newest trade only
   EXPECT_EQ(count<journal::ForeignFill>(f), 0u);
-  ASSERT_TRUE(state_.account.has_baseline);
-  EXPECT_EQ(state_.account.trade_watermark, 30);
-  EXPECT_EQ(state_.account.baseline_e8.at("BTC"), kOneE8 + 300'000);
+  ASSERT_TRUE(state_.account("default").has_baseline);
+  EXPECT_EQ(state_.account("default").trade_watermark, 30);
+  EXPECT_EQ(state_.account("default").baseline_e8.at("BTC"), kOneE8 + 300'000);
   ASSERT_EQ(sim_->place({"BTCUSDT", Side::kBuy, 6182000, 10, "web_x"}).outcome,
             Outcome::kAccepted);
   sell_trade(6181000, 10);
@@ -397,7 +397,7 @@ TEST_F(ReconcileTest, AFreshTaskOnAnAccountWithHistoryDoesNotPageFromTheFirstTra
 // the journal lacks shows as the asset and the amount.
 TEST_F(ReconcileTest, R4HoldsExactlyAndNamesAMissingFill) {
   reconcile();  // the baseline
-  ASSERT_TRUE(state_.account.has_baseline);
+  ASSERT_TRUE(state_.account("default").has_baseline);
   const std::string a = place_intent(6182000);
   send(a, 6182000);
   fold(journal::OrderAccepted{a, 1, Source::kResponse});
@@ -408,7 +408,7 @@ TEST_F(ReconcileTest, R4HoldsExactlyAndNamesAMissingFill) {
   ASSERT_EQ(sim_->place({"BTCUSDT", Side::kBuy, 6181000, 10, "web_y"}).outcome,
             Outcome::kAccepted);
   sell_trade(6181000, 10);
-  auto ev = gather(state_, "BTCUSDT", *venue_, {});  // evidence, but its findings not folded
+  auto ev = gather(state_, journal::kDefaultAccount, "BTCUSDT", *venue_, {});  // evidence, but its findings not folded
   ASSERT_TRUE(ev.ok());
   auto mismatch = r4_check(state_, *ev);
   ASSERT_EQ(mismatch.size(), 2u);

@@ -56,11 +56,11 @@ TEST_F(RiskTest, ExposureCountsWorkingBuysAtWorstCaseAndTheGuardFollowsTheLimit)
   Limits l;
   l.max_position_e8 = 600'000;
   l.caution_percent = 60;
-  EXPECT_EQ(assess(exposure_of(task(), state_.account), Market{}, l, ins(), GuardNow{}).state, GuardState::kSafe);
+  EXPECT_EQ(assess(exposure_of(task(), state_.account("default")), Market{}, l, ins(), GuardNow{}).state, GuardState::kSafe);
   const std::string b1 = place(Side::kBuy, 6183000, 200);
   fill(b1, Side::kBuy, 6183000, 200, 1);
   place(Side::kBuy, 6182500, 200);  // in flight: no outcome yet
-  Exposure e = exposure_of(task(), state_.account);
+  Exposure e = exposure_of(task(), state_.account("default"));
   EXPECT_EQ(e.base_e8, 400'000);
   EXPECT_EQ(e.open_orders, 1);
   // 0.002 at the mark's mid 61840.50 plus 0.002 at 61825.
@@ -75,7 +75,7 @@ TEST_F(RiskTest, ExposureCountsWorkingBuysAtWorstCaseAndTheGuardFollowsTheLimit)
   EXPECT_EQ(specs[0].price_ticks, 6182000);
   place(Side::kBuy, 6182000, 200);
   place(Side::kBuy, 6181500, 200);  // keel would not, but the fold must judge it: HALT
-  e = exposure_of(task(), state_.account);
+  e = exposure_of(task(), state_.account("default"));
   const Verdict h = assess(e, Market{}, l, ins(), GuardNow{});
   EXPECT_EQ(h.state, GuardState::kHalt);
   EXPECT_EQ(h.reason, "max_position: position and working buys 0.008 BTC of 0.006");
@@ -90,7 +90,7 @@ TEST_F(RiskTest, CautionIsLeftOnlyTenPointsBelowWhereItBegan) {
   l.caution_percent = 60;
   const std::string b1 = place(Side::kBuy, 6183000, 330);  // 0.0033 BTC: 55%
   fill(b1, Side::kBuy, 6183000, 330, 1);
-  const Exposure e = exposure_of(task(), state_.account);
+  const Exposure e = exposure_of(task(), state_.account("default"));
   EXPECT_EQ(assess(e, Market{}, l, ins(), GuardNow{}).state, GuardState::kSafe);
   const GuardNow caution{GuardState::kCaution, 100'000'000'000, 200'000'000'000};
   EXPECT_EQ(assess(e, Market{}, l, ins(), caution).state, GuardState::kCaution);
@@ -98,7 +98,7 @@ TEST_F(RiskTest, CautionIsLeftOnlyTenPointsBelowWhereItBegan) {
             GuardState::kCaution);
   const std::string s1 = place(Side::kSell, 6184000, 40);
   fill(s1, Side::kSell, 6184000, 40, 2);  // 0.0029 BTC: 48.3%
-  const Exposure low = exposure_of(task(), state_.account);
+  const Exposure low = exposure_of(task(), state_.account("default"));
   EXPECT_EQ(assess(low, Market{}, l, ins(), caution).state, GuardState::kSafe);
   // ... but not within 10 s of exchange time of entering CAUTION.
   const Verdict held =
@@ -117,7 +117,7 @@ TEST_F(RiskTest, HaltCancelsTheOpenBuysAndKeepsWhatReducesExposure) {
   const std::string b2 = place(Side::kBuy, 6182500, 200);
   fold("g", journal::OrderAccepted{b2, 7, Source::kResponse});
   const std::string b3 = place(Side::kBuy, 6182000, 200);  // in flight
-  const Exposure e = exposure_of(task(), state_.account);
+  const Exposure e = exposure_of(task(), state_.account("default"));
   ASSERT_EQ(assess(e, Market{}, l, ins(), GuardNow{}).state, GuardState::kHalt);
   strategy::IntentSpec sell;
   sell.slot_key = 6183000;
@@ -139,12 +139,12 @@ TEST_F(RiskTest, TheMinimumQuoteBalanceCountsWhatWorkingBuysLock) {
   Limits l;
   l.min_quote_balance_e8 = 9'900 * kOneE8;
   place(Side::kBuy, 6183000, 200);  // 123.66 USDT
-  Exposure e = exposure_of(task(), state_.account);
+  Exposure e = exposure_of(task(), state_.account("default"));
   EXPECT_FALSE(e.quote_known);
   EXPECT_EQ(assess(e, Market{}, l, ins(), GuardNow{}).state, GuardState::kSafe);
   journal::AccountBaseline b{"BTCUSDT", 0, 1, {{"BTC", 0}, {"USDT", 10'000 * kOneE8}}};
   fold(journal::kJournalTaskId, b);
-  e = exposure_of(task(), state_.account);
+  e = exposure_of(task(), state_.account("default"));
   ASSERT_TRUE(e.quote_known);
   EXPECT_EQ(e.quote_free_e8, 10'000 * kOneE8 - 12'366'000'000);
   const Verdict v = assess(e, Market{}, l, ins(), GuardNow{});
@@ -183,7 +183,7 @@ TEST_F(RiskTest, AnAmendIsJudgedInPlaceOfItsOriginal) {
   fill(b1, Side::kBuy, 6183000, 400, 1);
   const std::string open = place(Side::kBuy, 6182500, 200);
   fold("g", journal::OrderAccepted{open, 7, Source::kResponse});
-  const Exposure e = exposure_of(task(), state_.account);
+  const Exposure e = exposure_of(task(), state_.account("default"));
   ASSERT_EQ(e.base_e8, 600'000);  // at the limit: CAUTION, not beyond it
   strategy::IntentSpec amend = buy(6182400, 200);
   amend.kind = strategy::IntentSpec::Kind::kAmend;
@@ -467,7 +467,7 @@ TEST_F(RiskTest, FilterUnderAMarketGuard) {
   l.min_depth_e8 = kOneE8;
   const std::string open_buy = place(Side::kBuy, 6182500, 200);
   fold("g", journal::OrderAccepted{open_buy, 7, Source::kResponse});
-  const Exposure e = exposure_of(task(), state_.account);
+  const Exposure e = exposure_of(task(), state_.account("default"));
   std::vector<strategy::IntentSpec> specs{buy(6182000, 200)};
   EXPECT_EQ(filter(specs, task(), e, l, GuardState::kCaution), 0u);
   ASSERT_EQ(specs.size(), 1u);

@@ -13,6 +13,14 @@
 //     symbol, base_asset, quote_asset          e.g. BTCUSDT, BTC, USDT
 //     tick_size, step_size, min_notional       decimals: PRICE_FILTER.tickSize,
 //                                              LOT_SIZE.stepSize, NOTIONAL.minNotional (quote)
+//   instruments: [ {symbol: ..., ...}, ... ]   instead of instrument: several symbols (unique)
+//   accounts:                    optional; without it one account ("default") with the
+//                                exchange's balances / key variables
+//     - id: alpha                required; [A-Za-z0-9]{1,15}, unique
+//       balances, maker_fee, commission_asset   kind: sim; balances required (not under
+//                                exchange: then), the others default to the exchange's
+//       api_key_env, api_secret_env   kind: binance; default KEEL_API_KEY_<id>,
+//                                KEEL_API_SECRET_<id>; never shared by two accounts
 //   exchange:                    kind: sim (the embedded simulated exchange):
 //     kind: sim
 //     speed: max                 "max" (lock-step, deterministic; default) or a multiplier > 0
@@ -34,7 +42,10 @@
 //   tasks:                       required, a non-empty list
 //     - id: grid1                required; [A-Za-z0-9_]{1,16}, unique, not starting with '_'
 //                                (reserved for journal-wide records)
-//       strategy: grid           required; the only strategy
+//       account: alpha           required when there are several accounts
+//       symbol: BTCUSDT          required when there are several instruments; an account's
+//                                tasks all trade one symbol (for now)
+//       strategy: grid           required; a registered strategy (`keel strategies`)
 //       params:                  journaled (params_text): a journal refuses other params
 //         price_interval         required; decimal, a positive multiple of tick_size (quote)
 //         order_quantity         required; decimal, a positive multiple of step_size (base)
@@ -78,6 +89,10 @@ struct IntentRate {
 
 struct TaskConfig {
   std::string id;
+  std::string account;        // tasks[i].account: an accounts[].id (kDefaultAccount without accounts:)
+  std::string symbol;         // tasks[i].symbol: an instruments[].symbol
+  size_t account_index = 0;   // into Config::accounts
+  size_t instrument_index = 0;  // into Config::instruments
   std::string strategy;      // the registry name (keel/strategy/registry.h), e.g. "grid"
   // The strategy bound to this task's validated params (never null in a loaded config).
   std::shared_ptr<const strategy::Strategy> impl;
@@ -90,10 +105,9 @@ struct TaskConfig {
   risk::Limits risk;
 };
 
-struct SimConfig {
-  std::string speed = "max";
-  double speed_multiplier = 0;      // 0 for max
-  std::vector<std::string> data;    // resolved as Config::data_dir
+// What one account of the embedded simulated exchange is given: its maker fee, who pays its
+// commissions and its starting balances.
+struct SimAccountTerms {
   int64_t maker_fee_rate_e8 = 100'000;
   // exchange.commission_asset: "quote" (default), "base" (Binance's default: a BUY pays in base,
   // a SELL in quote) or "ASSET:PRICE" (e.g. "BNB:600": every commission in BNB at 600 quote
@@ -102,6 +116,25 @@ struct SimConfig {
   std::string commission_asset;
   int64_t commission_asset_price_e8 = 0;
   exchange::Balances balances;
+};
+
+// exchange: with kind: sim. Its terms are those of the one account of a config without
+// accounts:, and the defaults of accounts[i] (which must give their own balances).
+struct SimConfig : SimAccountTerms {
+  std::string speed = "max";
+  double speed_multiplier = 0;      // 0 for max
+  std::vector<std::string> data;    // resolved as Config::data_dir; merged by receive time
+};
+
+// accounts[i]: one account on the config's venue. Its tasks' orders, fills and balances are its
+// own: R4 holds per account; journal-wide records carry journal::account_tag(id).
+struct AccountConfig {
+  std::string id;        // [A-Za-z0-9]{1,15}; journal::kDefaultAccount without accounts:
+  SimAccountTerms sim;   // kind: sim
+  // kind: binance: the environment variables holding its API key and secret (default
+  // KEEL_API_KEY_<id> / KEEL_API_SECRET_<id>; the one account of a config without accounts:
+  // uses exchange.api_key_env / api_secret_env). No two accounts share a key variable.
+  std::string api_key_env, api_secret_env;
 };
 
 // exchange.kind: binance -- the real Binance Spot API, or anything speaking it (`keel sim`).
@@ -128,10 +161,12 @@ struct Config {
   // Resolved: absolute when written so, else joined to the config file's folder as the config
   // path names it (so relative to the current directory only when the config path is).
   std::string data_dir;
-  Instrument instrument;
+  std::vector<Instrument> instruments;  // instrument: (one) or instruments: (symbols unique)
+  Instrument instrument;                // instruments.front()
   std::string exchange_kind = "sim";  // "sim" (embedded) | "binance"
   SimConfig sim;
   BinanceVenueConfig binance;
+  std::vector<AccountConfig> accounts;  // never empty in a loaded config
   std::vector<TaskConfig> tasks;
   // W1 needs true (the default; no config file can change it). Only `keel bench` sets false,
   // to measure replay throughput and the non-I/O part of tick-to-request without the sync.

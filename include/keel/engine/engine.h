@@ -1,10 +1,12 @@
-// keel/engine/engine.h: one account's tasks, journal first, act second (DESIGN.md data flow).
+// keel/engine/engine.h: every task of the config, journal first, act second (DESIGN.md data
+// flow). Tasks trade on accounts (one Exchange connection each) and symbols (one market view
+// each, fed by that symbol's events whichever account trades it).
 //
-// Per market event: update the view; journal and fold the user-data events that arrived
-// (W2); let each quoting task decide; bound the intents by the task's request budget; journal
-// them in ONE synced WriteBatch (W1), each place and cancel with the timestamp and recvWindow
-// its signed request will carry (R1); fold them; send the requests; journal and fold the
-// responses (W2).
+// Per market event: update its symbol's view; journal and fold the user-data events that
+// arrived on every account (W2); let each quoting task decide; bound the intents by the task's
+// request budget; journal every task's intents of the pass in ONE synced WriteBatch (W1), each
+// place and cancel with the timestamp and recvWindow its signed request will carry (R1); fold
+// them; send the requests, each on its task's account; journal and fold the responses (W2).
 // A failed journal write returns kFailStop (W4): the caller must stop, cancel what it can and
 // exit non-zero; the engine refuses every later call that would add intents.
 // Thread-compatible: one thread drives an Engine.
@@ -24,6 +26,7 @@
 #include "keel/market/events.h"
 #include "keel/model/state.h"
 #include "keel/recovery/reconcile.h"
+#include "keel/risk/risk.h"
 #include "keel/market/bars.h"
 #include "keel/market/order_book.h"
 #include "keel/strategy/strategy.h"
@@ -69,7 +72,11 @@ struct RecoverySummary {
 
 class Engine {
  public:
-  // `journal`, `venue` and `clock` must outlive the Engine.
+  // `venues[i]` is the connection of config.accounts[i] (one entry per account, never null).
+  // `journal`, the venues and `clock` must outlive the Engine.
+  Engine(const Config& config, journal::Journal& journal, std::vector<exchange::Exchange*> venues,
+         const Clock& clock);
+  // A config with one account.
   Engine(const Config& config, journal::Journal& journal, exchange::Exchange& venue,
          const Clock& clock);
 
@@ -86,13 +93,14 @@ class Engine {
   void observe(const market::MarketEvent& ev);
 
   // R2 steps 2-3 and R4 (recovery/reconcile.h): journals the user events that arrived, gathers
-  // the venue's evidence once for the symbol, journals and folds the findings (a new epoch
+  // the venue's evidence once per account and symbol, journals and folds the findings (a new epoch
   // first when the journal proves older than the venue; the R4 baseline when there is none),
   // checks R4 and sets each task's mode. A fill racing the queries can make the venue's
   // executed quantity run ahead of the journal, so a pass with problems is repeated (up to 3
   // times) before a task is left not quoting. An R4 mismatch found by two consecutive
   // consistent checks with the same unexplained amount, 10 s of venue time apart or more,
-  // halts every task trading the asset (TaskHalted). kFailStop on a journal failure; a venue that cannot be asked leaves every
+  // halts every task of the account trading the asset (TaskHalted). Accounts are independent:
+  // one that cannot be asked leaves its own tasks not quoting. kFailStop on a journal failure; a venue that cannot be asked leaves every
   // task not quoting (a problem), not an error.
   Result<RecoverySummary> recover();
 
@@ -123,67 +131,108 @@ class Engine {
   // `deadline_ms` of the monotonic clock with kRejected naming the orders left.
   Status retire(const std::string& task_id, int64_t deadline_ms);
 
-  // W4: cancels every open order of this journal's tasks on the venue without journaling (the
-  // journal is dead); returns how many cancels were accepted.
+  // W4: cancels every open order of this journal's tasks on every account without journaling
+  // (the journal is dead); returns how many cancels were accepted.
   size_t emergency_cancel_all();
 
   const model::State& state() const { return state_; }
   const EngineStats& stats() const { return stats_; }
   // A config task's mode; a task not in the config reports not quoting.
   const TaskMode& mode(const std::string& task_id) const;
-  const strategy::MarketView& view() const { return view_; }
+  // The market view of `symbol` (the first instrument's when empty); an empty view when the
+  // config has no such symbol.
+  const strategy::MarketView& view(const std::string& symbol = "") const;
   bool loaded_from_snapshot() const { return loaded_from_snapshot_; }
 
  private:
+  // One account of the config: its connection and what the engine owes it.
+  struct Account {
+    std::string id;
+    exchange::Exchange* venue = nullptr;
+    std::vector<exchange::ExecutionReport> inbox;
+    std::vector<exchange::BalanceUpdate> balance_inbox;
+    bool orders_scanned = false;  // allOrders was read since the start (Options::scan_orders)
+    // asset -> (unexplained amount at the last check, venue ms it was first seen)
+    std::map<std::string, std::pair<int64_t, int64_t>> r4_suspect;
+  };
+  // One symbol's market, shared by every task trading it.
+  struct Market {
+    Instrument instrument;
+    strategy::MarketView view;
+    market::OrderBook book;   // the depth book (view.book)
+    market::MidBars bars;     // one-second mid bars (view.bars)
+  };
   // Numbers `recs` from the journal's next seq, stamps exchange time, appends them in one batch
   // (synced when `sync`), then folds them (W2). kFailStop when the append fails (W4).
   Status commit(std::vector<journal::Record>& recs, bool sync);
+  // A record of `task_id` (a config task, a task of the journal, or an account tag) stamped with
+  // the exchange time of its market (the latest of all markets for journal-wide records).
   journal::Record record(const std::string& task_id, journal::Body body) const;
   Status maybe_snapshot();
   Status journal_halts();
   Status drain_user_events();
-  Status reconcile_once(recovery::Evidence& ev, RecoverySummary& sum,
-                        std::map<std::string, recovery::TaskReport>& reports);
-  Status check_r4(const recovery::Evidence& ev, RecoverySummary& sum);
-  void set_modes(const recovery::Evidence& ev,
+  void drain_account(Account& a, std::vector<journal::Record>& recs);
+  // One reconciliation of (account, symbol): evidence gathered, findings journaled and folded.
+  Status reconcile_once(size_t account, const std::string& symbol, recovery::Evidence& ev,
+                        RecoverySummary& sum, std::map<std::string, recovery::TaskReport>& reports);
+  Status check_r4(Account& a, const recovery::Evidence& ev, RecoverySummary& sum);
+  void set_modes(const std::map<std::string, const recovery::Evidence*>& evidence_of_task,
                  const std::map<std::string, recovery::TaskReport>& reports);
-  // Lets task `i` decide and act: cancels its strays, runs its strategy (skipped when its
-  // DecisionMemo proves the decision would be empty again), bounds the intents by its budget.
-  Status decide_and_act(size_t i);
+  // What one pass knows of a task before it decides: skipped (its DecisionMemo proves the
+  // decision would be empty again), or its exposure and the risk verdict it decides under.
+  struct Plan {
+    bool skip = true;
+    risk::Exposure exposure;
+    risk::Verdict verdict;
+  };
+  // Task `i`'s plan; a guard change it brings is appended to `guards` (journaled before any
+  // decision of the pass: a strategy may read its guard).
+  void plan_task(size_t i, Plan& plan, std::vector<journal::Record>& guards);
+  // Lets task `i` decide under `plan`: cancels its strays, runs its strategy, bounds the intents
+  // by its budget, and appends the intent records to `pass`, numbered from `first_seq`.
+  void decide_task(size_t i, const Plan& plan, uint64_t first_seq,
+                   std::vector<journal::Record>& pass);
   void add_stray_cancels(const model::TaskState& ts);
   void hold_back_amends_in_doubt(const model::TaskState& ts);
   size_t admit(size_t i, size_t wanted);  // how many of `wanted` intents the budget allows
-  Status send_and_record(const std::string& task_id, const std::vector<journal::Record>& intents);
+  // Sends the requests `intents` describe (journaled already, W1), each on its task's account,
+  // and journals their answers in one batch.
+  Status send_and_record(const std::vector<journal::Record>& intents);
   // The evidence of one place / cancel answer (an amend's halves too), appended to `out`.
   void record_place(const std::string& task_id, const std::string& cid,
                     const exchange::PlaceResult& r, std::vector<journal::Record>& out);
   void record_cancel(const std::string& task_id, const std::string& cid,
                      const exchange::CancelResult& r, std::vector<journal::Record>& out);
   void owe_reconciliation();  // a reconciliation is due now (an unknown or refused answer)
-  journal::AmendIntent amend_intent(const model::TaskState& ts, const strategy::IntentSpec& s,
-                                    uint64_t seq, const journal::RequestTiming& stamp) const;
-  journal::DecisionContext context(const std::string& reason) const;
-  journal::RequestTiming timing() const;
-  recovery::Options recovery_options() const;
+  journal::AmendIntent amend_intent(size_t i, const model::TaskState& ts,
+                                    const strategy::IntentSpec& s, uint64_t seq,
+                                    const journal::RequestTiming& stamp) const;
+  journal::DecisionContext context(const strategy::MarketView& view, const std::string& reason) const;
+  journal::RequestTiming timing(const exchange::Exchange& venue) const;
+  recovery::Options recovery_options(const exchange::Exchange& venue) const;
   int64_t adopt_slot(const model::TaskState& task, Side side, int64_t price_ticks) const;
   // The account's balances of the task's assets as the journal knows them (strategy.h).
   strategy::Balances balances(const model::TaskState& task) const;
+  // The venue clock the engine schedules by (the first account's: every account is on one venue).
+  int64_t venue_now_ms() const { return accounts_.front().venue->venue_time_ms(); }
+  Account& account_of(const std::string& task_id);
+  Market* market_of(const std::string& symbol);
+  int64_t now_ns() const;  // the latest exchange time of every market
 
   const Config& config_;
   journal::Journal& journal_;
-  exchange::Exchange& venue_;
   const Clock& clock_;
+  std::vector<Account> accounts_;           // by index of config_.accounts
+  std::vector<std::unique_ptr<Market>> markets_;  // by index of config_.instruments
+  std::map<std::string, size_t> task_index_;  // config task id -> index of config_.tasks
+  std::vector<std::string> task_account_;     // by index of config_.tasks: its account's id
   model::State state_;
-  strategy::MarketView view_;
-  market::OrderBook book_;   // the depth book (view_.book)
-  market::MidBars bars_;     // one-second mid bars (view_.bars)
   std::vector<TaskMode> modes_;  // by index of config_.tasks
   // By index of config_.tasks: the strategy's memo, or null when it has none.
   std::vector<std::unique_ptr<strategy::DecisionMemo>> memos_;
   EngineStats stats_;
-  std::vector<exchange::ExecutionReport> inbox_;
-  std::vector<exchange::BalanceUpdate> balance_inbox_;
   std::vector<strategy::IntentSpec> specs_;
+  std::vector<Plan> plans_;  // by index of config_.tasks, rebuilt each pass
   // Record batches reused from decision to decision (their buffers survive clear()).
   std::vector<journal::Record> user_recs_, intents_, outcomes_;
   bool fail_stop_ = false;
@@ -191,9 +240,6 @@ class Engine {
   bool loaded_from_snapshot_ = false;
   int64_t reconcile_due_ms_ = 0;  // venue clock; 0: nothing owed
   bool evidence_gap_ = false;      // an event named an order of ours the journal lacks
-  bool orders_scanned_ = false;    // allOrders was read since the start (Options::scan_orders)
-  // asset -> (unexplained amount at the last check, venue ms it was first seen)
-  std::map<std::string, std::pair<int64_t, int64_t>> r4_suspect_;
   std::map<std::string, std::string> halted_journaled_;  // task -> halt reasons journaled
 };
 

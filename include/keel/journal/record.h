@@ -58,6 +58,9 @@ struct DecisionContext {
   std::string reason;  // short human text: "grid buy level 6183000 in window"
 };
 
+// The account of a config without `accounts:` and of every journal written before format 5.
+inline constexpr const char* kDefaultAccount = "default";
+
 struct TaskStarted {
   std::string strategy;     // "grid"
   std::string symbol;       // "BTCUSDT"
@@ -65,6 +68,9 @@ struct TaskStarted {
   int64_t tick_e8 = 0, step_e8 = 0, min_notional_e8 = 0;
   std::string params_yaml;  // the task's strategy parameters as loaded, for the audit
   int64_t venue_start_ms = 0;  // format 2: the venue clock when the task started
+  // Format 5: the account the task trades (config accounts[].id); records of formats 1-4 read
+  // kDefaultAccount, the one account of a config without `accounts:`.
+  std::string account = kDefaultAccount;
 };
 
 // The timing of the signed request an intent describes (exchange::RequestStamp): the request
@@ -308,6 +314,14 @@ using Body = std::variant<TaskStarted, PlaceIntent, CancelIntent, AmendIntent, O
 // The task id journal-wide records carry (no config task may start with '_').
 inline constexpr const char* kJournalTaskId = "_";
 
+// Journal-wide records that belong to one account (AccountBaseline, BalanceChanged, ForeignFill,
+// TradesScanned) carry the account's tag as their task id: "_" for kDefaultAccount (so every
+// journal written before format 5 reads as that account's), "_<account>" for any other. The
+// journal's own records (JournalEpoch, RecordingEnded) carry kJournalTaskId.
+std::string account_tag(const std::string& account);
+// The account of a tag ("_" -> kDefaultAccount, "_alpha" -> "alpha").
+std::string account_of_tag(const std::string& task_id);
+
 // True for the journal-wide bodies (JournalEpoch, AccountBaseline, BalanceChanged, ForeignFill,
 // TradesScanned, RecordingEnded): they belong to the account or the run, not to a task, and
 // carry kJournalTaskId.
@@ -319,12 +333,13 @@ RecordType type_of(const Body& body);
 using Hash = std::array<uint8_t, 32>;  // SHA-256
 
 // The record format keel writes (codec.h: the envelope's version byte and each type's layout).
-inline constexpr uint8_t kFormatVersion = 4;
+inline constexpr uint8_t kFormatVersion = 5;
 
 struct Record {
   uint8_t format = kFormatVersion;  // envelope version: 1 (before issue 9), 2 (issue 9), 3
-                                    // (issue 10: GuardChanged) or 4 (AmendIntent's side and
-                                    // timing); with the type, the layout
+                                    // (issue 10: GuardChanged), 4 (AmendIntent's side and
+                                    // timing) or 5 (TaskStarted.account); with the type, the
+                                    // layout
   uint64_t seq = 0;            // 1-based, contiguous; assigned before encoding
   std::string task_id;         // [A-Za-z0-9_]{1,16}
   int64_t ts_local_ns = 0;     // wall clock when journaled (audit only, never folded)

@@ -200,9 +200,10 @@ struct TaskState {
   size_t fills_since(int64_t now_ns, int64_t window_ns) const;
 };
 
-// The account as this journal knows it (R4, W5). Journal-wide records fold here.
+// One account as this journal knows it (R4, W5): its journal-wide records (tagged with the
+// account, journal::account_tag) and its tasks' fills fold here. An account trades one symbol
+// per journal for now (the trade and order watermarks are the symbol's).
 struct AccountState {
-  std::vector<std::string> epochs;  // every epoch this journal has used; back() is current
   bool has_baseline = false;
   journal::AccountBaseline baseline;
   std::map<std::string, int64_t> baseline_e8;  // asset -> free + locked at the baseline
@@ -215,18 +216,24 @@ struct AccountState {
   std::map<std::string, int64_t> own_delta_e8, foreign_delta_e8, nontrade_delta_e8;
   uint64_t foreign_fills = 0, balance_changes = 0;
 
-  bool has_epoch(const std::string& epoch) const;
-  const std::string& epoch() const;  // the current one ("" before the first JournalEpoch)
   // R4's expected balance of `asset` (free + locked), 10^-8.
   int64_t expected_e8(const std::string& asset) const;
 };
 
 struct State {
   std::map<std::string, TaskState> tasks;
-  AccountState account;
+  std::vector<std::string> epochs;  // every epoch this journal has used; back() is current
+  std::map<std::string, AccountState> accounts;  // by account id (journal::kDefaultAccount, ...)
   uint64_t records = 0;     // records folded
   uint64_t last_seq = 0;
   bool recording_ended = false;
+
+  bool has_epoch(const std::string& epoch) const;
+  const std::string& epoch() const;  // the current one ("" before the first JournalEpoch)
+  // The account `id` as folded so far; an empty AccountState when the journal has none of it.
+  const AccountState& account(const std::string& id) const;
+  // The account of task `t` (its TaskStarted.account).
+  const AccountState& account_of(const TaskState& t) const { return account(t.config.account); }
 };
 
 // Folds one record. REQUIRES: rec.seq == state.last_seq + 1 (the journal reads records in

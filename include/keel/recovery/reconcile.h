@@ -64,8 +64,9 @@ struct Options {
   bool scan_orders = false;
 };
 
-// Everything one reconciliation learned from the venue about one symbol of the account.
+// Everything one reconciliation learned from the venue about one symbol of one account.
 struct Evidence {
+  std::string account = journal::kDefaultAccount;  // config accounts[].id
   std::string symbol;
   int64_t venue_now_ms = 0;
   std::optional<exchange::Balances> balances_before, balances_after;
@@ -85,8 +86,10 @@ struct Evidence {
 
 // The I/O half. Errors: the venue could not be asked at all (open orders or trades failed);
 // per-order failures become Evidence::problems.
-Result<Evidence> gather(const model::State& state, const std::string& symbol,
-                        exchange::Exchange& venue, const Options& opts);
+// `venue` is the connection of `account`; the tasks concerned are those on (account, symbol).
+Result<Evidence> gather(const model::State& state, const std::string& account,
+                        const std::string& symbol, exchange::Exchange& venue,
+                        const Options& opts);
 
 struct TaskReport {
   size_t fills_recovered = 0;    // OrderFilled findings (missed fills)
@@ -101,7 +104,7 @@ struct TaskReport {
 };
 
 struct Finding {
-  std::string task_id;  // journal::kJournalTaskId for journal-wide bodies
+  std::string task_id;  // journal::account_tag(account) for the account's journal-wide bodies
   journal::Body body;
 };
 
@@ -118,7 +121,7 @@ struct Judgement {
 // Chooses the slot of an adopted order: (task, side, price_ticks) -> slot key.
 using AdoptSlot = std::function<int64_t(const model::TaskState&, Side, int64_t)>;
 
-// The pure half: the findings `ev` proves about every task on ev.symbol. Pure.
+// The pure half: the findings `ev` proves about every task on (ev.account, ev.symbol). Pure.
 Judgement judge(const model::State& state, const Evidence& ev, const Options& opts,
                 const AdoptSlot& adopt_slot);
 
