@@ -44,8 +44,8 @@ const KeySet kSimKeys{"under exchange: with kind: sim",
                       {"kind", "speed", "data", "maker_fee", "balances", "commission_asset"}};
 const KeySet kBinanceKeys{"under exchange: with kind: binance",
                           {"kind", "rest_url", "ws_url", "ws_api_url", "api_key_env",
-                           "api_secret_env", "reconcile_every_ms", "recv_window_ms",
-                           "evidence_margin_ms"}};
+                           "api_secret_env", "credentials_file", "reconcile_every_ms",
+                           "recv_window_ms", "evidence_margin_ms"}};
 const KeySet kTaskKeys{"under tasks[i]: next to params:",
                        {"id", "strategy", "params", "max_intents_per_second", "intent_burst",
                         "risk"}};
@@ -57,8 +57,8 @@ const KeySet kRiskKeys{"under tasks[i].risk:",
 const KeySet kExchangeAnyKeys{"under exchange:",
                               {"kind", "speed", "data", "maker_fee", "balances",
                                "commission_asset", "rest_url", "ws_url", "ws_api_url",
-                               "api_key_env", "api_secret_env", "reconcile_every_ms",
-                               "recv_window_ms", "evidence_margin_ms"}};
+                               "api_key_env", "api_secret_env", "credentials_file",
+                               "reconcile_every_ms", "recv_window_ms", "evidence_margin_ms"}};
 // The params of each registered strategy (keel/strategy/registry.h), in registry order.
 const std::vector<KeySet>& strategy_key_sets() {
   static const std::vector<KeySet> sets = [] {
@@ -353,7 +353,41 @@ Status parse_sim(const Ctx& c, const YAML::Node& ex, const std::string& base_dir
   return Status::Ok();
 }
 
-Status parse_binance(const Ctx& c, const YAML::Node& ex, Config& cfg) {
+// api_key_env / api_secret_env, or credentials_file (keel/engine/credentials.h), of the map `n`
+// whose keys are named `path` + key ("exchange."; an account's block: "accounts[1]."). Nothing
+// is read here: keel run reads the credentials when it connects.
+Status parse_credentials(const Ctx& c, const YAML::Node& n, const std::string& path,
+                         const std::string& base_dir, CredentialSource& out) {
+  out.origin = c.origin;
+  out.field = path;
+  if (n["credentials_file"]) {
+    std::string env_keys;
+    for (const char* key : {"api_key_env", "api_secret_env"}) {
+      if (n[key]) env_keys += (env_keys.empty() ? "" : " and ") + path + key;
+    }
+    if (!env_keys.empty()) {
+      return c.error(path + "credentials_file", "given with " + env_keys +
+                                                    ": use the file or the environment "
+                                                    "variables, not both");
+    }
+    auto file = optional_text(c, n, "credentials_file", path, "");
+    if (!file.ok()) return file.status();
+    const fs::path f(*file);
+    out.file = f.is_absolute() ? f.lexically_normal().string()
+                               : (fs::path(base_dir) / f).lexically_normal().string();
+    return Status::Ok();
+  }
+  auto key_env = optional_text(c, n, "api_key_env", path, out.api_key_env);
+  if (!key_env.ok()) return key_env.status();
+  out.api_key_env = *key_env;
+  auto secret_env = optional_text(c, n, "api_secret_env", path, out.api_secret_env);
+  if (!secret_env.ok()) return secret_env.status();
+  out.api_secret_env = *secret_env;
+  return Status::Ok();
+}
+
+Status parse_binance(const Ctx& c, const YAML::Node& ex, const std::string& base_dir,
+                     Config& cfg) {
   KEEL_RETURN_IF_ERROR(check_keys(c, ex, "exchange.", kBinanceKeys, &kSimKeys, "sim", "binance"));
   BinanceVenueConfig& b = cfg.binance;
   const char* urls[3] = {"rest_url", "ws_url", "ws_api_url"};
@@ -371,12 +405,7 @@ Status parse_binance(const Ctx& c, const YAML::Node& ex, Config& cfg) {
       return c.error(std::string("exchange.") + urls[i], "'" + *dst[i] + "' must start with ws:// or wss://");
     }
   }
-  auto key_env = optional_text(c, ex, "api_key_env", "exchange.", b.api_key_env);
-  if (!key_env.ok()) return key_env.status();
-  b.api_key_env = *key_env;
-  auto secret_env = optional_text(c, ex, "api_secret_env", "exchange.", b.api_secret_env);
-  if (!secret_env.ok()) return secret_env.status();
-  b.api_secret_env = *secret_env;
+  KEEL_RETURN_IF_ERROR(parse_credentials(c, ex, "exchange.", base_dir, b.credentials));
   auto every = positive_int(c, ex, "reconcile_every_ms", "exchange.", b.reconcile_every_ms,
                             86'400'000);
   if (!every.ok()) return every.status();
@@ -611,7 +640,7 @@ Result<Config> parse_config(const std::string& yaml_text, const std::string& ori
     }
     cfg.exchange_kind = *kind;
     if (*kind == "sim") KEEL_RETURN_IF_ERROR(parse_sim(c, ex, base_dir, cfg));
-    else KEEL_RETURN_IF_ERROR(parse_binance(c, ex, cfg));
+    else KEEL_RETURN_IF_ERROR(parse_binance(c, ex, base_dir, cfg));
     KEEL_RETURN_IF_ERROR(parse_tasks(c, root, cfg));
     if (root["data_dir"]) {
       auto dir = scalar(c, root, "data_dir", "");

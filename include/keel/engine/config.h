@@ -28,6 +28,9 @@
 //     ws_url, ws_api_url         required; ws:// or wss://
 //     api_key_env, api_secret_env  names of environment variables holding the key and the
 //                                secret (default KEEL_API_KEY, KEEL_API_SECRET)
+//     credentials_file: FILE     or a YAML file with api_key: and api_secret:, readable by its
+//                                owner only (mode 0600 or 0400); not together with the two
+//                                above. Rules and errors: keel/engine/credentials.h
 //     reconcile_every_ms         ms, > 0 (default 5000): evidence queries for unresolved intents
 //     recv_window_ms             ms, 1..60000 (default 5000; Binance's max is 60000)
 //     evidence_margin_ms         ms, 0..60000 (default 1000)
@@ -56,6 +59,7 @@
 
 #include "keel/core/instrument.h"
 #include "keel/core/status.h"
+#include "keel/engine/credentials.h"
 #include "keel/exchange/exchange.h"
 #include "keel/exchange/sim.h"
 #include "keel/risk/risk.h"
@@ -105,13 +109,13 @@ struct SimConfig {
 };
 
 // exchange.kind: binance -- the real Binance Spot API, or anything speaking it (`keel sim`).
-// Secrets are never in the file: api_key_env / api_secret_env name environment variables.
+// Secrets are never in the config: `credentials` names two environment variables or a
+// credentials file (keel/engine/credentials.h), read by keel run when it connects.
 struct BinanceVenueConfig {
   std::string rest_url;    // "https://api.binance.com", "http://127.0.0.1:PORT"
   std::string ws_url;      // market streams base: "wss://stream.binance.com:9443"
   std::string ws_api_url;  // "wss://ws-api.binance.com:443/ws-api/v3"
-  std::string api_key_env = "KEEL_API_KEY";
-  std::string api_secret_env = "KEEL_API_SECRET";
+  CredentialSource credentials;  // api_key_env / api_secret_env, or credentials_file
   int64_t reconcile_every_ms = 5'000;  // periodic evidence queries for unresolved intents (R1)
   // recvWindow of every signed request (binance-spot.md §1: default 5000, max 60000), journaled
   // with each intent (RequestStamp).
