@@ -22,7 +22,8 @@ if [ "${KEEL_TESTS:-full}" != quick ]; then
               exchange_binance_loopback_test exchange_binance_tls_test
               simserver_params_test simserver_rest_test simserver_ws_test simserver_faults_test
               exchange_sim_commission_test simserver_late_test simserver_account_test
-              engine_config_test engine_venue_faults_test engine_format1_upgrade_test
+              engine_config_test engine_credentials_test engine_venue_faults_test
+              engine_format1_upgrade_test
               engine_format_fixture_test risk_guard_test engine_risk_test
               engine_attack_test strategy_top_of_book_test strategy_avellaneda_stoikov_test
               strategy_mode_flip_test strategy_tiered_test engine_amend_test)

@@ -14,6 +14,7 @@
 #include "app.h"
 #include "dry_run.h"
 #include "keel/core/clock.h"
+#include "keel/engine/credentials.h"
 #include "keel/exchange/binance/binance.h"
 #include "run_common.h"
 
@@ -32,18 +33,12 @@ Result<exchange::binance::BinanceConfig> venue_config(const engine::Config& cfg)
   b.ws_url = cfg.binance.ws_url;
   b.ws_api_url = cfg.binance.ws_api_url;
   b.symbol = cfg.instrument.symbol;
-  const char* key = std::getenv(cfg.binance.api_key_env.c_str());
-  const char* secret = std::getenv(cfg.binance.api_secret_env.c_str());
-  if (key == nullptr || *key == '\0') {
-    return Status::InvalidArgument(cfg.path + ": exchange.api_key_env: environment variable " +
-                                   cfg.binance.api_key_env + " is not set");
-  }
-  if (secret == nullptr || *secret == '\0') {
-    return Status::InvalidArgument(cfg.path + ": exchange.api_secret_env: environment variable " +
-                                   cfg.binance.api_secret_env + " is not set");
-  }
-  b.api_key = key;
-  b.api_secret = secret;
+  // The environment variables or the owner-only file the config names (engine/credentials.h);
+  // errors name the variable or the file and its mode, never a value.
+  auto creds = engine::load_credentials(cfg.binance.credentials);
+  if (!creds.ok()) return creds.status();
+  b.api_key = creds->api_key.reveal();
+  b.api_secret = creds->api_secret.reveal();
   return b;
 }
 

@@ -97,10 +97,13 @@ Status build_options(const SimCommandOptions& o, simserver::ServerOptions& out) 
   return Status::Ok();
 }
 
-void print_accounts(const simserver::ServerOptions& o) {
+// The built-in account's secret is public (--help says it); an --accounts file's secrets are
+// not repeated (a planted secret must appear in no output: issue 10 item 3).
+void print_accounts(const simserver::ServerOptions& o, const std::string& accounts_file) {
   for (const auto& a : o.accounts) {
+    const std::string secret = accounts_file.empty() ? a.secret : "in " + accounts_file;
     std::printf("account %s: api key %s, secret %s, initial balances", a.name.c_str(),
-                a.api_key.c_str(), a.secret.c_str());
+                a.api_key.c_str(), secret.c_str());
     for (const auto& [asset, bal] : a.balances) {
       std::printf(" %s %s", format_fixed_trim(bal.free_e8, kScaleE8).c_str(), asset.c_str());
     }
@@ -172,7 +175,7 @@ int sim_command(const SimCommandOptions& opts) {
   }
   std::printf("listening on %s:%u\n", so.host == "localhost" ? "127.0.0.1" : so.host.c_str(),
               static_cast<unsigned>((*server)->port()));
-  print_accounts(so);
+  print_accounts(so, opts.accounts);
   int sig = 0;
   sigwait(&signals, &sig);
   std::fprintf(stderr, "keel sim: signal %d: stopping (market at event %llu)\n", sig,

@@ -1,7 +1,8 @@
 // keel validate: the config as keel run would load it (every key, type and range), then
 // pre-trade checks against the instrument and, with the embedded exchange, its recorded data
 // and balances: is the data on the instrument's tick and step, does every order a fresh task
-// would open clear the minimum notional and quantity, do the tasks' buys fit the quote balance.
+// would open clear the minimum notional and quantity, do the tasks' buys fit the quote balance;
+// with a live venue, can the credentials be read (engine/credentials.h).
 // Nothing is written and no exchange is contacted.
 #include <cstdio>
 #include <map>
@@ -11,6 +12,7 @@
 #include "app.h"
 #include "keel/core/fixed.h"
 #include "keel/engine/config.h"
+#include "keel/engine/credentials.h"
 #include "keel/market/capture.h"
 
 namespace keel::app {
@@ -106,10 +108,17 @@ int validate_command(const std::string& config_path) {
               format_fixed_trim(ins.min_notional_e8, kScaleE8).c_str(), ins.quote_asset.c_str());
   Checks checks;
   if (cfg->exchange_kind != "sim") {
+    // The credentials as keel run reads them: present, and a file only its owner may read
+    // (engine/credentials.h). Their values are never printed.
+    const engine::CredentialSource& source = cfg->binance.credentials;
+    auto creds = engine::load_credentials(source);
+    checks.line(creds.ok(), creds.ok() ? "credentials from " + engine::describe(source) +
+                                             ": an API key and a secret"
+                                       : creds.status().message());
     std::printf("pre-trade checks need the market price and the balances: with exchange.kind "
-                "%s they are made by keel run at start-up (it refuses nothing here)\n",
+                "%s they are made by keel run at start-up\n",
                 cfg->exchange_kind.c_str());
-    return 0;
+    return checks.failed == 0 ? 0 : 1;
   }
   const int64_t ref = check_data(*cfg, checks);
   int64_t quote_needed_e8 = 0;

@@ -45,11 +45,11 @@ const KeySet kSimKeys{"under exchange: with kind: sim",
                       {"kind", "speed", "data", "maker_fee", "balances", "commission_asset"}};
 const KeySet kBinanceKeys{"under exchange: with kind: binance",
                           {"kind", "rest_url", "ws_url", "ws_api_url", "api_key_env",
-                           "api_secret_env", "reconcile_every_ms", "recv_window_ms",
-                           "evidence_margin_ms"}};
+                           "api_secret_env", "credentials_file", "reconcile_every_ms",
+                           "recv_window_ms", "evidence_margin_ms"}};
 const KeySet kAccountKeys{"under accounts[i]:",
                           {"id", "balances", "maker_fee", "commission_asset", "api_key_env",
-                           "api_secret_env"}};
+                           "api_secret_env", "credentials_file"}};
 const KeySet kTaskKeys{"under tasks[i]: next to params:",
                        {"id", "account", "symbol", "strategy", "params", "max_intents_per_second", "intent_burst",
                         "risk"}};
@@ -61,8 +61,8 @@ const KeySet kRiskKeys{"under tasks[i].risk:",
 const KeySet kExchangeAnyKeys{"under exchange:",
                               {"kind", "speed", "data", "maker_fee", "balances",
                                "commission_asset", "rest_url", "ws_url", "ws_api_url",
-                               "api_key_env", "api_secret_env", "reconcile_every_ms",
-                               "recv_window_ms", "evidence_margin_ms"}};
+                               "api_key_env", "api_secret_env", "credentials_file",
+                               "reconcile_every_ms", "recv_window_ms", "evidence_margin_ms"}};
 // The params of each registered strategy (keel/strategy/registry.h), in registry order.
 const std::vector<KeySet>& strategy_key_sets() {
   static const std::vector<KeySet> sets = [] {
@@ -407,7 +407,41 @@ Status parse_sim(const Ctx& c, const YAML::Node& ex, const std::string& base_dir
   return parse_sim_terms(c, ex, "exchange.", cfg, /*need_balances=*/!has_accounts, cfg.sim);
 }
 
-Status parse_binance(const Ctx& c, const YAML::Node& ex, Config& cfg) {
+// api_key_env / api_secret_env, or credentials_file (keel/engine/credentials.h), of the map `n`
+// whose keys are named `path` + key ("exchange."; an account's block: "accounts[1]."). Nothing
+// is read here: keel run reads the credentials when it connects.
+Status parse_credentials(const Ctx& c, const YAML::Node& n, const std::string& path,
+                         const std::string& base_dir, CredentialSource& out) {
+  out.origin = c.origin;
+  out.field = path;
+  if (n["credentials_file"]) {
+    std::string env_keys;
+    for (const char* key : {"api_key_env", "api_secret_env"}) {
+      if (n[key]) env_keys += (env_keys.empty() ? "" : " and ") + path + key;
+    }
+    if (!env_keys.empty()) {
+      return c.error(path + "credentials_file", "given with " + env_keys +
+                                                    ": use the file or the environment "
+                                                    "variables, not both");
+    }
+    auto file = optional_text(c, n, "credentials_file", path, "");
+    if (!file.ok()) return file.status();
+    const fs::path f(*file);
+    out.file = f.is_absolute() ? f.lexically_normal().string()
+                               : (fs::path(base_dir) / f).lexically_normal().string();
+    return Status::Ok();
+  }
+  auto key_env = optional_text(c, n, "api_key_env", path, out.api_key_env);
+  if (!key_env.ok()) return key_env.status();
+  out.api_key_env = *key_env;
+  auto secret_env = optional_text(c, n, "api_secret_env", path, out.api_secret_env);
+  if (!secret_env.ok()) return secret_env.status();
+  out.api_secret_env = *secret_env;
+  return Status::Ok();
+}
+
+Status parse_binance(const Ctx& c, const YAML::Node& ex, const std::string& base_dir,
+                     Config& cfg) {
   KEEL_RETURN_IF_ERROR(check_keys(c, ex, "exchange.", kBinanceKeys, &kSimKeys, "sim", "binance"));
   BinanceVenueConfig& b = cfg.binance;
   const char* urls[3] = {"rest_url", "ws_url", "ws_api_url"};
@@ -425,12 +459,7 @@ Status parse_binance(const Ctx& c, const YAML::Node& ex, Config& cfg) {
       return c.error(std::string("exchange.") + urls[i], "'" + *dst[i] + "' must start with ws:// or wss://");
     }
   }
-  auto key_env = optional_text(c, ex, "api_key_env", "exchange.", b.api_key_env);
-  if (!key_env.ok()) return key_env.status();
-  b.api_key_env = *key_env;
-  auto secret_env = optional_text(c, ex, "api_secret_env", "exchange.", b.api_secret_env);
-  if (!secret_env.ok()) return secret_env.status();
-  b.api_secret_env = *secret_env;
+  KEEL_RETURN_IF_ERROR(parse_credentials(c, ex, "exchange.", base_dir, b.credentials));
   auto every = positive_int(c, ex, "reconcile_every_ms", "exchange.", b.reconcile_every_ms,
                             86'400'000);
   if (!every.ok()) return every.status();
@@ -446,14 +475,14 @@ Status parse_binance(const Ctx& c, const YAML::Node& ex, Config& cfg) {
 }
 
 // accounts: (optional) -- without it, one account kDefaultAccount with the exchange's terms.
-Status parse_accounts(const Ctx& c, const YAML::Node& root, Config& cfg) {
+Status parse_accounts(const Ctx& c, const YAML::Node& root, const std::string& base_dir,
+                      Config& cfg) {
   const YAML::Node list = root["accounts"];
   if (!list) {
     AccountConfig a;
     a.id = journal::kDefaultAccount;
     a.sim = cfg.sim;
-    a.api_key_env = cfg.binance.api_key_env;
-    a.api_secret_env = cfg.binance.api_secret_env;
+    a.credentials = cfg.binance.credentials;
     cfg.accounts.push_back(std::move(a));
     return Status::Ok();
   }
@@ -475,7 +504,7 @@ Status parse_accounts(const Ctx& c, const YAML::Node& root, Config& cfg) {
     a.id = *id;
     a.sim = cfg.sim;  // maker_fee and commission_asset default to the exchange's
     if (cfg.exchange_kind == "sim") {
-      for (const char* k : {"api_key_env", "api_secret_env"}) {
+      for (const char* k : {"api_key_env", "api_secret_env", "credentials_file"}) {
         if (n[k]) return c.error(path + k, "only for kind: binance (the embedded sim needs no key)");
       }
       KEEL_RETURN_IF_ERROR(parse_sim_terms(c, n, path, cfg, /*need_balances=*/true, a.sim));
@@ -483,16 +512,18 @@ Status parse_accounts(const Ctx& c, const YAML::Node& root, Config& cfg) {
       for (const char* k : {"balances", "maker_fee", "commission_asset"}) {
         if (n[k]) return c.error(path + k, "only for kind: sim (a real venue has its own)");
       }
-      auto key_env = optional_text(c, n, "api_key_env", path, "KEEL_API_KEY_" + a.id);
-      if (!key_env.ok()) return key_env.status();
-      a.api_key_env = *key_env;
-      auto secret_env = optional_text(c, n, "api_secret_env", path, "KEEL_API_SECRET_" + a.id);
-      if (!secret_env.ok()) return secret_env.status();
-      a.api_secret_env = *secret_env;
+      a.credentials.api_key_env = "KEEL_API_KEY_" + a.id;
+      a.credentials.api_secret_env = "KEEL_API_SECRET_" + a.id;
+      KEEL_RETURN_IF_ERROR(parse_credentials(c, n, path, base_dir, a.credentials));
       for (const AccountConfig& other : cfg.accounts) {
-        if (other.api_key_env == a.api_key_env) {
-          return c.error(path + "api_key_env", "'" + a.api_key_env + "' is account '" + other.id +
-                                                   "''s too: each account has its own key");
+        const CredentialSource& x = other.credentials;
+        const CredentialSource& y = a.credentials;
+        const bool same = x.file.empty() != y.file.empty() ? false
+                          : x.file.empty()                 ? x.api_key_env == y.api_key_env
+                                                           : x.file == y.file;
+        if (same) {
+          return c.error(path + (y.file.empty() ? "api_key_env" : "credentials_file"),
+                         "the same as account '" + other.id + "''s: each account has its own key");
         }
       }
     }
@@ -769,9 +800,9 @@ Result<Config> parse_config(const std::string& yaml_text, const std::string& ori
     if (*kind == "sim") {
       KEEL_RETURN_IF_ERROR(parse_sim(c, ex, base_dir, static_cast<bool>(root["accounts"]), cfg));
     } else {
-      KEEL_RETURN_IF_ERROR(parse_binance(c, ex, cfg));
+      KEEL_RETURN_IF_ERROR(parse_binance(c, ex, base_dir, cfg));
     }
-    KEEL_RETURN_IF_ERROR(parse_accounts(c, root, cfg));
+    KEEL_RETURN_IF_ERROR(parse_accounts(c, root, base_dir, cfg));
     KEEL_RETURN_IF_ERROR(parse_tasks(c, root, cfg));
     if (root["data_dir"]) {
       auto dir = scalar(c, root, "data_dir", "");

@@ -44,7 +44,8 @@ void check_accepted(const keel::engine::Config& c) {
     require(c.binance.recv_window_ms >= 1 && c.binance.recv_window_ms <= 60'000);
     require(c.binance.evidence_margin_ms >= 0 && c.binance.evidence_margin_ms <= 60'000);
     require(c.binance.reconcile_every_ms > 0);
-    require(!c.binance.api_key_env.empty() && !c.binance.api_secret_env.empty());
+    const keel::engine::CredentialSource& creds = c.binance.credentials;
+    require(!creds.file.empty() || (!creds.api_key_env.empty() && !creds.api_secret_env.empty()));
   } else {
     require(!c.sim.data.empty());
     require(c.sim.maker_fee_rate_e8 >= 0 && c.sim.maker_fee_rate_e8 < keel::kOneE8);

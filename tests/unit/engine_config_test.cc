@@ -71,7 +71,7 @@ TEST(Config, MinimalSimAndBinanceParseWithDefaults) {
   EXPECT_EQ(bin->binance.recv_window_ms, 5000);
   EXPECT_EQ(bin->binance.evidence_margin_ms, 1000);
   EXPECT_EQ(bin->binance.reconcile_every_ms, 5000);
-  EXPECT_EQ(bin->binance.api_key_env, "KEEL_API_KEY");
+  EXPECT_EQ(bin->binance.credentials.api_key_env, "KEEL_API_KEY");
 }
 
 // ---- Unknown keys ----------------------------------------------------------------------

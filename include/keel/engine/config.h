@@ -20,7 +20,7 @@
 //       balances, maker_fee, commission_asset   kind: sim; balances required (not under
 //                                exchange: then), the others default to the exchange's
 //       api_key_env, api_secret_env   kind: binance; default KEEL_API_KEY_<id>,
-//                                KEEL_API_SECRET_<id>; never shared by two accounts
+//       or credentials_file      KEEL_API_SECRET_<id>; never shared by two accounts
 //   exchange:                    kind: sim (the embedded simulated exchange):
 //     kind: sim
 //     speed: max                 "max" (lock-step, deterministic; default) or a multiplier > 0
@@ -36,6 +36,9 @@
 //     ws_url, ws_api_url         required; ws:// or wss://
 //     api_key_env, api_secret_env  names of environment variables holding the key and the
 //                                secret (default KEEL_API_KEY, KEEL_API_SECRET)
+//     credentials_file: FILE     or a YAML file with api_key: and api_secret:, readable by its
+//                                owner only (mode 0600 or 0400); not together with the two
+//                                above. Rules and errors: keel/engine/credentials.h
 //     reconcile_every_ms         ms, > 0 (default 5000): evidence queries for unresolved intents
 //     recv_window_ms             ms, 1..60000 (default 5000; Binance's max is 60000)
 //     evidence_margin_ms         ms, 0..60000 (default 1000)
@@ -67,6 +70,7 @@
 
 #include "keel/core/instrument.h"
 #include "keel/core/status.h"
+#include "keel/engine/credentials.h"
 #include "keel/exchange/exchange.h"
 #include "keel/exchange/sim.h"
 #include "keel/risk/risk.h"
@@ -131,20 +135,21 @@ struct SimConfig : SimAccountTerms {
 struct AccountConfig {
   std::string id;        // [A-Za-z0-9]{1,15}; journal::kDefaultAccount without accounts:
   SimAccountTerms sim;   // kind: sim
-  // kind: binance: the environment variables holding its API key and secret (default
-  // KEEL_API_KEY_<id> / KEEL_API_SECRET_<id>; the one account of a config without accounts:
-  // uses exchange.api_key_env / api_secret_env). No two accounts share a key variable.
-  std::string api_key_env, api_secret_env;
+  // kind: binance: where its API key and secret come from (keel/engine/credentials.h):
+  // api_key_env / api_secret_env (default KEEL_API_KEY_<id> / KEEL_API_SECRET_<id>) or
+  // credentials_file; the one account of a config without accounts: uses exchange:'s. No two
+  // accounts share a key variable or a file.
+  CredentialSource credentials;
 };
 
 // exchange.kind: binance -- the real Binance Spot API, or anything speaking it (`keel sim`).
-// Secrets are never in the file: api_key_env / api_secret_env name environment variables.
+// Secrets are never in the config: `credentials` names two environment variables or a
+// credentials file (keel/engine/credentials.h), read by keel run when it connects.
 struct BinanceVenueConfig {
   std::string rest_url;    // "https://api.binance.com", "http://127.0.0.1:PORT"
   std::string ws_url;      // market streams base: "wss://stream.binance.com:9443"
   std::string ws_api_url;  // "wss://ws-api.binance.com:443/ws-api/v3"
-  std::string api_key_env = "KEEL_API_KEY";
-  std::string api_secret_env = "KEEL_API_SECRET";
+  CredentialSource credentials;  // api_key_env / api_secret_env, or credentials_file
   int64_t reconcile_every_ms = 5'000;  // periodic evidence queries for unresolved intents (R1)
   // recvWindow of every signed request (binance-spot.md §1: default 5000, max 60000), journaled
   // with each intent (RequestStamp).
