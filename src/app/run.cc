@@ -25,12 +25,41 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// The embedded exchange: one SimExchange per account (its own state, balances and fees), each
+// fed every event of the merged recording (a SimExchange ignores other symbols' events).
 struct Runtime {
   engine::Config cfg;
   std::unique_ptr<journal::Journal> journal;
-  std::unique_ptr<exchange::sim::SimExchange> sim;
+  std::vector<std::unique_ptr<exchange::sim::SimExchange>> sims;  // by index of cfg.accounts
   std::unique_ptr<market::CaptureReader> reader;
+
+  exchange::sim::SimExchange& first() { return *sims.front(); }
+  bool recording_ended() const {
+    return std::all_of(sims.begin(), sims.end(), [](const auto& s) { return s->recording_ended(); });
+  }
+  // The exchange's position: the accounts' states are written one after another, so after a
+  // crash one may be an event ahead of another; the furthest is where the recording resumes.
+  uint64_t position() const {
+    uint64_t p = 0;
+    for (const auto& s : sims) p = std::max(p, s->position());
+    return p;
+  }
 };
+
+// The state directory of an account's simulated exchange: "sim" for the default account (so a
+// data directory written before accounts keeps its exchange), "sim-<id>" for any other.
+std::string sim_dir(const engine::Config& cfg, const std::string& account) {
+  return (fs::path(cfg.data_dir) / (account == journal::kDefaultAccount ? "sim" : "sim-" + account))
+      .string();
+}
+
+// The instrument an account trades: its tasks' symbol (one per account), else the first.
+const Instrument& instrument_of(const engine::Config& cfg, size_t account) {
+  for (const engine::TaskConfig& t : cfg.tasks) {
+    if (t.account_index == account) return cfg.instruments[t.instrument_index];
+  }
+  return cfg.instruments.front();
+}
 
 Status open_runtime(const RunOptions& opts, Runtime& rt) {
   auto cfg = load_target(opts.target, /*check_data_files=*/true);
@@ -46,32 +75,42 @@ Status open_runtime(const RunOptions& opts, Runtime& rt) {
     std::fprintf(stderr, "keel: journal: %s (dropped; the journal continues after it)\n",
                  rt.journal->open_report().problem.c_str());
   }
-  exchange::sim::SimOptions so;
-  so.instrument = rt.cfg.instrument;
-  so.maker_fee_rate_e8 = rt.cfg.sim.maker_fee_rate_e8;
-  so.initial_balances = rt.cfg.sim.balances;
-  so.state_dir = (fs::path(rt.cfg.data_dir) / "sim").string();
-  so.commission_mode = rt.cfg.sim.commission_mode;
-  so.commission_asset = rt.cfg.sim.commission_asset;
-  so.commission_asset_price_e8 = rt.cfg.sim.commission_asset_price_e8;
-  auto sim = exchange::sim::SimExchange::open(so);
-  if (!sim.ok()) return sim.status().With("simulated exchange state");
-  rt.sim = std::move(*sim);
+  for (size_t i = 0; i < rt.cfg.accounts.size(); ++i) {
+    const engine::AccountConfig& a = rt.cfg.accounts[i];
+    exchange::sim::SimOptions so;
+    so.instrument = instrument_of(rt.cfg, i);
+    so.maker_fee_rate_e8 = a.sim.maker_fee_rate_e8;
+    so.initial_balances = a.sim.balances;
+    so.state_dir = sim_dir(rt.cfg, a.id);
+    so.account = a.id;
+    so.commission_mode = a.sim.commission_mode;
+    so.commission_asset = a.sim.commission_asset;
+    so.commission_asset_price_e8 = a.sim.commission_asset_price_e8;
+    auto sim = exchange::sim::SimExchange::open(so);
+    if (!sim.ok()) return sim.status().With("simulated exchange state of account " + a.id);
+    rt.sims.push_back(std::move(*sim));
+  }
   auto reader = market::CaptureReader::open(rt.cfg.sim.data);
   if (!reader.ok()) return reader.status();
   rt.reader = std::move(*reader);
   return Status::Ok();
 }
 
-// Re-reads the recording up to where the exchange is, so engine and exchange see the same market.
+// Re-reads the recording up to where the exchange is, so engine and exchange see the same
+// market. An account's exchange left behind by a crash between two accounts' writes consumes
+// the events it has not seen (their fills reach the engine as user events, or reconciliation).
 Status catch_up(Runtime& rt, engine::Engine& eng, Progress& progress) {
-  const uint64_t target = rt.sim->position();
+  const uint64_t target = rt.position();
+  std::vector<uint64_t> warm(rt.sims.size());
+  for (size_t k = 0; k < rt.sims.size(); ++k) warm[k] = rt.sims[k]->position();
   const int64_t t0 = SystemClock::instance().monotonic_ns();
   market::MarketEvent ev;
   for (uint64_t i = 0; i < target; ++i) {
     Status s = rt.reader->next(ev);
     if (!s.ok()) return s.With("re-reading the recording to the exchange's position");
-    KEEL_RETURN_IF_ERROR(rt.sim->warm_up(ev));
+    for (size_t k = 0; k < rt.sims.size(); ++k) {
+      KEEL_RETURN_IF_ERROR(i < warm[k] ? rt.sims[k]->warm_up(ev) : rt.sims[k]->on_market(ev));
+    }
     eng.observe(ev);
     progress.update("catching up", rt.reader->progress(), i + 1,
                     SystemClock::instance().monotonic_ns() - t0);
@@ -99,11 +138,14 @@ int run_once(const RunOptions& opts) {
     std::fprintf(stderr, "keel run: %s\n", s.ToString().c_str());
     return s.code() == Code::kCorruption ? 2 : 1;
   }
-  std::unique_ptr<DryRunVenue> dry;
-  if (opts.dry_run) dry = std::make_unique<DryRunVenue>(*rt.sim);
-  exchange::Exchange& venue = dry ? static_cast<exchange::Exchange&>(*dry) : *rt.sim;
+  std::vector<std::unique_ptr<DryRunVenue>> dry;
+  std::vector<exchange::Exchange*> venues;
+  for (auto& sim : rt.sims) {
+    if (opts.dry_run) dry.push_back(std::make_unique<DryRunVenue>(*sim));
+    venues.push_back(opts.dry_run ? static_cast<exchange::Exchange*>(dry.back().get()) : sim.get());
+  }
   IntentPrinter printer(rt.cfg, *rt.journal);
-  engine::Engine eng(rt.cfg, *rt.journal, venue, SystemClock::instance());
+  engine::Engine eng(rt.cfg, *rt.journal, venues, SystemClock::instance());
   Progress progress(opts.quiet);
   if (Status s = eng.load_and_start(); !s.ok()) {
     std::fprintf(stderr, "keel run: %s\n", s.ToString().c_str());
@@ -120,9 +162,9 @@ int run_once(const RunOptions& opts) {
                  static_cast<unsigned long long>(rt.journal->snapshot()->seq));
   }
   if (rec->anything()) report_recovery(*rec);
-  const uint64_t start_pos = rt.sim->position();
+  const uint64_t start_pos = rt.position();
   const int64_t t0 = SystemClock::instance().monotonic_ns();
-  if (!rt.sim->recording_ended()) {
+  if (!rt.recording_ended()) {
     if (Status s = eng.decide_all(); !s.ok()) return fail_stop(eng, s);
     int64_t first_recv_ns = 0;
     market::MarketEvent ev;
@@ -134,19 +176,21 @@ int run_once(const RunOptions& opts) {
         return 1;
       }
       pace(rt.cfg, ev, first_recv_ns, t0);
-      if (Status m = rt.sim->on_market(ev); !m.ok()) {
-        std::fprintf(stderr, "\nkeel run: simulated exchange: %s\n", m.ToString().c_str());
-        return 2;
+      for (auto& sim : rt.sims) {
+        if (Status m = sim->on_market(ev); !m.ok()) {
+          std::fprintf(stderr, "\nkeel run: simulated exchange: %s\n", m.ToString().c_str());
+          return 2;
+        }
       }
       failpoint("run.exchange.after_event");
       if (Status e = eng.on_market(ev); !e.ok()) return fail_stop(eng, e);
-      if (dry) printer.print_new();
-      if (eng.reconcile_due(rt.sim->venue_time_ms())) {  // a refused cancel, a gap: ask (R2)
+      if (opts.dry_run) printer.print_new();
+      if (eng.reconcile_due(rt.first().venue_time_ms())) {  // a refused cancel, a gap: ask (R2)
         auto r = eng.recover();
         if (!r.ok()) return fail_stop(eng, r.status());
         if (r->anything() && !opts.quiet) report_recovery(*r);
       }
-      const uint64_t done = rt.sim->position() - start_pos;
+      const uint64_t done = rt.position() - start_pos;
       progress.update("replaying", rt.reader->progress(), done,
                       SystemClock::instance().monotonic_ns() - t0);
       if (opts.stop_after > 0 && done >= static_cast<uint64_t>(opts.stop_after)) {
@@ -156,19 +200,21 @@ int run_once(const RunOptions& opts) {
       }
     }
     progress.done();
-    if (Status s = rt.sim->mark_recording_ended(); !s.ok()) {
-      std::fprintf(stderr, "keel run: simulated exchange: %s\n", s.ToString().c_str());
-      return 2;
+    for (auto& sim : rt.sims) {
+      if (Status s = sim->mark_recording_ended(); !s.ok()) {
+        std::fprintf(stderr, "keel run: simulated exchange: %s\n", s.ToString().c_str());
+        return 2;
+      }
     }
   } else {
     std::fprintf(stderr, "keel run: the recording was already replayed to its end (%llu events); "
                          "nothing left to do\n",
                  static_cast<unsigned long long>(start_pos));
   }
-  if (Status s = eng.finish_recording(rt.sim->position()); !s.ok()) return fail_stop(eng, s);
-  print_summary(rt.cfg, eng, rt.sim->position(), rt.sim->position() - start_pos,
+  if (Status s = eng.finish_recording(rt.position()); !s.ok()) return fail_stop(eng, s);
+  print_summary(rt.cfg, eng, rt.position(), rt.position() - start_pos,
                 SystemClock::instance().monotonic_ns() - t0, *rt.journal);
-  if (dry) print_dry_run_note(printer);
+  if (opts.dry_run) print_dry_run_note(printer);
   return 0;
 }
 
@@ -207,7 +253,9 @@ int retire_command(const Target& target, const std::string& task_id) {
     std::fprintf(stderr, "keel retire: %s\n", s.ToString().c_str());
     return s.code() == Code::kCorruption ? 2 : 1;
   }
-  engine::Engine eng(rt.cfg, *rt.journal, *rt.sim, SystemClock::instance());
+  std::vector<exchange::Exchange*> venues;
+  for (auto& sim : rt.sims) venues.push_back(sim.get());
+  engine::Engine eng(rt.cfg, *rt.journal, venues, SystemClock::instance());
   return retire_task(eng, task_id, /*deadline_ms=*/10'000);
 }
 
