@@ -35,8 +35,7 @@ struct Checks {
 // when none was read). Book quantities are not checked: a level sums resting orders, and orders
 // placed under an older, finer step_size (BTCUSDT's was 0.000001 until 2023) still rest and
 // trade. So quantities fail only when most trades are off step: then step_size is too coarse.
-int64_t check_data(const engine::Config& cfg, Checks& checks) {
-  const Instrument& ins = cfg.instrument;
+int64_t check_data(const engine::Config& cfg, const Instrument& ins, Checks& checks) {
   auto reader = market::CaptureReader::open(cfg.sim.data);
   if (!reader.ok()) {
     checks.line(false, "exchange.data: " + reader.status().message());
@@ -74,7 +73,8 @@ int64_t check_data(const engine::Config& cfg, Checks& checks) {
       }
     }
   }
-  const std::string events = "the first " + std::to_string(n) + " events of exchange.data";
+  const std::string events = "the first " + std::to_string(n) + " events of exchange.data (" +
+                             ins.symbol + ")";
   checks.line(prices > 0 && off_tick == 0,
               events + ": " + std::to_string(prices) + " prices, " + std::to_string(off_tick) +
                   " off tick_size " + format_fixed_trim(ins.tick_e8, kScaleE8) +
@@ -99,31 +99,41 @@ int validate_command(const std::string& config_path) {
     std::fprintf(stderr, "keel: %s\n", cfg.status().message().c_str());
     return 1;
   }
-  const Instrument& ins = cfg->instrument;
-  std::printf("%s: the config loads (%zu task%s, exchange %s)\n", config_path.c_str(),
-              cfg->tasks.size(), cfg->tasks.size() == 1 ? "" : "s", cfg->exchange_kind.c_str());
-  std::printf("instrument %s: tick_size %s, step_size %s, min_notional %s %s\n",
-              ins.symbol.c_str(), format_fixed_trim(ins.tick_e8, kScaleE8).c_str(),
-              format_fixed_trim(ins.step_e8, kScaleE8).c_str(),
-              format_fixed_trim(ins.min_notional_e8, kScaleE8).c_str(), ins.quote_asset.c_str());
+  std::printf("%s: the config loads (%zu task%s, %zu account%s, exchange %s)\n", config_path.c_str(),
+              cfg->tasks.size(), cfg->tasks.size() == 1 ? "" : "s", cfg->accounts.size(),
+              cfg->accounts.size() == 1 ? "" : "s", cfg->exchange_kind.c_str());
+  for (const Instrument& ins : cfg->instruments) {
+    std::printf("instrument %s: tick_size %s, step_size %s, min_notional %s %s\n",
+                ins.symbol.c_str(), format_fixed_trim(ins.tick_e8, kScaleE8).c_str(),
+                format_fixed_trim(ins.step_e8, kScaleE8).c_str(),
+                format_fixed_trim(ins.min_notional_e8, kScaleE8).c_str(), ins.quote_asset.c_str());
+  }
   Checks checks;
   if (cfg->exchange_kind != "sim") {
     // The credentials as keel run reads them: present, and a file only its owner may read
     // (engine/credentials.h). Their values are never printed.
-    const engine::CredentialSource& source = cfg->binance.credentials;
-    auto creds = engine::load_credentials(source);
-    checks.line(creds.ok(), creds.ok() ? "credentials from " + engine::describe(source) +
-                                             ": an API key and a secret"
-                                       : creds.status().message());
+    for (const engine::AccountConfig& a : cfg->accounts) {
+      const engine::CredentialSource& source = a.credentials;
+      auto creds = engine::load_credentials(source);
+      checks.line(creds.ok(), creds.ok() ? "account " + a.id + ": credentials from " +
+                                               engine::describe(source) + ": an API key and a secret"
+                                         : creds.status().message());
+    }
     std::printf("pre-trade checks need the market price and the balances: with exchange.kind "
                 "%s they are made by keel run at start-up\n",
                 cfg->exchange_kind.c_str());
     return checks.failed == 0 ? 0 : 1;
   }
-  const int64_t ref = check_data(*cfg, checks);
-  int64_t quote_needed_e8 = 0;
+  std::vector<int64_t> refs;  // by instrument
+  for (const Instrument& ins : cfg->instruments) refs.push_back(check_data(*cfg, ins, checks));
+  // account index -> quote asset -> what its tasks' opening buys lock
+  std::map<size_t, std::map<std::string, int64_t>> needed;
   for (const engine::TaskConfig& t : cfg->tasks) {
-    std::printf("task %s (%s: %s)\n", t.id.c_str(), t.strategy.c_str(), t.params_text.c_str());
+    const Instrument& ins = cfg->instruments[t.instrument_index];
+    const int64_t ref = refs[t.instrument_index];
+    const engine::AccountConfig& account = cfg->accounts[t.account_index];
+    std::printf("task %s (%s %s, account %s: %s)\n", t.id.c_str(), t.strategy.c_str(),
+                ins.symbol.c_str(), account.id.c_str(), t.params_text.c_str());
     if (ref <= 0) continue;
     const std::vector<strategy::OrderSketch> orders = t.impl->opening_orders(ref);
     int64_t lowest = INT64_MAX, buy_notional = 0;
@@ -133,7 +143,7 @@ int validate_command(const std::string& config_path) {
       lowest = std::min(lowest, notional);
       qty_ok = qty_ok && o.qty_lots >= ins.min_qty_lots;
       if (o.side == Side::kBuy) {
-        buy_notional += notional + fee_e8(notional, cfg->sim.maker_fee_rate_e8);
+        buy_notional += notional + fee_e8(notional, account.sim.maker_fee_rate_e8);
       }
     }
     checks.line(!orders.empty(), std::to_string(orders.size()) + " orders a fresh task opens at " +
@@ -144,17 +154,22 @@ int validate_command(const std::string& config_path) {
                     format_fixed_trim(ins.min_notional_e8, kScaleE8) + " " + ins.quote_asset +
                     " (the smallest: " + format_fixed_trim(lowest, kScaleE8) + ")");
     checks.line(qty_ok, "every order's quantity is at least the minimum quantity");
-    quote_needed_e8 += buy_notional;
+    needed[t.account_index][ins.quote_asset] += buy_notional;
     std::printf("       its buys lock %s %s (fees included)\n",
                 format_fixed_trim(buy_notional, kScaleE8).c_str(), ins.quote_asset.c_str());
   }
-  if (ref > 0) {
-    auto it = cfg->sim.balances.find(ins.quote_asset);
-    const int64_t have = it == cfg->sim.balances.end() ? 0 : it->second.free_e8;
-    checks.line(quote_needed_e8 <= have,
-                "exchange.balances." + ins.quote_asset + " " + format_fixed_trim(have, kScaleE8) +
-                    " covers every task's opening buys (" +
-                    format_fixed_trim(quote_needed_e8, kScaleE8) + ")");
+  for (const auto& [index, assets] : needed) {
+    const engine::AccountConfig& a = cfg->accounts[index];
+    const std::string field = cfg->accounts.size() == 1 && a.id == journal::kDefaultAccount
+                                  ? "exchange.balances."
+                                  : "accounts[" + std::to_string(index) + "].balances.";
+    for (const auto& [asset, need] : assets) {
+      auto it = a.sim.balances.find(asset);
+      const int64_t have = it == a.sim.balances.end() ? 0 : it->second.free_e8;
+      checks.line(need <= have, field + asset + " " + format_fixed_trim(have, kScaleE8) +
+                                    " covers its tasks' opening buys (" +
+                                    format_fixed_trim(need, kScaleE8) + ")");
+    }
   }
   if (checks.failed > 0) {
     std::printf("%d check%s failed\n", checks.failed, checks.failed == 1 ? "" : "s");

@@ -69,7 +69,7 @@ TEST(Validate, AnOrderBelowTheMinimumNotionalFails) {
 TEST(Validate, ABalanceShortOfTheOpeningBuysFails) {
   const Outcome o = validate("0.01", "0.002", "600");
   EXPECT_EQ(o.rc, 1);
-  EXPECT_THAT(o.out, HasSubstr("FAIL exchange.balances.USDT 600 covers every task's opening buys "
+  EXPECT_THAT(o.out, HasSubstr("FAIL exchange.balances.USDT 600 covers its tasks' opening buys "
                                "(618.311825)"));
 }
 
