@@ -27,15 +27,33 @@ namespace {
 std::atomic<bool> g_stop{false};
 void on_signal(int) { g_stop.store(true); }
 
-Result<exchange::binance::BinanceConfig> venue_config(const engine::Config& cfg) {
+// The instrument account `a` trades: its tasks' symbol (one per account), else the first.
+const Instrument& instrument_of(const engine::Config& cfg, size_t a) {
+  for (const engine::TaskConfig& t : cfg.tasks) {
+    if (t.account_index == a) return cfg.instruments[t.instrument_index];
+  }
+  return cfg.instruments.front();
+}
+
+// One market subscription per symbol: on the first account that trades it.
+bool carries_market(const engine::Config& cfg, size_t a) {
+  for (size_t k = 0; k < a; ++k) {
+    if (instrument_of(cfg, k).symbol == instrument_of(cfg, a).symbol) return false;
+  }
+  return true;
+}
+
+// Account `a`'s connection: its symbol, its credentials, the market stream if it carries it.
+Result<exchange::binance::BinanceConfig> venue_config(const engine::Config& cfg, size_t a) {
   exchange::binance::BinanceConfig b;
   b.rest_url = cfg.binance.rest_url;
   b.ws_url = cfg.binance.ws_url;
   b.ws_api_url = cfg.binance.ws_api_url;
-  b.symbol = cfg.instrument.symbol;
+  b.symbol = instrument_of(cfg, a).symbol;
+  b.market_stream = carries_market(cfg, a);
   // The environment variables or the owner-only file the config names (engine/credentials.h);
   // errors name the variable or the file and its mode, never a value.
-  auto creds = engine::load_credentials(cfg.binance.credentials);
+  auto creds = engine::load_credentials(cfg.accounts[a].credentials);
   if (!creds.ok()) return creds.status();
   b.api_key = creds->api_key.reveal();
   b.api_secret = creds->api_secret.reveal();
@@ -43,8 +61,7 @@ Result<exchange::binance::BinanceConfig> venue_config(const engine::Config& cfg)
 }
 
 // The config's instrument must be the venue's (exchangeInfo filters), or prices would be wrong.
-Status check_instrument(const engine::Config& cfg, const Instrument& venue) {
-  const Instrument& mine = cfg.instrument;
+Status check_instrument(const engine::Config& cfg, const Instrument& mine, const Instrument& venue) {
   auto mismatch = [&](const char* field, int64_t a, int64_t b) {
     return Status::InvalidArgument(cfg.path + ": instrument." + field + ": " +
                                    format_fixed_trim(a, kScaleE8) + " but the exchange says " +
@@ -55,10 +72,37 @@ Status check_instrument(const engine::Config& cfg, const Instrument& venue) {
   return Status::Ok();
 }
 
+using Connections = std::vector<std::unique_ptr<exchange::binance::BinanceExchange>>;
+
+// Every account's connection, each checked against its instrument. `market_stream`: false for
+// commands that need the accounts only (keel retire).
+Result<Connections> connect_all(const engine::Config& cfg, bool market_stream) {
+  Connections out;
+  for (size_t a = 0; a < cfg.accounts.size(); ++a) {
+    auto vc = venue_config(cfg, a);
+    if (!vc.ok()) return vc.status();
+    vc->market_stream = vc->market_stream && market_stream;
+    auto venue = exchange::binance::BinanceExchange::connect(*vc);
+    if (!venue.ok()) {
+      return venue.status().With("connecting account " + cfg.accounts[a].id + " to " +
+                                 cfg.binance.rest_url);
+    }
+    KEEL_RETURN_IF_ERROR(check_instrument(cfg, instrument_of(cfg, a), (*venue)->instrument()));
+    out.push_back(std::move(*venue));
+  }
+  return out;
+}
+
+uint64_t gaps(const Connections& c) {
+  uint64_t n = 0;
+  for (const auto& v : c) n += v->gap_recoveries();
+  return n;
+}
+
 struct LiveLoop {
   const engine::Config& cfg;
   engine::Engine& eng;
-  exchange::binance::BinanceExchange& venue;
+  Connections& conns;
   const RunOptions& opts;
   uint64_t last_gap = 0;
   uint64_t last_unknown = 0;
@@ -67,7 +111,8 @@ struct LiveLoop {
   // Reconciles when the user stream had a gap, an outcome stayed unknown, the engine owes one
   // (an in-doubt place became conclusive, a refused cancel), or periodically.
   Status maybe_reconcile(int64_t now_ns) {
-    const uint64_t gap = venue.gap_recoveries();
+    const uint64_t gap = gaps(conns);
+    exchange::binance::BinanceExchange& venue = *conns.front();
     const uint64_t unknown = eng.stats().unknown_outcomes;
     if (gap == last_gap && unknown == last_unknown && now_ns < next_reconcile_ns &&
         !eng.reconcile_due(venue.venue_time_ms())) {
@@ -94,7 +139,7 @@ struct LiveLoop {
       bool transient = false;
       for (const auto& t : cfg.tasks) transient = transient || eng.mode(t.id).transient;
       if (!transient || clock.monotonic_ns() > give_up_ns || g_stop.load()) return Status::Ok();
-      const int64_t wait_ms = eng.reconcile_due_ms() - venue.venue_time_ms();
+      const int64_t wait_ms = eng.reconcile_due_ms() - conns.front()->venue_time_ms();
       std::this_thread::sleep_for(std::chrono::milliseconds(std::clamp<int64_t>(wait_ms, 20, 2'000)));
     }
   }
@@ -103,11 +148,6 @@ struct LiveLoop {
 }  // namespace
 
 int run_live(const RunOptions& opts, const engine::Config& cfg) {
-  auto vc = venue_config(cfg);
-  if (!vc.ok()) {
-    std::fprintf(stderr, "keel run: %s\n", vc.status().ToString().c_str());
-    return 1;
-  }
   std::error_code ec;
   fs::create_directories(cfg.data_dir, ec);
   auto j = journal::Journal::open((fs::path(cfg.data_dir) / "journal").string(), {});
@@ -115,19 +155,18 @@ int run_live(const RunOptions& opts, const engine::Config& cfg) {
     std::fprintf(stderr, "keel run: journal: %s\n", j.status().ToString().c_str());
     return j.status().code() == Code::kCorruption ? 2 : 1;
   }
-  auto venue = exchange::binance::BinanceExchange::connect(*vc);
-  if (!venue.ok()) {
-    std::fprintf(stderr, "keel run: connecting to %s: %s\n", cfg.binance.rest_url.c_str(),
-                 venue.status().ToString().c_str());
+  auto conns = connect_all(cfg, /*market_stream=*/true);
+  if (!conns.ok()) {
+    std::fprintf(stderr, "keel run: %s\n", conns.status().ToString().c_str());
     return 1;
   }
-  if (Status s = check_instrument(cfg, (*venue)->instrument()); !s.ok()) {
-    std::fprintf(stderr, "keel run: %s\n", s.ToString().c_str());
-    return 1;
+  // --dry-run: nothing that changes the venue is sent.
+  std::vector<std::unique_ptr<DryRunVenue>> dry;
+  std::vector<exchange::Exchange*> requests;
+  for (auto& v : *conns) {
+    if (opts.dry_run) dry.push_back(std::make_unique<DryRunVenue>(*v));
+    requests.push_back(opts.dry_run ? static_cast<exchange::Exchange*>(dry.back().get()) : v.get());
   }
-  std::unique_ptr<DryRunVenue> dry;  // --dry-run: nothing that changes the venue is sent
-  if (opts.dry_run) dry = std::make_unique<DryRunVenue>(**venue);
-  exchange::Exchange& requests = dry ? static_cast<exchange::Exchange&>(*dry) : **venue;
   IntentPrinter printer(cfg, **j);
   engine::Engine eng(cfg, **j, requests, SystemClock::instance());
   if (Status s = eng.load_and_start(); !s.ok()) {
@@ -139,8 +178,8 @@ int run_live(const RunOptions& opts, const engine::Config& cfg) {
   const SystemClock& clock = SystemClock::instance();
   const int64_t t0 = clock.monotonic_ns();
   const int64_t deadline = opts.duration_s > 0 ? t0 + opts.duration_s * 1'000'000'000 : 0;
-  LiveLoop loop{cfg, eng, **venue, opts};
-  loop.last_gap = (*venue)->gap_recoveries();
+  LiveLoop loop{cfg, eng, *conns, opts};
+  loop.last_gap = gaps(*conns);
   loop.next_reconcile_ns = t0 + cfg.binance.reconcile_every_ms * 1'000'000;
   const int64_t settle_for_ns =
       (cfg.binance.recv_window_ms + cfg.binance.evidence_margin_ms + 30'000) * 1'000'000;
@@ -151,16 +190,30 @@ int run_live(const RunOptions& opts, const engine::Config& cfg) {
     const engine::TaskMode& m = eng.mode(t.id);
     modes += "; task " + t.id + (m.quoting ? " quoting" : " reconcile-only (" + m.reason + ")");
   }
-  std::fprintf(stderr, "keel run: connected to %s (%s); reconciled in %.1f ms%s; Ctrl-C stops\n",
-               cfg.binance.rest_url.c_str(), cfg.instrument.symbol.c_str(),
+  std::string symbols;
+  for (const Instrument& ins : cfg.instruments) symbols += (symbols.empty() ? "" : ", ") + ins.symbol;
+  std::fprintf(stderr, "keel run: connected to %s (%s; %zu account%s); reconciled in %.1f ms%s; Ctrl-C stops\n",
+               cfg.binance.rest_url.c_str(), symbols.c_str(), conns->size(),
+               conns->size() == 1 ? "" : "s",
                (clock.monotonic_ns() - t0) / 1e6, modes.c_str());
   market::MarketEvent ev;
   int64_t next_progress = t0 + 1'000'000'000;
   while (!g_stop.load() && (deadline == 0 || clock.monotonic_ns() < deadline)) {
-    Status s = (*venue)->next_market_event(ev, 50) ? eng.on_market(ev) : eng.on_idle();
+    // One market subscription per symbol, on the first account trading it; each is waited on
+    // briefly in turn (50 ms in all when every stream is quiet).
+    Status s = Status::Ok();
+    bool any = false;
+    for (size_t a = 0; a < conns->size(); ++a) {
+      if (!s.ok() || !carries_market(cfg, a)) continue;
+      if ((*conns)[a]->next_market_event(ev, 50 / static_cast<int64_t>(conns->size()))) {
+        any = true;
+        s = eng.on_market(ev);
+      }
+    }
+    if (s.ok() && !any) s = eng.on_idle();
     if (s.ok()) s = loop.maybe_reconcile(clock.monotonic_ns());
     if (!s.ok()) return fail_stop(eng, s);
-    if (dry) printer.print_new();
+    if (opts.dry_run) printer.print_new();
     const int64_t now = clock.monotonic_ns();
     if (!opts.quiet && now >= next_progress) {
       next_progress = now + 5'000'000'000;
@@ -179,34 +232,29 @@ int run_live(const RunOptions& opts, const engine::Config& cfg) {
   if (Status s = loop.settle(clock.monotonic_ns() + settle_for_ns); !s.ok()) {
     return fail_stop(eng, s);
   }
-  if (opts.cancel_on_exit && !dry) {
+  if (opts.cancel_on_exit && !opts.dry_run) {
     std::fprintf(stderr, "keel run: cancelling open orders (--cancel-on-exit)\n");
     eng.emergency_cancel_all();  // journaled on the next start by reconciliation
   }
   print_summary(cfg, eng, eng.stats().events, eng.stats().events, clock.monotonic_ns() - t0, **j);
-  if (dry) print_dry_run_note(printer);
+  if (opts.dry_run) print_dry_run_note(printer);
   return 0;
 }
 
 int retire_live(const engine::Config& cfg, const std::string& task_id) {
-  auto vc = venue_config(cfg);
-  if (!vc.ok()) {
-    std::fprintf(stderr, "keel retire: %s\n", vc.status().ToString().c_str());
-    return 1;
-  }
-  vc->market_stream = false;  // retiring needs the account only
   auto j = journal::Journal::open((fs::path(cfg.data_dir) / "journal").string(), {});
   if (!j.ok()) {
     std::fprintf(stderr, "keel retire: journal: %s\n", j.status().ToString().c_str());
     return j.status().code() == Code::kCorruption ? 2 : 1;
   }
-  auto venue = exchange::binance::BinanceExchange::connect(*vc);
-  if (!venue.ok()) {
-    std::fprintf(stderr, "keel retire: connecting to %s: %s\n", cfg.binance.rest_url.c_str(),
-                 venue.status().ToString().c_str());
+  auto conns = connect_all(cfg, /*market_stream=*/false);  // retiring needs the accounts only
+  if (!conns.ok()) {
+    std::fprintf(stderr, "keel retire: %s\n", conns.status().ToString().c_str());
     return 1;
   }
-  engine::Engine eng(cfg, **j, **venue, SystemClock::instance());
+  std::vector<exchange::Exchange*> venues;
+  for (auto& v : *conns) venues.push_back(v.get());
+  engine::Engine eng(cfg, **j, venues, SystemClock::instance());
   return retire_task(eng, task_id,
                      cfg.binance.recv_window_ms + cfg.binance.evidence_margin_ms + 60'000);
 }
