@@ -98,9 +98,9 @@ TEST(CaptureReplay, SpotBtc0808MatchesReadme) {
   EXPECT_EQ(t.snapshots, 1u);
   EXPECT_EQ(t.futures_diffs, 0u);
   EXPECT_EQ(t.tickers_with_e, 0u);  // spot bookTicker has no E
-  EXPECT_EQ(t.symbols.size(), 2u);  // "BTCUSDT" and "" (the snapshot line)
-  EXPECT_EQ(t.symbols[""], 1u);
-  EXPECT_EQ(t.symbols["BTCUSDT"], 41248u);
+  // The snapshot line names no symbol; the reader gives it its file's (capture.h).
+  EXPECT_EQ(t.symbols.size(), 1u);
+  EXPECT_EQ(t.symbols["BTCUSDT"], 41249u);
   // Measured: trades 61583.22 .. 61860.80 USDT, ids contiguous, receive order monotonic.
   EXPECT_EQ(t.trade_px_min_e8, 6158322000000);
   EXPECT_EQ(t.trade_px_max_e8, 6186080000000);
@@ -135,7 +135,8 @@ TEST(CaptureReplay, SpotEth0808MatchesReadme) {
   EXPECT_EQ(t.tickers, 24077u);
   EXPECT_EQ(t.trades, 6106u);
   EXPECT_EQ(t.snapshots, 1u);
-  EXPECT_EQ(t.symbols["ETHUSDT"], 33617u);
+  EXPECT_EQ(t.symbols.size(), 1u);
+  EXPECT_EQ(t.symbols["ETHUSDT"], 33618u);  // the snapshot line's included
   // README: ETH traded 2679–2685 USDT.
   EXPECT_GE(t.trade_px_min_e8, 2679 * kE8);
   EXPECT_LE(t.trade_px_max_e8, 2686 * kE8);
@@ -230,7 +231,7 @@ TEST(CaptureReplay, FirstLinesDecodeExactly) {
   EXPECT_EQ(t.ts_exchange_ns, 1723161255342'000'000);
   for (int i = 0; i < 4; ++i) ASSERT_TRUE((*reader)->next(ev).ok());
   const auto& snap = std::get<DepthSnapshot>(ev.body);  // line 8
-  EXPECT_EQ(ev.symbol, "");
+  EXPECT_EQ(ev.symbol, "BTCUSDT");  // none on the line: the file's (capture.h)
   EXPECT_EQ(ev.ts_recv_ns, 1723161254206652067);
   EXPECT_EQ(snap.last_update_id, 50093239218);
   ASSERT_EQ(snap.bids.size(), 1000u);

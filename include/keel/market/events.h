@@ -54,7 +54,9 @@ using EventBody = std::variant<DepthDiff, DepthSnapshot, BookTicker, Trade>;
 
 struct MarketEvent {
   int64_t ts_recv_ns = 0;
-  std::string symbol;  // upper case, "BTCUSDT"; empty for a REST snapshot line (no symbol)
+  // Upper case, "BTCUSDT". Empty for a REST snapshot line as decoded (the line names no
+  // symbol); CaptureReader fills in its file's symbol (capture.h).
+  std::string symbol;
   EventBody body;
 };
 
