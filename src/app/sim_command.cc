@@ -20,8 +20,10 @@ constexpr const char* kSimHelp =
     "Serve the simulated exchange over the Binance Spot protocol on 127.0.0.1: REST /api/v3,\n"
     "market streams (/stream?streams=btcusdt@depth@100ms/btcusdt@bookTicker/btcusdt@trade,\n"
     "/ws/<stream>), the WebSocket API (/ws-api/v3) and legacy listenKey streams (/ws/<key>).\n"
-    "The recording replays on its own clock (receive times / --speed) whether or not a client\n"
-    "is connected; at its end the market stops and the server keeps serving. Restart with the\n"
+    "The recording (--data files, merged by receive time) replays on its own clock (receive\n"
+    "times / --speed) whether or not a client is connected; at its end the market stops and\n"
+    "the server keeps serving. Several --symbol serve several symbols to every account (e.g.\n"
+    "--symbol BTCUSDT --symbol ETHUSDT:0.01:0.0001:5 with the two recordings). Restart with the\n"
     "same --state to resume where the market was. Without --accounts, one account 'default'\n"
     "(API key keel-sim-key, secret keel-sim-secret, 10000 USDT and 1 BTC). Test-only ground\n"
     "truth: GET /sim/v1/truth?account=NAME; POST /sim/v1/pause and /sim/v1/resume stop and\n"
@@ -71,9 +73,13 @@ Status build_options(const SimCommandOptions& o, simserver::ServerOptions& out) 
   auto faults = simserver::parse_fault_spec(o.faults);
   if (!faults.ok()) return faults.status();  // "faults: '<item>': ..."
   out.faults = *faults;
-  auto ins = simserver::instrument_from_symbol(o.symbol, o.tick_size, o.step_size, o.min_notional);
-  if (!ins.ok()) return ins.status().With("--symbol/--tick-size/--step-size/--min-notional");
-  out.instrument = *ins;
+  out.instruments.clear();
+  for (const std::string& spec : o.symbol) {
+    auto ins = simserver::instrument_from_spec(spec, o.tick_size, o.step_size, o.min_notional);
+    if (!ins.ok()) return ins.status().With("--symbol/--tick-size/--step-size/--min-notional");
+    out.instruments.push_back(std::move(*ins));
+  }
+  if (out.instruments.empty()) return Status::InvalidArgument("--symbol: none given");
   auto fee = parse_fixed(o.maker_fee, kScaleE8);
   if (!fee.ok() || *fee < 0 || *fee >= kOneE8) {
     return Status::InvalidArgument("--maker-fee: '" + o.maker_fee + "' is not a rate in [0, 1)");
@@ -118,7 +124,8 @@ CLI::App* add_sim_command(CLI::App& app, SimCommandOptions& opts) {
   auto* sim = app.add_subcommand("sim", kSimHelp);
   sim->add_option("--listen", opts.listen, "HOST:PORT, loopback only; port 0 picks a free port")
       ->capture_default_str();
-  sim->add_option("--data", opts.data, "Recorded market data files (gz captures), in order")
+  sim->add_option("--data", opts.data,
+                  "Recorded market data files (gz captures), merged by receive time")
       ->required()->check(CLI::ExistingFile);
   sim->add_option("--speed", opts.speed, "Replay speed multiplier (1 = real time, 20, 100, ...)")
       ->capture_default_str();
@@ -131,11 +138,16 @@ CLI::App* add_sim_command(CLI::App& app, SimCommandOptions& opts) {
       ->check(CLI::Range(0, 60'000));
   sim->add_option("--faults", opts.faults, simserver::kFaultSpecHelp);
   sim->add_option("--seed", opts.seed, "Seed of the fault decisions")->capture_default_str();
-  sim->add_option("--symbol", opts.symbol, "Instrument (quote USDT/USDC/FDUSD/BTC/ETH)")
+  sim->add_option("--symbol", opts.symbol,
+                  "Instrument served, repeatable: SYMBOL (quote USDT/USDC/FDUSD/BTC/ETH; its\n"
+                  "filters from --tick-size/--step-size/--min-notional) or\n"
+                  "SYMBOL:TICK:STEP:MIN_NOTIONAL (its own, e.g. ETHUSDT:0.01:0.0001:5)")
       ->capture_default_str();
-  sim->add_option("--tick-size", opts.tick_size, "PRICE_FILTER tickSize")->capture_default_str();
-  sim->add_option("--step-size", opts.step_size, "LOT_SIZE stepSize")->capture_default_str();
-  sim->add_option("--min-notional", opts.min_notional, "NOTIONAL minNotional")
+  sim->add_option("--tick-size", opts.tick_size, "PRICE_FILTER tickSize of a bare SYMBOL")
+      ->capture_default_str();
+  sim->add_option("--step-size", opts.step_size, "LOT_SIZE stepSize of a bare SYMBOL")
+      ->capture_default_str();
+  sim->add_option("--min-notional", opts.min_notional, "NOTIONAL minNotional of a bare SYMBOL")
       ->capture_default_str();
   sim->add_option("--maker-fee", opts.maker_fee, "Maker fee rate")->capture_default_str();
   sim->add_option("--commission-asset", opts.commission_asset,
@@ -163,9 +175,11 @@ int sim_command(const SimCommandOptions& opts) {
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::string symbols;
+  for (const Instrument& ins : so.instruments) symbols += (symbols.empty() ? "" : " ") + ins.symbol;
   std::fprintf(stderr,
                "keel sim: %s, speed %s, faults %s, seed %llu, commission %s; catching up...\n",
-               so.instrument.symbol.c_str(), opts.speed.c_str(),
+               symbols.c_str(), opts.speed.c_str(),
                simserver::describe_faults(so.faults).c_str(),
                static_cast<unsigned long long>(so.seed), opts.commission_asset.c_str());
   auto server = simserver::SimServer::start(so);

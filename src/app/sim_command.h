@@ -15,14 +15,16 @@ namespace keel::app {
 
 struct SimCommandOptions {
   std::string listen = "127.0.0.1:0";  // HOST:PORT, loopback only; port 0: any free port
-  std::vector<std::string> data;       // the recording, played in order
+  std::vector<std::string> data;       // the recording, merged by receive time
   std::string speed = "1";             // replay speed multiplier
   std::string state;                   // state directory (one sub-directory per account)
   std::string accounts;                // YAML accounts file ("" = the default account)
   int64_t latency_ms = 0;
   std::string faults;                  // fault SPEC (keel/simserver/faults.h)
   uint64_t seed = 1;
-  std::string symbol = "BTCUSDT";
+  // --symbol SPEC, repeatable: "SYMBOL" (filters from the three options below) or
+  // "SYMBOL:TICK:STEP:MIN_NOTIONAL" (simserver::instrument_from_spec).
+  std::vector<std::string> symbol = {"BTCUSDT"};
   std::string tick_size = "0.01";
   std::string step_size = "0.00001";
   std::string min_notional = "5";

@@ -115,10 +115,11 @@ void reply_json(Call& c, std::string body, int status) {
 
 void reply_error(Call& c, const ApiError& e) { reply_json(c, error_body(e), e.http_status); }
 
-std::optional<ApiError> check_symbol(const Call& c) {
+std::optional<ApiError> check_symbol(Call& c) {
   const std::string* s = c.given("symbol");
   if (s == nullptr) return err::mandatory("symbol");
-  if (*s != c.ctx.venue.instrument().symbol) return err::bad_symbol();
+  c.instrument = c.ctx.venue.instrument(*s);
+  if (c.instrument == nullptr) return err::bad_symbol();
   return std::nullopt;
 }
 

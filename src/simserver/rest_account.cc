@@ -46,7 +46,7 @@ std::optional<ApiError> parse_limit(const Call& c, std::optional<int64_t>& limit
 // Allowed combinations (§5): symbol [+ orderId [+ fromId]] | [+ fromId] | [+ startTime]
 // [+ endTime]; anything else (fromId or orderId with a time) -1128; startTime..endTime at most
 // 24 h apart (-1127).
-std::optional<ApiError> parse_trade_query(const Call& c, TradeQuery& q) {
+std::optional<ApiError> parse_trade_query(Call& c, TradeQuery& q) {
   if (auto e = check_symbol(c)) return e;
   if (auto e = int_param(c, "orderId", q.order_id)) return e;
   if (auto e = int_param(c, "startTime", q.start_ms)) return e;
@@ -109,17 +109,21 @@ std::string commission_text(const exchange::sim::SimOptions& o) {
   return o.commission_asset + ":" + format_fixed_trim(o.commission_asset_price_e8, kScaleE8);
 }
 
-void write_truth(JsonWriter& w, const Instrument& ins, const exchange::sim::SimTruth& t) {
+// Orders and trades of every symbol, in the order the account made them; an order carries its
+// symbol (order ids are per symbol).
+void write_truth(JsonWriter& w, const Venue& v, const exchange::sim::SimTruth& t) {
   w.key("orders").begin_array();
   for (const auto& o : t.orders) {
-    w.begin_object().kv_num("orderId", o.order_id).kv_str("clientOrderId", o.client_order_id)
+    const Instrument& ins = *v.instrument(o.symbol);  // the sim holds served symbols only
+    w.begin_object().kv_str("symbol", o.symbol).kv_num("orderId", o.order_id)
+        .kv_str("clientOrderId", o.client_order_id)
         .kv_str("side", side_name(o.side)).kv_str("status", exchange::order_status_name(o.status))
         .kv_str("price", ins.format_price(o.price_ticks)).kv_str("origQty", ins.format_qty(o.qty_lots))
         .kv_str("executedQty", ins.format_qty(o.executed_lots))
         .kv_num("updateTime", ns_to_ms(o.ts_update_ns)).end_object();
   }
   w.end_array().key("trades").begin_array();
-  for (const auto& tr : t.trades) write_trade(w, ins, tr);
+  for (const auto& tr : t.trades) write_trade(w, *v.instrument(tr.symbol), tr);
   w.end_array();
   write_balances(w, t.balances, false);
   w.key("deposits").begin_array();
@@ -152,18 +156,24 @@ void account(Call& c) {
   reply_json(c, w.take());
 }
 
+// GET /api/v3/openOrders (§5): one symbol's open orders, or without a symbol every symbol's
+// (weight 80), symbol by symbol in exchangeInfo's order.
 void open_orders(Call& c) {
-  if (c.given("symbol") == nullptr) {
+  const bool all = c.given("symbol") == nullptr;
+  if (all) {
     c.weight = 80;
   } else if (auto e = check_symbol(c)) {
     return reply_error(c, *e);
   }
   auto lock = c.venue().lock();
-  auto open = c.venue().account(c.account).sim->open_orders(c.ins().symbol);
-  if (!open.ok()) return reply_error(c, err::unexpected());
   JsonWriter w;
   w.begin_array();
-  for (const auto& o : *open) write_order(w, c.ins(), o, c.venue().created_ms(c.account, o));
+  for (const Instrument& ins : c.venue().instruments()) {
+    if (!all && &ins != c.instrument) continue;
+    auto open = c.venue().account(c.account).sim->open_orders(ins.symbol);
+    if (!open.ok()) return reply_error(c, err::unexpected());
+    for (const auto& o : *open) write_order(w, ins, o, c.venue().created_ms(c.account, o));
+  }
   w.end_array();
   reply_json(c, w.take());
 }
@@ -244,7 +254,8 @@ void user_stream_close(Call& c) {
 }
 
 // GET /sim/v1/truth?account=NAME (default: the first account): every order, every trade,
-// balances, the replay position. Not a Binance endpoint; for tests and inspection.
+// balances, the replay position. Not a Binance endpoint; for tests and inspection. "symbol"
+// is the first served symbol (what a one-symbol venue always said), "symbols" all of them.
 void truth(Call& c) {
   const std::string* name = c.given("account");
   auto idx = name == nullptr ? std::optional<size_t>(0) : c.venue().find_by_name(*name);
@@ -254,10 +265,13 @@ void truth(Call& c) {
   const VenueAccount& a = c.venue().account(*idx);
   const auto& sim = *a.sim;
   w.begin_object().kv_str("account", c.venue().config(*idx).name)
-      .kv_str("symbol", c.ins().symbol).kv_num("position", static_cast<int64_t>(sim.position()))
+      .kv_str("symbol", c.venue().instruments().front().symbol);
+  w.key("symbols").begin_array();
+  for (const Instrument& ins : c.venue().instruments()) w.str(ins.symbol);
+  w.end_array().kv_num("position", static_cast<int64_t>(sim.position()))
       .kv_bool("recordingEnded", sim.recording_ended()).kv_num("nowMs", c.venue().now_ms(*idx))
       .kv_str("commissionAsset", commission_text(sim.options()));
-  write_truth(w, c.ins(), sim.truth());
+  write_truth(w, c.venue(), sim.truth());
   w.key("cancelRequests").begin_object();
   for (const auto& [id, n] : a.cancel_requests) w.kv_num(id, n);
   w.end_object();

@@ -26,8 +26,13 @@ struct Call {
   RestReply reply;
   void (*handler)(Call&) = nullptr;  // the endpoint (a late request runs it again later)
   bool late = false;  // a late request executing now: its fault was drawn at receipt
+  const Instrument* instrument = nullptr;  // the request's symbol's, once check_symbol passed
   Venue& venue() { return ctx.venue; }
-  const Instrument& ins() { return ctx.venue.instrument(); }
+  // REQUIRES check_symbol passed.
+  const Instrument& ins() const {
+    KEEL_ASSERT(instrument != nullptr);
+    return *instrument;
+  }
   const std::string* param(std::string_view name) const { return params.find(name); }
   // A parameter that was sent non-empty.
   const std::string* given(std::string_view name) const {
@@ -39,8 +44,8 @@ struct Call {
 void reply_json(Call& c, std::string body, int status = 200);
 void reply_error(Call& c, const ApiError& e);
 
-// symbol: mandatory (-1102) and the served instrument's (-1121).
-std::optional<ApiError> check_symbol(const Call& c);
+// symbol: mandatory (-1102) and a served instrument's (-1121); sets c.instrument.
+std::optional<ApiError> check_symbol(Call& c);
 // An optional integer parameter >= 0: nullopt when absent; -1100 when not a whole number.
 std::optional<ApiError> int_param(const Call& c, std::string_view name, std::optional<int64_t>& out);
 // The fault of a state-changing request (faults.h); answers and returns true when the request

@@ -1,5 +1,6 @@
 // Public REST endpoints: ping, time, exchangeInfo, depth, bookTicker (binance-spot.md §3).
 #include <algorithm>
+#include <vector>
 
 #include "keel/core/fixed.h"
 #include "rest_internal.h"
@@ -29,18 +30,28 @@ std::vector<std::string> symbol_list(const std::string& json) {
   return out;
 }
 
-// symbol / symbols filters of exchangeInfo and bookTicker: -1121 for any symbol not served.
-std::optional<ApiError> check_symbol_filters(const Call& c, bool& listed) {
-  listed = false;
+// symbol / symbols filters of exchangeInfo and bookTicker: the instruments asked for (symbol:
+// that one, `single` set; symbols: those, in the order given; neither: every served one, in
+// the options' order). -1121 for any symbol not served.
+std::optional<ApiError> select_symbols(const Call& c, std::vector<const Instrument*>& out,
+                                       bool& single) {
+  single = false;
+  out.clear();
+  const Venue& v = c.ctx.venue;
   if (const std::string* s = c.given("symbol")) {
-    listed = true;
-    if (*s != c.ctx.venue.instrument().symbol) return err::bad_symbol();
+    single = true;
+    out.push_back(v.instrument(*s));
+    if (out.back() == nullptr) return err::bad_symbol();
+    return std::nullopt;
   }
   if (const std::string* s = c.given("symbols")) {
     for (const std::string& name : symbol_list(*s)) {
-      if (name != c.ctx.venue.instrument().symbol) return err::bad_symbol();
+      out.push_back(v.instrument(name));
+      if (out.back() == nullptr) return err::bad_symbol();
     }
+    if (!out.empty()) return std::nullopt;
   }
+  for (const Instrument& ins : v.instruments()) out.push_back(&ins);
   return std::nullopt;
 }
 
@@ -130,14 +141,15 @@ void server_time(Call& c) {
 }
 
 void exchange_info(Call& c) {
-  bool listed = false;
-  if (auto e = check_symbol_filters(c, listed)) return reply_error(c, *e);
+  bool single = false;
+  std::vector<const Instrument*> symbols;
+  if (auto e = select_symbols(c, symbols, single)) return reply_error(c, *e);
   JsonWriter w;
   w.begin_object().kv_str("timezone", "UTC").kv_num("serverTime", c.wall_ms);
   write_rate_limits(w);
   w.key("exchangeFilters").begin_array().end_array();
   w.key("symbols").begin_array();
-  write_symbol(w, c.ins());
+  for (const Instrument* ins : symbols) write_symbol(w, *ins);
   w.end_array().end_object();
   reply_json(c, w.take());
 }
@@ -152,7 +164,7 @@ void depth(Call& c) {
   JsonWriter w;
   {
     auto lock = c.venue().lock();
-    const market::OrderBook& book = c.venue().market().book;
+    const market::OrderBook& book = c.venue().market(c.ins().symbol).book;
     w.begin_object().kv_num("lastUpdateId", book.synced() ? book.last_update_id() : 0);
     for (Side side : {Side::kBuy, Side::kSell}) {
       w.key(side == Side::kBuy ? "bids" : "asks").begin_array();
@@ -168,16 +180,17 @@ void depth(Call& c) {
 
 void book_ticker(Call& c) {
   bool single = false;
-  if (auto e = check_symbol_filters(c, single)) return reply_error(c, *e);
+  std::vector<const Instrument*> symbols;
+  if (auto e = select_symbols(c, symbols, single)) return reply_error(c, *e);
   if (!single) c.weight = 4;
-  market::BookTicker t;
+  std::vector<market::BookTicker> tickers;
   {
     auto lock = c.venue().lock();
-    t = c.venue().market().bbo();
+    for (const Instrument* ins : symbols) tickers.push_back(c.venue().market(ins->symbol).bbo());
   }
   JsonWriter w;
   if (!single) w.begin_array();
-  write_ticker(w, c.ins().symbol, t);
+  for (size_t i = 0; i < symbols.size(); ++i) write_ticker(w, symbols[i]->symbol, tickers[i]);
   if (!single) w.end_array();
   reply_json(c, w.take());
 }

@@ -1,5 +1,6 @@
 // Trading endpoints: new order, cancel, query, cancelReplace, amend, cancel all
-// (binance-spot.md §4, §5). Every order is a LIMIT_MAKER on the served instrument.
+// (binance-spot.md §4, §5). Every order is a LIMIT_MAKER on a served instrument (the request's
+// symbol).
 #include <algorithm>
 #include <utility>
 
@@ -65,7 +66,7 @@ std::optional<ApiError> check_type(const Call& c) {
   return err::bad_type();
 }
 
-std::optional<ApiError> parse_new_order(const Call& c, NewOrderArgs& out) {
+std::optional<ApiError> parse_new_order(Call& c, NewOrderArgs& out) {
   if (auto e = check_symbol(c)) return e;
   const std::string* side = c.given("side");
   if (side == nullptr) return err::mandatory("side");
@@ -75,7 +76,7 @@ std::optional<ApiError> parse_new_order(const Call& c, NewOrderArgs& out) {
   int64_t qty_e8 = 0, price_e8 = 0;
   if (auto e = decimal_param(c, "quantity", qty_e8)) return e;
   if (auto e = decimal_param(c, "price", price_e8)) return e;
-  const Instrument& ins = c.ctx.venue.instrument();
+  const Instrument& ins = c.ins();
   if (price_e8 % ins.tick_e8 != 0) return ApiError{400, -1013, "Filter failure: PRICE_FILTER"};
   if (qty_e8 % ins.step_e8 != 0) return ApiError{400, -1013, "Filter failure: LOT_SIZE"};
   out.req.symbol = ins.symbol;
@@ -109,7 +110,7 @@ std::optional<ApiError> resolve_open(Call& c, const std::optional<int64_t>& orde
     out = *client_id;
     return std::nullopt;
   }
-  auto o = c.venue().order_by_id(c.account, *order_id);
+  auto o = c.venue().order_by_id(c.account, c.ins().symbol, *order_id);
   if (!o || !exchange::is_open(o->status)) return err::unknown_order();
   if (client_id != nullptr && *client_id != o->client_order_id) return err::unknown_order();
   out = o->client_order_id;
@@ -201,7 +202,9 @@ void count_cancel_request(Call& c, bool replace) {
   }
   auto lock = c.venue().lock();
   if (key.empty()) {
-    auto o = c.venue().order_by_id(*account, *order_id);
+    const std::string* symbol = c.given("symbol");
+    std::optional<exchange::OrderReport> o;
+    if (symbol != nullptr) o = c.venue().order_by_id(*account, *symbol, *order_id);
     key = o ? o->client_order_id : "orderId:" + std::to_string(*order_id);
   }
   ++c.venue().account(*account).cancel_requests[key];
@@ -266,7 +269,7 @@ void query_order(Call& c) {
   auto lock = c.venue().lock();
   std::optional<exchange::OrderReport> o;
   if (order_id) {
-    o = c.venue().order_by_id(c.account, *order_id);
+    o = c.venue().order_by_id(c.account, c.ins().symbol, *order_id);
     if (o && orig != nullptr && *orig != o->client_order_id) {
       return reply_error(c, err::client_id_mismatch());
     }

@@ -33,6 +33,28 @@ Result<Instrument> instrument_from_symbol(const std::string& symbol, std::string
                                  "': no known quote asset (USDT, USDC, FDUSD, BTC, ETH)");
 }
 
+Result<Instrument> instrument_from_spec(std::string_view spec, std::string_view default_tick,
+                                        std::string_view default_step,
+                                        std::string_view default_min_notional) {
+  std::vector<std::string_view> parts;
+  for (size_t from = 0;;) {
+    const size_t colon = spec.find(':', from);
+    parts.push_back(spec.substr(from, colon == std::string_view::npos ? colon : colon - from));
+    if (colon == std::string_view::npos) break;
+    from = colon + 1;
+  }
+  if (parts.size() != 1 && parts.size() != 4) {
+    return Status::InvalidArgument("symbol '" + std::string(spec) +
+                                   "': expected SYMBOL or SYMBOL:TICK:STEP:MIN_NOTIONAL");
+  }
+  const bool own = parts.size() == 4;
+  auto ins = instrument_from_symbol(std::string(parts[0]), own ? parts[1] : default_tick,
+                                    own ? parts[2] : default_step,
+                                    own ? parts[3] : default_min_notional);
+  if (!ins.ok()) return ins.status().With("symbol '" + std::string(spec) + "'");
+  return ins;
+}
+
 struct SimServer::Impl {
   ServerCore core;
   std::unique_ptr<Replayer> replayer;
@@ -88,6 +110,26 @@ void SimServer::Impl::on_accept(boost::system::error_code ec, tcp::socket socket
 
 namespace {
 
+// Fills in the instrument list (server.h ServerOptions): {instrument}, the default when
+// nothing is set; instrument = instruments[0].
+Status check_instruments(ServerOptions& o) {
+  if (o.instruments.empty()) {
+    o.instruments.push_back(o.instrument.symbol.empty() ? default_instrument() : o.instrument);
+  } else if (!o.instrument.symbol.empty() && o.instrument.symbol != o.instruments[0].symbol) {
+    return Status::InvalidArgument("symbol " + o.instrument.symbol +
+                                   " is set besides the instrument list and is not its first");
+  }
+  for (size_t i = 0; i < o.instruments.size(); ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      if (o.instruments[j].symbol == o.instruments[i].symbol) {
+        return Status::InvalidArgument("--symbol: " + o.instruments[i].symbol + " given twice");
+      }
+    }
+  }
+  o.instrument = o.instruments[0];
+  return Status::Ok();
+}
+
 Status check_options(ServerOptions& o) {
   if (o.host == "localhost") o.host = "127.0.0.1";
   boost::system::error_code ec;
@@ -100,7 +142,7 @@ Status check_options(ServerOptions& o) {
   if (!(o.speed > 0)) return Status::InvalidArgument("--speed must be a multiplier > 0");
   if (o.data_files.empty()) return Status::InvalidArgument("--data: no recording given");
   if (o.state_dir.empty()) return Status::InvalidArgument("--state: no state directory given");
-  if (o.instrument.symbol.empty()) o.instrument = default_instrument();
+  KEEL_RETURN_IF_ERROR(check_instruments(o));
   if (o.accounts.empty()) o.accounts.push_back(default_account());
   if (o.threads < 1 || o.threads > 16) return Status::InvalidArgument("threads must be 1..16");
   return validate_accounts(o.accounts, "accounts");
@@ -113,7 +155,7 @@ Result<std::unique_ptr<SimServer>> SimServer::start(ServerOptions options) {
   auto impl = std::make_unique<Impl>();
   ServerCore& core = impl->core;
   core.opts = std::move(options);
-  VenueOptions vo{core.opts.instrument,      core.opts.maker_fee_rate_e8, core.opts.state_dir,
+  VenueOptions vo{core.opts.instruments,     core.opts.maker_fee_rate_e8, core.opts.state_dir,
                   core.opts.accounts,        core.opts.faults,            core.opts.seed,
                   core.opts.commission_mode, core.opts.commission_asset,
                   core.opts.commission_asset_price_e8};

@@ -39,17 +39,20 @@ market::BookTicker MarketView::bbo() const {
 Venue::Venue(VenueOptions opts)
     : opts_(std::move(opts)),
       request_faults_(opts_.faults, opts_.seed),
-      stream_prefix_(lower(opts_.instrument.symbol) + "@") {}
+      markets_(opts_.instruments.size()) {
+  for (const Instrument& ins : opts_.instruments) stream_prefixes_.push_back(lower(ins.symbol) + "@");
+}
 
 Result<std::unique_ptr<Venue>> Venue::open(const VenueOptions& opts) {
   KEEL_RETURN_IF_ERROR(validate_accounts(opts.accounts, "accounts"));
+  if (opts.instruments.empty()) return Status::InvalidArgument("venue: no instrument");
   std::error_code ec;
   std::filesystem::create_directories(opts.state_dir, ec);
   if (ec) return Status::IOError("state directory " + opts.state_dir + ": " + ec.message());
   std::unique_ptr<Venue> v(new Venue(opts));
   for (const AccountConfig& cfg : opts.accounts) {
     exchange::sim::SimOptions so;
-    so.instrument = opts.instrument;
+    so.instruments = opts.instruments;
     so.maker_fee_rate_e8 = opts.maker_fee_rate_e8;
     so.initial_balances = cfg.balances;
     so.state_dir = (std::filesystem::path(opts.state_dir) / cfg.name).string();
@@ -69,9 +72,28 @@ Result<std::unique_ptr<Venue>> Venue::open(const VenueOptions& opts) {
 
 void Venue::index_orders(VenueAccount& a) {
   for (const OrderReport& o : a.sim->truth().orders) {
-    a.client_of[o.order_id] = o.client_order_id;
-    a.created_ms[o.order_id] = ns_to_ms(o.ts_update_ns);
+    a.client_of[{o.symbol, o.order_id}] = o.client_order_id;
+    a.created_ms[{o.symbol, o.order_id}] = ns_to_ms(o.ts_update_ns);
   }
+}
+
+const Instrument* Venue::instrument(std::string_view symbol) const {
+  for (const Instrument& ins : opts_.instruments) {
+    if (ins.symbol == symbol) return &ins;
+  }
+  return nullptr;
+}
+
+const MarketView& Venue::market(std::string_view symbol) const {
+  const Instrument* ins = instrument(symbol);
+  KEEL_ASSERT(ins != nullptr);
+  return markets_[static_cast<size_t>(ins - opts_.instruments.data())];
+}
+
+MarketView* Venue::market_of(const market::MarketEvent& ev) {
+  if (ev.symbol.empty()) return markets_.size() == 1 ? &markets_[0] : nullptr;
+  const Instrument* ins = instrument(ev.symbol);
+  return ins == nullptr ? nullptr : &markets_[static_cast<size_t>(ins - opts_.instruments.data())];
 }
 
 void Venue::set_publisher(Publisher* p) {
@@ -97,22 +119,21 @@ int64_t Venue::now_ms(size_t i) const { return ns_to_ms(accounts_[i]->sim->now_n
 
 int64_t Venue::created_ms(size_t i, const OrderReport& o) const {
   const auto& m = accounts_[i]->created_ms;
-  auto it = m.find(o.order_id);
+  auto it = m.find({o.symbol, o.order_id});
   return it == m.end() ? ns_to_ms(o.ts_update_ns) : it->second;
 }
 
-std::optional<OrderReport> Venue::order_by_id(size_t i, int64_t order_id) {
+std::optional<OrderReport> Venue::order_by_id(size_t i, const std::string& symbol,
+                                              int64_t order_id) {
   VenueAccount& a = *accounts_[i];
-  auto it = a.client_of.find(order_id);
+  auto it = a.client_of.find({symbol, order_id});
   if (it == a.client_of.end()) return std::nullopt;
-  auto q = a.sim->query_order(opts_.instrument.symbol, it->second);
+  auto q = a.sim->query_order(symbol, it->second);
   if (q.ok() && q->order_id == order_id) return *q;
-  // The client id was reused by a newer order: find this one in the full history.
-  const auto orders = a.sim->truth().orders;
-  auto pos = std::lower_bound(orders.begin(), orders.end(), order_id,
-                              [](const OrderReport& o, int64_t id) { return o.order_id < id; });
-  if (pos == orders.end() || pos->order_id != order_id) return std::nullopt;
-  return *pos;
+  // The client id was reused by a newer order: this one is in the symbol's history.
+  auto from = a.sim->orders_from(symbol, order_id, 1);
+  if (!from.ok() || from->empty() || from->front().order_id != order_id) return std::nullopt;
+  return from->front();
 }
 
 std::pair<int64_t, int64_t> Venue::count_order(size_t i, int64_t wall_ms) {
@@ -174,19 +195,21 @@ void Venue::drain(size_t i, const std::string& cancel_client_id) {
     touch(u.asset);
   }
   for (const ExecutionReport& r : events) {
+    const OrderKey key{r.order.symbol, r.order.order_id};
     if (r.exec_type == ExecType::kNew) {
-      a.client_of[r.order.order_id] = r.order.client_order_id;
-      a.created_ms.emplace(r.order.order_id, ns_to_ms(r.order.ts_update_ns));
+      a.client_of[key] = r.order.client_order_id;
+      a.created_ms.emplace(key, ns_to_ms(r.order.ts_update_ns));
     }
+    const Instrument* ins = instrument(r.order.symbol);
+    KEEL_ASSERT(ins != nullptr);  // the sim accepts orders of served symbols only
     ExecContext ctx;
     ctx.event_ms = now_ms(i);
     ctx.created_ms = created_ms(i, r.order);
     if (r.exec_type == ExecType::kCanceled) ctx.cancel_client_id = cancel_client_id;
-    emit_user(i, std::make_shared<const std::string>(
-                     render_execution_report(opts_.instrument, r, ctx)));
+    emit_user(i, std::make_shared<const std::string>(render_execution_report(*ins, r, ctx)));
     // Every NEW, CANCELED and TRADE moves free/locked funds of the instrument's assets.
-    touch(opts_.instrument.base_asset);
-    touch(opts_.instrument.quote_asset);
+    touch(ins->base_asset);
+    touch(ins->quote_asset);
     if (r.exec_type == ExecType::kTrade) touch(r.trade.commission_asset);
   }
   auto balances = a.sim->balances();
@@ -204,27 +227,32 @@ Result<exchange::BalanceUpdate> Venue::deposit(size_t i, const std::string& asse
 }
 
 void Venue::apply_market(const market::MarketEvent& ev) {
-  ++market_.events;
-  if (!ev.symbol.empty() && ev.symbol != opts_.instrument.symbol) return;
-  market_.book.on_event(ev);
+  MarketView* m = market_of(ev);
+  if (m == nullptr) return;  // a symbol not served
+  m->book.on_event(ev);
   if (const auto* t = std::get_if<market::BookTicker>(&ev.body)) {
-    market_.ticker = *t;
-    market_.ticker_seen = true;
+    m->ticker = *t;
+    m->ticker_seen = true;
   }
 }
 
+// A recorded message goes out on its own symbol's streams (a snapshot line is no stream).
 void Venue::publish_market_event(const market::MarketEvent& ev) {
-  if (publisher_ == nullptr || ev.symbol != opts_.instrument.symbol) return;
-  const std::string& sym = opts_.instrument.symbol;
+  if (publisher_ == nullptr) return;
+  const Instrument* ins = instrument(ev.symbol);
+  if (ins == nullptr) return;
+  const std::string& sym = ins->symbol;
+  const std::string& prefix =
+      stream_prefixes_[static_cast<size_t>(ins - opts_.instruments.data())];
   if (const auto* d = std::get_if<market::DepthDiff>(&ev.body)) {
     auto payload = std::make_shared<const std::string>(render_depth_update(*d, sym));
-    publisher_->publish_market(stream_prefix_ + "depth@100ms", payload);
-    publisher_->publish_market(stream_prefix_ + "depth", payload);
+    publisher_->publish_market(prefix + "depth@100ms", payload);
+    publisher_->publish_market(prefix + "depth", payload);
   } else if (const auto* t = std::get_if<market::BookTicker>(&ev.body)) {
-    publisher_->publish_market(stream_prefix_ + "bookTicker",
+    publisher_->publish_market(prefix + "bookTicker",
                                std::make_shared<const std::string>(render_book_ticker(*t, sym)));
   } else if (const auto* tr = std::get_if<market::Trade>(&ev.body)) {
-    publisher_->publish_market(stream_prefix_ + "trade",
+    publisher_->publish_market(prefix + "trade",
                                std::make_shared<const std::string>(render_trade_event(*tr, sym)));
   }
 }
@@ -263,7 +291,6 @@ Status Venue::on_live(const market::MarketEvent& ev) {
 
 Status Venue::end_recording() {
   std::lock_guard<std::mutex> lock(mu_);
-  market_.ended = true;
   for (auto& a : accounts_) {
     KEEL_RETURN_IF_ERROR(a->sim->mark_recording_ended().With("account " + a->cfg.name));
   }

@@ -1,11 +1,15 @@
 // venue.h (private): the accounts, the replayed market view and the user-data fan-out of
 // `keel sim`, independent of any transport.
 //
+// Symbols: the venue serves every instrument of VenueOptions.instruments to every account (one
+// SimExchange per account serving them all, sim.h "Several instruments"), with one market view
+// and one set of streams per symbol; order ids are per symbol (Binance's), so the order
+// indexes are keyed by (symbol, order id).
 // Concurrency: one mutex (lock()) guards everything mutable: every SimExchange (not
-// thread-safe, sim.h), the market view, the order indexes and the event faults. Request handlers
-// and the replay thread take it for the whole of one operation, so user-data events are
-// published in the order they happened. Immutable after open (no lock): the instrument, the
-// account configs and the key/name lookups.
+// thread-safe, sim.h), the market views, the order indexes and the event faults. Request
+// handlers and the replay thread take it for the whole of one operation, so user-data events
+// are published in the order they happened. Immutable after open (no lock): the instruments,
+// the account configs and the key/name lookups.
 // Clocks: order, trade and event times are each account's SimExchange clock (the recording's
 // exchange time, sim.h); the wall clock is only for recvWindow checks and serverTime.
 #pragma once
@@ -17,6 +21,8 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "keel/exchange/sim.h"
@@ -27,7 +33,7 @@
 namespace keel::simserver {
 
 struct VenueOptions {
-  Instrument instrument;
+  std::vector<Instrument> instruments;  // at least one; distinct symbols
   int64_t maker_fee_rate_e8 = 100'000;
   std::string state_dir;  // one SimExchange state per account in <state_dir>/<name>/
   std::vector<AccountConfig> accounts;
@@ -51,26 +57,28 @@ class Publisher {
   virtual void publish_user(size_t account, const std::shared_ptr<const std::string>& event) = 0;
 };
 
-// The market as replayed so far: the depth book (diff-synced) and the last bookTicker.
+// One symbol's market as replayed so far: the depth book (diff-synced) and the last
+// bookTicker.
 struct MarketView {
   market::OrderBook book;
   market::BookTicker ticker;
   bool ticker_seen = false;
-  uint64_t events = 0;  // recording events consumed
-  bool ended = false;   // the recording was replayed to its end
   // Best bid/ask (price, qty at 10^-8): from the fresher of the ticker and the book (sim.h).
   market::BookTicker bbo() const;
 };
+
+// An order of an account: Binance numbers orders per symbol.
+using OrderKey = std::pair<std::string, int64_t>;  // (symbol, order id)
 
 struct VenueAccount {
   VenueAccount(AccountConfig c, std::unique_ptr<exchange::sim::SimExchange> s, EventFaults f)
       : cfg(std::move(c)), sim(std::move(s)), event_faults(f) {}
   AccountConfig cfg;
   std::unique_ptr<exchange::sim::SimExchange> sim;
-  std::map<int64_t, std::string> client_of;  // order id -> client order id (every order)
-  // order id -> creation time (ms). Orders created before this process started: their last
+  std::map<OrderKey, std::string> client_of;  // order -> client order id (every order)
+  // order -> creation time (ms). Orders created before this process started: their last
   // update time (the sim does not persist a creation time).
-  std::map<int64_t, int64_t> created_ms;
+  std::map<OrderKey, int64_t> created_ms;
   EventFaults event_faults;
   std::shared_ptr<const std::string> held;  // an event held back by a reorder fault
   std::deque<int64_t> order_wall_ms;        // successful new orders of the last day (wall ms)
@@ -91,7 +99,10 @@ class Venue {
   static Result<std::unique_ptr<Venue>> open(const VenueOptions& opts);
 
   void set_publisher(Publisher* p);  // before serving; nullptr: publish nowhere
-  const Instrument& instrument() const { return opts_.instrument; }
+  // Every served instrument, in the options' order (exchangeInfo's order).
+  const std::vector<Instrument>& instruments() const { return opts_.instruments; }
+  // The instrument of `symbol`; nullptr when it is not served.
+  const Instrument* instrument(std::string_view symbol) const;
   int64_t maker_fee_rate_e8() const { return opts_.maker_fee_rate_e8; }
   size_t account_count() const { return accounts_.size(); }
   const AccountConfig& config(size_t i) const { return accounts_[i]->cfg; }
@@ -103,19 +114,22 @@ class Venue {
 
   // --- REQUIRE lock() held ---------------------------------------------------------------------
   VenueAccount& account(size_t i) { return *accounts_[i]; }
-  const MarketView& market() const { return market_; }
+  // The market view of a served symbol (`instrument(symbol)` not null).
+  const MarketView& market(std::string_view symbol) const;
   int64_t now_ms(size_t i) const;
   // Publishes the account's new balanceUpdates and executionReports (a CANCELED one carries
   // cancel_client_id as its c), then one outboundAccountPosition of the assets they may have
-  // changed (base and quote for orders; the commission asset too after a TRADE in kOther;
-  // the asset of each balanceUpdate), each through the event faults.
+  // changed (base and quote of each order's symbol; the commission asset too after a TRADE in
+  // kOther; the asset of each balanceUpdate), each through the event faults.
   void drain(size_t i, const std::string& cancel_client_id = {});
   // POST /sim/v1/deposit: SimExchange::deposit on account i, then drain(i) (a balanceUpdate
   // and an outboundAccountPosition of the asset). Errors: SimExchange::deposit's.
   Result<exchange::BalanceUpdate> deposit(size_t i, const std::string& asset, int64_t delta_e8);
   const VenueOptions& options() const { return opts_; }
-  // The order with this id (nullopt: never seen) and its creation time.
-  std::optional<exchange::OrderReport> order_by_id(size_t i, int64_t order_id);
+  // The order of `symbol` with this id (nullopt: never seen, or a symbol not served) and its
+  // creation time.
+  std::optional<exchange::OrderReport> order_by_id(size_t i, const std::string& symbol,
+                                                   int64_t order_id);
   int64_t created_ms(size_t i, const exchange::OrderReport& o) const;
   // Records a successful new order (wall ms) and returns the counts of the last 10 s and day.
   std::pair<int64_t, int64_t> count_order(size_t i, int64_t wall_ms);
@@ -126,8 +140,8 @@ class Venue {
   // Event `index` (0-based) of the recording before live replay: accounts already past it
   // warm up (sim.h), the others consume it; nothing is published.
   Status catch_up(const market::MarketEvent& ev, uint64_t index);
-  // The next live event: every account consumes it; its stream message and the accounts' events
-  // are published.
+  // The next live event: every account consumes it; its stream message (on its symbol's
+  // streams, when the symbol is served) and the accounts' events are published.
   Status on_live(const market::MarketEvent& ev);
   // The recording ended: persisted in every account.
   Status end_recording();
@@ -135,6 +149,9 @@ class Venue {
 
  private:
   explicit Venue(VenueOptions opts);
+  // The market view an event belongs to: its symbol's; a symbol-less event (a REST snapshot
+  // not read through market::CaptureReader) the sole symbol's, if only one is served.
+  MarketView* market_of(const market::MarketEvent& ev);
   void apply_market(const market::MarketEvent& ev);
   void publish_market_event(const market::MarketEvent& ev);
   void emit_user(size_t i, std::shared_ptr<const std::string> event);
@@ -144,9 +161,9 @@ class Venue {
   RequestFaults request_faults_;
   std::mutex mu_;
   std::vector<std::unique_ptr<VenueAccount>> accounts_;
-  MarketView market_;
+  std::vector<MarketView> markets_;  // one per instrument, same order
   Publisher* publisher_ = nullptr;
-  std::string stream_prefix_;  // "btcusdt@"
+  std::vector<std::string> stream_prefixes_;  // "btcusdt@", one per instrument
 };
 
 }  // namespace keel::simserver

@@ -1,6 +1,7 @@
 // keel/exchange/sim.h: the simulated exchange (matching engine over recorded market data).
 //
-// Plays the venue for one instrument and one or more accounts (issue 2 uses one, "default"):
+// Plays the venue for one account and one or more instruments (SimOptions.instruments; several
+// accounts are several SimExchanges fed the same recording):
 //  - LIMIT_MAKER only (post-only, GTC). A BUY at price >= best ask, or a SELL at price <= best
 //    bid, is rejected: 400, -2010 "Order would immediately match and take." (binance-spot.md §8).
 //  - Filters: PRICE_FILTER (tick), LOT_SIZE (step, minQty), NOTIONAL (minNotional):
@@ -21,7 +22,7 @@
 //    charges a BUY's commission in the base asset unless paid in BNB (kBase, kOther).
 //  - Balances: a BUY locks its notional of quote (plus its maker fee in kQuote, below), a SELL
 //    locks its quantity of base; fills and cancels release locks. Trade ids and order ids are
-//    the exchange's own counters from 1.
+//    the exchange's own counters from 1, per symbol (below).
 //  - Persistence: every state change (an order placed, filled, canceled; a balance; a
 //    queue_ahead; the trades, deposits and counters) is written to the sim's own RocksDB
 //    directory in one WriteBatch per change, with the replay position and clock, before the call returns; so is
@@ -45,6 +46,22 @@
 //    instant is a no-op).
 //  - Determinism: no clock, no randomness; time is the recording's exchange time. The same
 //    events and requests in the same order give the same results.
+//  - Several instruments (issue 10 item 3): one market view (book, BBO), one queue model and
+//    one set of orders per symbol; one account, so the balances are shared across symbols (a
+//    BTCUSDT BUY and an ETHUSDT BUY lock the same USDT). Every call answers per symbol as
+//    Binance does: -1121 "Invalid symbol." for a symbol not served; order ids and trade ids
+//    count from 1 per symbol (Binance's orderId and trade id are per symbol, so order 1 of
+//    BTCUSDT and order 1 of ETHUSDT are different orders); client order ids are unique among
+//    the open orders of one symbol; queries, openOrders, allOrders and myTrades list one
+//    symbol. A market event belongs to the instrument of its symbol; an event without a
+//    symbol (a REST snapshot not read through market::CaptureReader, which names it) belongs
+//    to the sole instrument when there is one, to none otherwise. An event of a symbol not
+//    served counts towards position() and changes nothing (the clock included). The virtual
+//    clock is the largest exchange time of any served symbol's events.
+//    Stored state: the served symbols (checked on reopen: every stored symbol must still be
+//    served; symbols added since are recorded; kInvalidArgument otherwise), orders and trades
+//    under one account-wide sequence (sim_codec.h), so a state written by a single-instrument
+//    sim opens unchanged (it is a state of one symbol).
 //
 // Model details (stated once, here):
 //  - BBO for the post-only check: spot bookTicker `u` and depth `u` count the same update
@@ -103,7 +120,8 @@
 //    failure). Both halves are one WriteBatch.
 //  - Errors of the Result-returning calls carry Binance's error body as the Status message, e.g.
 //    kNotFound {"code":-2013,"msg":"Order does not exist."}, kRejected {"code":-1121,...} for
-//    another symbol. query_order by client id returns the newest order with that id.
+//    a symbol not served. query_order by client id returns the symbol's newest order with that
+//    id.
 //    trades_from returns every trade from the id on (no 1000-row page limit).
 //  - Durability: WriteOptions::sync=false: the RocksDB WAL is written before each call returns
 //    (the position cell is in the page cache as soon as it is stored), so the state survives
@@ -138,6 +156,10 @@ namespace keel::exchange::sim {
 enum class CommissionMode : unsigned char { kQuote = 0, kBase = 1, kOther = 2 };
 
 struct SimOptions {
+  // The instruments served. `instrument` alone is the one-instrument case (what every
+  // single-symbol caller sets); `instruments` lists any number, in order (exchangeInfo's
+  // order). When both are set, `instrument` must equal instruments[0]. open() fills in both:
+  // options() has instruments = the list and instrument = its first.
   Instrument instrument;
   int64_t maker_fee_rate_e8 = 100'000;  // 0.001 = 10 bps (Binance VIP0 spot maker)
   Balances initial_balances;            // used only when the state directory is new
@@ -146,6 +168,7 @@ struct SimOptions {
   CommissionMode commission_mode = CommissionMode::kQuote;
   std::string commission_asset;           // kOther only, e.g. "BNB"
   int64_t commission_asset_price_e8 = 0;  // kOther only: quote per unit of commission_asset, > 0
+  std::vector<Instrument> instruments;    // see `instrument`; symbols distinct, no ','
 };
 
 // Parses the commission setting of `keel sim --commission-asset` and of the config's
@@ -153,14 +176,14 @@ struct SimOptions {
 // ASSET ([A-Z0-9]{1,20}, e.g. "BNB") and PRICE (a decimal > 0 with at most 8 fraction digits:
 // quote per unit of ASSET, e.g. "BNB:600"). Sets the three commission fields of `out` (asset
 // and price cleared unless kOther). Errors: kInvalidArgument naming the text.
-// (SimExchange::open also refuses an ASSET equal to the instrument's base or quote: use
+// (SimExchange::open also refuses an ASSET equal to any instrument's base or quote: use
 // "base" / "quote" for those.)
 Status parse_commission_asset(std::string_view text, SimOptions& out);
 
 // Ground truth for tests and inspection.
 struct SimTruth {
-  std::vector<OrderReport> orders;  // every order ever accepted, by order id
-  std::vector<TradeReport> trades;  // every trade, by trade id
+  std::vector<OrderReport> orders;  // every order ever accepted, in order (every symbol)
+  std::vector<TradeReport> trades;  // every trade, in order (every symbol)
   std::vector<BalanceUpdate> deposits;  // every deposit/withdrawal (deposit()), in order
   Balances balances;
   uint64_t position = 0;            // market events consumed
@@ -169,8 +192,10 @@ struct SimTruth {
 class SimExchange final : public Exchange {
  public:
   // Opens or creates the state in options.state_dir. Errors: kIOError, kCorruption;
-  // kInvalidArgument for bad options (instrument, fee rate, kOther without an asset, with the
-  // base or quote asset, or with a price <= 0).
+  // kInvalidArgument for bad options (an instrument unset or listed twice, `instrument` besides
+  // `instruments` but not its first, fee rate, kOther without an asset, with a base or quote
+  // asset, or with a price <= 0) and for a state of another account or holding a symbol not
+  // served.
   static Result<std::unique_ptr<SimExchange>> open(SimOptions options);
   ~SimExchange() override;
 
@@ -179,7 +204,7 @@ class SimExchange final : public Exchange {
   // many events through warm_up); on_market consumes the next one: updates the sim's book and
   // BBO, matches resting orders, queues executionReports, persists, and advances position by
   // one.
-  // Events of another symbol count towards position but change nothing else.
+  // Events of a symbol not served count towards position but change nothing else.
   // Errors: kInvalidArgument while warm_up is incomplete; kIOError when the state write failed.
   uint64_t position() const;
   Status on_market(const market::MarketEvent& ev);

@@ -23,8 +23,8 @@
 //           404 -1100 unknown account.
 //  - WebSocket market streams (§7): /stream?streams=a/b/c (combined: {"stream":..,"data":..}),
 //    /ws/<stream> (raw payloads), plus SUBSCRIBE / UNSUBSCRIBE / LIST_SUBSCRIPTIONS on either.
-//    Streams: <symbol>@depth@100ms (= <symbol>@depth), <symbol>@bookTicker, <symbol>@trade,
-//    the recording's messages as replayed.
+//    Streams: <symbol>@depth@100ms (= <symbol>@depth), <symbol>@bookTicker, <symbol>@trade for
+//    every served symbol, the recording's messages of that symbol as replayed.
 //  - WebSocket API (§6): /ws-api/v3 with ping, time, userDataStream.subscribe.signature,
 //    userDataStream.unsubscribe, session.subscriptions; events wrapped as
 //    {"subscriptionId":N,"event":{..}}.
@@ -33,6 +33,15 @@
 // it answers client pings with pongs.
 // Accounts: one SimExchange per account, state in <state_dir>/<account>/ (sim.h), all fed the
 // same replayed market. A restart with the same state resumes where the market was.
+// Symbols: every account trades every served instrument (sim.h "Several instruments": one
+// book per symbol, balances shared, Binance's per-symbol order and trade ids). exchangeInfo
+// lists them all (in the options' order), each with its own PRICE_FILTER / LOT_SIZE /
+// NOTIONAL; depth, bookTicker and every order and account endpoint answer per symbol, -1121
+// for a symbol not served; openOrders without a symbol lists every symbol's. The recording's
+// files may hold several symbols: they are merged by receive time (market/capture.h); events
+// of a symbol not served are consumed (they count in the position) and published nowhere.
+// The truth carries "symbol" (the first served symbol) and "symbols" (all), and a "symbol" in
+// each order.
 // Limits: 512 connections, 1 MiB request bodies, 8 KiB headers, 30 s to send a request
 // (idle keep-alive included), 64 KiB WebSocket messages, 10000 queued outbound messages per
 // WebSocket (a slower reader is disconnected, as Binance does).
@@ -58,11 +67,14 @@ namespace keel::simserver {
 struct ServerOptions {
   std::string host = "127.0.0.1";  // a loopback address only
   uint16_t port = 0;               // 0: any free port (see SimServer::port())
-  std::vector<std::string> data_files;  // the recording (market/capture.h), played in order
+  std::vector<std::string> data_files;  // the recording (market/capture.h), merged by receive time
   double speed = 1.0;                   // replay speed multiplier, > 0
   std::string state_dir;
   std::vector<AccountConfig> accounts;  // empty: {default_account()}
-  Instrument instrument;                // empty symbol: BTCUSDT 0.01 / 0.00001 / 5
+  // The served instruments: `instrument` alone is the one-symbol case (empty symbol and no
+  // `instruments`: BTCUSDT 0.01 / 0.00001 / 5); `instruments` lists several, in exchangeInfo's
+  // order (`instrument`, if set too, must equal its first). Symbols must be distinct.
+  Instrument instrument;
   int64_t maker_fee_rate_e8 = 100'000;  // 0.001
   // Who pays commissions, every account alike (exchange/sim.h CommissionMode; parse
   // `--commission-asset quote|base|ASSET:PRICE` with exchange::sim::parse_commission_asset).
@@ -75,6 +87,7 @@ struct ServerOptions {
   int threads = 2;
   std::chrono::milliseconds ws_ping_interval{20'000};
   std::function<void(const std::string&)> log;  // human log lines; default: stderr
+  std::vector<Instrument> instruments;  // see `instrument`
 };
 
 // The default instrument: BTCUSDT, tick 0.01, step 0.00001, min notional 5.
@@ -82,6 +95,13 @@ Instrument default_instrument();
 // An instrument from a symbol with a USDT/USDC/FDUSD/BTC/ETH quote; base = the rest.
 Result<Instrument> instrument_from_symbol(const std::string& symbol, std::string_view tick,
                                           std::string_view step, std::string_view min_notional);
+// An instrument from `keel sim --symbol SPEC`: "SYMBOL" (its filters are the given defaults,
+// i.e. --tick-size / --step-size / --min-notional) or "SYMBOL:TICK:STEP:MIN_NOTIONAL" (its own,
+// e.g. "ETHUSDT:0.01:0.0001:5"). Errors: kInvalidArgument naming the spec and the field
+// (Instrument::make's, instrument_from_symbol's), or a spec of 2 or 3 parts.
+Result<Instrument> instrument_from_spec(std::string_view spec, std::string_view default_tick,
+                                        std::string_view default_step,
+                                        std::string_view default_min_notional);
 
 class SimServer {
  public:

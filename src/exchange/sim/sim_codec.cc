@@ -2,6 +2,7 @@
 // the byte layout is stated in one place and a torn or foreign value is detected, not guessed.
 #include "sim/sim_codec.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace keel::exchange::sim {
@@ -95,16 +96,28 @@ std::string id_key(char prefix, int64_t id) {
 
 }  // namespace
 
-std::string order_key(int64_t order_id) { return id_key(kOrderPrefix, order_id); }
-std::string trade_key(int64_t trade_id) { return id_key(kTradePrefix, trade_id); }
+std::string order_key(int64_t order_seq) { return id_key(kOrderPrefix, order_seq); }
+std::string trade_key(int64_t trade_seq) { return id_key(kTradePrefix, trade_seq); }
 std::string deposit_key(int64_t deposit_id) { return id_key(kDepositPrefix, deposit_id); }
 
+int64_t key_id(std::string_view key) {
+  if (key.size() != 9) return -1;
+  uint64_t u = 0;
+  for (size_t i = 1; i < 9; ++i) u = (u << 8) | static_cast<uint8_t>(key[i]);
+  return static_cast<int64_t>(u);
+}
+
 void encode_meta_into(const SimState& s, std::string& out) {
+  std::string symbols;
+  for (const std::string& sym : s.symbols) {
+    if (!symbols.empty()) symbols.push_back(',');
+    symbols += sym;
+  }
   Writer w(out);
-  w.str(s.symbol);
+  w.str(symbols);
   w.str(s.account);
-  w.i64(s.next_order_id);
-  w.i64(s.next_trade_id);
+  w.i64(s.next_order_seq);
+  w.i64(s.next_trade_seq);
   w.i64(static_cast<int64_t>(s.position));
   w.i64(s.now_ns);
   w.u8(s.recording_ended ? 1 : 0);
@@ -118,10 +131,16 @@ std::string encode_meta(const SimState& s) {
 
 Status decode_meta(std::string_view value, SimState& s) {
   Reader r(value);
-  s.symbol = r.str();
+  const std::string symbols = r.str();
+  s.symbols.clear();
+  for (size_t from = 0; from <= symbols.size();) {
+    const size_t comma = std::min(symbols.find(',', from), symbols.size());
+    s.symbols.push_back(symbols.substr(from, comma - from));
+    from = comma + 1;
+  }
   s.account = r.str();
-  s.next_order_id = r.i64();
-  s.next_trade_id = r.i64();
+  s.next_order_seq = r.i64();
+  s.next_trade_seq = r.i64();
   s.position = static_cast<uint64_t>(r.i64());
   s.now_ns = r.i64();
   s.recording_ended = r.enum8<uint8_t>(1) != 0;

@@ -3,9 +3,12 @@
 // Every value starts with kRecordVersion. Integers are 8-byte little-endian two's complement,
 // bytes and enums one byte, strings a 4-byte little-endian length then the bytes. A value that
 // is short, long, or of another version decodes to kCorruption naming the record.
-// Keys: "m" meta, "b" balances, "o"+<order id, 8 bytes big-endian>, "t"+<trade id, same>,
+// Keys: "m" meta, "b" balances, "o"+<order seq, 8 bytes big-endian>, "t"+<trade seq, same>,
 // "d"+<deposit id, same> (deposit ids from 1; a state written before deposits existed has none
-// and opens unchanged), so a prefix scan returns orders, trades and deposits in id order.
+// and opens unchanged), so a prefix scan returns orders, trades and deposits in creation order.
+// The seqs are account-wide (sim_state.h "Ids"); the per-symbol order and trade ids are in the
+// values. A state of one symbol has seq == id: the layout of a state written before several
+// symbols existed, which therefore opens unchanged.
 #pragma once
 
 #include <cstdint>
@@ -23,12 +26,16 @@ inline constexpr char kOrderPrefix = 'o';
 inline constexpr char kTradePrefix = 't';
 inline constexpr char kDepositPrefix = 'd';
 
-std::string order_key(int64_t order_id);
-std::string trade_key(int64_t trade_id);
+std::string order_key(int64_t order_seq);
+std::string trade_key(int64_t trade_seq);
 std::string deposit_key(int64_t deposit_id);
+// The seq or id of an "o"/"t"/"d" key; -1 when the key is not 9 bytes.
+int64_t key_id(std::string_view key);
 
 // The *_into forms write into `out` (cleared first; its capacity is reused).
-// Meta: symbol, account, counters, position, clock, recording_ended.
+// Meta: symbols (one string: the served symbols joined by ','; one symbol: its name, as a
+// single-instrument state always stored it), account, the two seq counters, position, clock,
+// recording_ended.
 std::string encode_meta(const SimState& s);
 void encode_meta_into(const SimState& s, std::string& out);
 Status decode_meta(std::string_view value, SimState& s);

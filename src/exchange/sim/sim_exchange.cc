@@ -84,42 +84,64 @@ Status parse_commission_asset(std::string_view text, SimOptions& out) {
 
 // --- Impl: requests ---------------------------------------------------------------------------
 
-void SimExchange::Impl::rebuild_indexes() {
-  open_ids.clear();
-  open_by_client.clear();
-  last_by_client.clear();
-  for (const auto& [id, o] : state.orders) {  // ascending id: the newest wins last_by_client
-    last_by_client[o.report.client_order_id] = id;
-    if (is_open(o.report.status)) {
-      open_ids.insert(id);
-      open_by_client[o.report.client_order_id] = id;
+Status SimExchange::Impl::rebuild_indexes() {
+  for (SymbolBook& b : books) {
+    b.order_seqs.clear();
+    b.trades.clear();
+    b.open_seqs.clear();
+    b.open_by_client.clear();
+    b.last_by_client.clear();
+  }
+  for (const auto& [seq, o] : state.orders) {  // ascending seq: the newest wins last_by_client
+    const OrderReport& rep = o.report;
+    SymbolBook* b = book(rep.symbol);
+    if (b == nullptr || rep.order_id != b->next_order_id()) {
+      return Status::Corruption("sim state: order seq " + std::to_string(seq) + " (" +
+                                rep.symbol + " order id " + std::to_string(rep.order_id) +
+                                ") is not the next order of a served symbol");
+    }
+    b->order_seqs.push_back(seq);
+    b->last_by_client[rep.client_order_id] = seq;
+    if (is_open(rep.status)) {
+      b->open_seqs.insert(seq);
+      b->open_by_client[rep.client_order_id] = seq;
     }
   }
+  for (size_t i = 0; i < state.trades.size(); ++i) {
+    const TradeReport& t = state.trades[i];
+    SymbolBook* b = book(t.symbol);
+    if (b == nullptr || t.trade_id != b->next_trade_id()) {
+      return Status::Corruption("sim state: trade seq " + std::to_string(i + 1) + " (" +
+                                t.symbol + " trade id " + std::to_string(t.trade_id) +
+                                ") is not the next trade of a served symbol");
+    }
+    b->trades.push_back(i);
+  }
+  return Status::Ok();
 }
 
-int64_t SimExchange::Impl::lock_for(Side side, int64_t price_ticks, int64_t qty_lots) const {
-  const Instrument& ins = opt.instrument;
+int64_t SimExchange::Impl::lock_for(const Instrument& ins, Side side, int64_t price_ticks,
+                                    int64_t qty_lots) const {
   if (side == Side::kSell) return ins.qty_e8(qty_lots);
   const int64_t notional = ins.notional_e8(price_ticks, qty_lots);
   if (opt.commission_mode != CommissionMode::kQuote) return notional;  // fee from the receipt
   return notional + fee_e8(notional, opt.maker_fee_rate_e8);
 }
 
-// Binance's checks in the order the sim applies them: symbol, client id, filters
-// (PRICE_FILTER, LOT_SIZE, NOTIONAL; the bounds keep every product inside int64), duplicate
-// open id, balance, post-only. Sets lock_e8 to what the order would lock.
-Status SimExchange::Impl::check_read(const std::string& symbol) const {
+Status SimExchange::Impl::check_read(const std::string& symbol, SymbolBook*& b) {
   if (failed) return Status::IOError(failure);
-  if (symbol != opt.instrument.symbol) {
-    return Status::Rejected(error_body(-1121, kMsgInvalidSymbol));
-  }
+  b = book(symbol);
+  if (b == nullptr) return Status::Rejected(error_body(-1121, kMsgInvalidSymbol));
   return Status::Ok();
 }
 
-std::optional<VenueError> SimExchange::Impl::check_place(const OrderRequest& req,
+// Binance's checks in the order the sim applies them (the symbol was checked by the caller):
+// client id, filters (PRICE_FILTER, LOT_SIZE, NOTIONAL; the bounds keep every product inside
+// int64), duplicate open id, balance, post-only. Sets lock_e8 to what the order would lock.
+std::optional<VenueError> SimExchange::Impl::check_place(const SymbolBook& b,
+                                                         const OrderRequest& req,
                                                          int64_t& lock_e8) const {
-  const Instrument& ins = opt.instrument;
-  if (req.symbol != ins.symbol) return venue_error(400, -1121, kMsgInvalidSymbol);
+  const Instrument& ins = b.ins;
   if (!req.client_order_id.empty() && !valid_client_id(req.client_order_id)) {
     return venue_error(400, -1100, kMsgIllegalClientId);
   }
@@ -136,20 +158,21 @@ std::optional<VenueError> SimExchange::Impl::check_place(const OrderRequest& req
       ins.notional_e8(req.price_ticks, req.qty_lots) < ins.min_notional_e8) {
     return venue_error(400, -1013, "Filter failure: NOTIONAL");
   }
-  if (open_by_client.count(req.client_order_id) != 0) {
+  if (b.open_by_client.count(req.client_order_id) != 0) {
     return venue_error(400, -2010, kMsgDuplicate);
   }
-  lock_e8 = lock_for(req.side, req.price_ticks, req.qty_lots);
-  auto bal = state.balances.find(lock_asset(req.side));
+  lock_e8 = lock_for(ins, req.side, req.price_ticks, req.qty_lots);
+  auto bal = state.balances.find(lock_asset(ins, req.side));
   if (bal == state.balances.end() || bal->second.free_e8 < lock_e8) {
     return venue_error(400, -2010, kMsgInsufficient);
   }
-  // Post-only: the opposite best is the market's, or one of our own resting orders if better
-  // (on a real venue it would be in the book and the order would trade against it).
+  // Post-only: the opposite best is the market's, or one of our own resting orders of this
+  // symbol if better (on a real venue it would be in the book and the order would trade
+  // against it).
   const Side opp = req.side == Side::kBuy ? Side::kSell : Side::kBuy;
-  int64_t best = market.best_e8(opp);
-  for (int64_t id : open_ids) {
-    const OrderReport& o = state.orders.at(id).report;
+  int64_t best = b.market.best_e8(opp);
+  for (int64_t seq : b.open_seqs) {
+    const OrderReport& o = state.orders.at(seq).report;
     if (o.side != opp) continue;
     const int64_t px = ins.price_e8(o.price_ticks);
     if (best == 0 || (opp == Side::kSell ? px < best : px > best)) best = px;
@@ -162,16 +185,22 @@ std::optional<VenueError> SimExchange::Impl::check_place(const OrderRequest& req
 
 PlaceResult SimExchange::Impl::place(const OrderRequest& req, Dirty& d) {
   PlaceResult r;
+  r.outcome = Outcome::kRejected;
+  SymbolBook* b = book(req.symbol);
+  if (b == nullptr) {
+    r.error = venue_error(400, -1121, kMsgInvalidSymbol);
+    return r;
+  }
   int64_t lock = 0;
-  if (auto err = check_place(req, lock)) {
-    r.outcome = Outcome::kRejected;
+  if (auto err = check_place(*b, req, lock)) {
     r.error = std::move(*err);
     return r;
   }
+  const int64_t seq = state.next_order_seq++;
   SimOrder o;
   OrderReport& rep = o.report;
   rep.symbol = req.symbol;
-  rep.order_id = state.next_order_id++;
+  rep.order_id = b->next_order_id();
   // Binance generates an id when none is sent; the sim's is deterministic.
   rep.client_order_id =
       req.client_order_id.empty() ? "sim-" + std::to_string(rep.order_id) : req.client_order_id;
@@ -182,57 +211,60 @@ PlaceResult SimExchange::Impl::place(const OrderRequest& req, Dirty& d) {
   rep.ts_update_ns = state.now_ns;
   // Joins the back of its level. Unknown level (no synced book, no ticker at the price): 0.
   o.queue_ahead_e8 =
-      market.level_qty_e8(req.side, opt.instrument.price_e8(req.price_ticks)).value_or(0);
+      b->market.level_qty_e8(req.side, b->ins.price_e8(req.price_ticks)).value_or(0);
   o.locked_e8 = lock;
-  AssetBalance& bal = balance(lock_asset(req.side));
+  AssetBalance& bal = balance(lock_asset(b->ins, req.side));
   bal.free_e8 -= lock;
   bal.locked_e8 += lock;
   d.balances = true;
-  d.touch(rep.order_id);
-  open_ids.insert(rep.order_id);
-  open_by_client[rep.client_order_id] = rep.order_id;
-  last_by_client[rep.client_order_id] = rep.order_id;
+  d.touch(seq);
+  b->order_seqs.push_back(seq);
+  b->open_seqs.insert(seq);
+  b->open_by_client[rep.client_order_id] = seq;
+  b->last_by_client[rep.client_order_id] = seq;
   r.outcome = Outcome::kAccepted;
   r.order = rep;
-  state.orders.emplace(rep.order_id, std::move(o));
+  state.orders.emplace(seq, std::move(o));
   emit(ExecType::kNew, r.order, nullptr);
   return r;
 }
 
-void SimExchange::Impl::close_order(SimOrder& o, OrderStatus status, Dirty& d) {
+void SimExchange::Impl::close_order(SymbolBook& b, int64_t seq, OrderStatus status, Dirty& d) {
+  SimOrder& o = state.orders.at(seq);
   OrderReport& rep = o.report;
   KEEL_ASSERT(is_open(rep.status) && !is_open(status));
   rep.status = status;
   rep.ts_update_ns = state.now_ns;
   if (o.locked_e8 != 0) {
-    AssetBalance& bal = balance(lock_asset(rep.side));
+    AssetBalance& bal = balance(lock_asset(b.ins, rep.side));
     bal.locked_e8 -= o.locked_e8;
     bal.free_e8 += o.locked_e8;
     o.locked_e8 = 0;
     d.balances = true;
   }
-  open_ids.erase(rep.order_id);
-  open_by_client.erase(rep.client_order_id);
-  d.touch(rep.order_id);
+  b.open_seqs.erase(seq);
+  b.open_by_client.erase(rep.client_order_id);
+  d.touch(seq);
 }
 
 CancelResult SimExchange::Impl::cancel(const std::string& symbol,
                                        const std::string& client_order_id, Dirty& d) {
   CancelResult r;
   r.outcome = Outcome::kRejected;
-  if (symbol != opt.instrument.symbol) {
+  SymbolBook* b = book(symbol);
+  if (b == nullptr) {
     r.error = venue_error(400, -1121, kMsgInvalidSymbol);
     return r;
   }
-  auto it = open_by_client.find(client_order_id);
-  if (it == open_by_client.end()) {  // never seen, filled or already canceled
+  auto it = b->open_by_client.find(client_order_id);
+  if (it == b->open_by_client.end()) {  // never seen, filled or already canceled
     r.error = venue_error(400, -2011, kMsgUnknownOrder);
     return r;
   }
-  SimOrder& o = state.orders.at(it->second);
-  close_order(o, OrderStatus::kCanceled, d);
+  const int64_t seq = it->second;
+  close_order(*b, seq, OrderStatus::kCanceled, d);
   r.outcome = Outcome::kAccepted;
-  r.order = o.report;
+  r.order = state.orders.at(seq).report;
   emit(ExecType::kCanceled, r.order, nullptr);
   return r;
 }
@@ -241,12 +273,13 @@ AmendResult SimExchange::Impl::amend(const std::string& symbol, const std::strin
                                      int64_t new_qty_lots, Dirty& d) {
   AmendResult r;
   r.outcome = Outcome::kRejected;
-  if (symbol != opt.instrument.symbol) {
+  SymbolBook* b = book(symbol);
+  if (b == nullptr) {
     r.error = venue_error(400, -1121, kMsgInvalidSymbol);
     return r;
   }
-  auto it = open_by_client.find(client_order_id);
-  if (it == open_by_client.end()) {
+  auto it = b->open_by_client.find(client_order_id);
+  if (it == b->open_by_client.end()) {
     r.error = venue_error(400, -2013, kMsgNoSuchOrder);
     return r;
   }
@@ -267,15 +300,15 @@ AmendResult SimExchange::Impl::amend(const std::string& symbol, const std::strin
   // The removed quantity's lock (as a place of it would lock) goes back to free.
   const int64_t removed = rep.qty_lots - new_qty_lots;
   const int64_t release =
-      std::min(o.locked_e8, lock_for(rep.side, rep.price_ticks, removed));
-  AssetBalance& bal = balance(lock_asset(rep.side));
+      std::min(o.locked_e8, lock_for(b->ins, rep.side, rep.price_ticks, removed));
+  AssetBalance& bal = balance(lock_asset(b->ins, rep.side));
   bal.locked_e8 -= release;
   bal.free_e8 += release;
   o.locked_e8 -= release;
   rep.qty_lots = new_qty_lots;
   rep.ts_update_ns = state.now_ns;
   d.balances = true;
-  d.touch(rep.order_id);
+  d.touch(it->second);
   r.outcome = Outcome::kAccepted;
   r.order = rep;
   emit(ExecType::kReplaced, r.order, nullptr);
@@ -311,49 +344,115 @@ void SimExchange::Impl::emit(ExecType type, const OrderReport& order, const Trad
 SimExchange::SimExchange(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 SimExchange::~SimExchange() = default;
 
-Result<std::unique_ptr<SimExchange>> SimExchange::open(SimOptions options) {
-  const Instrument& ins = options.instrument;
-  if (ins.symbol.empty() || ins.tick_e8 <= 0 || ins.step_e8 <= 0) {
-    return Status::InvalidArgument("sim: instrument is not set (symbol, tick, step)");
+namespace {
+
+bool same_instrument(const Instrument& a, const Instrument& b) {
+  return a.symbol == b.symbol && a.base_asset == b.base_asset && a.quote_asset == b.quote_asset &&
+         a.tick_e8 == b.tick_e8 && a.step_e8 == b.step_e8 && a.min_qty_lots == b.min_qty_lots &&
+         a.min_notional_e8 == b.min_notional_e8;
+}
+
+// Checks the options and fills in the instrument list (sim.h SimOptions): instruments =
+// {instrument} when only that is set; instrument = instruments[0].
+Status normalize_options(SimOptions& o) {
+  if (o.instruments.empty()) {
+    o.instruments.push_back(o.instrument);
+  } else if (!o.instrument.symbol.empty() && !same_instrument(o.instrument, o.instruments[0])) {
+    return Status::InvalidArgument("sim: instrument " + o.instrument.symbol +
+                                   " is set besides instruments and is not instruments[0]");
   }
-  if (options.maker_fee_rate_e8 < 0 || options.maker_fee_rate_e8 >= kOneE8) {
+  for (size_t i = 0; i < o.instruments.size(); ++i) {
+    const Instrument& ins = o.instruments[i];
+    if (ins.symbol.empty() || ins.tick_e8 <= 0 || ins.step_e8 <= 0) {
+      return Status::InvalidArgument("sim: instrument is not set (symbol, tick, step)");
+    }
+    if (ins.symbol.find(',') != std::string::npos) {
+      return Status::InvalidArgument("sim: symbol '" + ins.symbol + "' holds a ','");
+    }
+    for (size_t j = 0; j < i; ++j) {
+      if (o.instruments[j].symbol == ins.symbol) {
+        return Status::InvalidArgument("sim: instrument " + ins.symbol + " listed twice");
+      }
+    }
+    if (o.commission_mode == CommissionMode::kOther &&
+        (o.commission_asset == ins.base_asset || o.commission_asset == ins.quote_asset)) {
+      return Status::InvalidArgument(
+          "sim: commission asset '" + o.commission_asset + "' is an asset of " + ins.symbol +
+          ": it must be neither the base nor the quote asset of any instrument (use base / "
+          "quote)");
+    }
+  }
+  o.instrument = o.instruments[0];
+  if (o.maker_fee_rate_e8 < 0 || o.maker_fee_rate_e8 >= kOneE8) {
     return Status::InvalidArgument("sim: maker_fee_rate_e8 must be in [0, 1e8)");
   }
-  if (options.commission_mode == CommissionMode::kOther &&
-      (!valid_asset(options.commission_asset) || options.commission_asset == ins.base_asset ||
-       options.commission_asset == ins.quote_asset || options.commission_asset_price_e8 <= 0)) {
+  if (o.commission_mode == CommissionMode::kOther &&
+      (!valid_asset(o.commission_asset) || o.commission_asset_price_e8 <= 0)) {
     return Status::InvalidArgument(
-        "sim: commission asset '" + options.commission_asset +
+        "sim: commission asset '" + o.commission_asset +
         "' must be [A-Z0-9]{1,20}, neither the base nor the quote asset (use base / quote), "
         "with a price > 0");
   }
+  return Status::Ok();
+}
+
+std::string joined(const std::vector<std::string>& symbols) {
+  std::string out;
+  for (const std::string& s : symbols) out += (out.empty() ? "" : ",") + s;
+  return out;
+}
+
+}  // namespace
+
+// A new state: the served symbols, the account, the initial balances (every instrument's two
+// assets listed, and the commission asset in kOther). An existing one must be the account's
+// and every symbol it holds must still be served; symbols added since are recorded (a venue
+// may list new symbols; the state keeps their orders from then on).
+Status SimExchange::Impl::init_state(bool loaded) {
+  SimState& st = state;
+  std::vector<std::string> served;
+  for (const Instrument& ins : opt.instruments) served.push_back(ins.symbol);
+  if (loaded) {
+    bool all_served = st.account == opt.account;
+    for (const std::string& sym : st.symbols) {
+      all_served = all_served && std::find(served.begin(), served.end(), sym) != served.end();
+    }
+    if (!all_served) {
+      return Status::InvalidArgument("sim: state in '" + opt.state_dir + "' belongs to " +
+                                     joined(st.symbols) + "/" + st.account + ", not " +
+                                     joined(served) + "/" + opt.account);
+    }
+    if (st.symbols == served) return Status::Ok();
+  } else {
+    st.account = opt.account;
+    st.balances = opt.initial_balances;
+  }
+  st.symbols = served;
+  for (const Instrument& ins : opt.instruments) {
+    st.balances[ins.base_asset];  // both assets always listed
+    st.balances[ins.quote_asset];
+  }
+  if (opt.commission_mode == CommissionMode::kOther) {
+    st.balances[opt.commission_asset];  // listed too: fills may pay with it
+  }
+  Dirty& d = begin_change();
+  d.balances = true;
+  return store->write(st, d);
+}
+
+Result<std::unique_ptr<SimExchange>> SimExchange::open(SimOptions options) {
+  KEEL_RETURN_IF_ERROR(normalize_options(options));
   auto store = SimStore::open(options.state_dir);
   if (!store.ok()) return store.status();
   auto impl = std::make_unique<Impl>();
   impl->opt = std::move(options);
   impl->store = std::move(store).value();
-  SimState& st = impl->state;
-  auto loaded = impl->store->load(st);
+  for (const Instrument& ins : impl->opt.instruments) impl->books.push_back(SymbolBook{ins, {}});
+  auto loaded = impl->store->load(impl->state);
   if (!loaded.ok()) return loaded.status();
-  if (!*loaded) {
-    st.symbol = impl->opt.instrument.symbol;
-    st.account = impl->opt.account;
-    st.balances = impl->opt.initial_balances;
-    st.balances[impl->opt.instrument.base_asset];  // both assets always listed
-    st.balances[impl->opt.instrument.quote_asset];
-    if (impl->opt.commission_mode == CommissionMode::kOther) {
-      st.balances[impl->opt.commission_asset];  // listed too: fills may pay with it
-    }
-    Dirty& d = impl->begin_change();
-    d.balances = true;
-    KEEL_RETURN_IF_ERROR(impl->store->write(st, d));
-  } else if (st.symbol != impl->opt.instrument.symbol || st.account != impl->opt.account) {
-    return Status::InvalidArgument("sim: state in '" + impl->opt.state_dir + "' belongs to " +
-                                   st.symbol + "/" + st.account + ", not " +
-                                   impl->opt.instrument.symbol + "/" + impl->opt.account);
-  }
-  impl->rebuild_indexes();
-  impl->warm_target = st.position;
+  KEEL_RETURN_IF_ERROR(impl->init_state(*loaded));
+  KEEL_RETURN_IF_ERROR(impl->rebuild_indexes());
+  impl->warm_target = impl->state.position;
   return std::unique_ptr<SimExchange>(new SimExchange(std::move(impl)));
 }
 
@@ -458,45 +557,54 @@ ReplaceResult SimExchange::cancel_replace(const std::string& cancel_client_order
 
 Result<OrderReport> SimExchange::query_order(const std::string& symbol,
                                              const std::string& client_order_id) {
-  if (Status refused = impl_->check_read(symbol); !refused.ok()) return refused;
-  auto it = impl_->last_by_client.find(client_order_id);
-  if (it == impl_->last_by_client.end()) return Status::NotFound(error_body(-2013, kMsgNoSuchOrder));
+  SymbolBook* b = nullptr;
+  if (Status refused = impl_->check_read(symbol, b); !refused.ok()) return refused;
+  auto it = b->last_by_client.find(client_order_id);
+  if (it == b->last_by_client.end()) return Status::NotFound(error_body(-2013, kMsgNoSuchOrder));
   return impl_->state.orders.at(it->second).report;
 }
 
 Result<std::vector<OrderReport>> SimExchange::open_orders(const std::string& symbol) {
-  if (Status refused = impl_->check_read(symbol); !refused.ok()) return refused;
+  SymbolBook* b = nullptr;
+  if (Status refused = impl_->check_read(symbol, b); !refused.ok()) return refused;
   std::vector<OrderReport> out;
-  for (int64_t id : impl_->open_ids) out.push_back(impl_->state.orders.at(id).report);
+  for (int64_t seq : b->open_seqs) out.push_back(impl_->state.orders.at(seq).report);
   return out;
 }
 
 Result<TradePage> SimExchange::trades_from(const std::string& symbol, int64_t from_trade_id,
                                            size_t max_trades) {
-  if (Status refused = impl_->check_read(symbol); !refused.ok()) return refused;
-  const auto& trades = impl_->state.trades;  // trades[i].trade_id == i + 1
+  SymbolBook* b = nullptr;
+  if (Status refused = impl_->check_read(symbol, b); !refused.ok()) return refused;
+  const auto& ids = b->trades;  // trade id i + 1 -> index in state.trades
   const int64_t first = std::max<int64_t>(from_trade_id, 1) - 1;
   TradePage out;
-  auto i = static_cast<size_t>(std::min<int64_t>(first, static_cast<int64_t>(trades.size())));
-  for (; i < trades.size() && out.trades.size() < max_trades; ++i) out.trades.push_back(trades[i]);
-  out.more = i < trades.size();
+  auto i = static_cast<size_t>(std::min<int64_t>(first, static_cast<int64_t>(ids.size())));
+  for (; i < ids.size() && out.trades.size() < max_trades; ++i) {
+    out.trades.push_back(impl_->state.trades[ids[i]]);
+  }
+  out.more = i < ids.size();
   return out;
 }
 
 Result<std::optional<TradeReport>> SimExchange::latest_trade(const std::string& symbol) {
-  if (Status refused = impl_->check_read(symbol); !refused.ok()) return refused;
-  if (impl_->state.trades.empty()) return std::optional<TradeReport>();
-  return std::optional<TradeReport>(impl_->state.trades.back());
+  SymbolBook* b = nullptr;
+  if (Status refused = impl_->check_read(symbol, b); !refused.ok()) return refused;
+  if (b->trades.empty()) return std::optional<TradeReport>();
+  return std::optional<TradeReport>(impl_->state.trades[b->trades.back()]);
 }
 
 Result<std::vector<OrderReport>> SimExchange::orders_from(const std::string& symbol,
                                                           int64_t from_order_id,
                                                           size_t max_orders) {
-  if (Status refused = impl_->check_read(symbol); !refused.ok()) return refused;
+  SymbolBook* b = nullptr;
+  if (Status refused = impl_->check_read(symbol, b); !refused.ok()) return refused;
+  const auto& seqs = b->order_seqs;  // order id i + 1 -> seq
   std::vector<OrderReport> out;
-  for (auto it = impl_->state.orders.lower_bound(from_order_id);
-       it != impl_->state.orders.end() && out.size() < max_orders; ++it) {
-    out.push_back(it->second.report);
+  const int64_t first = std::max<int64_t>(from_order_id, 1) - 1;
+  for (auto i = static_cast<size_t>(std::min<int64_t>(first, static_cast<int64_t>(seqs.size())));
+       i < seqs.size() && out.size() < max_orders; ++i) {
+    out.push_back(impl_->state.orders.at(seqs[i]).report);
   }
   return out;
 }
@@ -505,9 +613,11 @@ int64_t SimExchange::venue_time_ms() const { return impl_->state.now_ns / 1'000'
 
 Result<std::vector<TradeReport>> SimExchange::order_trades(const std::string& symbol,
                                                            int64_t order_id) {
-  if (Status refused = impl_->check_read(symbol); !refused.ok()) return refused;
+  SymbolBook* b = nullptr;
+  if (Status refused = impl_->check_read(symbol, b); !refused.ok()) return refused;
   std::vector<TradeReport> out;
-  for (const TradeReport& t : impl_->state.trades) {
+  for (size_t i : b->trades) {
+    const TradeReport& t = impl_->state.trades[i];
     if (t.order_id == order_id) out.push_back(t);
   }
   return out;

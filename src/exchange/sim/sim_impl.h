@@ -9,6 +9,8 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "keel/exchange/sim.h"
 #include "sim/sim_market.h"
@@ -21,20 +23,31 @@ namespace keel::exchange::sim {
 // venue drops a stream it cannot deliver; the trade history still holds every fill).
 inline constexpr size_t kMaxQueuedUserEvents = 1'000'000;
 
+// One served symbol: its filters, its market view and the indexes of its orders and trades
+// (rebuilt from SimState on open). Binance numbers orders and trades per symbol, from 1.
+struct SymbolBook {
+  Instrument ins;
+  MarketView market;
+  std::vector<int64_t> order_seqs;  // order id i + 1 -> its seq (SimState.orders key)
+  std::vector<size_t> trades;       // trade id i + 1 -> its index in SimState.trades
+  std::set<int64_t> open_seqs;      // open orders by seq (= time priority)
+  std::map<std::string, int64_t> open_by_client;  // client id -> open order's seq
+  std::map<std::string, int64_t> last_by_client;  // client id -> newest order's seq
+
+  int64_t next_order_id() const { return static_cast<int64_t>(order_seqs.size()) + 1; }
+  int64_t next_trade_id() const { return static_cast<int64_t>(trades.size()) + 1; }
+};
+
 struct SimExchange::Impl {
-  SimOptions opt;
+  SimOptions opt;  // instruments filled in (open), instrument = instruments[0]
   std::unique_ptr<SimStore> store;
   SimState state;
-  MarketView market;
+  std::vector<SymbolBook> books;  // one per instrument, options order
   uint64_t warm_target = 0;  // position at open: warm_up must see exactly this many events
   uint64_t warmed = 0;
   bool failed = false;       // a state write failed: every later call fails (nothing is lost
   std::string failure;       // silently; the caller sees kUnknown / kIOError)
 
-  // Indexes over state.orders (rebuilt on open).
-  std::set<int64_t> open_ids;                     // open orders, by order id (= time priority)
-  std::map<std::string, int64_t> open_by_client;  // client id -> open order id
-  std::map<std::string, int64_t> last_by_client;  // client id -> newest order with that id
   std::deque<ExecutionReport> events;
   std::deque<BalanceUpdate> balance_events;  // deposits not yet polled (same bound as events)
   Dirty dirty{state};  // the change set of the call in progress (reused: see Dirty)
@@ -45,12 +58,33 @@ struct SimExchange::Impl {
     return dirty;
   }
 
+  // The book of a served symbol; nullptr for any other.
+  SymbolBook* book(std::string_view symbol) {
+    for (SymbolBook& b : books) {
+      if (b.ins.symbol == symbol) return &b;
+    }
+    return nullptr;
+  }
+  // The book a market event belongs to: its symbol's; an event without a symbol (a REST
+  // snapshot not read through CaptureReader) belongs to the sole instrument, if there is one.
+  SymbolBook* book_of_event(const market::MarketEvent& ev) {
+    if (ev.symbol.empty()) return books.size() == 1 ? &books[0] : nullptr;
+    return book(ev.symbol);
+  }
+
   // --- sim_exchange.cc: requests -------------------------------------------------------------
-  void rebuild_indexes();
+  // Creates the state (`loaded` false) or checks the loaded one against the options, recording
+  // symbols added since (sim.h "Several instruments"). Errors: kInvalidArgument (another
+  // account, a stored symbol no longer served), kIOError.
+  Status init_state(bool loaded);
+  // Rebuilds every book's indexes from the state. Errors: kCorruption for an order or trade of
+  // a symbol not served, or per-symbol ids that do not count 1, 2, 3... in seq order.
+  Status rebuild_indexes();
   // The gate of the read calls (query, openOrders, myTrades): kIOError once failed, kRejected
-  // with -1121 for another symbol, OK otherwise.
-  Status check_read(const std::string& symbol) const;
-  std::optional<VenueError> check_place(const OrderRequest& req, int64_t& lock_e8) const;
+  // with -1121 for a symbol not served; else OK and `b` is the symbol's book.
+  Status check_read(const std::string& symbol, SymbolBook*& b);
+  std::optional<VenueError> check_place(const SymbolBook& b, const OrderRequest& req,
+                                        int64_t& lock_e8) const;
   PlaceResult place(const OrderRequest& req, Dirty& d);
   CancelResult cancel(const std::string& symbol, const std::string& client_order_id, Dirty& d);
   AmendResult amend(const std::string& symbol, const std::string& client_order_id,
@@ -68,29 +102,31 @@ struct SimExchange::Impl {
   // --- sim_match.cc: market replay ------------------------------------------------------------
   Status on_market(const market::MarketEvent& ev);
   Status warm_up(const market::MarketEvent& ev);
-  void clip_queues(Dirty& d);
-  void match_trade(const market::Trade& t, Dirty& d);
-  // Fills `lots` of `o` at its limit price (maker), charging the fee and moving balances.
-  void fill(SimOrder& o, int64_t lots, int64_t ts_ns, Dirty& d);
+  void clip_queues(SymbolBook& b, Dirty& d);
+  void match_trade(SymbolBook& b, const market::Trade& t, Dirty& d);
+  // Fills `lots` of `o` (of book `b`) at its limit price (maker), charging the fee and moving
+  // balances.
+  void fill(SymbolBook& b, int64_t seq, int64_t lots, int64_t ts_ns, Dirty& d);
 
   // --- shared helpers -------------------------------------------------------------------------
   // Funds a new order locks: BUY notional (+ its maker fee in kQuote) in quote, SELL quantity
   // in base (e8).
-  int64_t lock_for(Side side, int64_t price_ticks, int64_t qty_lots) const;
+  int64_t lock_for(const Instrument& ins, Side side, int64_t price_ticks, int64_t qty_lots) const;
   // The commission of a fill of `lots` of an order on `side` with this notional (sim.h
   // "Commission per fill"): its amount and asset under the current mode and balances.
   struct Commission {
     int64_t amount_e8 = 0;
     const std::string* asset = nullptr;
   };
-  Commission commission(Side side, int64_t lots, int64_t notional_e8);
+  Commission commission(const Instrument& ins, Side side, int64_t lots, int64_t notional_e8);
   BalanceUpdate apply_deposit(const std::string& asset, int64_t delta_e8, Dirty& d);
   AssetBalance& balance(const std::string& asset) { return state.balances[asset]; }
-  const std::string& lock_asset(Side side) const {
-    return side == Side::kBuy ? opt.instrument.quote_asset : opt.instrument.base_asset;
+  static const std::string& lock_asset(const Instrument& ins, Side side) {
+    return side == Side::kBuy ? ins.quote_asset : ins.base_asset;
   }
-  // Removes a no-longer-open order from the open indexes and returns its remaining lock.
-  void close_order(SimOrder& o, OrderStatus status, Dirty& d);
+  // Marks a no-longer-open order closed, removes it from its book's open indexes and releases
+  // its remaining lock.
+  void close_order(SymbolBook& b, int64_t seq, OrderStatus status, Dirty& d);
   void emit(ExecType type, const OrderReport& order, const TradeReport* trade);
 };
 

@@ -34,7 +34,7 @@ Status SimExchange::Impl::warm_up(const market::MarketEvent& ev) {
                                    std::to_string(warm_target));
   }
   ++warmed;
-  if (ev.symbol.empty() || ev.symbol == opt.instrument.symbol) market.on_event(ev);
+  if (SymbolBook* b = book_of_event(ev)) b->market.on_event(ev);
   return Status::Ok();
 }
 
@@ -45,14 +45,14 @@ Status SimExchange::Impl::on_market(const market::MarketEvent& ev) {
                                    std::to_string(warm_target) + " events");
   }
   Dirty& d = begin_change();
-  // Another symbol's events count towards the position but do not touch this instrument.
-  if (ev.symbol.empty() || ev.symbol == opt.instrument.symbol) {
+  // An event of a symbol not served counts towards the position and changes nothing else.
+  if (SymbolBook* b = book_of_event(ev)) {
     state.now_ns = std::max(state.now_ns, event_ts_ns(ev));  // a virtual clock never goes back
-    market.on_event(ev);
+    b->market.on_event(ev);
     if (const auto* t = std::get_if<market::Trade>(&ev.body)) {
-      match_trade(*t, d);
+      match_trade(*b, *t, d);
     } else {
-      clip_queues(d);
+      clip_queues(*b, d);
     }
   }
   ++state.position;
@@ -65,14 +65,14 @@ Status SimExchange::Impl::on_market(const market::MarketEvent& ev) {
   return commit(d);
 }
 
-void SimExchange::Impl::clip_queues(Dirty& d) {
-  for (int64_t id : open_ids) {
-    SimOrder& o = state.orders.at(id);
+void SimExchange::Impl::clip_queues(SymbolBook& b, Dirty& d) {
+  for (int64_t seq : b.open_seqs) {
+    SimOrder& o = state.orders.at(seq);
     if (o.queue_ahead_e8 == 0) continue;
-    auto q = market.level_qty_e8(o.report.side, opt.instrument.price_e8(o.report.price_ticks));
+    auto q = b.market.level_qty_e8(o.report.side, b.ins.price_e8(o.report.price_ticks));
     if (q && *q < o.queue_ahead_e8) {
       o.queue_ahead_e8 = std::max<int64_t>(*q, 0);
-      d.touch(id);
+      d.touch(seq);
     }
   }
 }
@@ -81,40 +81,39 @@ void SimExchange::Impl::clip_queues(Dirty& d) {
 // SELLs. Our orders at the trade's price share its quantity in time priority (order id), so one
 // trade never fills more than it printed at that price; each order's queue_ahead (which counts
 // only the market's quantity) is eaten by what the earlier of our orders did not take.
-void SimExchange::Impl::match_trade(const market::Trade& t, Dirty& d) {
+void SimExchange::Impl::match_trade(SymbolBook& b, const market::Trade& t, Dirty& d) {
   const Side side = t.buyer_is_maker ? Side::kBuy : Side::kSell;
-  const int64_t step = opt.instrument.step_e8;
+  const int64_t step = b.ins.step_e8;
   int64_t avail_e8 = std::max<int64_t>(t.qty_e8, 0);
-  // A fill can close the order at hand (erasing it from open_ids), never another one: step
+  // A fill can close the order at hand (erasing it from open_seqs), never another one: step
   // past it before matching it.
-  for (auto next = open_ids.begin(); next != open_ids.end();) {
-    const int64_t id = *next++;
-    SimOrder& o = state.orders.at(id);
+  for (auto next = b.open_seqs.begin(); next != b.open_seqs.end();) {
+    const int64_t seq = *next++;
+    SimOrder& o = state.orders.at(seq);
     if (o.report.side != side) continue;
-    const int64_t px = opt.instrument.price_e8(o.report.price_ticks);
+    const int64_t px = b.ins.price_e8(o.report.price_ticks);
     const int64_t remaining = o.report.qty_lots - o.report.executed_lots;
     const bool through = side == Side::kBuy ? t.price_e8 < px : t.price_e8 > px;
     if (through) {
-      fill(o, remaining, t.ts_exchange_ns, d);
+      fill(b, seq, remaining, t.ts_exchange_ns, d);
       continue;
     }
     if (t.price_e8 != px) continue;
     const int64_t eaten = std::min(o.queue_ahead_e8, avail_e8);
     if (eaten > 0) {
       o.queue_ahead_e8 -= eaten;
-      d.touch(id);
+      d.touch(seq);
     }
     const int64_t lots = std::min(remaining, (avail_e8 - eaten) / step);
     if (lots > 0) {
-      fill(o, lots, t.ts_exchange_ns, d);
+      fill(b, seq, lots, t.ts_exchange_ns, d);
       avail_e8 -= lots * step;
     }
   }
 }
 
-SimExchange::Impl::Commission SimExchange::Impl::commission(Side side, int64_t lots,
-                                                            int64_t notional_e8) {
-  const Instrument& ins = opt.instrument;
+SimExchange::Impl::Commission SimExchange::Impl::commission(const Instrument& ins, Side side,
+                                                            int64_t lots, int64_t notional_e8) {
   const int64_t rate = opt.maker_fee_rate_e8;
   if (opt.commission_mode == CommissionMode::kOther) {
     // notional x rate is the fee's value in quote at 10^-16; divided by the asset's price
@@ -134,12 +133,14 @@ SimExchange::Impl::Commission SimExchange::Impl::commission(Side side, int64_t l
   return {fee_e8(notional_e8, rate), &ins.quote_asset};
 }
 
-void SimExchange::Impl::fill(SimOrder& o, int64_t lots, int64_t ts_ns, Dirty& d) {
-  const Instrument& ins = opt.instrument;
+void SimExchange::Impl::fill(SymbolBook& b, int64_t seq, int64_t lots, int64_t ts_ns,
+                             Dirty& d) {
+  const Instrument& ins = b.ins;
+  SimOrder& o = state.orders.at(seq);
   OrderReport& rep = o.report;
   KEEL_ASSERT(lots > 0 && rep.executed_lots + lots <= rep.qty_lots);
   const int64_t notional = ins.notional_e8(rep.price_ticks, lots);
-  const Commission fee = commission(rep.side, lots, notional);
+  const Commission fee = commission(ins, rep.side, lots, notional);
   const int64_t fee_quote = fee.asset == &ins.quote_asset ? fee.amount_e8 : 0;
   const int64_t fee_base = fee.asset == &ins.base_asset ? fee.amount_e8 : 0;
   AssetBalance& base = balance(ins.base_asset);
@@ -162,11 +163,13 @@ void SimExchange::Impl::fill(SimOrder& o, int64_t lots, int64_t ts_ns, Dirty& d)
     balance(opt.commission_asset).free_e8 -= fee.amount_e8;  // commission() checked free >= it
   }
   d.balances = true;
-  d.touch(rep.order_id);
+  d.touch(seq);
 
   TradeReport tr;
   tr.symbol = rep.symbol;
-  tr.trade_id = state.next_trade_id++;
+  tr.trade_id = b.next_trade_id();  // Binance's: per symbol
+  ++state.next_trade_seq;
+  b.trades.push_back(state.trades.size());
   tr.order_id = rep.order_id;
   tr.client_order_id = rep.client_order_id;
   tr.side = rep.side;
@@ -180,7 +183,7 @@ void SimExchange::Impl::fill(SimOrder& o, int64_t lots, int64_t ts_ns, Dirty& d)
 
   rep.executed_lots += lots;
   if (rep.executed_lots == rep.qty_lots) {
-    close_order(o, OrderStatus::kFilled, d);  // releases what is left of the lock
+    close_order(b, seq, OrderStatus::kFilled, d);  // releases what is left of the lock
   } else {
     rep.status = OrderStatus::kPartiallyFilled;
   }

@@ -26,17 +26,22 @@ struct SimOrder {
   int64_t locked_e8 = 0;
 };
 
+// Ids: Binance numbers orders and trades per symbol (orderId, trade id), so do SimOrder.report
+// and TradeReport. The state stores every order and trade under an account-wide sequence (the
+// storage key, sim_codec.h) in creation order; within one symbol the sequence and the ids
+// increase together. With one symbol the sequence equals the id (the layout of a state written
+// before several symbols existed).
 struct SimState {
-  std::string symbol;    // the instrument's symbol, checked on reopen
+  std::vector<std::string> symbols;  // served symbols, options order; checked on reopen
   std::string account;   // options.account, checked on reopen
-  int64_t next_order_id = 1;
-  int64_t next_trade_id = 1;
+  int64_t next_order_seq = 1;  // storage sequence of the next order (every symbol)
+  int64_t next_trade_seq = 1;  // storage sequence of the next trade (every symbol)
   uint64_t position = 0;  // market events consumed
   int64_t now_ns = 0;     // exchange time of the last consumed event (never decreases)
   bool recording_ended = false;
   Balances balances;
-  std::map<int64_t, SimOrder> orders;  // order id -> order, every order ever accepted
-  std::vector<TradeReport> trades;     // by trade id: trades[i].trade_id == i + 1
+  std::map<int64_t, SimOrder> orders;  // order seq -> order, every order ever accepted
+  std::vector<TradeReport> trades;     // by trade seq: trades[i] has seq i + 1
   std::vector<BalanceUpdate> deposits;  // deposit() records, deposit id i + 1 (key "d", codec)
 };
 
@@ -45,7 +50,7 @@ struct SimState {
 // allocates nothing for it.
 struct Dirty {
   bool balances = false;
-  std::vector<int64_t> orders;  // order ids to rewrite, each once
+  std::vector<int64_t> orders;  // order seqs to rewrite, each once
   size_t first_new_trade = 0;   // trades[first_new_trade..] are new
   size_t first_new_deposit = 0;  // deposits[first_new_deposit..] are new
 
@@ -57,11 +62,11 @@ struct Dirty {
     first_new_trade = s.trades.size();
     first_new_deposit = s.deposits.size();
   }
-  void touch(int64_t order_id) {
-    for (int64_t id : orders) {
-      if (id == order_id) return;
+  void touch(int64_t order_seq) {
+    for (int64_t seq : orders) {
+      if (seq == order_seq) return;
     }
-    orders.push_back(order_id);
+    orders.push_back(order_seq);
   }
   // True when the change set names anything besides the meta record.
   bool any(const SimState& s) const {

@@ -138,11 +138,12 @@ Status SimStore::load_orders(SimState& s) {
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     SimOrder o;
     KEEL_RETURN_IF_ERROR(decode_order(std::string_view(it->value().data(), it->value().size()), o));
-    if (o.report.order_id <= 0 || o.report.order_id >= s.next_order_id) {
-      return Status::Corruption("sim state: order id " + std::to_string(o.report.order_id) +
-                                " outside the counter");
+    const int64_t seq = key_id(std::string_view(it->key().data(), it->key().size()));
+    if (seq <= 0 || seq >= s.next_order_seq || o.report.order_id <= 0) {
+      return Status::Corruption("sim state: order seq " + std::to_string(seq) + " (id " +
+                                std::to_string(o.report.order_id) + ") outside the counter");
     }
-    s.orders[o.report.order_id] = std::move(o);
+    s.orders[seq] = std::move(o);
   }
   if (!it->status().ok()) return io_error(dir_, it->status());
   return Status::Ok();
@@ -155,15 +156,16 @@ Status SimStore::load_trades(SimState& s) {
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     TradeReport t;
     KEEL_RETURN_IF_ERROR(decode_trade(std::string_view(it->value().data(), it->value().size()), t));
-    // Trades are written with their order in the same batch, ids from 1 without gaps.
-    if (t.trade_id != static_cast<int64_t>(s.trades.size()) + 1) {
-      return Status::Corruption("sim state: trade id " + std::to_string(t.trade_id) +
+    // Trades are written with their order in the same batch, seqs from 1 without gaps.
+    const int64_t seq = key_id(std::string_view(it->key().data(), it->key().size()));
+    if (seq != static_cast<int64_t>(s.trades.size()) + 1) {
+      return Status::Corruption("sim state: trade seq " + std::to_string(seq) +
                                 " out of sequence");
     }
     s.trades.push_back(std::move(t));
   }
   if (!it->status().ok()) return io_error(dir_, it->status());
-  if (static_cast<int64_t>(s.trades.size()) + 1 != s.next_trade_id) {
+  if (static_cast<int64_t>(s.trades.size()) + 1 != s.next_trade_seq) {
     return Status::Corruption("sim state: trade count disagrees with the trade counter");
   }
   return Status::Ok();
@@ -199,15 +201,15 @@ Status SimStore::write(const SimState& s, const Dirty& d) {
     encode_balances_into(s.balances, value_);
     batch.Put(kBalancesKey, value_);
   }
-  for (int64_t id : d.orders) {
-    auto it = s.orders.find(id);
+  for (int64_t seq : d.orders) {
+    auto it = s.orders.find(seq);
     KEEL_ASSERT(it != s.orders.end());
     encode_order_into(it->second, value_);
-    batch.Put(order_key(id), value_);
+    batch.Put(order_key(seq), value_);
   }
   for (size_t i = d.first_new_trade; i < s.trades.size(); ++i) {
     encode_trade_into(s.trades[i], value_);
-    batch.Put(trade_key(s.trades[i].trade_id), value_);
+    batch.Put(trade_key(static_cast<int64_t>(i) + 1), value_);
   }
   for (size_t i = d.first_new_deposit; i < s.deposits.size(); ++i) {
     const auto id = static_cast<int64_t>(i) + 1;
