@@ -48,7 +48,7 @@ int retire_live(const engine::Config& cfg, const std::string& task_id);
 // keel declare --asset A --amount X --reason TEXT (keel/engine/operator.h). Exit 0 journaled,
 // 1 bad input (or keel run holds the journal), 2 corruption or a failed write.
 int declare_command(const Target& target, const std::string& asset, const std::string& amount,
-                    const std::string& reason);
+                    const std::string& reason, const std::string& account);
 // keel resume --task ID --reason TEXT (keel/engine/operator.h). Exit codes as declare.
 int resume_command(const Target& target, const std::string& task, const std::string& reason);
 int inspect_command(const Target& target, bool json);

@@ -113,6 +113,7 @@ int main(int argc, char** argv) {
 
   keel::app::Target declare_t;
   std::string declare_asset, declare_amount, declare_reason;
+  std::string declare_account = keel::journal::kDefaultAccount;
   auto* declare = app.add_subcommand(
       "declare",
       "Declare a balance change no event told keel of: a deposit, withdrawal or transfer made\n"
@@ -127,6 +128,9 @@ int main(int argc, char** argv) {
                       "The change, a decimal: positive for a deposit, negative for a withdrawal")
       ->required();
   declare->add_option("--reason", declare_reason, "What it was, for the audit trail")->required();
+  declare->add_option("--account", declare_account,
+                      "The account it happened on (accounts[].id; R4 is per account)")
+      ->capture_default_str();
 
   keel::app::Target resume_t;
   std::string resume_task, resume_reason;
@@ -169,7 +173,8 @@ int main(int argc, char** argv) {
   if (*verify) return keel::app::verify_command(verify_t);
   if (*retire) return keel::app::retire_command(retire_t, retire_task);
   if (*declare) {
-    return keel::app::declare_command(declare_t, declare_asset, declare_amount, declare_reason);
+    return keel::app::declare_command(declare_t, declare_asset, declare_amount, declare_reason,
+                                      declare_account);
   }
   if (*resume) return keel::app::resume_command(resume_t, resume_task, resume_reason);
   if (*strategies) return keel::app::strategies_command();

@@ -23,7 +23,7 @@ int report(const char* cmd, const Status& s, const std::string& done) {
 }  // namespace
 
 int declare_command(const Target& target, const std::string& asset, const std::string& amount,
-                    const std::string& reason) {
+                    const std::string& reason, const std::string& account) {
   auto delta = parse_fixed(amount, kScaleE8);
   if (!delta.ok()) {
     return report("declare", Status::InvalidArgument("--amount: '" + amount +
@@ -35,7 +35,8 @@ int declare_command(const Target& target, const std::string& asset, const std::s
   if (!j.ok()) return report("declare", j.status(), "");
   std::string done;
   const int64_t now_ms = SystemClock::instance().realtime_ns() / 1'000'000;
-  Status s = engine::declare_balance_change(**j, asset, *delta, reason, now_ms, &done);
+  Status s = engine::declare_balance_change(**j, asset, *delta, reason, now_ms, &done,
+                                            account);
   return report("declare", s, done);
 }
 
