@@ -54,6 +54,7 @@ class DryRunVenue final : public exchange::ForwardingExchange {
   void poll_user_events(std::vector<exchange::ExecutionReport>& out) override;
   void poll_balance_updates(std::vector<exchange::BalanceUpdate>& out) override { (void)out; }
   bool answers_synchronously() const override { return true; }
+  bool in_process() const override { return true; }  // it answers requests itself
 
  private:
   std::map<std::string, exchange::OrderReport> orders_;  // by client order id, every order

@@ -178,7 +178,7 @@ std::string inspect_json(const model::State& state) {
     o << "}";
     first_account = false;
   }
-  o << "}},\"journal\":{\"records\":" << state.records << ",\"last_seq\":" << state.last_seq
+  o << "},\"journal\":{\"records\":" << state.records << ",\"last_seq\":" << state.last_seq
     << "},\"recording_ended\":" << (state.recording_ended ? "true" : "false") << "}";
   return o.str();
 }

@@ -15,13 +15,13 @@ namespace {
 struct Armed {
   std::string name;
   long hit = 0;
-  long seen = 0;
 };
 
 std::atomic<CrashHook> g_crash_hook{nullptr};
 
 constexpr size_t kMaxArmed = 16;
 Armed g_armed[kMaxArmed];
+std::atomic<long> g_seen[kMaxArmed];  // hits so far (request sessions hit from their threads)
 size_t g_armed_count = 0;
 
 // Parses KEEL_FAILPOINT once, before main (static initialisation of g_failpoints_armed).
@@ -62,7 +62,7 @@ bool g_failpoints_armed = arm_from_env();
 void failpoint_hit(std::string_view name) {
   for (size_t i = 0; i < g_armed_count; ++i) {
     Armed& a = g_armed[i];
-    if (a.name != name || ++a.seen != a.hit) continue;
+    if (a.name != name || g_seen[i].fetch_add(1) + 1 != a.hit) continue;
     char msg[160];
     const int n = std::snprintf(msg, sizeof msg, "keel: failpoint %s hit %ld: SIGKILL\n",
                                 a.name.c_str(), a.hit);

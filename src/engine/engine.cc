@@ -5,6 +5,7 @@
 #include "keel/core/failpoint.h"
 #include "keel/core/ids.h"
 #include "keel/model/snapshot.h"
+#include "session.h"
 
 namespace keel::engine {
 
@@ -29,6 +30,7 @@ Engine::Engine(const Config& config, journal::Journal& journal,
     Account a;
     a.id = config_.accounts.empty() ? journal::kDefaultAccount : config_.accounts[i].id;
     a.venue = venues[i];
+    if (!venues[i]->in_process()) a.session = std::make_shared<Session>(*venues[i]);
     accounts_.push_back(std::move(a));
   }
   const std::vector<Instrument> one{config_.instrument};
@@ -53,6 +55,14 @@ Engine::Engine(const Config& config, journal::Journal& journal,
 Engine::Engine(const Config& config, journal::Journal& journal, exchange::Exchange& venue,
                const Clock& clock)
     : Engine(config, journal, std::vector<exchange::Exchange*>{&venue}, clock) {}
+
+Engine::~Engine() = default;
+
+void Engine::wait_sessions(int64_t timeout_ms) {
+  for (Account& a : accounts_) {
+    if (a.session) a.session->wait_idle(timeout_ms);
+  }
+}
 
 Engine::Account& Engine::account_of(const std::string& task_id) {
   auto it = task_index_.find(task_id);

@@ -7,6 +7,7 @@
 #include "keel/core/ids.h"
 #include "keel/engine/engine.h"
 #include "keel/risk/risk.h"
+#include "session.h"
 
 namespace keel::engine {
 
@@ -76,6 +77,13 @@ bool evidence_of(const exchange::ExecutionReport& er, const model::TaskState& ta
 Status Engine::drain_user_events() {
   std::vector<Record>& recs = user_recs_;  // reused: its buffer survives
   recs.clear();
+  // The sessions' answers first: each is the evidence of a request the journal holds (W2).
+  answers_.clear();
+  for (Account& a : accounts_) {
+    if (a.session) a.session->poll(answers_);
+  }
+  for (const Answer& ans : answers_) record_answer(ans.intent, ans.result, recs);
+  if (!answers_.empty()) failpoint("engine.outcome.before_journal");
   bool any = false;
   for (Account& a : accounts_) {
     a.inbox.clear();
@@ -84,7 +92,7 @@ Status Engine::drain_user_events() {
     a.venue->poll_balance_updates(a.balance_inbox);
     any = any || !a.inbox.empty() || !a.balance_inbox.empty();
   }
-  if (!any) return Status::Ok();
+  if (!any) return commit(recs, /*sync=*/false);  // the answers alone, if any
   failpoint("engine.user_event.received");
   for (Account& a : accounts_) drain_account(a, recs);
   return commit(recs, /*sync=*/false);
@@ -293,65 +301,63 @@ journal::AmendIntent Engine::amend_intent(size_t i, const model::TaskState& ts,
   return a;
 }
 
+// Each request leaves on its task's account: handed to the account's session (a network venue:
+// the answer comes back as an event, drain_user_events) or sent here (the embedded exchange).
 Status Engine::send_and_record(const std::vector<Record>& intents) {
   std::vector<Record>& outcomes = outcomes_;  // reused: its buffer survives
   outcomes.clear();
+  bool answered = false;
   for (const Record& rec : intents) {
-    const std::string& task_id = rec.task_id;
-    const std::string& symbol = state_.tasks.at(task_id).instrument.symbol;
-    exchange::Exchange& venue = *account_of(task_id).venue;
-    failpoint("engine.request.before_send");
-    if (const auto* p = std::get_if<journal::PlaceIntent>(&rec.body)) {
-      const exchange::PlaceResult r = venue.place(
-          {symbol, p->side, p->price_ticks, p->qty_lots, p->client_order_id,
-           {p->timing.timestamp_ms, p->timing.recv_window_ms}});
-      failpoint("engine.request.after_response");
-      if (r.outcome == Outcome::kUnknown) ++stats_.unknown_outcomes;  // R1: stays PENDING
-      record_place(task_id, p->client_order_id, r, outcomes);
-    } else if (const auto* c = std::get_if<journal::CancelIntent>(&rec.body)) {
-      const exchange::CancelResult r = venue.cancel(
-          symbol, c->client_order_id, {c->timing.timestamp_ms, c->timing.recv_window_ms});
-      failpoint("engine.request.after_response");
-      if (r.outcome == Outcome::kUnknown) ++stats_.unknown_outcomes;
-      record_cancel(task_id, c->client_order_id, r, outcomes);
-    } else if (const auto* a = std::get_if<journal::AmendIntent>(&rec.body);
-               a != nullptr && a->keep_priority) {
-      const exchange::AmendResult r = venue.amend_keep_priority(
-          symbol, a->client_order_id, a->qty_lots,
-          {a->timing.timestamp_ms, a->timing.recv_window_ms});
-      failpoint("engine.request.after_response");
-      if (r.outcome == Outcome::kAccepted) {
-        outcomes.push_back(record(task_id, journal::OrderAmended{a->client_order_id,
-                                                                 r.order.qty_lots,
-                                                                 Source::kResponse}));
-      } else if (r.outcome == Outcome::kRejected) {
-        outcomes.push_back(record(task_id, journal::AmendRejected{a->client_order_id,
-                                                                  r.error.code, r.error.msg}));
-      } else {
-        ++stats_.unknown_outcomes;  // R1: the order keeps its larger quantity until evidence
-        owe_reconciliation();
-      }
-    } else if (a != nullptr) {
-      // cancelReplace (STOP_ON_FAILURE): each half is evidence of its own order.
-      const exchange::ReplaceResult r = venue.cancel_replace(
-          a->orig_client_order_id,
-          {symbol, a->side, a->price_ticks, a->qty_lots, a->client_order_id,
-           {a->timing.timestamp_ms, a->timing.recv_window_ms}});
-      failpoint("engine.request.after_response");
-      if (r.cancel_outcome == Outcome::kUnknown || r.place_outcome == Outcome::kUnknown) {
-        ++stats_.unknown_outcomes;
-      }
-      record_cancel(task_id, a->orig_client_order_id, {r.cancel_outcome, r.canceled, r.error},
-                    outcomes);
-      exchange::PlaceResult placed{r.place_outcome, r.placed, r.error};
-      if (r.cancel_outcome == Outcome::kRejected && r.place_outcome == Outcome::kRejected) {
-        placed.error.msg = "not attempted, the cancel half failed: " + placed.error.msg;
-      }
-      record_place(task_id, a->client_order_id, placed, outcomes);
+    const std::string& symbol = state_.tasks.at(rec.task_id).instrument.symbol;
+    Account& a = account_of(rec.task_id);
+    if (a.session) {
+      a.session->submit(symbol, rec);
+      continue;
     }
+    record_answer(rec, send_request(*a.venue, symbol, rec), outcomes);
+    answered = true;
   }
+  if (!answered) return Status::Ok();
   failpoint("engine.outcome.before_journal");
   return commit(outcomes, /*sync=*/false);
+}
+
+// The evidence one answer carries (W2: appended to `out`, journaled before it is folded).
+void Engine::record_answer(const Record& rec, const VenueAnswer& answer, std::vector<Record>& out) {
+  const std::string& task_id = rec.task_id;
+  if (const auto* p = std::get_if<journal::PlaceIntent>(&rec.body)) {
+    const auto& r = std::get<exchange::PlaceResult>(answer);
+    if (r.outcome == Outcome::kUnknown) ++stats_.unknown_outcomes;  // R1: stays PENDING
+    record_place(task_id, p->client_order_id, r, out);
+  } else if (const auto* c = std::get_if<journal::CancelIntent>(&rec.body)) {
+    const auto& r = std::get<exchange::CancelResult>(answer);
+    if (r.outcome == Outcome::kUnknown) ++stats_.unknown_outcomes;
+    record_cancel(task_id, c->client_order_id, r, out);
+  } else if (const auto* a = std::get_if<journal::AmendIntent>(&rec.body); a && a->keep_priority) {
+    const auto& r = std::get<exchange::AmendResult>(answer);
+    if (r.outcome == Outcome::kAccepted) {
+      out.push_back(record(task_id, journal::OrderAmended{a->client_order_id, r.order.qty_lots,
+                                                          Source::kResponse}));
+    } else if (r.outcome == Outcome::kRejected) {
+      out.push_back(record(task_id, journal::AmendRejected{a->client_order_id, r.error.code,
+                                                           r.error.msg}));
+    } else {
+      ++stats_.unknown_outcomes;  // R1: the order keeps its larger quantity until evidence
+      owe_reconciliation();
+    }
+  } else if (a != nullptr) {
+    // cancelReplace (STOP_ON_FAILURE): each half is evidence of its own order.
+    const auto& r = std::get<exchange::ReplaceResult>(answer);
+    if (r.cancel_outcome == Outcome::kUnknown || r.place_outcome == Outcome::kUnknown) {
+      ++stats_.unknown_outcomes;
+    }
+    record_cancel(task_id, a->orig_client_order_id, {r.cancel_outcome, r.canceled, r.error}, out);
+    exchange::PlaceResult placed{r.place_outcome, r.placed, r.error};
+    if (r.cancel_outcome == Outcome::kRejected && r.place_outcome == Outcome::kRejected) {
+      placed.error.msg = "not attempted, the cancel half failed: " + placed.error.msg;
+    }
+    record_place(task_id, a->client_order_id, placed, out);
+  }
 }
 
 size_t Engine::emergency_cancel_all() {

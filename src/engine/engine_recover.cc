@@ -156,6 +156,9 @@ void Engine::set_modes(const std::map<std::string, const recovery::Evidence*>& e
 Result<RecoverySummary> Engine::recover() {
   constexpr int kReconcileAttempts = 3;
   ++stats_.reconciliations;
+  // The requests the sessions were given are answered first (bounded: a stalled account's stay
+  // in flight, which R1 covers), so the evidence is judged against their answers.
+  wait_sessions(2'000);
   KEEL_RETURN_IF_ERROR(drain_user_events());
   RecoverySummary sum;
   std::map<std::string, recovery::TaskReport> reports;

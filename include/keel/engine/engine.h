@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <variant>
 #include <set>
 #include <string>
 #include <vector>
@@ -32,6 +33,9 @@
 #include "keel/strategy/strategy.h"
 
 namespace keel::engine {
+
+class Session;  // an account's request session (src/engine/session.h)
+struct Answer;
 
 // Binance's MAX_NUM_ORDER_AMENDS: keepPriority amends per order (binance-spot.md §3).
 inline constexpr uint32_t kMaxAmendsPerOrder = 10;
@@ -79,6 +83,9 @@ class Engine {
   // A config with one account.
   Engine(const Config& config, journal::Journal& journal, exchange::Exchange& venue,
          const Clock& clock);
+  // Requests handed to a session and not sent yet are sent; their answers are not journaled
+  // (the next start reconciles them, as after a crash).
+  ~Engine();
 
   // R2 step 1: folds the whole journal. Journals the journal's epoch when it has none (a new
   // journal, or one written before epochs) and TaskStarted for tasks new to it. Errors
@@ -149,6 +156,9 @@ class Engine {
   struct Account {
     std::string id;
     exchange::Exchange* venue = nullptr;
+    // Requests leave on this worker thread when the venue answers over a network (its answers
+    // come back as events, drained with the user events); null for the embedded exchange.
+    std::shared_ptr<Session> session;
     std::vector<exchange::ExecutionReport> inbox;
     std::vector<exchange::BalanceUpdate> balance_inbox;
     bool orders_scanned = false;  // allOrders was read since the start (Options::scan_orders)
@@ -198,6 +208,13 @@ class Engine {
   // Sends the requests `intents` describe (journaled already, W1), each on its task's account,
   // and journals their answers in one batch.
   Status send_and_record(const std::vector<journal::Record>& intents);
+  // The evidence one answer to the request of `intent` carries, appended to `out`.
+  void record_answer(const journal::Record& intent,
+                     const std::variant<exchange::PlaceResult, exchange::CancelResult,
+                                        exchange::AmendResult, exchange::ReplaceResult>& answer,
+                     std::vector<journal::Record>& out);
+  // Waits (at most `timeout_ms`) for every session to have sent what it was given.
+  void wait_sessions(int64_t timeout_ms);
   // The evidence of one place / cancel answer (an amend's halves too), appended to `out`.
   void record_place(const std::string& task_id, const std::string& cid,
                     const exchange::PlaceResult& r, std::vector<journal::Record>& out);
@@ -232,6 +249,7 @@ class Engine {
   std::vector<std::unique_ptr<strategy::DecisionMemo>> memos_;
   EngineStats stats_;
   std::vector<strategy::IntentSpec> specs_;
+  std::vector<Answer> answers_;  // the sessions' answers of one drain
   std::vector<Plan> plans_;  // by index of config_.tasks, rebuilt each pass
   // Record batches reused from decision to decision (their buffers survive clear()).
   std::vector<journal::Record> user_recs_, intents_, outcomes_;

@@ -218,6 +218,11 @@ class Exchange {
   // then an order the venue does not know was never placed and never will be (R1's evidence of
   // absence is conclusive at once). The embedded simulated exchange; not a network venue.
   virtual bool answers_synchronously() const { return false; }
+  // True when the venue is code in this process (the embedded simulated exchange, a test double
+  // over it): the engine calls it from its own thread, in lock-step with the market replay. A
+  // network venue (false) gets its requests from a session thread per account, so a slow
+  // account delays nobody else (engine/engine.h).
+  virtual bool in_process() const { return false; }
 };
 
 }  // namespace keel::exchange

@@ -59,6 +59,7 @@ class ForwardingExchange : public Exchange {
   }
   int64_t venue_time_ms() const override { return inner_.venue_time_ms(); }
   bool answers_synchronously() const override { return inner_.answers_synchronously(); }
+  bool in_process() const override { return inner_.in_process(); }
 
  protected:
   Exchange& inner_;

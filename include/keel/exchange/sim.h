@@ -241,6 +241,7 @@ class SimExchange final : public Exchange {
                                                size_t max_orders) override;
   int64_t venue_time_ms() const override;  // now_ns() / 10^6
   bool answers_synchronously() const override { return true; }  // in-process, no late execution
+  bool in_process() const override { return true; }
   Result<std::vector<TradeReport>> order_trades(const std::string& symbol,
                                                 int64_t order_id) override;
   Result<Balances> balances() override;
