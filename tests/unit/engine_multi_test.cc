@@ -5,7 +5,9 @@
 // again from disk.
 #include <gtest/gtest.h>
 
+#include <condition_variable>
 #include <filesystem>
+#include <mutex>
 #include <map>
 #include <memory>
 #include <set>
@@ -57,6 +59,100 @@ class DownVenue final : public exchange::ForwardingExchange {
   }
 };
 
+// A network-like connection to one simulated account: every call serialised by the lock the
+// market replay also takes (as the Binance connector serialises its calls), not in-process (so
+// the engine sends its requests from the account's session thread), and places that can be
+// held at a gate, as behind a stalled connection.
+class NetVenue final : public exchange::ForwardingExchange {
+ public:
+  NetVenue(exchange::Exchange& inner, std::mutex& mu) : ForwardingExchange(inner), mu_(mu) {}
+  bool in_process() const override { return false; }
+  void hold(bool on) {
+    {
+      std::lock_guard<std::mutex> g(gate_mu_);
+      held_ = on;
+    }
+    gate_cv_.notify_all();
+  }
+  int waiting() const {
+    std::lock_guard<std::mutex> g(gate_mu_);
+    return waiting_;
+  }
+  exchange::PlaceResult place(const exchange::OrderRequest& r) override {
+    {
+      std::unique_lock<std::mutex> g(gate_mu_);
+      ++waiting_;
+      gate_cv_.wait(g, [this] { return !held_; });
+      --waiting_;
+    }
+    std::lock_guard<std::mutex> l(mu_);
+    return ForwardingExchange::place(r);
+  }
+  exchange::CancelResult cancel(const std::string& s, const std::string& c,
+                                exchange::RequestStamp st) override {
+    std::lock_guard<std::mutex> l(mu_);
+    return ForwardingExchange::cancel(s, c, st);
+  }
+  exchange::ReplaceResult cancel_replace(const std::string& c,
+                                         const exchange::OrderRequest& r) override {
+    std::lock_guard<std::mutex> l(mu_);
+    return ForwardingExchange::cancel_replace(c, r);
+  }
+  exchange::AmendResult amend_keep_priority(const std::string& s, const std::string& c,
+                                            int64_t q, exchange::RequestStamp st) override {
+    std::lock_guard<std::mutex> l(mu_);
+    return ForwardingExchange::amend_keep_priority(s, c, q, st);
+  }
+  Result<exchange::OrderReport> query_order(const std::string& s, const std::string& c) override {
+    std::lock_guard<std::mutex> l(mu_);
+    return ForwardingExchange::query_order(s, c);
+  }
+  Result<std::vector<exchange::OrderReport>> open_orders(const std::string& s) override {
+    std::lock_guard<std::mutex> l(mu_);
+    return ForwardingExchange::open_orders(s);
+  }
+  Result<exchange::TradePage> trades_from(const std::string& s, int64_t from, size_t n) override {
+    std::lock_guard<std::mutex> l(mu_);
+    return ForwardingExchange::trades_from(s, from, n);
+  }
+  Result<std::optional<exchange::TradeReport>> latest_trade(const std::string& s) override {
+    std::lock_guard<std::mutex> l(mu_);
+    return ForwardingExchange::latest_trade(s);
+  }
+  Result<std::vector<exchange::OrderReport>> orders_from(const std::string& s, int64_t from,
+                                                         size_t n) override {
+    std::lock_guard<std::mutex> l(mu_);
+    return ForwardingExchange::orders_from(s, from, n);
+  }
+  Result<std::vector<exchange::TradeReport>> order_trades(const std::string& s, int64_t id) override {
+    std::lock_guard<std::mutex> l(mu_);
+    return ForwardingExchange::order_trades(s, id);
+  }
+  Result<exchange::Balances> balances() override {
+    std::lock_guard<std::mutex> l(mu_);
+    return ForwardingExchange::balances();
+  }
+  void poll_user_events(std::vector<exchange::ExecutionReport>& out) override {
+    std::lock_guard<std::mutex> l(mu_);
+    ForwardingExchange::poll_user_events(out);
+  }
+  void poll_balance_updates(std::vector<exchange::BalanceUpdate>& out) override {
+    std::lock_guard<std::mutex> l(mu_);
+    ForwardingExchange::poll_balance_updates(out);
+  }
+  int64_t venue_time_ms() const override {
+    std::lock_guard<std::mutex> l(mu_);
+    return ForwardingExchange::venue_time_ms();
+  }
+
+ private:
+  std::mutex& mu_;
+  mutable std::mutex gate_mu_;
+  std::condition_variable gate_cv_;
+  bool held_ = false;
+  int waiting_ = 0;
+};
+
 // A config of two accounts: alpha and beta, each task's account and symbol given.
 std::string config_yaml(const std::string& beta_symbol) {
   return R"(
@@ -100,13 +196,15 @@ tasks:
 struct Multi {
   std::string root;
   Config cfg;
+  std::mutex replay_mu;  // taken by the replay and by NetVenue's calls
   std::vector<std::unique_ptr<exchange::sim::SimExchange>> sims;
   std::vector<std::unique_ptr<DownVenue>> venues;
+  std::vector<std::unique_ptr<NetVenue>> nets;  // with `network`: over each DownVenue
   std::unique_ptr<journal::Journal> journal;
   std::unique_ptr<Engine> engine;
   std::unique_ptr<market::CaptureReader> reader;
 
-  explicit Multi(const std::string& beta_symbol) {
+  explicit Multi(const std::string& beta_symbol, bool network = false) {
     char tmpl[] = "/tmp/keel-multi-XXXXXX";
     root = mkdtemp(tmpl);
     auto c = parse_config(config_yaml(beta_symbol), "multi.yaml", root);
@@ -125,6 +223,10 @@ struct Multi {
       sims.push_back(std::move(*exchange::sim::SimExchange::open(so)));
       venues.push_back(std::make_unique<DownVenue>(*sims.back()));
       ptrs.push_back(venues.back().get());
+      if (network) {
+        nets.push_back(std::make_unique<NetVenue>(*venues.back(), replay_mu));
+        ptrs.back() = nets.back().get();
+      }
     }
     journal = std::move(*journal::Journal::open(root + "/journal", {}));
     engine = std::make_unique<Engine>(cfg, *journal, ptrs, SystemClock::instance());
@@ -142,8 +244,11 @@ struct Multi {
     market::MarketEvent ev;
     for (uint64_t n = 0; limit == 0 || n < limit; ++n) {
       if (reader->next(ev).code() == Code::kEndOfData) return false;
-      for (auto& s : sims) {
-        EXPECT_TRUE(s->on_market(ev).ok());
+      {
+        std::lock_guard<std::mutex> l(replay_mu);
+        for (auto& s : sims) {
+          EXPECT_TRUE(s->on_market(ev).ok());
+        }
       }
       EXPECT_TRUE(engine->on_market(ev).ok());
       if (engine->reconcile_due(sims.front()->venue_time_ms())) {
@@ -166,7 +271,9 @@ struct Multi {
     const model::State& st = engine->state();
     for (size_t i = 0; i < cfg.accounts.size(); ++i) {
       const std::string& id = cfg.accounts[i].id;
+      std::unique_lock<std::mutex> l(replay_mu);
       const exchange::sim::SimTruth truth = sims[i]->truth();
+      l.unlock();
       std::set<int64_t> journaled;
       size_t working = 0;
       for (const auto& [tid, t] : st.tasks) {
@@ -242,6 +349,39 @@ TEST(MultiAccount, AnAccountThatCannotBeReachedStopsOnlyItsOwnTasks) {
   EXPECT_TRUE(m.engine->mode("gridb").quoting) << m.engine->mode("gridb").reason;
   EXPECT_GT(m.intents("gridb"), 0u);
   m.expect_each_account_matches_its_exchange();
+}
+
+// Requests to a network venue leave on one session thread per account: an account whose
+// connection stalls keeps its own requests in flight (PENDING, R1) while the loop goes on and
+// the other account's requests are answered and journaled; once it answers, its answers are
+// journaled and both accounts end as their exchanges.
+TEST(MultiAccount, AStalledAccountDelaysOnlyItsOwnRequests) {
+  Multi m("ETHUSDT", /*network=*/true);
+  m.start();
+  ASSERT_TRUE(m.run(2'000));
+  m.nets[0]->hold(true);  // alpha's places stop at the gate
+  const uint64_t alpha_before = m.task("gridbtc").intents_place + m.task("tob").intents_place;
+  const uint64_t beta_before = m.task("gridb").intents_place;
+  ASSERT_TRUE(m.run(20'000));
+  // The loop went on: beta placed and its places were answered (none left in flight for long).
+  EXPECT_GT(m.task("gridb").intents_place, beta_before);
+  size_t beta_acked = 0;
+  for (const auto& [cid, o] : m.task("gridb").orders) beta_acked += o.order_id != 0 ? 1 : 0;
+  EXPECT_GT(beta_acked, 0u);
+  // Alpha's places wait at the gate, journaled and in flight.
+  EXPECT_GT(m.task("gridbtc").intents_place + m.task("tob").intents_place, alpha_before);
+  EXPECT_GE(m.nets[0]->waiting(), 1);
+  size_t in_flight = 0;
+  for (const char* id : {"gridbtc", "tob"}) {
+    for (const auto& [cid, o] : m.task(id).orders) {
+      in_flight += o.phase == model::OrderPhase::kInFlight ? 1 : 0;
+    }
+  }
+  EXPECT_GE(in_flight, 1u);
+  m.nets[0]->hold(false);
+  m.run();
+  m.expect_each_account_matches_its_exchange();
+  EXPECT_GT(m.task("gridbtc").buys.fills, 0u);
 }
 
 TEST(MultiAccount, TwoAccountsOnOneSymbolNeverTakeEachOthersOrdersOrFills) {
