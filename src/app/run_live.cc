@@ -78,10 +78,13 @@ using Connections = std::vector<std::unique_ptr<exchange::binance::BinanceExchan
 // commands that need the accounts only (keel retire).
 Result<Connections> connect_all(const engine::Config& cfg, bool market_stream) {
   Connections out;
+  // The accounts' requests leave from one IP: one request-weight gate for all (binance.h).
+  auto ip_gate = std::make_shared<exchange::binance::RateGate>();
   for (size_t a = 0; a < cfg.accounts.size(); ++a) {
     auto vc = venue_config(cfg, a);
     if (!vc.ok()) return vc.status();
     vc->market_stream = vc->market_stream && market_stream;
+    vc->ip_gate = ip_gate;
     auto venue = exchange::binance::BinanceExchange::connect(*vc);
     if (!venue.ok()) {
       return venue.status().With("connecting account " + cfg.accounts[a].id + " to " +

@@ -285,6 +285,48 @@ TEST(BinanceLoopback, OrderCountLimitStopsNewOrdersButNotCancels) {
   EXPECT_EQ(c.order.status, OrderStatus::kCanceled);
 }
 
+// Two accounts' connections from one process share the IP's gate (binance-spot.md §2: request
+// weight and bans are per IP, the ORDERS limit per account): a 429 -1003 answered to one stops
+// the other's requests too; a 429 -1015 stops only its own account's new orders.
+TEST(BinanceLoopback, TheIpGateIsSharedByEveryAccountTheOrdersLimitIsNot) {
+  ManualClock clock(1'700'000'000'000);
+  TestVenue venue(&clock);
+  std::atomic<int> n{0};
+  venue.on("POST /api/v3/order", [&n](const VenueRequest& r) {
+    const int k = n++;
+    if (k == 0) {
+      VenueReply reply = error_reply(429, -1015, "Too many new orders; current limit is 50 orders per 10 SECOND.");
+      reply.headers.emplace_back("Retry-After", "10");
+      return reply;
+    }
+    if (k == 2) {
+      VenueReply reply = error_reply(429, -1003, "Too much request weight used; current limit is 6000 request weight per 1 MINUTE.");
+      reply.headers.emplace_back("Retry-After", "5");
+      return reply;
+    }
+    return order_result(r, k);
+  });
+  auto shared = std::make_shared<RateGate>();
+  BinanceConfig cfg = rest_only(venue);
+  cfg.clock = &clock;
+  cfg.ip_gate = shared;
+  auto alpha = connect_or_die(cfg);
+  auto beta = connect_or_die(cfg);
+  ASSERT_TRUE(alpha && beta);
+  EXPECT_EQ(alpha->place(buy("k1-a-1")).error.code, -1015);   // alpha's ORDERS limit
+  EXPECT_EQ(alpha->place(buy("k1-a-2")).outcome, Outcome::kRejected);  // refused locally
+  EXPECT_EQ(beta->place(buy("k1-b-1")).outcome, Outcome::kAccepted);  // beta's orders go on
+  EXPECT_EQ(beta->place(buy("k1-b-2")).error.code, -1003);    // the IP's weight
+  EXPECT_FALSE(alpha->open_orders("BTCUSDT").ok());           // every account of the IP stops
+  EXPECT_EQ(beta->place(buy("k1-b-3")).outcome, Outcome::kRejected);
+  EXPECT_EQ(venue.count("POST", "/api/v3/order"), 3);
+  EXPECT_EQ(venue.count("GET", "/api/v3/openOrders"), 0);
+  clock.advance_ms(5'000);  // the weight window's Retry-After passed; alpha's -1015 has not
+  EXPECT_EQ(beta->place(buy("k1-b-4")).outcome, Outcome::kAccepted);
+  EXPECT_EQ(alpha->place(buy("k1-a-3")).outcome, Outcome::kRejected);
+  EXPECT_EQ(venue.count("POST", "/api/v3/order"), 4);
+}
+
 TEST(BinanceLoopback, TimestampRejectionOfAPlaceIsConclusiveAndResyncsTheOffset) {
   TestVenue venue;
   accept_orders(venue);

@@ -28,7 +28,8 @@ struct Shared {
   BinanceConfig cfg;
   Url rest_url, ws_url, ws_api_url;
   const Clock* clock;
-  RateGate gate;
+  RateGate gate;                     // this account's: the ORDERS limit (429 -1015)
+  std::shared_ptr<RateGate> ip_gate;  // the IP's: request weight, bans (cfg.ip_gate or its own)
   std::atomic<int64_t> offset_ms{0};  // server time - local realtime
   SymbolInfo info;                    // written once in connect(), before the streams start
 

@@ -27,6 +27,7 @@ Shared::Shared(const BinanceConfig& c)
       ws_url(parsed_or_empty(c.ws_url)),
       ws_api_url(parsed_or_empty(c.ws_api_url)),
       clock(c.clock != nullptr ? c.clock : &SystemClock::instance()),
+      ip_gate(c.ip_gate != nullptr ? c.ip_gate : std::make_shared<RateGate>()),
       market_q(c.market_queue_capacity),
       user_q(c.user_queue_capacity),
       balance_q(c.balance_queue_capacity) {}
@@ -84,7 +85,9 @@ RestApi::RestApi(Shared& sh) : sh_(sh), client_(rest_options(sh)) {}
 RestApi::Reply RestApi::once(Method method, std::string_view path, const Query& query,
                              Security sec, RequestClass cls, RequestStamp stamp) {
   Reply r;
-  if (auto refusal = sh_.gate.refusal(cls, sh_.wall_ms())) {
+  auto refusal = sh_.gate.refusal(cls, sh_.wall_ms());
+  if (!refusal) refusal = sh_.ip_gate->refusal(cls, sh_.wall_ms());
+  if (refusal) {
     r.refused = std::move(refusal);
     return r;
   }
@@ -100,11 +103,16 @@ RestApi::Reply RestApi::once(Method method, std::string_view path, const Query& 
   r.http = client_.request(method, target, sec == Security::kNone ? "" : sh_.cfg.api_key);
   if (r.http.delivery != Delivery::kReplied) return r;
   sh_.gate.on_usage(r.http.usage);
+  sh_.ip_gate->on_usage(r.http.usage);
   if (is_2xx(r.http.status)) return r;
   auto err = decode_error_body(r.http.body);
   if (err.ok()) r.error = std::move(*err);
-  sh_.gate.on_reply(r.http.status, r.error ? r.error->code : 0, r.error ? r.error->msg : "",
-                    r.http.retry_after_s, sh_.wall_ms());
+  // -1015 (too many new orders) closes this account's orders only; any other 429 and 418 close
+  // the IP's gate, every account's connection with it.
+  const int code = r.error ? r.error->code : 0;
+  RateGate& gate = r.http.status == 429 && code == -1015 ? sh_.gate : *sh_.ip_gate;
+  gate.on_reply(r.http.status, code, r.error ? r.error->msg : "", r.http.retry_after_s,
+                sh_.wall_ms());
   return r;
 }
 

@@ -117,6 +117,10 @@ struct BinanceConfig {
   int64_t backoff_cap_ms = 30'000;
   uint64_t backoff_seed = 0;     // 0: random
   const Clock* clock = nullptr;  // realtime for timestamps and the rate gate; nullptr: system
+  // The gate of the limits Binance counts per IP (§2: request weight, 429 -1003, 418 bans),
+  // shared by every account's connection of one process (they leave from one IP); null: a gate
+  // of its own. The ORDERS limit (429 -1015) is per account: each connection keeps its own.
+  std::shared_ptr<RateGate> ip_gate;
 };
 
 struct ConnectorStats {
