@@ -361,6 +361,9 @@ void Engine::record_answer(const Record& rec, const VenueAnswer& answer, std::ve
 }
 
 size_t Engine::emergency_cancel_all() {
+  for (Account& a : accounts_) {
+    if (a.session) a.session->abandon();  // W4: no queued place leaves after the journal failed
+  }
   size_t canceled = 0;
   std::set<std::pair<std::string, std::string>> scopes;  // (account, symbol)
   for (const auto& [id, t] : state_.tasks) scopes.insert({t.config.account, t.instrument.symbol});

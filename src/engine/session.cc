@@ -60,6 +60,12 @@ bool Session::wait_idle(int64_t timeout_ms) {
                            [this] { return queue_.empty() && sending_ == 0; });
 }
 
+void Session::abandon() {
+  std::lock_guard<std::mutex> lock(mu_);
+  queue_.clear();
+  if (sending_ == 0) idle_cv_.notify_all();
+}
+
 size_t Session::outstanding() const {
   std::lock_guard<std::mutex> lock(mu_);
   return queue_.size() + sending_ + done_.size();

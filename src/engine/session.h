@@ -51,6 +51,9 @@ class Session {
   bool wait_idle(int64_t timeout_ms);
   // Requests submitted whose answers have not been polled yet.
   size_t outstanding() const;
+  // Drops every request not sent yet (W4: after a failed journal write nothing more leaves but
+  // cancels; the dropped intents are journaled, so the next start settles them as unsent, R1).
+  void abandon();
 
  private:
   void run();
