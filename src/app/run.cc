@@ -53,13 +53,6 @@ std::string sim_dir(const engine::Config& cfg, const std::string& account) {
       .string();
 }
 
-// The instrument an account trades: its tasks' symbol (one per account), else the first.
-const Instrument& instrument_of(const engine::Config& cfg, size_t account) {
-  for (const engine::TaskConfig& t : cfg.tasks) {
-    if (t.account_index == account) return cfg.instruments[t.instrument_index];
-  }
-  return cfg.instruments.front();
-}
 
 Status open_runtime(const RunOptions& opts, Runtime& rt) {
   auto cfg = load_target(opts.target, /*check_data_files=*/true);

@@ -27,13 +27,6 @@ namespace {
 std::atomic<bool> g_stop{false};
 void on_signal(int) { g_stop.store(true); }
 
-// The instrument account `a` trades: its tasks' symbol (one per account), else the first.
-const Instrument& instrument_of(const engine::Config& cfg, size_t a) {
-  for (const engine::TaskConfig& t : cfg.tasks) {
-    if (t.account_index == a) return cfg.instruments[t.instrument_index];
-  }
-  return cfg.instruments.front();
-}
 
 // One market subscription per symbol: on the first account that trades it.
 bool carries_market(const engine::Config& cfg, size_t a) {
