@@ -53,7 +53,6 @@ std::string sim_dir(const engine::Config& cfg, const std::string& account) {
       .string();
 }
 
-
 Status open_runtime(const RunOptions& opts, Runtime& rt) {
   auto cfg = load_target(opts.target, /*check_data_files=*/true);
   if (!cfg.ok()) return cfg.status();

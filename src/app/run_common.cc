@@ -87,12 +87,12 @@ void print_summary(const engine::Config& cfg, const engine::Engine& eng, uint64_
                   "", (unsigned long long)t.guard_changes, spent[0] / 1e9, spent[1] / 1e9,
                   spent[2] / 1e9, (unsigned long long)stats.risk_dropped);
     }
-    if (i < cfg.tasks.size() && stats.throttled_decisions > 0) {
-      std::printf("    %-20s %llu decisions cut short by the request budget (%lld intents/s, "
-                  "at most %lld in a window): the rest waited for a later event\n",
-                  "throttled", (unsigned long long)stats.throttled_decisions,
-                  (long long)cfg.tasks[i].rate.per_second, (long long)cfg.tasks[i].rate.burst);
-    }
+  }
+  if (stats.throttled_decisions > 0) {
+    std::printf("  %-22s %llu task decisions cut short by their request budget "
+                "(tasks[].max_intents_per_second, intent_burst): the rest waited for a later "
+                "event\n",
+                "throttled", (unsigned long long)stats.throttled_decisions);
   }
   uint64_t foreign_fills = 0;
   for (const auto& [id, a] : st.accounts) foreign_fills += a.foreign_fills;
