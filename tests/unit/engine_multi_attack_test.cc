@@ -146,9 +146,11 @@ Result<Config> make_config(const Layout& s, const std::string& dir) {
 // What `keel inspect --json` shows of a state, without what a crash may change (client order
 // ids, epochs, record counts, how far the trade history was read): the crash campaigns'
 // comparison.
-std::string signature(const model::State& st) {
+// `account`: only that account's tasks and records ("": all).
+std::string signature(const model::State& st, const std::string& account = "") {
   std::ostringstream o;
   for (const auto& [id, t] : st.tasks) {
+    if (!account.empty() && t.config.account != account) continue;
     o << "task " << id << " " << t.config.account << " " << t.instrument.symbol << " pos "
       << t.position.base_e8 << "/" << t.position.cost_e8 << " pnl " << t.realized_pnl_e8
       << " fees " << t.fees_e8 << " buys " << t.buys.fills << "/" << t.buys.qty_lots << "/"
@@ -176,6 +178,7 @@ std::string signature(const model::State& st) {
     o << "\n";
   }
   for (const auto& [id, a] : st.accounts) {
+    if (!account.empty() && id != account) continue;
     o << "account " << id << " baseline " << a.has_baseline << " trades " << a.trade_watermark
       << " foreign " << a.foreign_fills << " changes " << a.balance_changes;
     for (const auto& [asset, e8] : a.baseline_e8) o << " " << asset << "=" << a.expected_e8(asset);
@@ -426,14 +429,14 @@ struct Rig {
   }
 };
 
-// The uninterrupted run of a setup, to compare with.
-std::string uninterrupted(const Layout& s) {
+// The uninterrupted run of a setup, to compare with (`account`: that account's part only).
+std::string uninterrupted(const Layout& s, const std::string& account = "") {
   Rig rig(s);
   EXPECT_TRUE(rig.start().ok());
   rig.run();
   rig.finish();
   rig.expect_each_account_is_its_exchange();
-  return signature(rig.engine->state());
+  return signature(rig.engine->state(), account);
 }
 
 // ---- crashes ----------------------------------------------------------------------------------
@@ -477,6 +480,48 @@ TEST(MultiAttack, KillsBetweenTheAccountsExchangesAndMidPassFoldToTheUninterrupt
   EXPECT_EQ(rig.restarts, between + after_all + mid_pass);  // every mid-pass kill fired
   rig.expect_each_account_is_its_exchange();
   EXPECT_EQ(signature(rig.engine->state()), expected);
+}
+
+// ---- faults on one account ---------------------------------------------------------------------
+
+// Beta's connection misbehaves as a network venue does: one place in 3 answered 503 -1007 and
+// executed 1.5 s later (its fills' executionReports lost), one cancel in 4 the same, one event
+// in 7 of its user stream lost, and its stream lost outright every 5000 events (before the
+// cancels that follow). Alpha's is healthy. Each account must end as its own exchange, R4
+// exact for both, beta's faults resolved by evidence (R1) and never by a halt; alpha must
+// quote throughout and trade exactly as it does when beta is healthy (nothing of beta's
+// reaches alpha's tasks).
+TEST(MultiAttack, LateExecutionsDroppedFillsAndLostStreamOnBetaOnly) {
+  Layout s;
+  const std::string alpha_alone = uninterrupted(s, "alpha");
+
+  Rig rig(s);
+  rig.faults = [](size_t account, FaultyVenue& v) {
+    if (account != 1) return;
+    v.late_every = 3;
+    v.drop_late_fills = true;
+    v.late_cancel_every = 4;
+    v.drop_every = 7;
+  };
+  ASSERT_TRUE(rig.start().ok());
+  size_t alpha_not_quoting = 0;
+  for (uint64_t i = 1; rig.step(); ++i) {
+    if (i % 5'000 == 0) rig.accts[1].faulty->lose_stream();
+    alpha_not_quoting += !rig.engine->mode("gridbtc").quoting + !rig.engine->mode("tob").quoting;
+  }
+  const FaultyVenue& beta = *rig.accts[1].faulty;
+  EXPECT_GT(beta.executed_late, 3);
+  EXPECT_GT(beta.cancels_late, 3);
+  EXPECT_GT(beta.dropped, 20);
+  EXPECT_GT(rig.engine->stats().unknown_outcomes, 10u);
+  // R1: every late place executed within its recvWindow, so none was given up as never
+  // received before it did (a late execution would reopen it).
+  EXPECT_EQ(rig.task("gridb").late_executions, 0u);
+  EXPECT_EQ(rig.accts[0].faulty->executed_late + rig.accts[0].faulty->dropped, 0);
+  rig.finish();
+  EXPECT_EQ(alpha_not_quoting, 0u);
+  rig.expect_each_account_is_its_exchange();
+  EXPECT_EQ(signature(rig.engine->state(), "alpha"), alpha_alone);
 }
 
 }  // namespace
