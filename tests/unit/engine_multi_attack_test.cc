@@ -19,6 +19,7 @@
 
 #include "engine_faults_testutil.h"
 #include "keel/core/clock.h"
+#include "keel/core/fixed.h"
 #include "keel/core/ids.h"
 #include "keel/engine/config.h"
 #include "keel/engine/engine.h"
@@ -522,6 +523,110 @@ TEST(MultiAttack, LateExecutionsDroppedFillsAndLostStreamOnBetaOnly) {
   EXPECT_EQ(alpha_not_quoting, 0u);
   rig.expect_each_account_is_its_exchange();
   EXPECT_EQ(signature(rig.engine->state(), "alpha"), alpha_alone);
+}
+
+// ---- R4 per account ------------------------------------------------------------------------------
+
+// What an R4 halt tells the operator to run: the arguments of its `keel declare ...` (the
+// account is the CLI's default when the message names none).
+struct Declare {
+  std::string asset, amount, account = journal::kDefaultAccount;
+};
+Declare declare_advice(const std::string& halted) {
+  Declare d;
+  const size_t at = halted.find("keel declare ");
+  if (at == std::string::npos) return d;
+  std::istringstream in(halted.substr(at + 13, halted.find(')', at) - at - 13));
+  for (std::string flag, value; in >> flag >> value;) {
+    if (flag == "--asset") d.asset = value;
+    if (flag == "--amount") d.amount = value;
+    if (flag == "--account") d.account = value;
+  }
+  return d;
+}
+
+// Beta's account receives a deposit of 100 USDT whose balanceUpdate never arrives. R4 is per
+// account: only beta's task halts (two consistent checks 10 s of venue time apart); the other
+// account's tasks share the asset (USDT) but not the account and go on quoting. The operator
+// then runs exactly the `keel declare` the halt's reason advises: it must journal the change
+// on beta (tagged _beta) and resume beta's task only, and the next start must quote on, both
+// accounts ending as their exchanges with R4 exact. `other` is the other account's id: alpha,
+// or default (a journal whose default account's records carry the tag "_").
+void deposit_attack(const std::string& other) {
+  Layout s;
+  s.alpha_account = other;
+  s.accounts_yaml = R"(
+accounts:
+  - {id: )" + other + R"(, balances: {BTC: "0", ETH: "0", USDT: "10000"}}
+  - {id: beta, maker_fee: "0.0002", balances: {BTC: "0", ETH: "0", USDT: "8000"}}
+)";
+  Rig rig(s);
+  ASSERT_TRUE(rig.start().ok());
+  ASSERT_TRUE(rig.run(20'000));
+  rig.accts[1].faulty->drop_balance_updates = true;
+  ASSERT_TRUE(rig.sim_of(1).deposit("USDT", 100 * kOneE8).ok());
+  const uint64_t other_before = rig.intents("gridbtc") + rig.intents("tob");
+  uint64_t other_at_halt = 0;
+  for (uint64_t i = 1; i <= 20'000 && rig.step(); ++i) {
+    if (i % 1'000 == 0) {
+      ASSERT_TRUE(rig.engine->recover().ok());
+    }
+    if (other_at_halt == 0 && !rig.task("gridb").halted.empty()) {
+      other_at_halt = rig.intents("gridbtc") + rig.intents("tob");
+    }
+  }
+  ASSERT_NE(other_at_halt, 0u) << "beta's task never halted";
+  const std::string halted = rig.task("gridb").halted;
+  EXPECT_NE(halted.find("R4: USDT on the exchange is"), std::string::npos) << halted;
+  EXPECT_NE(halted.find("+100 unexplained"), std::string::npos) << halted;
+  EXPECT_FALSE(rig.engine->mode("gridb").quoting);
+  for (const char* id : {"gridbtc", "tob"}) {
+    EXPECT_TRUE(rig.task(id).halted.empty()) << id << ": " << rig.task(id).halted;
+    EXPECT_TRUE(rig.engine->mode(id).quoting) << id;
+  }
+  EXPECT_GT(rig.intents("gridbtc") + rig.intents("tob"), other_at_halt);
+  EXPECT_GT(other_at_halt, other_before);
+
+  // keel run stops; the operator runs what the halt advises.
+  const Declare advice = declare_advice(halted);
+  ASSERT_EQ(advice.asset, "USDT") << halted;
+  auto amount = parse_fixed(advice.amount, kScaleE8);
+  ASSERT_TRUE(amount.ok()) << halted;
+  EXPECT_EQ(*amount, 100 * kOneE8);
+  const int64_t now_ms = rig.sim_of(1).venue_time_ms();
+  rig.kill();
+  {
+    auto j = journal::Journal::open(rig.root + "/journal", {});
+    ASSERT_TRUE(j.ok());
+    std::string done;
+    const uint64_t first = (*j)->next_seq();
+    Status st = declare_balance_change(**j, advice.asset, *amount, "deposit", now_ms, &done,
+                                       advice.account);
+    ASSERT_TRUE(st.ok()) << st.ToString() << "\nthe halt said: " << halted;
+    EXPECT_NE(done.find("task gridb resumed"), std::string::npos) << done;
+    EXPECT_EQ(done.find("gridbtc"), std::string::npos) << done;
+    std::vector<std::string> tags;
+    ASSERT_TRUE((*j)->for_each(first, [&](const journal::Record& r) {
+      if (std::holds_alternative<journal::BalanceChanged>(r.body)) tags.push_back(r.task_id);
+      return true;
+    }).ok());
+    EXPECT_EQ(tags, std::vector<std::string>{"_beta"});
+  }
+  ASSERT_TRUE(rig.start().ok());
+  EXPECT_TRUE(rig.engine->mode("gridb").quoting) << rig.engine->mode("gridb").reason;
+  const uint64_t beta_resumed = rig.intents("gridb");
+  rig.run();
+  rig.finish();
+  EXPECT_GT(rig.intents("gridb"), beta_resumed);
+  rig.expect_each_account_is_its_exchange();
+  EXPECT_EQ(rig.engine->state().account("beta").balance_changes, 1u);
+  EXPECT_EQ(rig.engine->state().account(other).balance_changes, 0u);
+}
+
+TEST(MultiAttack, DepositOnBetaWithItsBalanceUpdateLostHaltsOnlyBeta) { deposit_attack("alpha"); }
+
+TEST(MultiAttack, DepositOnBetaWithItsBalanceUpdateLostBesideTheDefaultAccount) {
+  deposit_attack(journal::kDefaultAccount);
 }
 
 }  // namespace
