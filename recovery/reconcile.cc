@@ -33,6 +33,7 @@ std::string R4Mismatch::text() const {
          " unexplained: a fill or a balance change is missing. If a deposit, withdrawal or "
          "transfer made while keel was stopped explains it: keel declare --asset " + asset +
          " --amount " + format_fixed_trim(observed_e8 - expected_e8, kScaleE8) +
+         (account == journal::kDefaultAccount ? "" : " --account " + account) +
          " --reason TEXT)";
 }
 
@@ -530,7 +531,7 @@ std::vector<R4Mismatch> r4_check(const model::State& state, const Evidence& ev) 
       observed = it->second.free_e8 + it->second.locked_e8;
     }
     const int64_t expected = a.expected_e8(asset);
-    if (observed != expected) out.push_back({asset, expected, observed});
+    if (observed != expected) out.push_back({asset, expected, observed, ev.account});
   }
   return out;
 }
