@@ -600,6 +600,19 @@ accounts:
     ASSERT_TRUE(j.ok());
     std::string done;
     const uint64_t first = (*j)->next_seq();
+    // An account no task of the journal trades (a typo, or keel declare's default account on a
+    // journal without one) is refused naming the journal's accounts.
+    for (const std::string& wrong : {std::string("gamma"), std::string(journal::kDefaultAccount)}) {
+      if (wrong == other) continue;
+      Status st = declare_balance_change(**j, "USDT", *amount, "deposit", now_ms, &done, wrong);
+      EXPECT_EQ(st.code(), Code::kInvalidArgument);
+      EXPECT_NE(st.message().find("account '" + wrong + "': no task of this journal trades on it "
+                                  "(its accounts: " + std::min(other, std::string("beta")) + ", " +
+                                  std::max(other, std::string("beta")) + ")"),
+                std::string::npos)
+          << st.ToString();
+    }
+    ASSERT_EQ((*j)->next_seq(), first);
     Status st = declare_balance_change(**j, advice.asset, *amount, "deposit", now_ms, &done,
                                        advice.account);
     ASSERT_TRUE(st.ok()) << st.ToString() << "\nthe halt said: " << halted;
