@@ -50,8 +50,10 @@ class KillSwitch final : public exchange::ForwardingExchange {
  public:
   using ForwardingExchange::ForwardingExchange;
   int kill_before = 0, kill_after = 0, requests = 0;
+  std::vector<std::string> cids;  // the client order ids of every request sent through it
 
   exchange::PlaceResult place(const exchange::OrderRequest& r) override {
+    cids.push_back(r.client_order_id);
     before();
     auto out = inner_.place(r);
     after();
@@ -59,6 +61,7 @@ class KillSwitch final : public exchange::ForwardingExchange {
   }
   exchange::CancelResult cancel(const std::string& s, const std::string& cid,
                                 exchange::RequestStamp stamp = {}) override {
+    cids.push_back(cid);
     before();
     auto out = inner_.cancel(s, cid, stamp);
     after();
@@ -66,6 +69,8 @@ class KillSwitch final : public exchange::ForwardingExchange {
   }
   exchange::ReplaceResult cancel_replace(const std::string& cid,
                                          const exchange::OrderRequest& r) override {
+    cids.push_back(cid);
+    cids.push_back(r.client_order_id);
     before();
     auto out = inner_.cancel_replace(cid, r);
     after();
@@ -73,6 +78,7 @@ class KillSwitch final : public exchange::ForwardingExchange {
   }
   exchange::AmendResult amend_keep_priority(const std::string& s, const std::string& cid,
                                             int64_t qty, exchange::RequestStamp stamp) override {
+    cids.push_back(cid);
     before();
     auto out = inner_.amend_keep_priority(s, cid, qty, stamp);
     after();
@@ -641,6 +647,67 @@ TEST(MultiAttack, DepositOnBetaWithItsBalanceUpdateLostHaltsOnlyBeta) { deposit_
 TEST(MultiAttack, DepositOnBetaWithItsBalanceUpdateLostBesideTheDefaultAccount) {
   deposit_attack(journal::kDefaultAccount);
 }
+
+// ---- two accounts on one API key ---------------------------------------------------------------
+
+// Two accounts configured with the same API key (config refuses the same variable name, not
+// the same value; or two keys of one exchange account): both connections reach one account,
+// whose user stream carries both accounts' orders and whose balances both share. Neither
+// account's R4 can ever hold. keel must never act on one account's order through the other's
+// connection, journal every fill once, and stop both accounts' tasks with a reason that names
+// the cause as soon as the evidence shows it (the first executionReport of the other account's
+// order on a connection), not quote on until an R4 mismatch advises declaring the other
+// account's trades as a deposit.
+void one_key_attack(const std::string& beta_symbol) {
+  Layout s;
+  s.beta_symbol = beta_symbol;
+  Rig rig(s);
+  rig.one_key = true;
+  ASSERT_TRUE(rig.start().ok());
+  std::map<std::string, uint64_t> halted_at;
+  for (uint64_t i = 1; rig.step(); ++i) {
+    if (i % 5'000 == 0) {
+      ASSERT_TRUE(rig.engine->recover().ok());
+    }
+    for (const char* id : {"gridbtc", "tob", "gridb"}) {
+      if (!rig.task(id).halted.empty() && halted_at.count(id) == 0) halted_at[id] = i;
+    }
+  }
+  rig.finish();
+  const model::State& st = rig.engine->state();
+  for (const char* id : {"gridbtc", "tob", "gridb"}) {
+    SCOPED_TRACE(id);
+    const std::string& halted = rig.task(id).halted;
+    EXPECT_NE(halted.find("are one exchange account"), std::string::npos) << halted;
+    EXPECT_EQ(halted.find("R4:"), std::string::npos) << halted;
+    ASSERT_EQ(halted_at.count(id), 1u);
+    EXPECT_LT(halted_at[id], 1'000u);
+    EXPECT_FALSE(rig.engine->mode(id).quoting);
+  }
+  // Every trade of the one exchange account journaled once, by the task whose order it is.
+  std::multiset<int64_t> journaled;
+  for (const auto& [id, t] : st.tasks) journaled.insert(t.trade_ids.begin(), t.trade_ids.end());
+  std::multiset<int64_t> traded;  // ids per symbol: BTCUSDT's and ETHUSDT's both count from 1
+  for (const auto& tr : rig.sim_of(0).truth().trades) traded.insert(tr.trade_id);
+  EXPECT_EQ(journaled, traded);
+  for (const auto& [id, t] : st.tasks) EXPECT_EQ(t.unresolved(), 0u) << id;
+  // Each connection only ever carried requests for its own account's orders.
+  for (size_t k = 0; k < rig.accts.size(); ++k) {
+    EXPECT_FALSE(rig.accts[k].venue->cids.empty());
+    for (const std::string& cid : rig.accts[k].venue->cids) {
+      auto p = parse_client_order_id(cid);
+      ASSERT_TRUE(p.has_value()) << cid;
+      EXPECT_EQ(rig.task(p->task).config.account, rig.cfg.accounts[k].id) << cid;
+    }
+  }
+  auto folded = model::fold_journal(*rig.journal);
+  ASSERT_TRUE(folded.ok());
+  EXPECT_EQ(model::encode_state(*folded), model::encode_state(st));
+}
+
+TEST(MultiAttack, TwoAccountsOnOneApiKeyTradingTwoSymbols) { one_key_attack("ETHUSDT"); }
+
+TEST(MultiAttack, TwoAccountsOnOneApiKeyTradingOneSymbol) { one_key_attack("BTCUSDT"); }
 
 }  // namespace
 }  // namespace keel::engine
