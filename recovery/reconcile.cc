@@ -259,10 +259,17 @@ void adopt_unknown(Work& w, const AdoptSlot& adopt_slot) {
     const Owner o = owner_of(w.state, w.ev, r->client_order_id);
     if (!o.mine || o.order != nullptr || !seen.insert(r->client_order_id).second) continue;
     if (o.task == nullptr) {
-      for (auto& [id, rep] : w.j.tasks) {
-        rep.problems.push_back("the exchange holds order " + r->client_order_id + " of task '" +
-                               o.task_id + "', which this journal does not know (W5)");
-      }
+      // A task of the journal on another account: this account's connection lists an order
+      // placed through that account's (two accounts that are one exchange account).
+      auto t = w.state.tasks.find(o.task_id);
+      const std::string why =
+          t != w.state.tasks.end() && t->second.config.account != w.ev.account
+              ? "account " + w.ev.account + " lists order " + r->client_order_id + " of task '" +
+                    o.task_id + "', which trades on account " + t->second.config.account +
+                    ": the two are one exchange account (the same API key?)"
+              : "the exchange holds order " + r->client_order_id + " of task '" + o.task_id +
+                    "', which this journal does not know (W5)";
+      for (auto& [id, rep] : w.j.tasks) rep.problems.push_back(why);
       continue;
     }
     adopt(w, *o.task, *r,

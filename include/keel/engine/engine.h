@@ -172,6 +172,10 @@ class Engine {
   Status journal_halts();
   Status drain_user_events();
   void drain_account(Account& a, std::vector<journal::Record>& recs);
+  // Account `seen_on`'s stream reported `cid`, placed through account `placed_on`: halts every
+  // task of both (they are one exchange account).
+  void halt_one_exchange_account(const std::string& seen_on, const std::string& placed_on,
+                                 const std::string& cid, std::vector<journal::Record>& recs);
   // One reconciliation of (account, symbol): evidence gathered, findings journaled and folded.
   Status reconcile_once(size_t account, const std::string& symbol, recovery::Evidence& ev,
                         RecoverySummary& sum, std::map<std::string, recovery::TaskReport>& reports);
