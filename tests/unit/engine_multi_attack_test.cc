@@ -51,6 +51,7 @@ class KillSwitch final : public exchange::ForwardingExchange {
   using ForwardingExchange::ForwardingExchange;
   int kill_before = 0, kill_after = 0, requests = 0;
   std::vector<std::string> cids;  // the client order ids of every request sent through it
+  exchange::VenueError refuse_cancels;  // code != 0: every cancel is refused with it
 
   exchange::PlaceResult place(const exchange::OrderRequest& r) override {
     cids.push_back(r.client_order_id);
@@ -63,6 +64,12 @@ class KillSwitch final : public exchange::ForwardingExchange {
                                 exchange::RequestStamp stamp = {}) override {
     cids.push_back(cid);
     before();
+    if (refuse_cancels.code != 0) {
+      exchange::CancelResult r;
+      r.outcome = exchange::Outcome::kRejected;
+      r.error = refuse_cancels;
+      return r;
+    }
     auto out = inner_.cancel(s, cid, stamp);
     after();
     return out;
@@ -239,13 +246,15 @@ struct Rig {
     }
     return cfg.instruments.front();
   }
-  void open_exchanges() {
+  // Every account's exchange serves every instrument (run.cc's serves its account's only).
+  bool serve_all = false;
+  Status open_exchanges() {
     for (size_t i = 0; i < cfg.accounts.size(); ++i) {
       const AccountConfig& a = cfg.accounts[i];
       AccountRig r;
       if (!one_key || i == 0) {
         exchange::sim::SimOptions so;
-        if (one_key) {
+        if (one_key || serve_all) {
           so.instruments = cfg.instruments;
         } else {
           so.instrument = instrument_of(i);
@@ -255,7 +264,7 @@ struct Rig {
         so.state_dir = sim_dir(a.id);
         so.account = a.id;
         auto sim = exchange::sim::SimExchange::open(so);
-        ASSERT_TRUE(sim.ok()) << sim.status().ToString();
+        if (!sim.ok()) return sim.status().With("simulated exchange state of account " + a.id);
         r.sim = std::move(*sim);
         r.hub = std::make_unique<AccountHub>(*r.sim);
       }
@@ -265,6 +274,7 @@ struct Rig {
       if (faults) faults(i, *r.faulty);
       accts.push_back(std::move(r));
     }
+    return Status::Ok();
   }
   std::vector<exchange::sim::SimExchange*> sims() {
     std::vector<exchange::sim::SimExchange*> out;
@@ -275,7 +285,7 @@ struct Rig {
   }
   // The process starts: load_and_start, catch_up, recover, decide_all (run.cc run_once).
   Status start() {
-    open_exchanges();
+    KEEL_RETURN_IF_ERROR(open_exchanges());
     auto j = journal::Journal::open(root + "/journal", {});
     if (!j.ok()) return j.status();
     journal = std::move(*j);
@@ -325,6 +335,45 @@ struct Rig {
     kill();
     ++restarts;
     return start();
+  }
+  // The process stops; it starts again on the config `s` describes (same data directory).
+  Status restart_with(const Layout& s) {
+    kill();
+    auto c = make_config(s, root);
+    if (!c.ok()) return c.status();
+    cfg = std::move(*c);
+    return start();
+  }
+  // The engine's own check of a config against the journal (load_and_start), every account's
+  // venue a fresh exchange in a scratch directory (nothing of the data directory but the
+  // journal is opened or written). The process must be stopped.
+  Status load_only(const Layout& s) {
+    auto c = make_config(s, root);
+    if (!c.ok()) return c.status();
+    const std::string scratch = root + "/scratch";
+    fs::create_directories(scratch);
+    std::vector<std::unique_ptr<exchange::sim::SimExchange>> fresh;
+    std::vector<exchange::Exchange*> ptrs;
+    for (const AccountConfig& a : c->accounts) {
+      exchange::sim::SimOptions so;
+      so.instruments = c->instruments;
+      so.initial_balances = a.sim.balances;
+      so.state_dir = scratch + "/" + a.id;
+      auto sim = exchange::sim::SimExchange::open(so);
+      if (!sim.ok()) return sim.status();
+      fresh.push_back(std::move(*sim));
+      ptrs.push_back(fresh.back().get());
+    }
+    auto j = journal::Journal::open(root + "/journal", {});
+    if (!j.ok()) return j.status();
+    Engine eng(*c, **j, ptrs, SystemClock::instance());
+    Status st = eng.load_and_start();
+    fs::remove_all(scratch);
+    return st;
+  }
+  uint64_t journal_records() {
+    auto j = journal::Journal::open(root + "/journal", {});
+    return j.ok() ? (*j)->next_seq() - 1 : 0;
   }
   // One market event as run.cc's loop handles it. `kill_after_sims` = k >= 0: the process dies
   // once the first k accounts' exchanges consumed the event (k = the number of accounts: the
@@ -718,6 +767,202 @@ void one_key_attack(const std::string& beta_symbol) {
 TEST(MultiAttack, TwoAccountsOnOneApiKeyTradingTwoSymbols) { one_key_attack("ETHUSDT"); }
 
 TEST(MultiAttack, TwoAccountsOnOneApiKeyTradingOneSymbol) { one_key_attack("BTCUSDT"); }
+
+// ---- the config changed between restarts ---------------------------------------------------------
+
+// A task moved to another account, or to another symbol, between two runs of one journal: the
+// start is refused naming the task and the field, journals nothing, and the old config starts
+// again as before.
+TEST(MultiAttack, ATaskMovedToAnotherAccountOrSymbolIsRefusedNamingTheField) {
+  Layout s;
+  Rig rig(s);
+  ASSERT_TRUE(rig.start().ok());
+  ASSERT_TRUE(rig.run(15'000));
+  rig.kill();
+  const uint64_t records = rig.journal_records();
+
+  // gridb from beta to a new account gamma, same symbol. (keel run itself stops earlier, at
+  // beta's exchange: an account without tasks is given the config's first symbol, and its
+  // state trades ETHUSDT.)
+  Layout moved = s;
+  moved.beta_account = "gamma";
+  moved.accounts_yaml += "  - {id: gamma, balances: {ETH: \"0\", USDT: \"8000\"}}\n";
+  Status st = rig.restart_with(moved);
+  EXPECT_EQ(st.code(), Code::kInvalidArgument);
+  rig.kill();
+  st = rig.load_only(moved);
+  EXPECT_EQ(st.code(), Code::kInvalidArgument) << st.ToString();
+  EXPECT_NE(st.message().find("task 'gridb': account: beta -> gamma"), std::string::npos)
+      << st.ToString();
+  EXPECT_EQ(rig.journal_records(), records);
+
+  // beta's gridb from ETHUSDT to BTCUSDT: refused by keel run's exchange of beta (its state
+  // trades ETHUSDT), and by the engine.
+  Layout resymboled = s;
+  resymboled.beta_symbol = "BTCUSDT";
+  st = rig.restart_with(resymboled);
+  EXPECT_EQ(st.code(), Code::kInvalidArgument);
+  EXPECT_NE(st.message().find("account beta: sim: state in"), std::string::npos)
+      << st.ToString();
+  rig.kill();
+  st = rig.load_only(resymboled);
+  EXPECT_EQ(st.code(), Code::kInvalidArgument);
+  EXPECT_NE(st.message().find("task 'gridb': instrument.symbol: ETHUSDT -> BTCUSDT"),
+            std::string::npos)
+      << st.ToString();
+  EXPECT_EQ(rig.journal_records(), records);
+
+  // alpha and beta exchange their ids: every task moves.
+  Layout swapped = s;
+  swapped.accounts_yaml = R"(
+accounts:
+  - {id: beta, balances: {BTC: "0", ETH: "0", USDT: "10000"}}
+  - {id: alpha, maker_fee: "0.0002", balances: {BTC: "0", ETH: "0", USDT: "8000"}}
+)";
+  swapped.alpha_account = "beta";
+  swapped.beta_account = "alpha";
+  st = rig.load_only(swapped);
+  EXPECT_EQ(st.code(), Code::kInvalidArgument);
+  EXPECT_NE(st.message().find("account: alpha -> beta"), std::string::npos) << st.ToString();
+  EXPECT_EQ(rig.journal_records(), records);
+
+  ASSERT_TRUE(rig.restart_with(s).ok());
+  rig.run();
+  rig.finish();
+  rig.expect_each_account_is_its_exchange();
+}
+
+// A journal written by a config without accounts: (its tasks on the default account, its
+// journal-wide records tagged "_", its exchange state in sim/). The operator adds accounts:
+// to trade a second account. Naming the existing account anything but `default` moves its
+// tasks: refused, naming the field. Naming it `default` keeps everything: its tasks, its R4
+// records (still "_"), its exchange (sim/); beta's task starts beside it with records of its
+// own (_beta), and both end as their exchanges.
+TEST(MultiAttack, AccountsAddedToAJournalWrittenWithoutThem) {
+  Layout s;
+  s.accounts_yaml = "";
+  s.alpha_account = "";
+  s.with_beta = false;
+  Rig rig(s);
+  ASSERT_TRUE(rig.start().ok());
+  ASSERT_TRUE(rig.run(25'000));
+  EXPECT_TRUE(fs::exists(rig.root + "/sim"));
+  rig.kill();
+  const uint64_t records = rig.journal_records();
+
+  Layout renamed;  // the default account given an id of its own
+  renamed.alpha_account = "alpha";
+  Status st = rig.restart_with(renamed);
+  EXPECT_EQ(st.code(), Code::kInvalidArgument);
+  EXPECT_NE(st.message().find("task 'gridbtc': account: default -> alpha"), std::string::npos)
+      << st.ToString();
+  rig.kill();
+  EXPECT_EQ(rig.journal_records(), records);
+
+  Layout added;
+  added.alpha_account = journal::kDefaultAccount;
+  added.accounts_yaml = R"(
+accounts:
+  - {id: default, balances: {BTC: "0", ETH: "0", USDT: "10000"}}
+  - {id: beta, maker_fee: "0.0002", balances: {BTC: "0", ETH: "0", USDT: "8000"}}
+)";
+  ASSERT_TRUE(rig.restart_with(added).ok());
+  EXPECT_TRUE(rig.engine->mode("gridbtc").quoting) << rig.engine->mode("gridbtc").reason;
+  rig.run();
+  rig.finish();
+  EXPECT_GT(rig.task("gridb").buys.fills, 0u);
+  rig.expect_each_account_is_its_exchange();
+  std::map<std::string, int> baselines;
+  ASSERT_TRUE(rig.journal->for_each(1, [&](const journal::Record& r) {
+    if (std::holds_alternative<journal::AccountBaseline>(r.body)) ++baselines[r.task_id];
+    return true;
+  }).ok());
+  EXPECT_EQ(baselines, (std::map<std::string, int>{{"_", 1}, {"_beta", 1}}));
+  EXPECT_FALSE(fs::exists(rig.root + "/sim-default"));
+}
+
+// ---- keel retire ---------------------------------------------------------------------------------
+
+size_t working_orders(const model::TaskState& t) {
+  size_t n = 0;
+  for (const auto& [cid, o] : t.orders) n += o.working() ? 1 : 0;
+  return n;
+}
+
+// keel retire of a task whose account has left the config: the engine has no connection for
+// it. Its cancels must never leave on another account's connection (the order is not that
+// account's, and that venue's refusal would not settle it); the retire is refused naming the
+// account, journaling nothing. (A kill switch ends a request storm after 50 requests.)
+TEST(MultiAttack, RetireOfATaskWhoseAccountLeftTheConfig) {
+  Layout s;
+  Rig rig(s);
+  ASSERT_TRUE(rig.start().ok());
+  ASSERT_TRUE(rig.run(20'000));
+  ASSERT_GT(working_orders(rig.task("gridb")), 0u);
+  rig.kill();
+  const uint64_t records = rig.journal_records();
+
+  Layout without = s;  // beta and its task removed
+  without.with_beta = false;
+  without.accounts_yaml = R"(
+accounts:
+  - {id: alpha, balances: {BTC: "0", ETH: "0", USDT: "10000"}}
+)";
+  auto c = make_config(without, rig.root);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  rig.cfg = std::move(*c);
+  ASSERT_TRUE(rig.open_exchanges().ok());
+  auto j = journal::Journal::open(rig.root + "/journal", {});
+  ASSERT_TRUE(j.ok());
+  rig.journal = std::move(*j);
+  rig.accts[0].venue->kill_before = 50;
+  Engine eng(rig.cfg, *rig.journal, {rig.accts[0].venue.get()}, SystemClock::instance());
+  ASSERT_TRUE(eng.load_and_start({"gridb"}).ok());
+  try {
+    Status st = eng.retire("gridb", 500);
+    EXPECT_EQ(st.code(), Code::kInvalidArgument);
+    EXPECT_NE(st.message().find("account beta"), std::string::npos) << st.ToString();
+  } catch (const Killed&) {
+    ADD_FAILURE() << "a request storm: 50 requests on alpha's connection";
+  }
+  for (const std::string& cid : rig.accts[0].venue->cids) {
+    EXPECT_EQ(cid.find("-gridb-"), std::string::npos) << cid << " sent on alpha's connection";
+  }
+  EXPECT_EQ(rig.journal->next_seq() - 1, records) << "nothing journaled";
+}
+
+// keel retire while the venue refuses every cancel with an answer that is not -2011 (here
+// -1003, too many requests; any refusal that leaves the order open): each working order is
+// asked once per retire, and the retire gives up at its deadline naming the orders left, as
+// it does while cancels are in doubt. Never a request storm. Then the venue accepts cancels
+// again and a second retire closes every order.
+TEST(MultiAttack, RetireWhileTheVenueRefusesCancelsAsksOnceAndGivesUp) {
+  Layout s;
+  Rig rig(s);
+  ASSERT_TRUE(rig.start().ok());
+  ASSERT_TRUE(rig.run(20'000));
+  const size_t working = working_orders(rig.task("gridbtc"));
+  ASSERT_GT(working, 0u);
+  KillSwitch& alpha = *rig.accts[0].venue;
+  alpha.refuse_cancels = {429, -1003, "Too many requests; current limit is 50 orders per 10 SECOND."};
+  const size_t sent = alpha.cids.size();
+  alpha.kill_before = alpha.requests + 10 * static_cast<int>(working);
+  try {
+    Status st = rig.engine->retire("gridbtc", 1'000);
+    EXPECT_EQ(st.code(), Code::kRejected) << st.ToString();
+    EXPECT_NE(st.message().find("run keel retire again later"), std::string::npos) << st.ToString();
+  } catch (const Killed&) {
+    ADD_FAILURE() << "a request storm: " << alpha.cids.size() - sent << " requests for "
+                  << working << " orders";
+    return;
+  }
+  EXPECT_EQ(alpha.cids.size() - sent, working);  // one cancel per order
+  alpha.refuse_cancels = {};
+  alpha.kill_before = 0;
+  ASSERT_TRUE(rig.engine->retire("gridbtc", 5'000).ok());
+  EXPECT_TRUE(rig.task("gridbtc").retired);
+  EXPECT_EQ(working_orders(rig.task("gridbtc")), 0u);
+}
 
 }  // namespace
 }  // namespace keel::engine
