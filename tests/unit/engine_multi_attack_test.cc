@@ -9,6 +9,7 @@
 // journal with its own exchange's truth (fills, working orders, R4 exact) and the journal
 // folded from disk with the live state.
 #include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
 
 #include <filesystem>
 #include <functional>
@@ -962,6 +963,120 @@ TEST(MultiAttack, RetireWhileTheVenueRefusesCancelsAsksOnceAndGivesUp) {
   ASSERT_TRUE(rig.engine->retire("gridbtc", 5'000).ok());
   EXPECT_TRUE(rig.task("gridbtc").retired);
   EXPECT_EQ(working_orders(rig.task("gridbtc")), 0u);
+}
+
+// ---- the previous journal format ----------------------------------------------------------------
+
+// tests/fixtures/journal-format4 (a tiered ladder's paper run written before accounts: its
+// TaskStarted records have no account, its journal-wide records carry "_") opened by
+// config/paper-btcusdt-tiered.yaml as shipped (no accounts:), with accounts: [{id: default}],
+// with a second account beta trading ETHUSDT beside it, and with its account renamed. The first
+// three start (the task is the default account's, nothing journaled for it; beta's task starts
+// with a format-5 TaskStarted naming beta) and fold to the fixture's state; the rename is
+// refused naming the field.
+TEST(MultiAttack, TheFormat4JournalOpenedWithAndWithoutAccounts) {
+  const std::string cfg_path = std::string(KEEL_SOURCE_DIR) + "/config/paper-btcusdt-tiered.yaml";
+  const std::string fixture = std::string(KEEL_SOURCE_DIR) + "/tests/fixtures/journal-format4";
+  char tmpl[] = "/dev/shm/keel-multi-attack-fmt4-XXXXXX";
+  const std::string root = mkdtemp(tmpl);
+  struct Variant {
+    const char* name;
+    std::function<void(YAML::Node&)> edit;
+    std::string refused;  // "" : starts
+  };
+  const YAML::Node eth = YAML::Load(
+      R"({symbol: ETHUSDT, base_asset: ETH, quote_asset: USDT, tick_size: "0.01", step_size: "0.0001", min_notional: "5"})");
+  auto accounts = [](YAML::Node& c, const std::vector<std::string>& ids) {
+    for (const std::string& id : ids) {
+      YAML::Node a;
+      a["id"] = id;
+      a["balances"] = YAML::Clone(c["exchange"]["balances"]);
+      c["accounts"].push_back(a);
+    }
+    c["exchange"].remove("balances");
+  };
+  const std::vector<Variant> variants = {
+      {"as shipped", [](YAML::Node&) {}, ""},
+      {"accounts: [default]", [&](YAML::Node& c) { accounts(c, {"default"}); }, ""},
+      {"accounts: [default, beta] and a task on beta",
+       [&](YAML::Node& c) {
+         accounts(c, {"default", "beta"});
+         YAML::Node ins;
+         ins.push_back(YAML::Clone(c["instrument"]));
+         ins.push_back(YAML::Clone(eth));
+         c.remove("instrument");
+         c["instruments"] = ins;
+         c["tasks"][0]["account"] = "default";
+         c["tasks"][0]["symbol"] = "BTCUSDT";
+         YAML::Node t = YAML::Load(R"({id: ethgrid, account: beta, symbol: ETHUSDT, strategy: grid,
+             params: {price_interval: "0.25", order_quantity: "0.02"}})");
+         c["tasks"].push_back(t);
+       },
+       ""},
+      {"accounts: [alpha]", [&](YAML::Node& c) { accounts(c, {"alpha"}); },
+       "task 'tiered1': account: default -> alpha"},
+  };
+  for (const Variant& v : variants) {
+    SCOPED_TRACE(v.name);
+    const std::string dir = root + "/" + std::to_string(&v - variants.data());
+    fs::create_directories(dir);
+    fs::copy(fixture + "/journal", dir + "/journal", fs::copy_options::recursive);
+    YAML::Node c = YAML::LoadFile(cfg_path);
+    v.edit(c);
+    YAML::Emitter out;
+    out << c;
+    auto cfg = parse_config(out.c_str(), cfg_path, fs::path(cfg_path).parent_path().string());
+    ASSERT_TRUE(cfg.ok()) << cfg.status().ToString();
+    std::vector<std::unique_ptr<exchange::sim::SimExchange>> sims;
+    std::vector<exchange::Exchange*> venues;
+    for (const AccountConfig& a : cfg->accounts) {
+      exchange::sim::SimOptions so;
+      so.instruments = cfg->instruments;
+      so.initial_balances = a.sim.balances;
+      so.state_dir = dir + "/sim-" + a.id;
+      auto sim = exchange::sim::SimExchange::open(so);
+      ASSERT_TRUE(sim.ok()) << sim.status().ToString();
+      sims.push_back(std::move(*sim));
+      venues.push_back(sims.back().get());
+    }
+    auto j = journal::Journal::open(dir + "/journal", {});
+    ASSERT_TRUE(j.ok());
+    const uint64_t records = (*j)->next_seq() - 1;
+    auto before = model::fold_journal(**j);
+    ASSERT_TRUE(before.ok());
+    ASSERT_EQ(before->tasks.count("tiered1"), 1u);
+    EXPECT_EQ(before->tasks.at("tiered1").config.account, journal::kDefaultAccount);
+    Engine eng(*cfg, **j, venues, SystemClock::instance());
+    Status st = eng.load_and_start();
+    if (!v.refused.empty()) {
+      EXPECT_EQ(st.code(), Code::kInvalidArgument);
+      EXPECT_NE(st.message().find(v.refused), std::string::npos) << st.ToString();
+      EXPECT_EQ((*j)->next_seq() - 1, records);
+      continue;
+    }
+    ASSERT_TRUE(st.ok()) << st.ToString();
+    const bool beta = cfg->accounts.size() == 2;
+    EXPECT_EQ((*j)->next_seq() - 1, records + (beta ? 1 : 0));
+    auto after = model::fold_journal(**j);
+    ASSERT_TRUE(after.ok());
+    EXPECT_EQ(model::encode_state(*after), model::encode_state(eng.state()));
+    // The default account's task and records are what the fixture's keel left.
+    model::State old_part = *after;
+    old_part.tasks.erase("ethgrid");
+    old_part.records = before->records;
+    old_part.last_seq = before->last_seq;
+    EXPECT_EQ(model::encode_state(old_part), model::encode_state(*before));
+    if (beta) {
+      const model::TaskState& t = after->tasks.at("ethgrid");
+      EXPECT_EQ(t.config.account, "beta");
+      EXPECT_EQ(t.instrument.symbol, "ETHUSDT");
+      ASSERT_TRUE((*j)->for_each(records + 1, [](const journal::Record& r) {
+        EXPECT_EQ(r.format, journal::kFormatVersion);
+        return true;
+      }).ok());
+    }
+  }
+  fs::remove_all(root);
 }
 
 }  // namespace
