@@ -965,6 +965,66 @@ TEST(MultiAttack, RetireWhileTheVenueRefusesCancelsAsksOnceAndGivesUp) {
   EXPECT_EQ(working_orders(rig.task("gridbtc")), 0u);
 }
 
+// ---- fold robustness (E1) ------------------------------------------------------------------------
+
+// Journal-wide records no keel of today writes, appended to a running journal: an account no
+// task trades (_ghost: baseline, balance change, foreign fill, scan), the default account's tag
+// in a journal without it, a foreign fill tagged alpha on beta's symbol (and with beta's trade
+// ids), one of beta's with impossible amounts, a balance change of an asset alpha's tasks do not
+// hold, a journal-wide body carrying a task's id instead of a tag. The journal folds (from disk
+// and from a snapshot alike); the engine starts over it; alpha's and beta's tasks quote on and
+// end as their exchanges with R4 exact; the stray accounts are folded apart.
+TEST(MultiAttack, JournalWideRecordsOfAccountsNoTaskTradesFoldApart) {
+  Layout s;
+  s.snapshot_every = 5;  // the next start loads the crafted records from a snapshot too
+  Rig rig(s);
+  ASSERT_TRUE(rig.start().ok());
+  ASSERT_TRUE(rig.run(20'000));
+  rig.kill();
+  {
+    auto j = journal::Journal::open(rig.root + "/journal", {});
+    ASSERT_TRUE(j.ok());
+    const int64_t t_ms = 1'723'161'600'000;  // 2024-08-09, after every baseline
+    std::vector<journal::Record> recs;
+    auto add = [&](const std::string& tag, journal::Body b) {
+      journal::Record r;
+      r.task_id = tag;
+      r.body = std::move(b);
+      recs.push_back(std::move(r));
+    };
+    add("_ghost", journal::AccountBaseline{"XRPUSDT", 7, t_ms, {{"XRP", 5 * kOneE8}, {"USDT", 1}}});
+    add("_ghost", journal::BalanceChanged{"XRP", -kOneE8, t_ms + 1, t_ms + 1, "balanceUpdate"});
+    add("_ghost", journal::ForeignFill{"XRPUSDT", "manual-1", 8, 3, Side::kBuy, 50, 10, 1, "USDT"});
+    add("_ghost", journal::TradesScanned{"XRPUSDT", 8});
+    add("_", journal::ForeignFill{"BTCUSDT", "manual-2", 9, 4, Side::kSell, 6'100'000, 1, 1, "USDT"});
+    add("_alpha", journal::ForeignFill{"ETHUSDT", "manual-3", 1, 1, Side::kBuy, 268'000, 100, 5, "USDT"});
+    add("_beta", journal::ForeignFill{"ETHUSDT", "manual-4", 999'999, 7, Side::kSell, 0, -5, -1, "ETH"});
+    add("_alpha", journal::BalanceChanged{"DOGE", 3 * kOneE8, t_ms, t_ms, "balanceUpdate"});
+    add("gridbtc", journal::TradesScanned{"BTCUSDT", 1});
+    for (journal::Record& r : recs) r.seq = (*j)->next_seq() + (&r - recs.data());
+    ASSERT_TRUE((*j)->append(recs, /*sync=*/true).ok());
+    auto folded = model::fold_journal(**j);
+    ASSERT_TRUE(folded.ok());
+    const model::State& st = *folded;
+    EXPECT_TRUE(st.account("ghost").has_baseline);
+    EXPECT_EQ(st.account("ghost").foreign_fills, 1u);
+    EXPECT_EQ(st.account(journal::kDefaultAccount).foreign_fills, 1u);
+    EXPECT_EQ(st.account("alpha").foreign_fills, 1u);  // counted, not priced: no ETHUSDT task
+    EXPECT_TRUE(st.account("alpha").foreign_delta_e8.empty());
+    EXPECT_TRUE(st.account("beta").foreign_delta_e8.empty());  // impossible amounts: not priced
+    EXPECT_EQ(st.accounts.count("ridbtc"), 1u);  // "gridbtc" read as a tag: apart, harmless
+    for (const auto& [id, t] : st.tasks) EXPECT_TRUE(t.halted.empty()) << id << ": " << t.halted;
+  }
+  ASSERT_TRUE(rig.start().ok());
+  EXPECT_TRUE(rig.engine->loaded_from_snapshot());
+  for (const char* id : {"gridbtc", "tob", "gridb"}) {
+    EXPECT_TRUE(rig.engine->mode(id).quoting) << id << ": " << rig.engine->mode(id).reason;
+  }
+  rig.run();
+  rig.finish();
+  rig.expect_each_account_is_its_exchange();
+}
+
 // ---- the previous journal format ----------------------------------------------------------------
 
 // tests/fixtures/journal-format4 (a tiered ladder's paper run written before accounts: its
