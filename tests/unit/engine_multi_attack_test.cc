@@ -504,8 +504,9 @@ std::string uninterrupted(const Layout& s, const std::string& account = "") {
 // sent, beta's journaled but never sent, or sent and executed with the answer lost). Snapshots
 // every 97 records, so restarts also load account state from snapshots. The journal must fold
 // to the state of an uninterrupted run.
-TEST(MultiAttack, KillsBetweenTheAccountsExchangesAndMidPassFoldToTheUninterruptedRun) {
+void kills_attack(const std::string& beta_symbol) {
   Layout s;
+  s.beta_symbol = beta_symbol;
   s.snapshot_every = 97;
   const std::string expected = uninterrupted(s);
 
@@ -537,6 +538,15 @@ TEST(MultiAttack, KillsBetweenTheAccountsExchangesAndMidPassFoldToTheUninterrupt
   EXPECT_EQ(rig.restarts, between + after_all + mid_pass);  // every mid-pass kill fired
   rig.expect_each_account_is_its_exchange();
   EXPECT_EQ(signature(rig.engine->state()), expected);
+}
+
+TEST(MultiAttack, KillsBetweenTheAccountsExchangesAndMidPassFoldToTheUninterruptedRun) {
+  kills_attack("ETHUSDT");
+}
+
+// The same with both accounts on BTCUSDT (two exchanges of one symbol, one an event ahead).
+TEST(MultiAttack, KillsBetweenTwoAccountsOnOneSymbolFoldToTheUninterruptedRun) {
+  kills_attack("BTCUSDT");
 }
 
 // ---- faults on one account ---------------------------------------------------------------------
@@ -579,6 +589,36 @@ TEST(MultiAttack, LateExecutionsDroppedFillsAndLostStreamOnBetaOnly) {
   EXPECT_EQ(alpha_not_quoting, 0u);
   rig.expect_each_account_is_its_exchange();
   EXPECT_EQ(signature(rig.engine->state(), "alpha"), alpha_alone);
+}
+
+// A data directory restored from an older copy (a backup) while both accounts' exchanges went
+// on: each account holds orders and trades of this journal's epoch that the journal lost. Each
+// account's reconciliation adopts its own (never the other's), the epoch is renewed so new ids
+// never collide with the lost ones, and both accounts end as their exchanges with R4 exact.
+TEST(MultiAttack, AJournalRestoredFromAnOlderCopyAdoptsEachAccountsOwnOrders) {
+  Layout s;
+  Rig rig(s);
+  ASSERT_TRUE(rig.start().ok());
+  ASSERT_TRUE(rig.run(15'000));
+  rig.kill();
+  const std::string backup = rig.root + "/backup";
+  fs::copy(rig.root + "/journal", backup, fs::copy_options::recursive);
+  ASSERT_TRUE(rig.start().ok());
+  const size_t epochs = rig.engine->state().epochs.size();
+  ASSERT_TRUE(rig.run(15'000));
+  rig.kill();
+  fs::remove_all(rig.root + "/journal");
+  fs::copy(backup, rig.root + "/journal", fs::copy_options::recursive);
+  ASSERT_TRUE(rig.start().ok());
+  EXPECT_GT(rig.engine->state().epochs.size(), epochs);
+  for (const char* id : {"gridbtc", "tob", "gridb"}) {
+    EXPECT_TRUE(rig.engine->mode(id).quoting) << id << ": " << rig.engine->mode(id).reason;
+  }
+  EXPECT_GT(rig.task("gridbtc").adopted + rig.task("tob").adopted, 0u);
+  EXPECT_GT(rig.task("gridb").adopted, 0u);
+  rig.run();
+  rig.finish();
+  rig.expect_each_account_is_its_exchange();
 }
 
 // ---- R4 per account ------------------------------------------------------------------------------
