@@ -621,6 +621,50 @@ TEST(MultiAttack, AJournalRestoredFromAnOlderCopyAdoptsEachAccountsOwnOrders) {
   rig.expect_each_account_is_its_exchange();
 }
 
+// W4 with two accounts: the journal's sync fails in the middle of the run. Nothing more is
+// journaled or placed on either account; the emergency cancel-all reaches every account's open
+// orders, each on its own connection, and leaves both exchanges with none.
+TEST(MultiAttack, AFailedSyncStopsBothAccountsAndCancelsEachAccountsOrders) {
+  Layout s;
+  Rig rig(s);
+  ASSERT_TRUE(rig.start().ok());
+  ASSERT_TRUE(rig.run(20'000));
+  for (size_t k = 0; k < 2; ++k) {
+    auto open = rig.sim_of(k).open_orders(rig.cfg.instruments[k].symbol);
+    ASSERT_TRUE(open.ok());
+    ASSERT_FALSE(open->empty()) << rig.cfg.accounts[k].id;
+  }
+  const uint64_t seq = rig.journal->last_seq();
+  std::vector<size_t> sent;
+  for (auto& a : rig.accts) sent.push_back(a.venue->cids.size());
+  rig.journal->inject_write_failure_for_testing();
+  market::MarketEvent ev;
+  Status st;
+  for (int i = 0; i < 2'000 && st.ok(); ++i) {
+    ASSERT_TRUE(rig.reader->next(ev).ok());
+    for (auto* sim : rig.sims()) ASSERT_TRUE(sim->on_market(ev).ok());
+    st = rig.engine->on_market(ev);
+  }
+  EXPECT_EQ(st.code(), Code::kFailStop);
+  EXPECT_EQ(rig.engine->decide_all().code(), Code::kFailStop);  // for good
+  EXPECT_EQ(rig.journal->last_seq(), seq);
+  for (size_t k = 0; k < 2; ++k) EXPECT_EQ(rig.accts[k].venue->cids.size(), sent[k]);
+  EXPECT_GT(rig.engine->emergency_cancel_all(), 0u);
+  for (size_t k = 0; k < 2; ++k) {
+    SCOPED_TRACE(rig.cfg.accounts[k].id);
+    auto open = rig.sim_of(k).open_orders(rig.cfg.instruments[k].symbol);
+    ASSERT_TRUE(open.ok());
+    EXPECT_TRUE(open->empty());
+    EXPECT_GT(rig.accts[k].venue->cids.size(), sent[k]);
+    for (size_t i = sent[k]; i < rig.accts[k].venue->cids.size(); ++i) {
+      auto p = parse_client_order_id(rig.accts[k].venue->cids[i]);
+      ASSERT_TRUE(p.has_value());
+      EXPECT_EQ(rig.task(p->task).config.account, rig.cfg.accounts[k].id);
+    }
+  }
+  EXPECT_EQ(rig.journal->last_seq(), seq);
+}
+
 // ---- R4 per account ------------------------------------------------------------------------------
 
 // What an R4 halt tells the operator to run: the arguments of its `keel declare ...` (the
