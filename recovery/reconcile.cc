@@ -33,6 +33,7 @@ std::string R4Mismatch::text() const {
          " unexplained: a fill or a balance change is missing. If a deposit, withdrawal or "
          "transfer made while keel was stopped explains it: keel declare --asset " + asset +
          " --amount " + format_fixed_trim(observed_e8 - expected_e8, kScaleE8) +
+         (account == journal::kDefaultAccount ? "" : " --account " + account) +
          " --reason TEXT)";
 }
 
@@ -258,10 +259,17 @@ void adopt_unknown(Work& w, const AdoptSlot& adopt_slot) {
     const Owner o = owner_of(w.state, w.ev, r->client_order_id);
     if (!o.mine || o.order != nullptr || !seen.insert(r->client_order_id).second) continue;
     if (o.task == nullptr) {
-      for (auto& [id, rep] : w.j.tasks) {
-        rep.problems.push_back("the exchange holds order " + r->client_order_id + " of task '" +
-                               o.task_id + "', which this journal does not know (W5)");
-      }
+      // A task of the journal on another account: this account's connection lists an order
+      // placed through that account's (two accounts that are one exchange account).
+      auto t = w.state.tasks.find(o.task_id);
+      const std::string why =
+          t != w.state.tasks.end() && t->second.config.account != w.ev.account
+              ? "account " + w.ev.account + " lists order " + r->client_order_id + " of task '" +
+                    o.task_id + "', which trades on account " + t->second.config.account +
+                    ": the two are one exchange account (the same API key?)"
+              : "the exchange holds order " + r->client_order_id + " of task '" + o.task_id +
+                    "', which this journal does not know (W5)";
+      for (auto& [id, rep] : w.j.tasks) rep.problems.push_back(why);
       continue;
     }
     adopt(w, *o.task, *r,
@@ -530,7 +538,7 @@ std::vector<R4Mismatch> r4_check(const model::State& state, const Evidence& ev) 
       observed = it->second.free_e8 + it->second.locked_e8;
     }
     const int64_t expected = a.expected_e8(asset);
-    if (observed != expected) out.push_back({asset, expected, observed});
+    if (observed != expected) out.push_back({asset, expected, observed, ev.account});
   }
   return out;
 }

@@ -118,10 +118,16 @@ void Engine::drain_account(Account& a, std::vector<Record>& recs) {
     const bool mine = parsed->epoch.empty()
                           ? task != state_.tasks.end() && task->second.orders.count(cid) != 0
                           : state_.has_epoch(parsed->epoch);
-    // Another keel journal's order on this account (W5), or one of ours reported by another
-    // account's connection (two accounts on one key): never touched here.
-    if (!mine || (task != state_.tasks.end() && task->second.config.account != a.id)) {
+    // Another keel journal's order on this account (W5): never touched here.
+    if (!mine) {
       ++stats_.foreign_events;
+      continue;
+    }
+    // One of ours placed through another account's connection, reported on this one's: the two
+    // accounts are one exchange account. Never applied here; both accounts' tasks stop.
+    if (task != state_.tasks.end() && task->second.config.account != a.id) {
+      ++stats_.foreign_events;
+      halt_one_exchange_account(a.id, task->second.config.account, cid, recs);
       continue;
     }
     if (task == state_.tasks.end() || task->second.orders.count(cid) == 0) {
@@ -138,6 +144,31 @@ void Engine::drain_account(Account& a, std::vector<Record>& recs) {
     }
     Body body;
     if (evidence_of(er, task->second, o, body)) recs.push_back(record(task->first, std::move(body)));
+  }
+}
+
+// The user stream of `seen_on` carried `cid`, an order of this journal placed through account
+// `placed_on`: both connections reach one exchange account (the same API key, or two keys of one
+// account). Neither account's R4 can hold (each sees the other's trades and balances) and R4
+// would only say so at the first fill, advising to declare the other account's trades: every
+// task of both stops now, the cause named (E1). Once per pair of accounts.
+void Engine::halt_one_exchange_account(const std::string& seen_on, const std::string& placed_on,
+                                       const std::string& cid, std::vector<Record>& recs) {
+  const std::string& lo = std::min(seen_on, placed_on);
+  const std::string& hi = std::max(seen_on, placed_on);
+  const std::string cause = "accounts " + lo + " and " + hi + " are one exchange account";
+  const std::string reason =
+      cause + ": the user stream of " + seen_on + " reported order " + cid + " placed through " +
+      placed_on + " (the same API key, or two keys of one account?); R4 cannot hold for either. "
+      "Give each account its own exchange account";
+  for (const auto& [id, t] : state_.tasks) {
+    if (t.config.account != lo && t.config.account != hi) continue;
+    if (t.halted.find(cause) != std::string::npos) continue;
+    const bool pending = std::any_of(recs.begin(), recs.end(), [&](const Record& r) {
+      const auto* h = std::get_if<journal::TaskHalted>(&r.body);
+      return r.task_id == id && h != nullptr && h->reason.find(cause) != std::string::npos;
+    });
+    if (!pending) recs.push_back(record(id, journal::TaskHalted{reason}));
   }
 }
 

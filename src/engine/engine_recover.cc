@@ -222,7 +222,19 @@ Status Engine::retire(const std::string& task_id, int64_t deadline_ms) {
     return Status::InvalidArgument("--task " + task_id + ": the journal holds no such task");
   }
   if (it->second.retired) return Status::Ok();
+  const std::string& account = it->second.config.account;
+  if (std::none_of(accounts_.begin(), accounts_.end(),
+                   [&](const Account& a) { return a.id == account; })) {
+    // No connection reaches its orders: another account's would neither cancel nor settle them.
+    return Status::InvalidArgument("--task " + task_id + ": the task trades on account " +
+                                   account + ", which the config does not have: put the account "
+                                   "back under accounts: (its tasks may stay out) and retire again");
+  }
   const int64_t give_up_ns = clock_.monotonic_ns() + deadline_ms * 1'000'000;
+  // Orders whose cancel the venue refused in this call with the order still open (a rate
+  // limit; any code but -2011, which a query settles): not asked again before the next keel
+  // retire, never a storm of cancels. (A cancel proven not to have executed, R1, is asked again.)
+  std::set<std::string> refused;
   for (;;) {
     auto r = recover();
     if (!r.ok()) return r.status();
@@ -233,6 +245,7 @@ Status Engine::retire(const std::string& task_id, int64_t deadline_ms) {
     intents_.clear();
     for (const auto& [cid, o] : task.orders) {
       if (o.phase != model::OrderPhase::kOpen || o.cancel_pending || o.cancel_refused) continue;
+      if (refused.count(cid) != 0) continue;
       intents_.push_back(record(task_id, journal::CancelIntent{
           o.slot_key, cid, context(view(task.instrument.symbol), "keel retire"),
           timing(*account_of(task_id).venue)}));
@@ -241,6 +254,14 @@ Status Engine::retire(const std::string& task_id, int64_t deadline_ms) {
       KEEL_RETURN_IF_ERROR(commit(intents_, /*sync=*/true));  // W1
       std::vector<Record> sent = intents_;
       KEEL_RETURN_IF_ERROR(send_and_record(sent));
+      for (const Record& r : sent) {
+        const std::string& cid = std::get<journal::CancelIntent>(r.body).client_order_id;
+        const model::Order* o = state_.tasks.at(task_id).find_order(cid);
+        if (o != nullptr && o->phase == model::OrderPhase::kOpen && !o->cancel_pending &&
+            !o->cancel_refused) {
+          refused.insert(cid);
+        }
+      }
       continue;
     }
     if (clock_.monotonic_ns() > give_up_ns) {

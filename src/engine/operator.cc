@@ -1,5 +1,7 @@
 #include "keel/engine/operator.h"
 
+#include <set>
+
 #include "keel/core/fixed.h"
 #include "keel/model/snapshot.h"
 
@@ -30,6 +32,15 @@ Status declare_balance_change(journal::Journal& journal, const std::string& asse
   if (reason.empty()) return Status::InvalidArgument("--reason: say what the change was");
   auto state = model::fold_journal(journal);
   if (!state.ok()) return state.status();
+  std::set<std::string> accounts;  // those the journal's tasks trade on
+  for (const auto& [id, t] : state->tasks) accounts.insert(t.config.account);
+  if (accounts.count(account) == 0) {
+    std::string known;
+    for (const std::string& a : accounts) known += (known.empty() ? "" : ", ") + a;
+    return Status::InvalidArgument("--account: account '" + account +
+                                   "': no task of this journal trades on it (its accounts: " +
+                                   known + ")");
+  }
   if (!state->account(account).has_baseline) {
     return Status::InvalidArgument(
         "account '" + account + "': the journal has no R4 baseline of it yet: its first "

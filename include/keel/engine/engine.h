@@ -133,9 +133,10 @@ class Engine {
   // Drains user events (fills of the last event) and journals RecordingEnded.
   Status finish_recording(uint64_t events);
 
-  // `keel retire`: cancels every working order of `task_id` (each cancel journaled first, W1),
-  // reconciles until none is working or unresolved, then journals TaskRetired. Gives up after
-  // `deadline_ms` of the monotonic clock with kRejected naming the orders left.
+  // `keel retire`: cancels every working order of `task_id` (each cancel journaled first, W1;
+  // an order whose cancel the venue refused is not asked again in this call), reconciles until none is working or unresolved, then
+  // journals TaskRetired. Gives up after `deadline_ms` of the monotonic clock with kRejected
+  // naming the orders left. kInvalidArgument when the task's account is not in the config.
   Status retire(const std::string& task_id, int64_t deadline_ms);
 
   // W4: cancels every open order of this journal's tasks on every account without journaling
@@ -182,6 +183,10 @@ class Engine {
   Status journal_halts();
   Status drain_user_events();
   void drain_account(Account& a, std::vector<journal::Record>& recs);
+  // Account `seen_on`'s stream reported `cid`, placed through account `placed_on`: halts every
+  // task of both (they are one exchange account).
+  void halt_one_exchange_account(const std::string& seen_on, const std::string& placed_on,
+                                 const std::string& cid, std::vector<journal::Record>& recs);
   // One reconciliation of (account, symbol): evidence gathered, findings journaled and folded.
   Status reconcile_once(size_t account, const std::string& symbol, recovery::Evidence& ev,
                         RecoverySummary& sum, std::map<std::string, recovery::TaskReport>& reports);

@@ -17,7 +17,8 @@ namespace keel::engine {
 // from here on), then a TaskResumed (R4 reasons only) for every task an R4 mismatch of `asset`
 // had halted. One synced batch (W1). `done` receives one line per record, for the operator.
 // Errors: kInvalidArgument (an empty asset or reason, a zero amount, a journal without an R4
-// baseline: nothing to declare against); the journal's own errors. `account`: the account
+// baseline: nothing to declare against, an account no task of the journal trades on, named
+// with the journal's accounts); the journal's own errors. `account`: the account
 // the change happened on (config accounts[].id; R4 is per account): only its tasks resume.
 Status declare_balance_change(journal::Journal& journal, const std::string& asset,
                               int64_t delta_e8, const std::string& reason, int64_t now_ms,

@@ -134,7 +134,12 @@ struct R4Mismatch {
   std::string asset;
   int64_t expected_e8 = 0;  // baseline + fills + foreign fills + balance changes
   int64_t observed_e8 = 0;  // the venue's free + locked
-  std::string text() const;  // "USDT: the exchange holds 9990.1 but the journal explains 9990.2 ..."
+  std::string account = journal::kDefaultAccount;  // whose balances (Evidence::account)
+  // "R4: USDT on the exchange is 9990.1 but the journal explains 9990.2 (...: keel declare
+  // --asset USDT --amount -0.1 --reason TEXT)"; the advice names --account ID for any account
+  // but the default one (keel declare's default), so that following it declares on the
+  // account whose R4 failed.
+  std::string text() const;
 };
 
 // R4 on a state that has folded the findings of `ev`: every asset of the tasks on ev.symbol
