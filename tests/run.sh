@@ -27,7 +27,8 @@ if [ "${KEEL_TESTS:-full}" != quick ]; then
               engine_format_fixture_test risk_guard_test engine_risk_test
               engine_attack_test strategy_top_of_book_test strategy_avellaneda_stoikov_test
               strategy_mode_flip_test strategy_tiered_test engine_amend_test engine_multi_test
-              market_capture_merge_test exchange_sim_multi_test simserver_multi_test)
+              market_capture_merge_test exchange_sim_multi_test simserver_multi_test
+              engine_multi_attack_test)
   cmake --build build-asan -j "$(nproc)" --target "${asan_tests[@]}" fuzz_market_decode \
         fuzz_journal_decode fuzz_config fuzz_snapshot fuzz_binance_decode fuzz_apply keel_fuzz_seeds
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \

@@ -254,6 +254,10 @@ Status Engine::retire(const std::string& task_id, int64_t deadline_ms) {
       KEEL_RETURN_IF_ERROR(commit(intents_, /*sync=*/true));  // W1
       std::vector<Record> sent = intents_;
       KEEL_RETURN_IF_ERROR(send_and_record(sent));
+      // A network venue answers on the account's session: wait for the answers (bounded) and
+      // journal them, so the refusals below are known as with the embedded exchange.
+      wait_sessions(deadline_ms);
+      KEEL_RETURN_IF_ERROR(drain_user_events());
       for (const Record& r : sent) {
         const std::string& cid = std::get<journal::CancelIntent>(r.body).client_order_id;
         const model::Order* o = state_.tasks.at(task_id).find_order(cid);
