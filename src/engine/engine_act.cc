@@ -161,7 +161,9 @@ void Engine::halt_one_exchange_account(const std::string& seen_on, const std::st
       cause + ": the user stream of " + seen_on + " reported order " + cid + " placed through " +
       placed_on + " (the same API key, or two keys of one account?); R4 cannot hold for either. "
       "Give each account its own exchange account";
-  for (const auto& [id, t] : state_.tasks) {
+  for (const auto& entry : state_.tasks) {
+    const std::string& id = entry.first;
+    const model::TaskState& t = entry.second;
     if (t.config.account != lo && t.config.account != hi) continue;
     if (t.halted.find(cause) != std::string::npos) continue;
     const bool pending = std::any_of(recs.begin(), recs.end(), [&](const Record& r) {

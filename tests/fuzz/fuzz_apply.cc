@@ -293,8 +293,9 @@ void check(const model::State& s, const Record& last) {
     (void)t.sellable_e8();
     (void)t.strays();
   }
-  const model::AccountState& a = s.account;
-  for (const std::string& asset : {"BTC", "USDT", "BNB", ""}) (void)a.expected_e8(asset);
+  for (const auto& [id, a] : s.accounts) {
+    for (const std::string& asset : {"BTC", "USDT", "BNB", ""}) (void)a.expected_e8(asset);
+  }
 }
 
 Record make(uint64_t seq, std::string task, Body body) {
