@@ -68,18 +68,9 @@ Status open_runtime(const RunOptions& opts, Runtime& rt) {
                  rt.journal->open_report().problem.c_str());
   }
   for (size_t i = 0; i < rt.cfg.accounts.size(); ++i) {
-    const engine::AccountConfig& a = rt.cfg.accounts[i];
-    exchange::sim::SimOptions so;
-    so.instrument = instrument_of(rt.cfg, i);
-    so.maker_fee_rate_e8 = a.sim.maker_fee_rate_e8;
-    so.initial_balances = a.sim.balances;
-    so.state_dir = sim_dir(rt.cfg, a.id);
-    so.account = a.id;
-    so.commission_mode = a.sim.commission_mode;
-    so.commission_asset = a.sim.commission_asset;
-    so.commission_asset_price_e8 = a.sim.commission_asset_price_e8;
-    auto sim = exchange::sim::SimExchange::open(so);
-    if (!sim.ok()) return sim.status().With("simulated exchange state of account " + a.id);
+    const std::string& id = rt.cfg.accounts[i].id;
+    auto sim = exchange::sim::SimExchange::open(engine::sim_options(rt.cfg, i, sim_dir(rt.cfg, id)));
+    if (!sim.ok()) return sim.status().With("simulated exchange state of account " + id);
     rt.sims.push_back(std::move(*sim));
   }
   auto reader = market::CaptureReader::open(rt.cfg.sim.data);

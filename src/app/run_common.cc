@@ -14,13 +14,6 @@ int64_t percentile(std::vector<int64_t> v, double p) {
   return v[i];
 }
 
-const Instrument& instrument_of(const engine::Config& cfg, size_t a) {
-  for (const engine::TaskConfig& t : cfg.tasks) {
-    if (t.account_index == a) return cfg.instruments[t.instrument_index];
-  }
-  return cfg.instruments.front();
-}
-
 void print_summary(const engine::Config& cfg, const engine::Engine& eng, uint64_t position,
                    uint64_t events_this_run, int64_t elapsed_ns, const journal::Journal& j) {
   const model::State& st = eng.state();

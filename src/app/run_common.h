@@ -44,9 +44,6 @@ class Progress {
 
 
 int64_t percentile(std::vector<int64_t> v, double p);
-
-// The instrument config.accounts[a] trades: its tasks' symbol (one per account), else the first.
-const Instrument& instrument_of(const engine::Config& cfg, size_t a);
 void print_summary(const engine::Config& cfg, const engine::Engine& eng, uint64_t position,
                    uint64_t events_this_run, int64_t elapsed_ns, const journal::Journal& j);
 void report_recovery(const engine::RecoverySummary& r);

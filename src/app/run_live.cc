@@ -31,7 +31,7 @@ void on_signal(int) { g_stop.store(true); }
 // One market subscription per symbol: on the first account that trades it.
 bool carries_market(const engine::Config& cfg, size_t a) {
   for (size_t k = 0; k < a; ++k) {
-    if (instrument_of(cfg, k).symbol == instrument_of(cfg, a).symbol) return false;
+    if (engine::account_instrument(cfg, k).symbol == engine::account_instrument(cfg, a).symbol) return false;
   }
   return true;
 }
@@ -42,7 +42,7 @@ Result<exchange::binance::BinanceConfig> venue_config(const engine::Config& cfg,
   b.rest_url = cfg.binance.rest_url;
   b.ws_url = cfg.binance.ws_url;
   b.ws_api_url = cfg.binance.ws_api_url;
-  b.symbol = instrument_of(cfg, a).symbol;
+  b.symbol = engine::account_instrument(cfg, a).symbol;
   b.market_stream = carries_market(cfg, a);
   // The environment variables or the owner-only file the config names (engine/credentials.h);
   // errors name the variable or the file and its mode, never a value.
@@ -83,7 +83,7 @@ Result<Connections> connect_all(const engine::Config& cfg, bool market_stream) {
       return venue.status().With("connecting account " + cfg.accounts[a].id + " to " +
                                  cfg.binance.rest_url);
     }
-    KEEL_RETURN_IF_ERROR(check_instrument(cfg, instrument_of(cfg, a), (*venue)->instrument()));
+    KEEL_RETURN_IF_ERROR(check_instrument(cfg, engine::account_instrument(cfg, a), (*venue)->instrument()));
     out.push_back(std::move(*venue));
   }
   return out;

@@ -822,6 +822,27 @@ Result<Config> parse_config(const std::string& yaml_text, const std::string& ori
   return cfg;
 }
 
+const Instrument& account_instrument(const Config& cfg, size_t a) {
+  for (const TaskConfig& t : cfg.tasks) {
+    if (t.account_index == a) return cfg.instruments[t.instrument_index];
+  }
+  return cfg.instruments.front();
+}
+
+exchange::sim::SimOptions sim_options(const Config& cfg, size_t a, std::string state_dir) {
+  const AccountConfig& acct = cfg.accounts[a];
+  exchange::sim::SimOptions so;
+  so.instrument = account_instrument(cfg, a);
+  so.maker_fee_rate_e8 = acct.sim.maker_fee_rate_e8;
+  so.initial_balances = acct.sim.balances;
+  so.state_dir = std::move(state_dir);
+  so.account = acct.id;
+  so.commission_mode = acct.sim.commission_mode;
+  so.commission_asset = acct.sim.commission_asset;
+  so.commission_asset_price_e8 = acct.sim.commission_asset_price_e8;
+  return so;
+}
+
 Result<Config> load_config(const std::string& path, bool check_data_files) {
   std::ifstream in(path);
   if (!in) return Status::NotFound("config file '" + path + "' cannot be opened");

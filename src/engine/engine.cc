@@ -47,7 +47,6 @@ Engine::Engine(const Config& config, journal::Journal& journal,
     KEEL_ASSERT(t.account_index < accounts_.size() && t.instrument_index < markets_.size());
     memos_.push_back(t.impl->new_memo());
     task_index_[t.id] = i;
-    task_account_.push_back(accounts_[t.account_index].id);
   }
   stats_.intent_sync_ns.reserve(4096);
 }
@@ -248,7 +247,7 @@ Status Engine::load_and_start(const std::set<std::string>& retiring) {
                                        "' was retired (keel retire); give the task a new id");
       }
       const std::string changed =
-          changed_field(it->second.config, t, task_account_[&t - config_.tasks.data()],
+          changed_field(it->second.config, t, accounts_[t.account_index].id,
                         markets_[t.instrument_index]->instrument);
       if (!changed.empty()) {
         return Status::InvalidArgument(
@@ -269,7 +268,7 @@ Status Engine::load_and_start(const std::set<std::string>& retiring) {
     b.min_notional_e8 = ins.min_notional_e8;
     b.params_yaml = t.params_text;
     b.venue_start_ms = accounts_[t.account_index].venue->venue_time_ms();
-    b.account = task_account_[&t - config_.tasks.data()];
+    b.account = accounts_[t.account_index].id;
     starts.push_back(record(t.id, std::move(b)));
   }
   return commit(starts, /*sync=*/true);

@@ -211,16 +211,9 @@ struct Multi {
     EXPECT_TRUE(c.ok()) << c.status().ToString();
     cfg = std::move(*c);
     std::vector<exchange::Exchange*> ptrs;
-    for (const AccountConfig& a : cfg.accounts) {
-      exchange::sim::SimOptions so;
-      for (const TaskConfig& t : cfg.tasks) {
-        if (t.account == a.id) so.instrument = cfg.instruments[t.instrument_index];
-      }
-      so.maker_fee_rate_e8 = a.sim.maker_fee_rate_e8;
-      so.initial_balances = a.sim.balances;
-      so.state_dir = root + "/sim-" + a.id;
-      so.account = a.id;
-      sims.push_back(std::move(*exchange::sim::SimExchange::open(so)));
+    for (size_t i = 0; i < cfg.accounts.size(); ++i) {
+      sims.push_back(std::move(*exchange::sim::SimExchange::open(
+          sim_options(cfg, i, root + "/sim-" + cfg.accounts[i].id))));
       venues.push_back(std::make_unique<DownVenue>(*sims.back()));
       ptrs.push_back(venues.back().get());
       if (network) {

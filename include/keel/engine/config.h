@@ -178,6 +178,13 @@ struct Config {
   bool sync_intents = true;
 };
 
+// The instrument cfg.accounts[a] trades: its tasks' symbol (one per account), else the first.
+const Instrument& account_instrument(const Config& cfg, size_t a);
+
+// The embedded exchange's options for cfg.accounts[a] (kind: sim): its instrument, maker fee,
+// commission terms and starting balances, its state in `state_dir`.
+exchange::sim::SimOptions sim_options(const Config& cfg, size_t a, std::string state_dir);
+
 // Loads and validates `path`. Errors: kNotFound (the file, or a data file when
 // `check_data_files`), kInvalidArgument naming the field. Commands that only read the journal
 // (inspect, export, verify) pass check_data_files = false.

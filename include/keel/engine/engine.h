@@ -247,7 +247,6 @@ class Engine {
   std::vector<Account> accounts_;           // by index of config_.accounts
   std::vector<std::unique_ptr<Market>> markets_;  // by index of config_.instruments
   std::map<std::string, size_t> task_index_;  // config task id -> index of config_.tasks
-  std::vector<std::string> task_account_;     // by index of config_.tasks: its account's id
   model::State state_;
   std::vector<TaskMode> modes_;  // by index of config_.tasks
   // By index of config_.tasks: the strategy's memo, or null when it has none.
