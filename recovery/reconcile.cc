@@ -110,11 +110,11 @@ int64_t lots_in_trades(const Evidence& ev, const model::TaskState& task, const s
 
 Status gather_trades(const model::State& state, const std::string& symbol,
                      exchange::Exchange& venue, const Options& opts, Evidence& ev) {
-  const model::AccountState& a = state.account(ev.account);
+  const model::SymbolMarks& m = state.account(ev.account).marks(symbol);
   // From where the history was last read completely; a journal from before the baseline (an
   // older keel's) from its own newest fill (fills below it: myTrades?orderId=, gather_orders).
-  const int64_t from = a.has_baseline || a.scan_watermark > 0 ? a.scan_watermark : a.trade_watermark;
-  if (a.has_baseline || from > 0) {
+  const int64_t from = m.baselined || m.scan_watermark > 0 ? m.scan_watermark : m.trade_watermark;
+  if (m.baselined || from > 0) {
     auto page = venue.trades_from(symbol, from + 1, opts.max_trades);
     if (!page.ok()) return page.status().With("myTrades");
     ev.trades = std::move(page->trades);
@@ -155,19 +155,11 @@ void gather_orders(const model::State& state, exchange::Exchange& venue, Evidenc
   }
 }
 
-}  // namespace
-
-Result<Evidence> gather(const model::State& state, const std::string& account,
-                        const std::string& symbol, exchange::Exchange& venue,
-                        const Options& opts) {
-  Evidence ev;
-  ev.account = account;
-  ev.symbol = symbol;
-  const model::AccountState& acct = state.account(account);
-  if (auto b = venue.balances(); b.ok()) ev.balances_before = std::move(*b);
-  KEEL_RETURN_IF_ERROR(gather_trades(state, symbol, venue, opts, ev));
-  if (auto b = venue.balances(); b.ok()) ev.balances_after = std::move(*b);
-  ev.balances_time_ms = venue.venue_time_ms();  // before the queries below, which take time
+// The orders' half of one symbol's gathering (after its trades and the balances).
+Status gather_symbol(const model::State& state, exchange::Exchange& venue, const Options& opts,
+                     Evidence& ev) {
+  const std::string& symbol = ev.symbol;
+  const model::SymbolMarks& marks = state.account(ev.account).marks(symbol);
   auto open = venue.open_orders(symbol);
   if (!open.ok()) return open.status().With("openOrders");
   ev.open = std::move(*open);
@@ -185,8 +177,8 @@ Result<Evidence> gather(const model::State& state, const std::string& account,
     stale = stale || (w.mine && w.order == nullptr &&
                       (w.task == nullptr || !w.task->trade_seen(t.trade_id)));
   }
-  if (stale || (opts.scan_orders && acct.max_order_id > 0)) {
-    auto all = venue.orders_from(symbol, acct.max_order_id + 1, opts.max_orders_scan);
+  if (stale || (opts.scan_orders && marks.max_order_id > 0)) {
+    auto all = venue.orders_from(symbol, marks.max_order_id + 1, opts.max_orders_scan);
     if (all.ok()) {
       ev.all_orders = std::move(*all);
       ev.scanned_all_orders = true;
@@ -196,7 +188,41 @@ Result<Evidence> gather(const model::State& state, const std::string& account,
   }
   gather_orders(state, venue, ev);
   ev.venue_now_ms = venue.venue_time_ms();  // after the queries: what they said is older
-  return ev;
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::vector<Evidence>> gather_account(const model::State& state,
+                                             const std::string& account,
+                                             const std::vector<std::string>& symbols,
+                                             exchange::Exchange& venue, const Options& opts) {
+  std::vector<Evidence> evs(symbols.size());
+  std::optional<exchange::Balances> before;
+  if (auto b = venue.balances(); b.ok()) before = std::move(*b);
+  for (size_t k = 0; k < symbols.size(); ++k) {
+    evs[k].account = account;
+    evs[k].symbol = symbols[k];
+    KEEL_RETURN_IF_ERROR(gather_trades(state, symbols[k], venue, opts, evs[k]));
+  }
+  std::optional<exchange::Balances> after;
+  if (auto b = venue.balances(); b.ok()) after = std::move(*b);
+  const int64_t balances_time_ms = venue.venue_time_ms();  // before the queries below
+  for (Evidence& ev : evs) {
+    ev.balances_before = before;
+    ev.balances_after = after;
+    ev.balances_time_ms = balances_time_ms;
+    KEEL_RETURN_IF_ERROR(gather_symbol(state, venue, opts, ev));
+  }
+  return evs;
+}
+
+Result<Evidence> gather(const model::State& state, const std::string& account,
+                        const std::string& symbol, exchange::Exchange& venue,
+                        const Options& opts) {
+  auto evs = gather_account(state, account, {symbol}, venue, opts);
+  if (!evs.ok()) return evs.status();
+  return std::move(evs->front());
 }
 
 // ---- judge: pure ------------------------------------------------------------------------------
@@ -281,7 +307,7 @@ void adopt_unknown(Work& w, const AdoptSlot& adopt_slot) {
 }
 
 void judge_trades(Work& w) {
-  const model::AccountState& a = w.state.account(w.ev.account);
+  const model::SymbolMarks& m = w.state.account(w.ev.account).marks(w.ev.symbol);
   for (const TradeReport& t : w.ev.trades) {
     const Owner o = owner_of(w.state, w.ev, t.client_order_id);
     if (o.mine && o.task != nullptr && (o.order != nullptr || w.adopted.count(t.client_order_id))) {
@@ -294,9 +320,9 @@ void judge_trades(Work& w) {
           "trade " + std::to_string(t.trade_id) + " of order " + t.client_order_id +
           ", which the journal does not hold and the exchange's order list did not show");
     } else if (!o.mine && !w.ev.trades_latest_only) {
-      const bool seen = a.foreign_trade_ids.count(t.trade_id) != 0 ||
-                        (a.foreign_trade_ids.size() >= model::kTradeIdsRetained &&
-                         t.trade_id < *a.foreign_trade_ids.begin());
+      const bool seen = m.foreign_trade_ids.count(t.trade_id) != 0 ||
+                        (m.foreign_trade_ids.size() >= model::kTradeIdsRetained &&
+                         t.trade_id < *m.foreign_trade_ids.begin());
       if (seen || !w.foreign_ids.insert(t.trade_id).second) continue;
       w.emit(journal::account_tag(w.ev.account),
              journal::ForeignFill{w.ev.symbol, t.client_order_id, t.trade_id, t.order_id, t.side,
@@ -461,7 +487,7 @@ Judgement judge(const model::State& state, const Evidence& ev, const Options& op
   const int64_t through = w.first_unjournaled > 0 ? w.first_unjournaled - 1
                           : ev.trades.empty()     ? 0
                                                   : ev.trades.back().trade_id;
-  if (!ev.trades_latest_only && through > state.account(ev.account).scan_watermark) {
+  if (!ev.trades_latest_only && through > state.account(ev.account).marks(ev.symbol).scan_watermark) {
     w.emit(journal::account_tag(w.ev.account), journal::TradesScanned{ev.symbol, through});
   }
   std::map<std::string, const OrderReport*> open_by_cid;
@@ -483,64 +509,110 @@ Judgement judge(const model::State& state, const Evidence& ev, const Options& op
   return j;
 }
 
-std::optional<journal::AccountBaseline> baseline_from(const model::State& state,
-                                                      const Evidence& ev) {
-  const model::AccountState& a = state.account(ev.account);
-  if (a.has_baseline || !ev.balances_consistent() || ev.trades_more) {
-    return std::nullopt;
+namespace {
+
+// Every evidence of one reading of the account: consistent balances, every trade scan complete.
+bool account_readable(const std::vector<Evidence>& evs) {
+  return !evs.empty() && std::all_of(evs.begin(), evs.end(), [&](const Evidence& ev) {
+    return ev.account == evs.front().account && ev.balances_consistent() && !ev.trades_more;
+  });
+}
+
+// The tasks of the evidences' account on any of their symbols.
+template <class F>
+void for_tasks_of(const model::State& state, const std::vector<Evidence>& evs, F&& f) {
+  for (const auto& [id, t] : state.tasks) {
+    if (std::any_of(evs.begin(), evs.end(), [&](const Evidence& ev) { return on_scope(t, ev); })) {
+      f(t);
+    }
   }
-  journal::AccountBaseline b;
-  b.symbol = ev.symbol;
-  // The balances' instant, not the end of the gathering: a balance change clearing between
-  // the two would be in neither the balances nor R4's count (BalanceChanged after the baseline).
-  b.venue_time_ms = ev.balances_time_ms;
-  b.last_trade_id = std::max(a.trade_watermark, a.scan_watermark);
-  for (const TradeReport& t : ev.trades) b.last_trade_id = std::max(b.last_trade_id, t.trade_id);
+}
+
+}  // namespace
+
+std::vector<journal::AccountBaseline> baselines_from(const model::State& state,
+                                                     const std::vector<Evidence>& evs) {
+  std::vector<journal::AccountBaseline> out;
+  if (!account_readable(evs)) return out;
+  const model::AccountState& a = state.account(evs.front().account);
   // The tasks' assets first (always, even at zero), then every other asset that is held, up to
   // a bound that keeps the record far below the journal's record size limit.
   constexpr size_t kMaxAssets = 512;
   std::set<std::string> wanted;
-  for (const auto& [id, t] : state.tasks) {
-    if (!on_scope(t, ev)) continue;
+  for_tasks_of(state, evs, [&](const model::TaskState& t) {
     wanted.insert(t.instrument.base_asset);
     wanted.insert(t.instrument.quote_asset);
-  }
-  for (const auto& [asset, bal] : *ev.balances_before) {
+  });
+  const exchange::Balances& held = *evs.front().balances_before;
+  for (const auto& [asset, bal] : held) {
     if (!bal.exact || wanted.count(asset) != 0) continue;
     if (bal.free_e8 + bal.locked_e8 != 0 && wanted.size() < kMaxAssets) wanted.insert(asset);
   }
+  std::vector<journal::AssetAmount> balances;
   for (const std::string& asset : wanted) {
-    auto it = ev.balances_before->find(asset);
-    const bool have = it != ev.balances_before->end() && it->second.exact;
-    b.balances.push_back({asset, have ? it->second.free_e8 + it->second.locked_e8 : 0});
+    auto it = held.find(asset);
+    const bool have = it != held.end() && it->second.exact;
+    balances.push_back({asset, have ? it->second.free_e8 + it->second.locked_e8 : 0});
   }
-  return b;
+  for (const Evidence& ev : evs) {
+    const model::SymbolMarks& m = a.marks(ev.symbol);
+    if (a.has_baseline && m.baselined) continue;
+    journal::AccountBaseline b;
+    b.symbol = ev.symbol;
+    // The balances' instant, not the end of the gathering: a balance change clearing between
+    // the two would be in neither the balances nor R4's count (BalanceChanged after it).
+    b.venue_time_ms = ev.balances_time_ms;
+    b.last_trade_id = std::max(m.trade_watermark, m.scan_watermark);
+    for (const TradeReport& t : ev.trades) b.last_trade_id = std::max(b.last_trade_id, t.trade_id);
+    b.balances = balances;
+    out.push_back(std::move(b));
+  }
+  return out;
 }
 
-std::vector<R4Mismatch> r4_check(const model::State& state, const Evidence& ev) {
+std::optional<journal::AccountBaseline> baseline_from(const model::State& state,
+                                                      const Evidence& ev) {
+  auto b = baselines_from(state, {ev});
+  if (b.empty()) return std::nullopt;
+  return std::move(b.front());
+}
+
+std::vector<R4Mismatch> r4_check(const model::State& state, const std::vector<Evidence>& evs) {
   std::vector<R4Mismatch> out;
-  const model::AccountState& a = state.account(ev.account);
-  if (!a.has_baseline || !ev.balances_consistent() || ev.trades_more) return out;
+  if (!account_readable(evs)) return out;
+  const std::string& account = evs.front().account;
+  const model::AccountState& a = state.account(account);
+  // Every symbol read must count in the baseline: a symbol not yet joined (its AccountBaseline
+  // record not folded) would leave its trades out of the equation.
+  if (!a.has_baseline || std::any_of(evs.begin(), evs.end(), [&](const Evidence& ev) {
+        return !a.marks(ev.symbol).baselined;
+      })) {
+    return out;
+  }
   std::set<std::string> assets;
-  for (const auto& [id, t] : state.tasks) {
-    if (!on_scope(t, ev)) continue;
+  for_tasks_of(state, evs, [&](const model::TaskState& t) {
     assets.insert(t.instrument.base_asset);
     assets.insert(t.instrument.quote_asset);
     for (const auto& [asset, fee] : t.commissions) {
       if (fee != 0) assets.insert(asset);
     }
-  }
+  });
+  const exchange::Balances& held = *evs.front().balances_before;
   for (const std::string& asset : assets) {
-    auto it = ev.balances_before->find(asset);
+    auto it = held.find(asset);
     int64_t observed = 0;
-    if (it != ev.balances_before->end()) {
+    if (it != held.end()) {
       if (!it->second.exact) continue;  // too large to hold exactly: not an asset keel trades
       observed = it->second.free_e8 + it->second.locked_e8;
     }
     const int64_t expected = a.expected_e8(asset);
-    if (observed != expected) out.push_back({asset, expected, observed, ev.account});
+    if (observed != expected) out.push_back({asset, expected, observed, account});
   }
   return out;
+}
+
+std::vector<R4Mismatch> r4_check(const model::State& state, const Evidence& ev) {
+  return r4_check(state, std::vector<Evidence>{ev});
 }
 
 }  // namespace keel::recovery

@@ -152,10 +152,22 @@ std::string inspect_json(const model::State& state) {
   }
   // "account": the default (or only) account with the journal's epochs, as before accounts;
   // "accounts": every account by id.
+  // "trade_watermark" / "scan_watermark": the account's main symbol's (its baseline's), as
+  // before symbols were tracked; "symbols": every symbol's marks.
   auto account_fields = [&](const model::AccountState& a) {
+    const model::SymbolMarks& main = a.marks(a.main_symbol());
     o << "\"baseline\":" << (a.has_baseline ? "true" : "false")
-      << ",\"trade_watermark\":" << a.trade_watermark
-      << ",\"scan_watermark\":" << a.scan_watermark << ",\"foreign_fills\":" << a.foreign_fills
+      << ",\"trade_watermark\":" << main.trade_watermark
+      << ",\"scan_watermark\":" << main.scan_watermark << ",\"symbols\":{";
+    bool first_symbol = true;
+    for (const auto& [symbol, m] : a.symbols) {
+      o << (first_symbol ? "" : ",") << quoted(symbol) << ":{\"baseline\":"
+        << (m.baselined ? "true" : "false") << ",\"trade_watermark\":" << m.trade_watermark
+        << ",\"scan_watermark\":" << m.scan_watermark
+        << ",\"max_order_id\":" << m.max_order_id << "}";
+      first_symbol = false;
+    }
+    o << "},\"foreign_fills\":" << a.foreign_fills
       << ",\"balance_changes\":" << a.balance_changes << ",\"expected_balances\":{";
     bool first_asset = true;
     for (const auto& [asset, e8] : a.baseline_e8) {

@@ -75,8 +75,9 @@ int main(int argc, char** argv) {
       "\"unrealized_pnl\",\"fills\","
       "\"realized_pnl\",\"fees\",\"commissions\",\"unresolved\",\"retired\",\"halted\",\"guard\",\n"
       " \"guard_reason\",\"guard_changes\"}],\n"
-      " \"account\":{\"epochs\",\"baseline\",\"trade_watermark\",\"foreign_fills\","
-      "\"expected_balances\"},\"journal\":{\"records\",\"last_seq\"}}");
+      " \"account\":{\"epochs\",\"baseline\",\"trade_watermark\",\"scan_watermark\",\"symbols\":\n"
+      "  {SYMBOL:{\"baseline\",\"trade_watermark\",\"scan_watermark\",\"max_order_id\"}},"
+      "\"foreign_fills\",\"expected_balances\"},\"accounts\":{ID:{...}},\"journal\":{\"records\",\"last_seq\"}}");
   add_target(inspect, inspect_t);
   inspect->add_flag("--json", inspect_json, "One JSON object instead of tables");
 

@@ -32,51 +32,60 @@ bool Engine::reconcile_due(int64_t venue_now_ms) const {
   return evidence_gap_ || (reconcile_due_ms_ > 0 && venue_now_ms >= reconcile_due_ms_);
 }
 
-Status Engine::reconcile_once(size_t account, const std::string& symbol, recovery::Evidence& ev,
-                              RecoverySummary& sum,
+Status Engine::reconcile_once(size_t account, const std::vector<std::string>& symbols,
+                              std::vector<recovery::Evidence>& evs, RecoverySummary& sum,
                               std::map<std::string, recovery::TaskReport>& reports) {
   Account& a = accounts_[account];
   recovery::Options opts = recovery_options(*a.venue);
   opts.scan_orders = !a.orders_scanned;  // once per start: a restored copy (W5)
-  auto gathered = recovery::gather(state_, a.id, symbol, *a.venue, opts);
+  reports.clear();
+  auto gathered = recovery::gather_account(state_, a.id, symbols, *a.venue, opts);
   if (!gathered.ok()) {
-    reports.clear();
+    evs.assign(symbols.size(), recovery::Evidence{});
+    for (size_t k = 0; k < symbols.size(); ++k) {
+      evs[k].account = a.id;
+      evs[k].symbol = symbols[k];
+    }
     for (const auto& [id, t] : state_.tasks) {
-      if (t.instrument.symbol == symbol && t.config.account == a.id) {
+      if (t.config.account == a.id &&
+          std::find(symbols.begin(), symbols.end(), t.instrument.symbol) != symbols.end()) {
         reports[id].problems.push_back("reconciliation failed: " + gathered.status().ToString());
       }
     }
-    ev = recovery::Evidence{};
-    ev.account = a.id;
-    ev.symbol = symbol;
     return Status::Ok();
   }
-  ev = std::move(*gathered);
-  a.orders_scanned =
-      a.orders_scanned || ev.scanned_all_orders || state_.account(a.id).max_order_id == 0;
-  recovery::Judgement j = recovery::judge(
-      state_, ev, opts, [this](const model::TaskState& t, Side side, int64_t price) {
-        return adopt_slot(t, side, price);
-      });
+  evs = std::move(*gathered);
+  const model::AccountState& acct = state_.account(a.id);
+  a.orders_scanned = a.orders_scanned ||
+                     std::all_of(evs.begin(), evs.end(), [&](const recovery::Evidence& ev) {
+                       return ev.scanned_all_orders || acct.marks(ev.symbol).max_order_id == 0;
+                     });
   std::vector<Record> recs;
-  if (j.stale) {  // new ids must never collide with the ones the lost copy of the journal used
-    recs.push_back(record(journal::kJournalTaskId, journal::JournalEpoch{new_epoch(), j.stale_reason}));
-    sum.epoch_renewed = j.stale_reason;
+  for (const recovery::Evidence& ev : evs) {
+    recovery::Judgement j = recovery::judge(
+        state_, ev, opts, [this](const model::TaskState& t, Side side, int64_t price) {
+          return adopt_slot(t, side, price);
+        });
+    if (j.stale && sum.epoch_renewed.empty()) {
+      // New ids must never collide with the ones the lost copy of the journal used.
+      recs.push_back(record(journal::kJournalTaskId, journal::JournalEpoch{new_epoch(), j.stale_reason}));
+      sum.epoch_renewed = j.stale_reason;
+    }
+    for (recovery::Finding& f : j.findings) recs.push_back(record(f.task_id, std::move(f.body)));
+    for (auto& [id, r] : j.tasks) reports[id] = std::move(r);
+    sum.trades_seen += j.trades_seen;
+    sum.foreign_fills += j.foreign_fills;
+    if (j.next_due_ms > 0 && (reconcile_due_ms_ == 0 || j.next_due_ms < reconcile_due_ms_)) {
+      reconcile_due_ms_ = j.next_due_ms;
+    }
   }
-  for (recovery::Finding& f : j.findings) recs.push_back(record(f.task_id, std::move(f.body)));
-  if (auto b = recovery::baseline_from(state_, ev)) {
-    recs.push_back(record(journal::account_tag(a.id), std::move(*b)));
+  for (journal::AccountBaseline& b : recovery::baselines_from(state_, evs)) {
+    recs.push_back(record(journal::account_tag(a.id), std::move(b)));
     sum.baseline_taken = true;
   }
   failpoint("recovery.findings.before");
   KEEL_RETURN_IF_ERROR(commit(recs, /*sync=*/false));
   failpoint("recovery.findings.after");
-  reports = std::move(j.tasks);
-  sum.trades_seen += j.trades_seen;
-  sum.foreign_fills += j.foreign_fills;
-  if (j.next_due_ms > 0 && (reconcile_due_ms_ == 0 || j.next_due_ms < reconcile_due_ms_)) {
-    reconcile_due_ms_ = j.next_due_ms;
-  }
   for (const auto& [id, r] : reports) {
     sum.fills_recovered += r.fills_recovered;
     sum.accepted += r.accepted;
@@ -92,14 +101,18 @@ Status Engine::reconcile_once(size_t account, const std::string& symbol, recover
 // amount (a balanceUpdate or fill event may be in flight at the first), kR4ConfirmMs of venue
 // time apart, before it halts: two checks back to back (the start-up settle loop) would give a
 // lagging stream no time, and a halt is for good.
-Status Engine::check_r4(Account& a, const recovery::Evidence& ev, RecoverySummary& sum) {
+Status Engine::check_r4(Account& a, const std::vector<recovery::Evidence>& evs,
+                        RecoverySummary& sum) {
   constexpr int64_t kR4ConfirmMs = 10'000;
-  if (!state_.account(a.id).has_baseline || !ev.balances_consistent() || ev.trades_more) {
-    return Status::Ok();
-  }
+  const bool judged = !evs.empty() && state_.account(a.id).has_baseline &&
+                      std::all_of(evs.begin(), evs.end(), [](const recovery::Evidence& ev) {
+                        return ev.balances_consistent() && !ev.trades_more;
+                      });
+  if (!judged) return Status::Ok();
+  const recovery::Evidence& ev = evs.back();  // the latest clock of the reading
   std::map<std::string, std::pair<int64_t, int64_t>> now;  // asset -> (diff, first seen ms)
   std::vector<Record> halts;
-  for (const recovery::R4Mismatch& m : recovery::r4_check(state_, ev)) {
+  for (const recovery::R4Mismatch& m : recovery::r4_check(state_, evs)) {
     const int64_t diff = m.observed_e8 - m.expected_e8;
     auto prev = a.r4_suspect.find(m.asset);
     const bool same = prev != a.r4_suspect.end() && prev->second.first == diff;
@@ -164,33 +177,43 @@ Result<RecoverySummary> Engine::recover() {
   std::map<std::string, recovery::TaskReport> reports;
   reconcile_due_ms_ = 0;
   evidence_gap_ = false;
-  // Evidence is gathered once per (account, symbol) of the journal's tasks; accounts are
-  // independent (one that cannot be asked leaves only its own tasks not quoting).
-  std::set<std::pair<size_t, std::string>> scopes;
+  // Evidence is gathered once per account, over the symbols of the journal's tasks on it, in
+  // one reading of its balances; accounts are independent (one that cannot be asked leaves
+  // only its own tasks not quoting).
+  std::map<size_t, std::vector<std::string>> scopes;  // account -> its symbols
   for (const auto& [id, t] : state_.tasks) {
     for (size_t k = 0; k < accounts_.size(); ++k) {
-      if (accounts_[k].id == t.config.account) scopes.insert({k, t.instrument.symbol});
+      if (accounts_[k].id != t.config.account) continue;
+      std::vector<std::string>& symbols = scopes[k];
+      if (std::find(symbols.begin(), symbols.end(), t.instrument.symbol) == symbols.end()) {
+        symbols.push_back(t.instrument.symbol);
+      }
     }
   }
-  std::vector<recovery::Evidence> evs(scopes.size());
+  std::vector<std::vector<recovery::Evidence>> evs(scopes.size());
   std::map<std::string, const recovery::Evidence*> evidence_of_task;
   bool trades_more = false;
   size_t n = 0;
-  for (const auto& [account, symbol] : scopes) {
-    recovery::Evidence& ev = evs[n++];
+  for (auto& [account, symbols] : scopes) {
+    std::sort(symbols.begin(), symbols.end());
+    std::vector<recovery::Evidence>& account_evs = evs[n++];
     std::map<std::string, recovery::TaskReport> scope_reports;
     for (int attempt = 0; attempt < kReconcileAttempts; ++attempt) {
-      KEEL_RETURN_IF_ERROR(reconcile_once(account, symbol, ev, sum, scope_reports));
+      KEEL_RETURN_IF_ERROR(reconcile_once(account, symbols, account_evs, sum, scope_reports));
       const bool problems = std::any_of(scope_reports.begin(), scope_reports.end(),
                                         [](const auto& r) { return !r.second.problems.empty(); });
       if (!problems) break;
     }
-    KEEL_RETURN_IF_ERROR(check_r4(accounts_[account], ev, sum));
-    for (auto& [id, r] : scope_reports) {
-      evidence_of_task[id] = &ev;
-      reports[id] = std::move(r);
+    KEEL_RETURN_IF_ERROR(check_r4(accounts_[account], account_evs, sum));
+    for (const recovery::Evidence& ev : account_evs) {
+      trades_more = trades_more || ev.trades_more;
+      for (const auto& [id, t] : state_.tasks) {
+        if (t.config.account == ev.account && t.instrument.symbol == ev.symbol) {
+          evidence_of_task[id] = &ev;
+        }
+      }
     }
-    trades_more = trades_more || ev.trades_more;
+    for (auto& [id, r] : scope_reports) reports[id] = std::move(r);
   }
   for (const auto& [id, r] : reports) {
     sum.in_doubt += r.in_doubt;

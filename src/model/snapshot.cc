@@ -51,12 +51,17 @@ void serialize(Ar& ar, TaskState& t) {
   ar(t.fill_times_ns, c.account);
 }
 template <class Ar>
+void serialize(Ar& ar, SymbolMarks& m) {
+  ar(m.baselined, m.baseline_trade_id, m.trade_watermark, m.scan_watermark, m.max_order_id,
+     m.foreign_trade_ids);
+}
+template <class Ar>
 void serialize(Ar& ar, AccountState& a) {
   journal::AccountBaseline& b = a.baseline;
   // baseline.balances is not stored: baseline_e8 holds the same amounts (restored below).
-  ar(a.has_baseline, b.symbol, b.last_trade_id, b.venue_time_ms, a.baseline_e8, a.trade_watermark, a.max_order_id, a.foreign_trade_ids, a.own_delta_e8,
-     a.foreign_delta_e8, a.nontrade_delta_e8, a.foreign_fills, a.balance_changes,
-     a.scan_watermark);
+  ar(a.has_baseline, b.symbol, b.last_trade_id, b.venue_time_ms, a.baseline_e8, a.symbols,
+     a.own_delta_e8, a.foreign_delta_e8, a.nontrade_delta_e8, a.foreign_fills,
+     a.balance_changes);
 }
 template <class Ar>
 void serialize(Ar& ar, State& s) {
@@ -65,7 +70,7 @@ void serialize(Ar& ar, State& s) {
 
 namespace {
 constexpr char kMagic[4] = {'K', 'S', 'N', 'P'};
-constexpr uint8_t kVersion = 6;
+constexpr uint8_t kVersion = 7;  // 7: per-symbol marks of an account
 constexpr size_t kHeader = 4 + 1 + 4;
 
 uint32_t crc_of(std::string_view bytes) {

@@ -160,6 +160,18 @@ int64_t AccountState::expected_e8(const std::string& asset) const {
                  sat_add(get(foreign_delta_e8), get(nontrade_delta_e8)));
 }
 
+const SymbolMarks& AccountState::marks(const std::string& symbol) const {
+  static const SymbolMarks kNone;
+  auto it = symbols.find(symbol);
+  return it == symbols.end() ? kNone : it->second;
+}
+
+const std::string& AccountState::main_symbol() const {
+  static const std::string kNone;
+  if (has_baseline) return baseline.symbol;
+  return symbols.empty() ? kNone : symbols.begin()->first;
+}
+
 int64_t base_value_e8(const Instrument& ins, int64_t amount_e8, int64_t price_ticks) {
   const __int128 v = static_cast<__int128>(amount_e8) * price_ticks * ins.tick_e8;
   return div_round_half_even(v, kOneE8);
@@ -212,8 +224,8 @@ Order* order_for(Ctx& c, const std::string& cid, int64_t venue_order_id, const c
     ++c.task.ignored_evidence;  // another order reusing the client id: never applied (W5)
     return nullptr;
   }
-  AccountState& acct = c.state.accounts[c.task.config.account];
-  if (venue_order_id > acct.max_order_id) acct.max_order_id = venue_order_id;
+  SymbolMarks& marks = c.state.accounts[c.task.config.account].symbols[c.task.instrument.symbol];
+  if (venue_order_id > marks.max_order_id) marks.max_order_id = venue_order_id;
   return &o;
 }
 
@@ -456,21 +468,23 @@ void on(Ctx& c, const journal::OrderRejected& b) {
   slot.retry_after_ns = c.rec.ts_exchange_ns + kRejectRetryDelayNs;
 }
 
-// One side of a fill into the account's R4 counters (only trades after the baseline count).
-void count_for_r4(const AccountState& a, const std::string& asset, int64_t delta_e8,
-                  int64_t trade_id, std::map<std::string, int64_t>& into) {
-  if (!a.has_baseline || trade_id <= a.baseline.last_trade_id || delta_e8 == 0) return;
+// One side of a fill into the account's R4 counters (only trades after their symbol's baseline
+// count).
+void count_for_r4(const AccountState& a, const SymbolMarks& m, const std::string& asset,
+                  int64_t delta_e8, int64_t trade_id, std::map<std::string, int64_t>& into) {
+  if (!a.has_baseline || !m.baselined || trade_id <= m.baseline_trade_id || delta_e8 == 0) return;
   into[asset] = sat_add(into[asset], delta_e8);
 }
 
 void count_fill_for_r4(AccountState& a, const Instrument& ins, Side side, int64_t trade_id,
                        int64_t qty_e8, int64_t notional_e8, const std::string& fee_asset,
                        int64_t fee_e8, std::map<std::string, int64_t>& into) {
+  SymbolMarks& m = a.symbols[ins.symbol];
   const int64_t sign = side == Side::kBuy ? 1 : -1;
-  count_for_r4(a, ins.base_asset, sign * qty_e8, trade_id, into);
-  count_for_r4(a, ins.quote_asset, -sign * notional_e8, trade_id, into);
-  count_for_r4(a, fee_asset, -fee_e8, trade_id, into);
-  if (trade_id > a.trade_watermark) a.trade_watermark = trade_id;
+  count_for_r4(a, m, ins.base_asset, sign * qty_e8, trade_id, into);
+  count_for_r4(a, m, ins.quote_asset, -sign * notional_e8, trade_id, into);
+  count_for_r4(a, m, fee_asset, -fee_e8, trade_id, into);
+  if (trade_id > m.trade_watermark) m.trade_watermark = trade_id;
 }
 
 // Keeps sum(claims) <= position: releases claims from the lowest slot keys first.
@@ -673,8 +687,8 @@ void on(Ctx& c, const journal::OrderAdopted& b) {
   o.venue_executed_lots = b.executed_lots;
   o.adopted = true;
   o.phase = OrderPhase::kOpen;
-  AccountState& acct = c.state.accounts[task.config.account];
-  if (b.order_id > acct.max_order_id) acct.max_order_id = b.order_id;
+  SymbolMarks& marks = c.state.accounts[task.config.account].symbols[task.instrument.symbol];
+  if (b.order_id > marks.max_order_id) marks.max_order_id = b.order_id;
   Order& placed = task.orders.emplace(b.client_order_id, o).first->second;
   Slot& slot = task.slots[b.slot_key];
   slot.key = b.slot_key;
@@ -702,29 +716,33 @@ void apply_journal_wide(State& state, const Record& rec) {
   const std::string account = journal::account_of_tag(rec.task_id);
   AccountState& a = state.accounts[account];
   if (const auto* b = std::get_if<journal::AccountBaseline>(&rec.body)) {
-    a.has_baseline = true;
-    a.baseline = *b;
-    a.baseline_e8.clear();
-    for (const journal::AssetAmount& x : b->balances) a.baseline_e8[x.asset] = x.amount_e8;
-    a.own_delta_e8.clear();
-    a.foreign_delta_e8.clear();
-    a.nontrade_delta_e8.clear();
-    a.trade_watermark = std::max(a.trade_watermark, b->last_trade_id);
-    a.scan_watermark = std::max(a.scan_watermark, b->last_trade_id);
+    SymbolMarks& m = a.symbols[b->symbol];
+    if (!a.has_baseline || m.baselined) {  // the account's baseline (again): see AccountState
+      a.has_baseline = true;
+      a.baseline = *b;
+      a.baseline_e8.clear();
+      for (const journal::AssetAmount& x : b->balances) a.baseline_e8[x.asset] = x.amount_e8;
+      a.own_delta_e8.clear();
+      a.foreign_delta_e8.clear();
+      a.nontrade_delta_e8.clear();
+      for (auto& [symbol, other] : a.symbols) other.baselined = false;
+    }
+    m.baselined = true;
+    m.baseline_trade_id = b->last_trade_id;
+    m.trade_watermark = std::max(m.trade_watermark, b->last_trade_id);
+    m.scan_watermark = std::max(m.scan_watermark, b->last_trade_id);
   } else if (const auto* u = std::get_if<journal::BalanceChanged>(&rec.body)) {
     ++a.balance_changes;
     if (a.has_baseline && u->clear_time_ms > a.baseline.venue_time_ms) {
       a.nontrade_delta_e8[u->asset] = sat_add(a.nontrade_delta_e8[u->asset], u->delta_e8);
     }
   } else if (const auto* f = std::get_if<journal::ForeignFill>(&rec.body)) {
-    const bool seen = a.foreign_trade_ids.count(f->trade_id) != 0 ||
-                      (a.foreign_trade_ids.size() >= kTradeIdsRetained &&
-                       f->trade_id < *a.foreign_trade_ids.begin());
+    std::set<int64_t>& ids = a.symbols[f->symbol].foreign_trade_ids;
+    const bool seen = ids.count(f->trade_id) != 0 ||
+                      (ids.size() >= kTradeIdsRetained && f->trade_id < *ids.begin());
     if (seen) return;
-    a.foreign_trade_ids.insert(f->trade_id);
-    if (a.foreign_trade_ids.size() > kTradeIdsRetained) {
-      a.foreign_trade_ids.erase(a.foreign_trade_ids.begin());
-    }
+    ids.insert(f->trade_id);
+    if (ids.size() > kTradeIdsRetained) ids.erase(ids.begin());
     ++a.foreign_fills;
     // The instrument of a task trading the symbol prices the fill (a task always exists: the
     // reconciler journals foreign fills only for its tasks' symbols).
@@ -737,7 +755,8 @@ void apply_journal_wide(State& state, const Record& rec) {
       return;
     }
   } else if (const auto* t = std::get_if<journal::TradesScanned>(&rec.body)) {
-    a.scan_watermark = std::max(a.scan_watermark, t->through_trade_id);
+    SymbolMarks& m = a.symbols[t->symbol];
+    m.scan_watermark = std::max(m.scan_watermark, t->through_trade_id);
   }
 }
 

@@ -107,8 +107,12 @@ TEST_P(FormatFixture, ItsJournalFoldsToTheStateItsKeelShowed) {
   for (size_t i = 0; i < st->epochs.size(); ++i) {
     EXPECT_EQ(a["epochs"][i].as<std::string>(), st->epochs[i]);
   }
-  EXPECT_EQ(a["trade_watermark"].as<int64_t>(), acc.trade_watermark);
-  EXPECT_EQ(a["scan_watermark"].as<int64_t>(), acc.scan_watermark);
+  // Every mark is the task's symbol's (the journal's one symbol).
+  ASSERT_EQ(acc.main_symbol(), task["symbol"].as<std::string>());
+  const model::SymbolMarks& marks = acc.marks(acc.main_symbol());
+  EXPECT_TRUE(marks.baselined);
+  EXPECT_EQ(a["trade_watermark"].as<int64_t>(), marks.trade_watermark);
+  EXPECT_EQ(a["scan_watermark"].as<int64_t>(), marks.scan_watermark);
   EXPECT_EQ(a["balance_changes"].as<uint64_t>(), acc.balance_changes);
   ASSERT_EQ(a["expected_balances"].size(), acc.baseline_e8.size());
   for (const auto& [asset, e8] : acc.baseline_e8) {
@@ -125,7 +129,7 @@ TEST_P(FormatFixture, ItsJournalFoldsToTheStateItsKeelShowed) {
     std::vector<journal::Record> recs(1);
     recs[0].seq = (*w)->next_seq();
     recs[0].task_id = journal::kJournalTaskId;
-    recs[0].body = journal::TradesScanned{"BTCUSDT", acc.scan_watermark + 1};
+    recs[0].body = journal::TradesScanned{"BTCUSDT", marks.scan_watermark + 1};
     ASSERT_TRUE((*w)->append(recs, /*sync=*/true).ok());
   }
   auto v = journal::Journal::verify(dir + "/journal");

@@ -194,8 +194,11 @@ std::string signature(const model::State& st, const std::string& account = "") {
   }
   for (const auto& [id, a] : st.accounts) {
     if (!account.empty() && id != account) continue;
-    o << "account " << id << " baseline " << a.has_baseline << " trades " << a.trade_watermark
-      << " foreign " << a.foreign_fills << " changes " << a.balance_changes;
+    o << "account " << id << " baseline " << a.has_baseline;
+    for (const auto& [symbol, m] : a.symbols) {
+      o << " " << symbol << " trades " << m.trade_watermark << " scanned " << m.scan_watermark;
+    }
+    o << " foreign " << a.foreign_fills << " changes " << a.balance_changes;
     for (const auto& [asset, e8] : a.baseline_e8) o << " " << asset << "=" << a.expected_e8(asset);
     o << "\n";
   }

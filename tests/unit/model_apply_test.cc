@@ -492,7 +492,7 @@ TEST_F(ApplyTest, AccountCountersFollowTheBaselineForR4) {
   EXPECT_EQ(state_.account("default").expected_e8("BTC"), 50'000 + 50'000 - 20'000);
   const int64_t n50 = 3'091'500'000, n20 = 1'236'600'000;  // 50 and 20 lots at 61830
   EXPECT_EQ(state_.account("default").expected_e8("USDT"), 107 * kOneE8 - n50 - 300 + n20 - 400);
-  EXPECT_EQ(state_.account("default").trade_watermark, 12);
+  EXPECT_EQ(state_.account("default").marks("BTCUSDT").trade_watermark, 12);
   EXPECT_EQ(state_.account("default").foreign_fills, 1u);
 }
 

@@ -67,10 +67,10 @@ uint32_t crc32_of(std::string_view bytes) {
   return c ^ 0xFFFFFFFFu;
 }
 
-// "KSNP" version 6, the payload's CRC (little endian), the payload: a snapshot the CRC accepts.
+// "KSNP" version 7, the payload's CRC (little endian), the payload: a snapshot the CRC accepts.
 std::string seal(const std::string& payload) {
   std::string out = "KSNP";
-  out += '\x06';
+  out += '\x07';
   const uint32_t crc = crc32_of(payload);
   for (int i = 0; i < 4; ++i) out += static_cast<char>((crc >> (8 * i)) & 0xff);
   return out + payload;
@@ -168,13 +168,22 @@ TEST(SnapshotFormat, GoldenBytesOfASmallState) {
   s.records = 3;
   s.last_seq = 3;
   s.recording_ended = true;
-  s.accounts["A"];
+  model::SymbolMarks& m = s.accounts["A"].symbols["S"];
+  m.baselined = true;
+  m.baseline_trade_id = 5;
+  m.trade_watermark = 6;
+  m.scan_watermark = 7;
+  m.max_order_id = 8;
+  m.foreign_trade_ids = {9};
   // tasks: an empty map; epochs: an empty vector; accounts: a map of one ("A": length, text)
   // whose value is has_baseline, the baseline's symbol, last_trade_id and venue time, baseline
-  // balances, trade watermark, max order id, foreign trade ids, own/foreign/non-trade deltas,
-  // foreign fills, balance changes, scan watermark; then records, last_seq, recording_ended.
+  // balances, the symbols' marks (a map of one: "S" -> baselined, baseline trade id, trade
+  // watermark, scan watermark, max order id, foreign trade ids), own/foreign/non-trade deltas,
+  // foreign fills, balance changes; then records, last_seq, recording_ended.
+  const std::string marks = std::string("\x01", 1) + u64le(5) + u64le(6) + u64le(7) + u64le(8) +
+                            u64le(1) + u64le(9);
   const std::string account = std::string("\x00", 1) + u64le(0) + u64le(0) + u64le(0) +
-                              u64le(0) + u64le(0) + u64le(0) + u64le(0) + u64le(0) + u64le(0) +
+                              u64le(0) + u64le(1) + u64le(1) + "S" + marks + u64le(0) +
                               u64le(0) + u64le(0) + u64le(0) + u64le(0);
   const std::string payload = std::string("\x01", 1) + u64le(0) + u64le(0) + u64le(1) +
                               u64le(1) + "A" + account + u64le(3) + u64le(3) + "\x01";

@@ -381,7 +381,7 @@ TEST_F(ReconcileTest, AFreshTaskOnAnAccountWithHistoryDoesNotPageFromTheFirstTra
   EXPECT_EQ(evidence_.trades.size(), 1u);  // the newest trade only
   EXPECT_EQ(count<journal::ForeignFill>(f), 0u);
   ASSERT_TRUE(state_.account("default").has_baseline);
-  EXPECT_EQ(state_.account("default").trade_watermark, 30);
+  EXPECT_EQ(state_.account("default").marks("BTCUSDT").trade_watermark, 30);
   EXPECT_EQ(state_.account("default").baseline_e8.at("BTC"), kOneE8 + 300'000);
   ASSERT_EQ(sim_->place({"BTCUSDT", Side::kBuy, 6182000, 10, "web_x"}).outcome,
             Outcome::kAccepted);

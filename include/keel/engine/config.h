@@ -46,8 +46,9 @@
 //     - id: grid1                required; [A-Za-z0-9_]{1,16}, unique, not starting with '_'
 //                                (reserved for journal-wide records)
 //       account: alpha           required when there are several accounts
-//       symbol: BTCUSDT          required when there are several instruments; an account's
-//                                tasks all trade one symbol (for now)
+//       symbol: BTCUSDT          required when there are several instruments; an account
+//                                may trade several symbols under kind: sim (one R4 equation
+//                                per asset across them), one under kind: binance (for now)
 //       strategy: grid           required; a registered strategy (`keel strategies`)
 //       params:                  journaled (params_text): a journal refuses other params
 //         price_interval         required; decimal, a positive multiple of tick_size (quote)
@@ -178,11 +179,13 @@ struct Config {
   bool sync_intents = true;
 };
 
-// The instrument cfg.accounts[a] trades: its tasks' symbol (one per account), else the first.
+// The instrument of cfg.accounts[a]'s first task (the only one under kind: binance), else the
+// config's first.
 const Instrument& account_instrument(const Config& cfg, size_t a);
 
-// The embedded exchange's options for cfg.accounts[a] (kind: sim): its instrument, maker fee,
-// commission terms and starting balances, its state in `state_dir`.
+// The embedded exchange's options for cfg.accounts[a] (kind: sim): the instruments its tasks
+// trade (SimOptions::instruments when several), maker fee, commission terms and starting
+// balances, its state in `state_dir`.
 exchange::sim::SimOptions sim_options(const Config& cfg, size_t a, std::string state_dir);
 
 // Loads and validates `path`. Errors: kNotFound (the file, or a data file when

@@ -187,10 +187,12 @@ class Engine {
   // task of both (they are one exchange account).
   void halt_one_exchange_account(const std::string& seen_on, const std::string& placed_on,
                                  const std::string& cid, std::vector<journal::Record>& recs);
-  // One reconciliation of (account, symbol): evidence gathered, findings journaled and folded.
-  Status reconcile_once(size_t account, const std::string& symbol, recovery::Evidence& ev,
-                        RecoverySummary& sum, std::map<std::string, recovery::TaskReport>& reports);
-  Status check_r4(Account& a, const recovery::Evidence& ev, RecoverySummary& sum);
+  // One reconciliation of an account over the symbols its tasks trade (one reading of its
+  // balances): evidence gathered (one per symbol into `evs`), findings journaled and folded.
+  Status reconcile_once(size_t account, const std::vector<std::string>& symbols,
+                        std::vector<recovery::Evidence>& evs, RecoverySummary& sum,
+                        std::map<std::string, recovery::TaskReport>& reports);
+  Status check_r4(Account& a, const std::vector<recovery::Evidence>& evs, RecoverySummary& sum);
   void set_modes(const std::map<std::string, const recovery::Evidence*>& evidence_of_task,
                  const std::map<std::string, recovery::TaskReport>& reports);
   // What one pass knows of a task before it decides: skipped (its DecisionMemo proves the

@@ -200,24 +200,48 @@ struct TaskState {
   size_t fills_since(int64_t now_ns, int64_t window_ns) const;
 };
 
+// One symbol of an account as this journal knows it. Binance numbers trades and orders per
+// symbol (binance-spot.md: GET myTrades fromId, GET allOrders orderId are per symbol), so every
+// watermark is the symbol's.
+struct SymbolMarks {
+  bool baselined = false;         // R4 counts this symbol's trades above baseline_trade_id
+  int64_t baseline_trade_id = 0;  // the symbol's newest trade at its AccountBaseline record
+  int64_t trade_watermark = 0;    // highest trade id journaled (own or foreign) or the baseline's
+  int64_t scan_watermark = 0;     // the trade history was read completely through this id
+  int64_t max_order_id = 0;       // highest venue order id any evidence named
+  std::set<int64_t> foreign_trade_ids;  // R3 for foreign fills (bounded window)
+};
+
 // One account as this journal knows it (R4, W5): its journal-wide records (tagged with the
-// account, journal::account_tag) and its tasks' fills fold here. An account trades one symbol
-// per journal for now (the trade and order watermarks are the symbol's).
+// account, journal::account_tag) and its tasks' fills fold here. The balances are the
+// account's, one R4 equation per asset across every symbol it trades; trade and order ids are
+// per symbol (SymbolMarks).
+//
+// AccountBaseline records: the first one of the account sets the balances' baseline and its
+// symbol's trade id. One for a symbol that has no baseline yet, on an account that has one, is
+// that symbol JOINING the baseline: it sets only the symbol's trade id (its balances are not
+// read: they were read with the others' when the baselines were taken together, and a symbol
+// added later must not absorb what its trades changed meanwhile -- R4 then says so). One for a
+// symbol that has its baseline already starts the account's baseline over (balances and every
+// count), as before symbols were tracked.
 struct AccountState {
   bool has_baseline = false;
-  journal::AccountBaseline baseline;
+  journal::AccountBaseline baseline;  // the record that set baseline_e8
   std::map<std::string, int64_t> baseline_e8;  // asset -> free + locked at the baseline
-  int64_t trade_watermark = 0;  // highest trade id journaled (own or foreign) or the baseline's
-  int64_t scan_watermark = 0;   // the trade history was read completely through this id
-  int64_t max_order_id = 0;     // highest venue order id any evidence named
-  std::set<int64_t> foreign_trade_ids;  // R3 for foreign fills (bounded window)
-  // R4, counted only for trades with an id above the baseline's and balance changes cleared
-  // after it: each asset's change by this journal's fills, by foreign fills, by balanceUpdates.
+  std::map<std::string, SymbolMarks> symbols;  // by symbol
+  // R4, counted only for trades with an id above their symbol's baseline and balance changes
+  // cleared after the baseline: each asset's change by this journal's fills, by foreign fills,
+  // by balanceUpdates.
   std::map<std::string, int64_t> own_delta_e8, foreign_delta_e8, nontrade_delta_e8;
   uint64_t foreign_fills = 0, balance_changes = 0;
 
   // R4's expected balance of `asset` (free + locked), 10^-8.
   int64_t expected_e8(const std::string& asset) const;
+  // The marks of `symbol`; empty ones when the journal has none of it.
+  const SymbolMarks& marks(const std::string& symbol) const;
+  // The symbol an account-level view shows (inspect's "account"): the baseline's, else the
+  // first one; "" when none.
+  const std::string& main_symbol() const;
 };
 
 struct State {

@@ -1,9 +1,10 @@
 // keel/recovery/reconcile.h: exchange evidence -> findings to journal (DESIGN.md R1-R4, W5).
 //
 // A reconciliation has two halves:
-//  - gather(): all the I/O, once per account and symbol. It asks the venue for the balances
-//    (before and after the trade query: R4 uses them only when both agree), the account's trades
-//    since the journal's trade-id watermark (bounded, paged: GET myTrades fromId; for a journal
+//  - gather_account(): all the I/O, once per account, for each symbol it trades. It asks the
+//    venue for the balances (before and after the trade queries of all the account's symbols:
+//    R4 uses them only when both agree), the account's trades on each symbol since the journal's
+//    trade-id watermark of that symbol (bounded, paged: GET myTrades fromId; for a journal
 //    with no baseline yet only the newest trade, GET myTrades limit=1, so an account with a long
 //    history is never paged from fromId=1), the open orders, a query by origClientOrderId for
 //    every order keel believes working or in flight that is not open (and every order whose
@@ -84,9 +85,18 @@ struct Evidence {
   bool balances_consistent() const;
 };
 
-// The I/O half. Errors: the venue could not be asked at all (open orders or trades failed);
-// per-order failures become Evidence::problems.
+// The I/O half for every symbol an account trades, in one reading of its balances: the
+// balances are read once before all the symbols' trade scans and once after (Binance's
+// balances are the account's, its trade ids the symbol's), then each symbol's orders. One
+// Evidence per symbol, in the order of `symbols`, each carrying the same balances.
 // `venue` is the connection of `account`; the tasks concerned are those on (account, symbol).
+// Errors: the venue could not be asked at all (open orders or trades of any symbol failed):
+// the whole account is unread; per-order failures become Evidence::problems.
+Result<std::vector<Evidence>> gather_account(const model::State& state,
+                                             const std::string& account,
+                                             const std::vector<std::string>& symbols,
+                                             exchange::Exchange& venue, const Options& opts);
+// gather_account for one symbol.
 Result<Evidence> gather(const model::State& state, const std::string& account,
                         const std::string& symbol, exchange::Exchange& venue,
                         const Options& opts);
@@ -125,8 +135,13 @@ using AdoptSlot = std::function<int64_t(const model::TaskState&, Side, int64_t)>
 Judgement judge(const model::State& state, const Evidence& ev, const Options& opts,
                 const AdoptSlot& adopt_slot);
 
-// A new baseline (R4) when the journal has none and the evidence allows one (balances
-// consistent, the trade scan complete); nullopt otherwise. Pure.
+// The AccountBaseline records (R4) one reading of an account allows, one per symbol that has
+// no baseline yet (model::AccountState says how the fold reads the first and the joining
+// ones): all of the account's symbols' evidences (gather_account), which must agree on the
+// balances and have every trade scan complete; none otherwise. Pure.
+std::vector<journal::AccountBaseline> baselines_from(const model::State& state,
+                                                     const std::vector<Evidence>& evs);
+// baselines_from for an account that trades one symbol.
 std::optional<journal::AccountBaseline> baseline_from(const model::State& state,
                                                       const Evidence& ev);
 
@@ -142,9 +157,13 @@ struct R4Mismatch {
   std::string text() const;
 };
 
-// R4 on a state that has folded the findings of `ev`: every asset of the tasks on ev.symbol
-// (base, quote, commission assets). Empty when it holds, or when it cannot be judged (no
-// baseline, inconsistent balances, the trade scan incomplete). Pure.
+// R4 on a state that has folded the findings of `evs` (one reading of an account,
+// gather_account: pass every symbol the account trades, since the quote asset is shared):
+// every asset of the account's tasks on those symbols (base, quote, commission assets). Empty
+// when it holds, or when it cannot be judged (no baseline, a symbol not in it yet, inconsistent
+// balances, a trade scan incomplete). Pure.
+std::vector<R4Mismatch> r4_check(const model::State& state, const std::vector<Evidence>& evs);
+// r4_check for an account that trades one symbol.
 std::vector<R4Mismatch> r4_check(const model::State& state, const Evidence& ev);
 
 }  // namespace keel::recovery
