@@ -103,8 +103,8 @@ class KillSwitch final : public exchange::ForwardingExchange {
   }
 };
 
-// Two accounts (alpha, beta) or, with accounts_yaml empty, the default one. Tasks: gridbtc and
-// tob on alpha's BTCUSDT, gridb on beta's `beta_symbol`.
+// Two accounts (alpha, beta) or, with accounts_yaml empty, the default one. Tasks: gridbtc on
+// alpha's BTCUSDT, tob on alpha's `tob_symbol`, gridb on beta's `beta_symbol`.
 struct Layout {
   std::string accounts_yaml = R"(
 accounts:
@@ -112,6 +112,7 @@ accounts:
   - {id: beta, maker_fee: "0.0002", balances: {BTC: "0", ETH: "0", USDT: "8000"}}
 )";
   std::string beta_symbol = "ETHUSDT";
+  std::string tob_symbol = "BTCUSDT";  // ETHUSDT: alpha trades two symbols
   std::string alpha_account = "alpha", beta_account = "beta";
   bool with_beta = true, with_alpha = true;
   uint64_t snapshot_every = 1000;
@@ -143,9 +144,10 @@ exchange:
   if (s.with_alpha) {
     y += grid_task("gridbtc", s.alpha_account, "BTCUSDT");
     y += "  - id: tob\n" + (s.alpha_account.empty() ? "" : "    account: " + s.alpha_account + "\n") +
-         R"(    symbol: BTCUSDT
+         "    symbol: " + s.tob_symbol + R"(
     strategy: top_of_book
-    params: {qty: "0.002", maker_fee: "0.0001", max_exposure: "500", min_usd_balance: "1000"}
+    params: {qty: ")" + (s.tob_symbol == "ETHUSDT" ? "0.04" : "0.002") +
+         R"(", maker_fee: "0.0001", max_exposure: "500", min_usd_balance: "1000"}
     max_intents_per_second: 1000
     intent_burst: 1000
 )";
@@ -244,29 +246,18 @@ struct Rig {
   std::string sim_dir(const std::string& account) const {
     return root + "/" + (account == journal::kDefaultAccount ? "sim" : "sim-" + account);
   }
-  const Instrument& instrument_of(size_t account) const {
-    for (const TaskConfig& t : cfg.tasks) {
-      if (t.account_index == account) return cfg.instruments[t.instrument_index];
-    }
-    return cfg.instruments.front();
-  }
-  // Every account's exchange serves every instrument (run.cc's serves its account's only).
+  // Every account's exchange serves every instrument (run.cc's serves its account's tasks' only).
   bool serve_all = false;
   Status open_exchanges() {
     for (size_t i = 0; i < cfg.accounts.size(); ++i) {
       const AccountConfig& a = cfg.accounts[i];
       AccountRig r;
       if (!one_key || i == 0) {
-        exchange::sim::SimOptions so;
+        exchange::sim::SimOptions so = sim_options(cfg, i, sim_dir(a.id));  // as run.cc
         if (one_key || serve_all) {
           so.instruments = cfg.instruments;
-        } else {
-          so.instrument = instrument_of(i);
+          so.instrument = cfg.instruments.front();
         }
-        so.maker_fee_rate_e8 = a.sim.maker_fee_rate_e8;
-        so.initial_balances = a.sim.balances;
-        so.state_dir = sim_dir(a.id);
-        so.account = a.id;
         auto sim = exchange::sim::SimExchange::open(so);
         if (!sim.ok()) return sim.status().With("simulated exchange state of account " + a.id);
         r.sim = std::move(*sim);
@@ -507,9 +498,10 @@ std::string uninterrupted(const Layout& s, const std::string& account = "") {
 // sent, beta's journaled but never sent, or sent and executed with the answer lost). Snapshots
 // every 97 records, so restarts also load account state from snapshots. The journal must fold
 // to the state of an uninterrupted run.
-void kills_attack(const std::string& beta_symbol) {
+void kills_attack(const std::string& beta_symbol, const std::string& tob_symbol = "BTCUSDT") {
   Layout s;
   s.beta_symbol = beta_symbol;
+  s.tob_symbol = tob_symbol;
   s.snapshot_every = 97;
   const std::string expected = uninterrupted(s);
 
@@ -552,7 +544,48 @@ TEST(MultiAttack, KillsBetweenTwoAccountsOnOneSymbolFoldToTheUninterruptedRun) {
   kills_attack("BTCUSDT");
 }
 
+// Alpha trades BTCUSDT and ETHUSDT (one R4 equation per asset over both; trade and order ids
+// per symbol), beta BTCUSDT: kills between the accounts' exchanges and mid-pass, snapshots
+// every 97 records (the per-symbol marks go through them).
+TEST(MultiAttack, KillsWithOneAccountOnTwoSymbolsFoldToTheUninterruptedRun) {
+  kills_attack("BTCUSDT", "ETHUSDT");
+}
+
 // ---- faults on one account ---------------------------------------------------------------------
+
+// Alpha, on two symbols, misbehaves: late executions with their fills' reports lost and a lost
+// stream, on both symbols. Each symbol's missing fills are found in its own trade history (ids
+// per symbol), R4 holds over the account's BTC, ETH and USDT, nothing halts, beta is untouched.
+TEST(MultiAttack, LateExecutionsAndLostStreamOnAnAccountTradingTwoSymbols) {
+  Layout s;
+  s.tob_symbol = "ETHUSDT";
+  s.beta_symbol = "BTCUSDT";
+  const std::string beta_alone = uninterrupted(s, "beta");
+
+  Rig rig(s);
+  rig.faults = [](size_t account, FaultyVenue& v) {
+    if (account != 0) return;
+    v.late_every = 3;
+    v.drop_late_fills = true;
+    v.late_cancel_every = 4;
+    v.drop_every = 7;
+  };
+  ASSERT_TRUE(rig.start().ok());
+  for (uint64_t i = 1; rig.step(); ++i) {
+    if (i % 5'000 == 0) rig.accts[0].faulty->lose_stream();
+  }
+  EXPECT_GT(rig.accts[0].faulty->executed_late, 3);
+  EXPECT_GT(rig.accts[0].faulty->dropped, 10);
+  rig.finish();
+  EXPECT_GT(rig.task("tob").buys.fills, 0u);
+  EXPECT_GT(rig.task("gridbtc").buys.fills, 0u);
+  const model::AccountState& alpha = rig.engine->state().account("alpha");
+  EXPECT_TRUE(alpha.marks("BTCUSDT").baselined);
+  EXPECT_TRUE(alpha.marks("ETHUSDT").baselined);
+  rig.expect_each_account_is_its_exchange();
+  for (const auto& [id, t] : rig.engine->state().tasks) EXPECT_TRUE(t.halted.empty()) << id;
+  EXPECT_EQ(signature(rig.engine->state(), "beta"), beta_alone);
+}
 
 // Beta's connection misbehaves as a network venue does: one place in 3 answered 503 -1007 and
 // executed 1.5 s later (its fills' executionReports lost), one cancel in 4 the same, one event
@@ -981,6 +1014,45 @@ size_t working_orders(const model::TaskState& t) {
 // it. Its cancels must never leave on another account's connection (the order is not that
 // account's, and that venue's refusal would not settle it); the retire is refused naming the
 // account, journaling nothing. (A kill switch ends a request storm after 50 requests.)
+// A symbol added to an account that already trades: alpha runs BTCUSDT alone, then a restart
+// adds a grid on alpha's ETHUSDT. ETHUSDT joins alpha's R4 baseline from its newest trade
+// (its balances are not retaken: the account's equation goes on from the first baseline), and
+// the account ends as its exchange with R4 exact over BTC, ETH and USDT.
+TEST(MultiAttack, ASymbolAddedToAnAccountJoinsItsBaseline) {
+  Layout s;
+  s.accounts_yaml = R"(
+accounts:
+  - {id: alpha, balances: {BTC: "0", ETH: "0", USDT: "10000"}}
+)";
+  s.with_beta = false;
+  Rig rig(s);
+  ASSERT_TRUE(rig.start().ok());
+  ASSERT_TRUE(rig.run(25'000));
+  rig.kill();
+
+  Layout added = s;
+  added.with_beta = true;
+  added.beta_account = "alpha";
+  added.beta_symbol = "ETHUSDT";
+  ASSERT_TRUE(rig.restart_with(added).ok());
+  EXPECT_TRUE(rig.engine->mode("gridb").quoting) << rig.engine->mode("gridb").reason;
+  rig.run();
+  rig.finish();
+  EXPECT_GT(rig.task("gridb").buys.fills, 0u);
+  rig.expect_each_account_is_its_exchange();
+  std::vector<std::string> baselines;
+  ASSERT_TRUE(rig.journal->for_each(1, [&](const journal::Record& r) {
+    if (const auto* b = std::get_if<journal::AccountBaseline>(&r.body)) {
+      baselines.push_back(r.task_id + " " + b->symbol);
+    }
+    return true;
+  }).ok());
+  EXPECT_EQ(baselines, (std::vector<std::string>{"_alpha BTCUSDT", "_alpha ETHUSDT"}));
+  const model::AccountState& a = rig.engine->state().account("alpha");
+  EXPECT_EQ(a.baseline.symbol, "BTCUSDT");
+  for (const auto& [id, t] : rig.engine->state().tasks) EXPECT_TRUE(t.halted.empty()) << id;
+}
+
 TEST(MultiAttack, RetireOfATaskWhoseAccountLeftTheConfig) {
   Layout s;
   Rig rig(s);
