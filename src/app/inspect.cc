@@ -132,6 +132,8 @@ std::string inspect_json(const model::State& state) {
       first_stray = false;
     }
     o << "],\"inventory\":" << quoted(quote_amount(t.position.base_e8))
+      << ",\"inventory_low\":" << quoted(quote_amount(t.position_low_e8))
+      << ",\"inventory_high\":" << quoted(quote_amount(t.position_high_e8))
       << ",\"position_cost\":" << quoted(quote_amount(t.position.cost_e8))
       << ",\"mark_price\":" << quoted(quote_amount(t.mark_mid_e8()))
       << ",\"unrealized_pnl\":" << quoted(quote_amount(t.unrealized_pnl_e8()))
@@ -216,7 +218,8 @@ void print_inspect_tables(const model::State& state, std::ostream& out) {
           << " " << s->client_order_id << " (not its slot's current order: being cancelled)\n";
     }
     out << "  inventory " << quote_amount(t.position.base_e8) << " "
-        << t.instrument.base_asset << "   fills " << (t.buys.fills + t.sells.fills)
+        << t.instrument.base_asset << " (" << quote_amount(t.position_low_e8) << " .. "
+        << quote_amount(t.position_high_e8) << ")   fills " << (t.buys.fills + t.sells.fills)
         << "   realised PnL " << quote_amount(t.realized_pnl_e8) << " "
         << t.instrument.quote_asset << "   unrealised PnL "
         << (t.has_mark() ? quote_amount(t.unrealized_pnl_e8()) + " " + t.instrument.quote_asset +

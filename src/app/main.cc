@@ -71,7 +71,7 @@ int main(int argc, char** argv) {
       "realised PnL, unrealised PnL (at the mid of the last decision's book) and fees.\n"
       "--json prints one JSON object:\n"
       "{\"tasks\":[{\"id\",\"symbol\",\"slots\":[{\"price\",\"side\",\"state\",\"client_order_id\","
-      "\"qty\",\"filled_qty\"}],\"strays\":[...],\n \"inventory\",\"position_cost\",\"mark_price\","
+      "\"qty\",\"filled_qty\"}],\"strays\":[...],\n \"inventory\",\"inventory_low\",\"inventory_high\",\"position_cost\",\"mark_price\","
       "\"unrealized_pnl\",\"fills\","
       "\"realized_pnl\",\"fees\",\"commissions\",\"unresolved\",\"retired\",\"halted\",\"guard\",\n"
       " \"guard_reason\",\"guard_changes\"}],\n"

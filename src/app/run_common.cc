@@ -45,8 +45,10 @@ void print_summary(const engine::Config& cfg, const engine::Engine& eng, uint64_
                 (unsigned long long)t.buys.fills, ins.format_qty(t.buys.qty_lots).c_str(),
                 ins.base_asset.c_str(), (unsigned long long)t.sells.fills,
                 ins.format_qty(t.sells.qty_lots).c_str(), ins.base_asset.c_str());
-    std::printf("    %-20s %s %s  (cost %s %s)\n", "inventory", amt(t.position.base_e8).c_str(),
-                ins.base_asset.c_str(), amt(t.position.cost_e8).c_str(), ins.quote_asset.c_str());
+    std::printf("    %-20s %s %s  (cost %s %s; ranged %s .. %s over the task's fills)\n",
+                "inventory", amt(t.position.base_e8).c_str(), ins.base_asset.c_str(),
+                amt(t.position.cost_e8).c_str(), ins.quote_asset.c_str(),
+                amt(t.position_low_e8).c_str(), amt(t.position_high_e8).c_str());
     if (t.has_mark()) {
       std::printf("    %-20s %s %s at mid %s (the book of the last decision)\n", "unrealised PnL",
                   amt(t.unrealized_pnl_e8()).c_str(), ins.quote_asset.c_str(),

@@ -501,6 +501,7 @@ void book_buy(TaskState& task, Slot& slot, int64_t qty_e8, int64_t notional, int
               int64_t base_fee_value) {
   const int64_t received = qty_e8 - base_fee;
   task.position.base_e8 += received;
+  task.position_high_e8 = std::max(task.position_high_e8, task.position.base_e8);
   task.position.cost_e8 = sat_add(task.position.cost_e8, notional - base_fee_value);
   slot.claim_e8 += received;
   task.claims_e8 += received;
@@ -522,6 +523,7 @@ void book_sell(TaskState& task, Slot& slot, int64_t out_e8, int64_t notional,
   task.realized_pnl_e8 = sat_add(task.realized_pnl_e8, notional + base_fee_value - cost_part);
   p.cost_e8 -= cost_part;
   p.base_e8 -= sold;
+  task.position_low_e8 = std::min(task.position_low_e8, p.base_e8);
   const int64_t from_slot = std::min(slot.claim_e8, out_e8);
   slot.claim_e8 -= from_slot;
   task.claims_e8 -= from_slot;

@@ -66,6 +66,21 @@ TEST_F(ApplyTest, FullCycleFreePendingLockedFilledAndBack) {
   EXPECT_EQ(task().unresolved(), 0u);
 }
 
+TEST_F(ApplyTest, ThePositionsRangeCoversEveryFill) {
+  EXPECT_EQ(task().position_low_e8, 0);
+  EXPECT_EQ(task().position_high_e8, 0);
+  const std::string buy = place(6183000, Side::kBuy, 6183000, 100);
+  fill(buy, Side::kBuy, 6183000, 60, 1);
+  fill(buy, Side::kBuy, 6183000, 40, 2);
+  const std::string sell = place(6183000, Side::kSell, 6184000, 100);
+  fill(sell, Side::kSell, 6184000, 100, 3);
+  const std::string again = place(6182000, Side::kBuy, 6182000, 30);
+  fill(again, Side::kBuy, 6182000, 30, 4);
+  EXPECT_EQ(task().position.base_e8, 30'000);
+  EXPECT_EQ(task().position_high_e8, 100'000);  // after the second partial fill
+  EXPECT_EQ(task().position_low_e8, 0);         // after the sell
+}
+
 TEST_F(ApplyTest, PartialSellsRealiseTheirShareOfCost) {
   const std::string buy = place(6183000, Side::kBuy, 6183000, 3);
   fill(buy, Side::kBuy, 6183000, 3, 1);

@@ -156,6 +156,9 @@ struct TaskState {
   uint64_t intents_place = 0, intents_cancel = 0, intents_amend = 0;
   std::deque<int64_t> intent_times_ns;  // venue-clock ns of the newest intents' requests (bounded)
   std::deque<int64_t> fill_times_ns;    // exchange time of the newest fills' records (bounded)
+  // The range the position (base_e8) took over the task's fills, 10^-8 base; both 0 before
+  // the first fill (a task starts flat). Spot: the low is 0 unless a fee in base or a halt.
+  int64_t position_low_e8 = 0, position_high_e8 = 0;
   uint64_t rejects = 0, cancel_rejects = 0, not_found = 0, duplicate_fills = 0;
   uint64_t late_executions = 0;   // evidence reopened an order closed as rejected/never received
   uint64_t ignored_evidence = 0;  // evidence not applied: another venue order id, unknown order
