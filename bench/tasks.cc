@@ -13,6 +13,7 @@
 #include "bench.h"
 #include "bench_util.h"
 #include "keel/market/capture.h"
+#include "keel/model/snapshot.h"
 #include "pipeline.h"
 
 namespace keel::bench {
@@ -31,6 +32,8 @@ struct TasksRun {
   int64_t wall_ns = 0;
   int64_t thread_cpu_ns = 0;  // the pipeline thread
   int64_t sync_ns = 0;        // wall time inside the synced appends
+  uint64_t records = 0;       // journal records at the end (setup included)
+  size_t snapshot_bytes = 0;  // model::encode_state of the final state (one snapshot's size)
 };
 
 // N grid tasks on one account and one symbol; price_interval 5.00 + 0.03 i USDT for task i
@@ -108,6 +111,8 @@ Result<TasksRun> run_n(const std::string& file, size_t n, uint64_t max_events,
   // The last synced append is RecordingEnded's, not a pass's.
   r.syncs = st.intent_sync_ns.size() - syncs0 - 1;
   r.sync_ns = sum_from(st.intent_sync_ns, syncs0);
+  r.records = p.journal().last_seq();
+  r.snapshot_bytes = model::encode_state(p.engine().state()).size();
   return r;
 }
 
@@ -157,8 +162,12 @@ Status run_tasks(const Plan& plan, Report& report) {
   for (const TasksRun& r : runs) {
     t.rows.push_back(row(r, base));
     throttled += r.throttled;
-    t.notes.push_back(fmt("%zu task(s): %llu fills; pipeline thread CPU %.0f%% of wall", r.tasks,
-                          static_cast<unsigned long long>(r.fills),
+    t.notes.push_back(fmt("%zu task(s): %llu fills; %llu journal records, a state snapshot "
+                          "(every 1,000 records) of %.0f KB at the end; pipeline thread CPU "
+                          "%.0f%% of wall",
+                          r.tasks, static_cast<unsigned long long>(r.fills),
+                          static_cast<unsigned long long>(r.records),
+                          static_cast<double>(r.snapshot_bytes) / 1e3,
                           100.0 * static_cast<double>(r.thread_cpu_ns) /
                               static_cast<double>(r.wall_ns)));
   }
