@@ -24,13 +24,15 @@ struct Plan {
   std::string self_exe;               // this keel binary (memory: `keel run` as a child)
   std::string probe_exe;              // keel_alloc_probe ("" = not found)
   std::string pg_bin;                 // PostgreSQL's bin dir ("" = skip PostgreSQL)
-  std::vector<std::string> sections;  // durable, tick, replay, recovery, memory
+  std::vector<std::string> sections;  // durable, tick, replay, recovery, memory, tasks
   // Sizes, set from quick/full in make_plan and overridable on the command line.
   int durable_commits = 0;  // commits per (system, writer count), all rounds together
   int durable_rounds = 0;   // interleaved rounds (systems take turns, so drift hits all)
   int tick_passes = 0;      // replays of the default recording per sync mode
   int replay_reps = 0;      // replays per recording (median reported)
   std::vector<uint64_t> recovery_sizes;  // journal records
+  std::vector<size_t> task_counts;       // tasks per run of section 6 (1, 10, 100)
+  uint64_t tasks_events = 0;             // recorded events per run of section 6 (0: all)
   bool wants(const std::string& section) const;
 };
 
@@ -73,6 +75,8 @@ Status run_strategy_replay(const Plan& plan, Report& report);
 Status run_recovery(const Plan& plan, Report& report);
 // 5. Peak RSS of `keel run` and heap allocations per event (keel_alloc_probe).
 Status run_memory(const Plan& plan, Report& report);
+// 6. Durable intents per second with N tasks in one process and one journal (sync on).
+Status run_tasks(const Plan& plan, Report& report);
 
 // Machine and load description for the report's header.
 std::vector<std::string> describe_machine(const Plan& plan);

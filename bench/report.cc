@@ -103,7 +103,7 @@ std::string render_text(const Report& r) {
     for (const auto& row : t.rows) text_row(out, row, w);
     for (const std::string& n : t.notes) out << "  * " << n << "\n";
   }
-  out << "\nTargets (issue 5)\n";
+  out << "\nTargets (issue 5; issue 10's tasks row)\n";
   for (const Check& c : r.checks) {
     out << "  " << fmt("%-13s", verdict_name(c.verdict)) << c.target << ": " << c.measured << "\n";
   }
@@ -120,7 +120,7 @@ std::string render_markdown(const Report& r, const Plan& plan) {
          "figure covers, the profile and the optimisation proposals: bench/README.md.\n\n";
   for (const std::string& c : r.context) out << "- " << md_escape(c) << "\n";
   out << fmt("- duration: %.1f s\n", r.seconds);
-  out << "\n## Targets (issue 5)\n\n| verdict | target | measured |\n|---|---|---|\n";
+  out << "\n## Targets (issue 5; issue 10's tasks row)\n\n| verdict | target | measured |\n|---|---|---|\n";
   for (const Check& c : r.checks) {
     out << "| " << verdict_name(c.verdict) << " | " << md_escape(c.target) << " | "
         << md_escape(c.measured) << " |\n";

@@ -39,6 +39,9 @@ constexpr const char* kAbout =
     "            (10^7 in the full run when disk and time allow).\n"
     "  memory    peak RSS of `keel run` on the default config; heap allocations per event\n"
     "            (keel_alloc_probe, built beside keel).\n"
+    "  tasks     durable intents/s of the engine with 1, 10 and 100 grid tasks in one process\n"
+    "            and one journal (one account, one symbol, sync on: one synced batch per pass)\n"
+    "            over the recorded BTCUSDT day; ratios to one task's.\n"
     "--quick finishes in about a minute on 2 cores; the full run takes several minutes.\n"
     "Run from the repository root (config/ and bench/ are found relative to it).\n"
     "Exit: 0 all sections ran, 1 bad options/inputs, 3 a section failed (RESULTS.md still\n"
@@ -51,12 +54,16 @@ constexpr const char* kFooter =
     "  keel bench --only durable --no-postgres # just the journal vs raw fdatasync and SQLite\n"
     "  keel bench --quick --dir /tmp --results /tmp/RESULTS.md --keep";
 
-const char* kSections[] = {"durable", "tick", "replay", "recovery", "memory"};
+const char* kSections[] = {"durable", "tick", "replay", "recovery", "memory", "tasks"};
 
 std::string self_exe() {
   std::error_code ec;
   const fs::path p = fs::read_symlink("/proc/self/exe", ec);
   return ec ? std::string() : p.string();
+}
+
+std::string fmt_range(const std::string& name, const std::string& value, double lo, double hi) {
+  return bench::fmt("%s: '%s' is not a count in [%g, %g]", name.c_str(), value.c_str(), lo, hi);
 }
 
 std::vector<std::string> split(const std::string& list) {
@@ -68,15 +75,18 @@ std::vector<std::string> split(const std::string& list) {
   return out;
 }
 
-Status parse_sizes(const std::string& list, std::vector<uint64_t>& out) {
+// A comma list of counts in [lo, hi] ("1e6" accepted) for option `name`.
+template <class T>
+Status parse_counts(const std::string& name, const std::string& list, double lo, double hi,
+                    std::vector<T>& out) {
   out.clear();
   for (const std::string& s : split(list)) {
     char* end = nullptr;
     const double v = std::strtod(s.c_str(), &end);  // accepts 1e6
-    if (end == s.c_str() || *end != '\0' || v < 2 || v > 1e9) {
-      return Status::InvalidArgument("--recovery-sizes: '" + s + "' is not a count in [2, 1e9]");
+    if (end == s.c_str() || *end != '\0' || v < lo || v > hi) {
+      return Status::InvalidArgument(fmt_range(name, s, lo, hi));
     }
-    out.push_back(static_cast<uint64_t>(v));
+    out.push_back(static_cast<T>(v));
   }
   return Status::Ok();
 }
@@ -89,12 +99,21 @@ Status apply_sizes(const BenchOptions& o, bench::Plan& p) {
   p.replay_reps = o.quick ? 1 : 3;
   p.recovery_sizes = o.quick ? std::vector<uint64_t>{10'000, 100'000, 1'000'000}
                              : std::vector<uint64_t>{10'000, 100'000, 1'000'000, 10'000'000};
+  // Section 6: the whole recording in the full run; its first 10,000 events with --quick
+  // (bench/README.md: 100 tasks over the whole day with sync on take most of a quick run).
+  p.task_counts = {1, 10, 100};
+  p.tasks_events = o.quick ? 10'000 : 0;
   if (o.durable_commits > 0) p.durable_commits = o.durable_commits;
   if (o.rounds > 0) p.durable_rounds = o.rounds;
   if (o.tick_passes > 0) p.tick_passes = o.tick_passes;
   if (o.replay_reps > 0) p.replay_reps = o.replay_reps;
-  if (!o.recovery_sizes.empty())
-    KEEL_RETURN_IF_ERROR(parse_sizes(o.recovery_sizes, p.recovery_sizes));
+  if (!o.recovery_sizes.empty()) {
+    KEEL_RETURN_IF_ERROR(
+        parse_counts("--recovery-sizes", o.recovery_sizes, 2, 1e9, p.recovery_sizes));
+  }
+  if (!o.task_counts.empty())
+    KEEL_RETURN_IF_ERROR(parse_counts("--task-counts", o.task_counts, 1, 1000, p.task_counts));
+  if (o.tasks_events >= 0) p.tasks_events = static_cast<uint64_t>(o.tasks_events);
   return Status::Ok();
 }
 
@@ -104,7 +123,7 @@ Status choose_sections(const BenchOptions& o, bench::Plan& p) {
   for (const std::string& s : p.sections) {
     if (std::find(std::begin(kSections), std::end(kSections), s) == std::end(kSections)) {
       return Status::InvalidArgument("--only: '" + s +
-                                     "' is not a section (durable,tick,replay,recovery,memory)");
+                                     "' is not a section (durable,tick,replay,recovery,memory,tasks)");
     }
   }
   return Status::Ok();
@@ -158,6 +177,7 @@ void run_section(const std::string& name, const bench::Plan& plan, bench::Report
     }
     if (name == "recovery") s = bench::run_recovery(plan, report);
     if (name == "memory") s = bench::run_memory(plan, report);
+    if (name == "tasks") s = bench::run_tasks(plan, report);
   } catch (const std::exception& e) {
     s = Status::IOError(std::string("exception: ") + e.what());
   }
@@ -180,7 +200,7 @@ CLI::App* add_bench_command(CLI::App& app, BenchOptions& o) {
   b->add_option("--recordings", o.recordings,
                 "Folder with spot/ and usdm/ captures (default: from the config's data files)");
   b->add_option("--results", o.results, "Markdown report to write")->capture_default_str();
-  b->add_option("--only", o.only, "Comma list of sections: durable,tick,replay,recovery,memory");
+  b->add_option("--only", o.only, "Comma list of sections: durable,tick,replay,recovery,memory,tasks");
   b->add_option("--pg-bin", o.pg_bin,
                 "PostgreSQL bin dir (default: newest /usr/lib/postgresql/*/bin)");
   b->add_flag("--no-postgres", o.no_postgres, "Skip PostgreSQL in the durable section");
@@ -192,6 +212,12 @@ CLI::App* add_bench_command(CLI::App& app, BenchOptions& o) {
   b->add_option("--replay-reps", o.replay_reps, "Replays per recording (quick 1, full 3)");
   b->add_option("--recovery-sizes", o.recovery_sizes,
                 "Comma list of journal sizes (quick 1e4,1e5,1e6; full adds 1e7)");
+  b->add_option("--task-counts", o.task_counts,
+                "Comma list of task counts for the tasks section (default 1,10,100; the ratio "
+                "column needs 1 first)");
+  b->add_option("--tasks-events", o.tasks_events,
+                "Recorded events per run of the tasks section, 0 = the whole recording (quick "
+                "10000, full 0)");
   return b;
 }
 

@@ -25,6 +25,8 @@ struct BenchOptions {
   int tick_passes = 0;
   int replay_reps = 0;
   std::string recovery_sizes;  // comma list of record counts
+  std::string task_counts;     // comma list of task counts (tasks section)
+  int64_t tasks_events = -1;   // events per tasks run; -1 = the mode's default, 0 = all
 };
 
 // Adds the `bench` subcommand (options bound to `opts`) and returns it.

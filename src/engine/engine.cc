@@ -48,6 +48,7 @@ Engine::Engine(const Config& config, journal::Journal& journal,
     memos_.push_back(t.impl->new_memo());
     task_index_[t.id] = i;
   }
+  task_versions_.assign(config_.tasks.size(), 0);
   stats_.intent_sync_ns.reserve(4096);
 }
 
@@ -116,6 +117,15 @@ Record Engine::record(const std::string& task_id, Body body) const {
   return r;
 }
 
+// A memo keyed by the task's own version is not invalidated by other tasks' records, so with N
+// tasks a pass that journals one task's intents no longer makes all N decide again. A task
+// reading balances (its account, other tasks' orders) or judged by risk limits (account
+// balances) keeps the journal-wide version: any record may change what it reads.
+uint64_t Engine::memo_version(size_t i) const {
+  const TaskConfig& t = config_.tasks[i];
+  return t.impl->reads_balances() || t.risk.any() ? state_.last_seq : task_versions_[i];
+}
+
 Status Engine::commit(std::vector<Record>& recs, bool sync) {
   if (recs.empty()) return Status::Ok();
   if (fail_stop_) return Status::FailStop("journal failed earlier; no new records");
@@ -130,6 +140,9 @@ Status Engine::commit(std::vector<Record>& recs, bool sync) {
   if (sync) stats_.intent_sync_ns.push_back(clock_.monotonic_ns() - t0);
   for (const Record& r : recs) {
     model::apply(state_, r);
+    if (auto it = task_index_.find(r.task_id); it != task_index_.end()) {
+      task_versions_[it->second] = r.seq;
+    }
     if (std::holds_alternative<journal::TaskHalted>(r.body)) {
       halted_journaled_[r.task_id] = state_.tasks[r.task_id].halted;
     }

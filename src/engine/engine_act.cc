@@ -220,7 +220,7 @@ void Engine::plan_task(size_t i, Plan& plan, std::vector<Record>& guards) {
   // Most events change nothing a strategy reads: skip it when it provably returns nothing
   // again (no allocation, no lookup by task id).
   // A guard on market figures is judged on every event, however quiet the strategy is.
-  if (memo != nullptr && !task.risk.watches_market() && memo->still_quiet(view, state_.last_seq)) {
+  if (memo != nullptr && !task.risk.watches_market() && memo->still_quiet(view, memo_version(i))) {
     return;
   }
   plan.skip = false;
@@ -252,7 +252,7 @@ void Engine::decide_task(size_t i, const Plan& plan, uint64_t first_seq, std::ve
     stats_.risk_dropped += risk::filter(specs_, ts, plan.exposure, task.risk, plan.verdict.state);
   }
   if (specs_.empty()) {
-    if (memo != nullptr) memo->quiet(view, ts, state_.last_seq);
+    if (memo != nullptr) memo->quiet(view, ts, memo_version(i));
     return;
   }
   if (memo != nullptr) memo->forget();

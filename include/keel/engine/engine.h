@@ -253,6 +253,13 @@ class Engine {
   std::vector<TaskMode> modes_;  // by index of config_.tasks
   // By index of config_.tasks: the strategy's memo, or null when it has none.
   std::vector<std::unique_ptr<strategy::DecisionMemo>> memos_;
+  // By index of config_.tasks: the seq of the newest record commit() folded into the task (0
+  // before the first in this process). Only the task's own records change its TaskState
+  // (model::apply), so this is the version of what decide reads besides the view and params.
+  std::vector<uint64_t> task_versions_;
+  // The version task `i`'s memo is keyed by: task_versions_[i], or State::last_seq when the
+  // task also reads what other records change (its account's balances, its risk limits).
+  uint64_t memo_version(size_t i) const;
   EngineStats stats_;
   std::vector<strategy::IntentSpec> specs_;
   std::vector<Answer> answers_;  // the sessions' answers of one drain

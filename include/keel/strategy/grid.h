@@ -252,8 +252,9 @@ int64_t grid_next_retry_ns(const model::TaskState& task, int64_t now_ns,
 
 // Lets a caller skip decide_grid when it is certain to return nothing again. quiet() records a
 // call that returned no intents: its key (with the task's inventory deviation, G3), the folded
-// state's version (the caller passes State::last_seq, which every journaled record advances, so
-// any change of the task state -- slots, orders, position, halted -- changes it) and the ts
+// state's version (any change of the task state -- slots, orders, position, halted -- must
+// change it: the engine passes the seq of the newest record folded into the task, or
+// State::last_seq when it reads balances, strategy.h DecisionMemo) and the ts
 // window above. still_quiet() is true only when the version is equal, ts is inside that window
 // and the key recomputed for the new view (with the recorded deviation, valid for that
 // version) is equal: then decide_grid, a pure function of exactly these inputs (and the params,

@@ -76,11 +76,13 @@ struct OrderSketch {
 
 // Lets the engine skip a strategy's decide when it is certain to return nothing again (most
 // market events change nothing a strategy reads). quiet() records a decide that returned no
-// intents, with the folded state's version (State::last_seq: every journaled record advances
-// it, so any change of the task's slots, orders or halt changes it); still_quiet() is true only
-// when decide, a pure function of the view, the task state and the params, would return
-// nothing again for this view and that same version. forget() after a decide that returned
-// intents. One memo per task; a cache, never an input of decide.
+// intents, with a version of the task state: the engine passes the seq of the newest record
+// folded into that task (only its own records change its slots, orders or halt), or
+// State::last_seq (every record advances it) when decide also reads the account's balances or
+// a risk verdict does; any change of what decide reads besides the view changes it.
+// still_quiet() is true only when decide, a pure function of the view, the task state and the
+// params, would return nothing again for this view and that same version. forget() after a
+// decide that returned intents. One memo per task; a cache, never an input of decide.
 class DecisionMemo {
  public:
   virtual ~DecisionMemo() = default;
