@@ -48,6 +48,10 @@ Engine::Engine(const Config& config, journal::Journal& journal,
     memos_.push_back(t.impl->new_memo());
     task_index_[t.id] = i;
   }
+  tasks_of_account_.resize(accounts_.size());
+  for (size_t i = 0; i < config_.tasks.size(); ++i) {
+    tasks_of_account_[config_.tasks[i].account_index].push_back(i);
+  }
   stats_.intent_sync_ns.reserve(4096);
 }
 

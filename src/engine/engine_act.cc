@@ -249,34 +249,45 @@ void Engine::decide_task(size_t i, const Plan& plan) {
 // with (known before any market event: a restart's stray cancels come before the first one),
 // then carry the pass's own admitted orders from task to task.
 void Engine::admit_pass() {
-  const size_t n = config_.tasks.size();
   pass_accounts_.assign(accounts_.size(), PassAccount{});
   if (stats_.order_limited_by_account.size() != accounts_.size()) {
     stats_.order_limited_by_account.assign(accounts_.size(), 0);
   }
-  const size_t first = n == 0 ? 0 : static_cast<size_t>(state_.last_seq % n);
-  for (size_t k = 0; k < n; ++k) {
-    const size_t i = (first + k) % n;
-    std::vector<strategy::IntentSpec>& specs = decided_[i];
-    if (specs.empty()) continue;
-    const TaskConfig& task = config_.tasks[i];
-    const size_t ai = task.account_index;
-    const exchange::Exchange& venue = *accounts_[ai].venue;
-    PassAccount& pa = pass_accounts_[ai];
-    if (!pa.counted) {
-      pa.counted = true;
-      pa.stamp = timing(venue);
-      pa.orders = risk::account_orders(state_, accounts_[ai].id, ms_to_ns(pa.stamp.timestamp_ms));
+  // The rotation (risk/risk.h "Request budgets"): each account's tasks in config order, the
+  // first one the second of the venue clock (the first account's: every account is on one
+  // venue) modulo their number. Accounts' budgets are independent: their order is immaterial.
+  const int64_t second = venue_now_ms() / 1'000;
+  for (size_t ai = 0; ai < accounts_.size(); ++ai) {
+    const std::vector<size_t>& tasks = tasks_of_account_[ai];
+    const size_t m = tasks.size();
+    const size_t first = m == 0 ? 0 : static_cast<size_t>(second % static_cast<int64_t>(m));
+    for (size_t k = 0; k < m; ++k) {
+      const size_t i = tasks[(first + k) % m];
+      if (!decided_[i].empty()) admit_task(i);
     }
-    const risk::Admission a = risk::admit(specs, state_.tasks.at(task.id), task.rate,
-                                          config_.accounts[ai].orders, venue.amend_allowed(),
-                                          pa.orders);
-    if (a.throttled) ++stats_.throttled_decisions;
-    if (a.held > 0) {
-      ++stats_.order_limited_decisions;
-      ++stats_.order_limited_by_account[ai];
-      stats_.orders_held += a.held;
-    }
+  }
+}
+
+void Engine::admit_task(size_t i) {
+  const TaskConfig& task = config_.tasks[i];
+  const size_t ai = task.account_index;
+  const exchange::Exchange& venue = *accounts_[ai].venue;
+  PassAccount& pa = pass_accounts_[ai];
+  if (!pa.counted) {
+    pa.counted = true;
+    pa.stamp = timing(venue);
+    pa.orders = risk::account_orders(state_, accounts_[ai].id, ms_to_ns(pa.stamp.timestamp_ms));
+  }
+  // A config built by hand may list no account (the Engine then names one "default").
+  const risk::OrderLimits limits =
+      ai < config_.accounts.size() ? config_.accounts[ai].orders : risk::OrderLimits{};
+  const risk::Admission a = risk::admit(decided_[i], state_.tasks.at(task.id), task.rate, limits,
+                                        venue.amend_allowed(), pa.orders);
+  if (a.throttled) ++stats_.throttled_decisions;
+  if (a.held > 0) {
+    ++stats_.order_limited_decisions;
+    ++stats_.order_limited_by_account[ai];
+    stats_.orders_held += a.held;
   }
 }
 

@@ -215,8 +215,9 @@ class Engine {
   void add_stray_cancels(const model::TaskState& ts);
   void hold_back_amends_in_doubt(const model::TaskState& ts);
   // Bounds every task's decided_ by its request budget and its account's order count
-  // (risk::admit), tasks taken in config order rotated by the journal's last seq.
+  // (risk::admit), each account's tasks in config order rotated by the venue clock's second.
   void admit_pass();
+  void admit_task(size_t i);  // task `i`'s decided_ through risk::admit, counted in stats_
   // Appends task `i`'s admitted intents to `pass` as records, numbered from `first_seq`.
   void emit_task(size_t i, uint64_t first_seq, std::vector<journal::Record>& pass);
   // Sends the requests `intents` describe (journaled already, W1), each on its task's account,
@@ -271,6 +272,7 @@ class Engine {
     journal::RequestTiming stamp;
   };
   std::vector<PassAccount> pass_accounts_;
+  std::vector<std::vector<size_t>> tasks_of_account_;  // config task indexes, by account index
   std::vector<Answer> answers_;  // the sessions' answers of one drain
   std::vector<Plan> plans_;  // by index of config_.tasks, rebuilt each pass
   // Record batches reused from decision to decision (their buffers survive clear()).

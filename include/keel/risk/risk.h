@@ -181,12 +181,16 @@ size_t filter(std::vector<strategy::IntentSpec>& specs, const model::TaskState& 
 // under both budgets (admit below), the account's figures carrying the orders admitted earlier
 // in the same pass for its other tasks, then journals them all in one batch (W1). Places beyond
 // the account's room wait for a later decision; cancels and keepPriority amends pass.
-// Fairness: the pass admits tasks in config order rotated to start at task (last_seq mod the
-// number of tasks) -- the journal's last sequence number before the pass, so deterministic and
-// the same after a restart that folded the same journal. When the account's room is short, the
-// first task admitted takes what it asks for and the next ones the rest: without the rotation a
-// later task could starve for as long as an earlier one asks; with it, every task is first in
-// about one pass of every n. (Only the admission order rotates: the intents are journaled in
+// Fairness: the pass admits tasks in config order rotated to start at task (s mod the number
+// of tasks), s the second of the venue clock the pass's requests are stamped with. When the
+// account's room is short the first task admitted takes what it asks for and the next ones
+// the rest: without the rotation a later task could starve for as long as an earlier one asks
+// (a top-of-book task amending on every book change would); with it, every task is first for
+// one second in every n. The clock, not the journal's sequence, chooses: a restart's
+// reconciliation findings add records, so a rotation by last_seq would admit differently
+// after a crash than the uninterrupted run at the same market instant; the venue clock at that
+// instant is the same (the embedded exchange's is the recording's). (Only the admission order
+// rotates: the intents are journaled in
 // config order, so a run whose budgets never bind journals exactly what it did before.)
 
 // tasks[i].max_intents_per_second, tasks[i].intent_burst.
