@@ -4,10 +4,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
 
 #include "fixture_btcusdt.h"
 #include "keel/core/clock.h"
 #include "keel/core/ids.h"
+#include "keel/journal/journal.h"
 #include "keel/model/snapshot.h"
 #include "keel/risk/risk.h"
 
@@ -207,6 +209,39 @@ TEST_F(BudgetTest, ARestartJudgesAsTheLiveRunDid) {
     }
   }
   EXPECT_EQ(model::encode_state(from_snapshot), model::encode_state(state_));
+}
+
+// The order log is in the snapshot from version 7 on. A snapshot of an older version (a journal
+// written before) is ignored and the journal folded from record 1 (snapshots are a cache): the
+// figures are the same as the live fold's.
+TEST_F(BudgetTest, AnOlderSnapshotIsIgnoredAndTheJournalFoldedFromRecordOne) {
+  for (int i = 0; i < 12; ++i) place(i % 2 == 0 ? "a" : "b", kT0Ms + 700 * i);
+  char tmpl[] = "/tmp/keel-budget-XXXXXX";
+  const std::string dir = mkdtemp(tmpl);
+  {
+    auto j = journal::Journal::open(dir + "/journal", {});
+    ASSERT_TRUE(j.ok()) << j.status().ToString();
+    std::vector<journal::Record> recs = records_;
+    ASSERT_TRUE((*j)->append(recs, true).ok());
+    std::string old = model::encode_state(state_);
+    old[4] = 6;  // the version byte; the CRC covers the payload only
+    ASSERT_TRUE((*j)->write_snapshot(old).ok());
+  }
+  auto j = journal::Journal::open(dir + "/journal", {});
+  ASSERT_TRUE(j.ok()) << j.status().ToString();
+  ASSERT_TRUE((*j)->snapshot().has_value());
+  EXPECT_FALSE(model::decode_state((*j)->snapshot()->state).ok());
+  bool from_snapshot = true;
+  auto folded = model::fold_journal(**j, &from_snapshot);
+  ASSERT_TRUE(folded.ok()) << folded.status().ToString();
+  EXPECT_FALSE(from_snapshot);
+  const int64_t now = ms_to_ns(kT0Ms + 700 * 11);
+  EXPECT_EQ(account_orders(*folded, "alpha", now).in_window, 12);
+  EXPECT_EQ(account_orders(*folded, "alpha", now).in_window,
+            account_orders(state_, "alpha", now).in_window);
+  EXPECT_EQ(model::encode_state(*folded), model::encode_state(state_));
+  j->reset();
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
