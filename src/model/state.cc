@@ -136,6 +136,18 @@ size_t TaskState::fills_since(int64_t now_ns, int64_t window_ns) const {
   return newer_than(fill_times_ns, now_ns, window_ns);
 }
 
+size_t TaskState::orders_in_window(int64_t now_ns) const {
+  size_t n = 0;  // the log is ascending; entries after now_ns (none on a monotonic clock) wait
+  for (auto it = order_times_ns.rbegin(); it != order_times_ns.rend() && *it > now_ns - kOrderWindowNs; ++it) {
+    if (*it <= now_ns) ++n;
+  }
+  return n;
+}
+
+uint64_t TaskState::orders_on_day_of(int64_t now_ns) const {
+  return order_day == now_ns / kOrderDayNs ? orders_in_day : 0;
+}
+
 bool State::has_epoch(const std::string& e) const {
   return std::find(epochs.begin(), epochs.end(), e) != epochs.end();
 }
@@ -303,6 +315,26 @@ void log_intent(TaskState& task, const journal::RequestTiming& t, int64_t ts_exc
   while (task.intent_times_ns.size() > kIntentLogRetained) task.intent_times_ns.pop_front();
 }
 
+// A new order's request (what Binance's ORDERS limit counts): its timestamp joins the window log
+// (kept ascending: a request stamped before the newest, on a clock stepped back, is inserted in
+// order) and its UTC day's count. Only the newest day is counted: an older day's request
+// changes nothing today.
+void log_order(TaskState& task, const journal::RequestTiming& t, int64_t ts_exchange_ns) {
+  const int64_t at_ns = t.timestamp_ms != 0 ? ms_to_ns(t.timestamp_ms) : ts_exchange_ns;
+  auto& log = task.order_times_ns;
+  log.insert(std::upper_bound(log.begin(), log.end(), at_ns), at_ns);
+  while (!log.empty() && (log.front() <= log.back() - kOrderWindowNs || log.size() > kOrderLogRetained)) {
+    log.pop_front();
+  }
+  const int64_t day = at_ns / kOrderDayNs;
+  if (day > task.order_day || task.orders_in_day == 0) {
+    task.order_day = day;
+    task.orders_in_day = 1;
+  } else if (day == task.order_day) {
+    ++task.orders_in_day;
+  }
+}
+
 // An order as its PlaceIntent (or OrderAdopted) at `seq` describes it.
 template <class Body>
 Order new_order(const Body& b, uint64_t seq) {
@@ -329,6 +361,7 @@ void mark(TaskState& task, const journal::DecisionContext& ctx) {
 void on(Ctx& c, const journal::PlaceIntent& b) {
   TaskState& task = c.task;
   log_intent(task, b.timing, c.rec.ts_exchange_ns);
+  log_order(task, b.timing, c.rec.ts_exchange_ns);
   mark(task, b.ctx);
   Slot& slot = task.slots[b.slot_key];
   slot.key = b.slot_key;
@@ -393,10 +426,11 @@ void on(Ctx& c, const journal::AmendIntent& b) {
   }
   log_intent(task, b.timing, c.rec.ts_exchange_ns);
   mark(task, b.ctx);
-  if (b.keep_priority) {
+  if (b.keep_priority) {  // binance-spot.md §4: "unfilled count 0"
     amend_keep_priority(c, b);
     return;
   }
+  log_order(task, b.timing, c.rec.ts_exchange_ns);  // cancelReplace: "unfilled count +1"
   auto orig = task.orders.find(b.orig_client_order_id);
   if (orig == task.orders.end() || orig->second.phase != OrderPhase::kOpen ||
       orig->second.cancel_pending || orig->second.cancel_refused || orig->second.amend_pending ||
