@@ -64,6 +64,10 @@ void print_summary(const engine::Config& cfg, const engine::Engine& eng, uint64_
                 amt(t.realized_pnl_e8).c_str(), ins.quote_asset.c_str(), amt(t.fees_e8).c_str(),
                 ins.quote_asset.c_str(), other_fees.c_str(),
                 amt(t.realized_pnl_e8 - t.fees_e8).c_str(), ins.quote_asset.c_str());
+    std::printf("    %-20s spread captured %s  inventory %s  fees -%s  funding 0 (spot)  %s\n",
+                "PnL split (seed 004)", amt(t.spread_capture_e8).c_str(),
+                amt(t.inventory_pnl_e8()).c_str(), amt(t.fees_e8).c_str(),
+                ins.quote_asset.c_str());
     const size_t i = static_cast<size_t>(
         std::find_if(cfg.tasks.begin(), cfg.tasks.end(),
                      [&](const engine::TaskConfig& c) { return c.id == id; }) -

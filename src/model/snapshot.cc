@@ -49,7 +49,7 @@ void serialize(Ar& ar, TaskState& t) {
   ar(t.guard, t.guard_reason, t.guard_since_ns, t.guard_time_ns[0], t.guard_time_ns[1],
      t.guard_time_ns[2], t.guard_changes);
   ar(t.fill_times_ns, c.account, t.position_low_e8, t.position_high_e8);
-  ar(t.order_times_ns, t.order_day, t.orders_in_day);
+  ar(t.order_times_ns, t.order_day, t.orders_in_day, t.spread_capture_e8);
 }
 template <class Ar>
 void serialize(Ar& ar, SymbolMarks& m) {

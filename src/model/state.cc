@@ -107,6 +107,13 @@ int64_t TaskState::sellable_e8() const {
   return std::max<int64_t>(0, position.base_e8 - working_sells);
 }
 
+int64_t TaskState::inventory_pnl_e8() const {
+  const int64_t minus_capture = spread_capture_e8 == std::numeric_limits<int64_t>::min()
+                                    ? std::numeric_limits<int64_t>::max()
+                                    : -spread_capture_e8;
+  return sat_add(sat_add(realized_pnl_e8, unrealized_pnl_e8()), minus_capture);
+}
+
 int64_t TaskState::mark_mid_e8() const {
   return static_cast<int64_t>((static_cast<__int128>(mark_bid_ticks) + mark_ask_ticks) *
                               instrument.tick_e8 / 2);
@@ -619,6 +626,15 @@ void on(Ctx& c, const journal::OrderFilled& b) {
   if (o->filled_lots == o->qty_lots) slot.last_full_fill_ns = c.rec.ts_exchange_ns;
   task.fill_times_ns.push_back(c.rec.ts_exchange_ns);
   if (task.fill_times_ns.size() > kFillLogRetained) task.fill_times_ns.pop_front();
+  if (task.has_mark()) {  // seed 004's spread capture, against the mark's mid (in half ticks)
+    const int64_t twice_mid = task.mark_bid_ticks + task.mark_ask_ticks;
+    const int64_t edge_half_ticks =
+        b.side == Side::kBuy ? twice_mid - 2 * b.price_ticks : 2 * b.price_ticks - twice_mid;
+    // |edge| x tick <= 2^63 (prices sane) and qty_e8 <= 2^56: the product fits in 128 bits.
+    const __int128 v = static_cast<__int128>(qty_e8) *
+                       (static_cast<__int128>(edge_half_ticks) * ins.tick_e8);
+    task.spread_capture_e8 = sat_add(task.spread_capture_e8, div_round_half_even(v, 2 * kOneE8));
+  }
   if (b.side == Side::kBuy) {
     book_buy(task, slot, qty_e8, notional, base_fee, base_fee_value);
   } else {

@@ -152,6 +152,13 @@ struct TaskState {
   Position position;
   int64_t claims_e8 = 0;                 // sum of the slots' claims (<= position.base_e8)
   int64_t realized_pnl_e8 = 0;           // gross, quote asset, fees excluded (average cost)
+  // Seed 004's PnL decomposition ("spread, inventory, fees, funding"): the spread captured is
+  // each fill's edge against the mid of the task's mark when it was folded (the book of the
+  // task's latest decision before the fill): (mid - price) x qty for a buy, (price - mid) x qty
+  // for a sell, quote at 10^-8, summed (fills before the first mark count 0). The inventory
+  // part is the rest of the gross PnL: realized + unrealized - spread captured (what holding
+  // the position through the mid's moves made); fees are fees_e8; funding is 0 on spot.
+  int64_t spread_capture_e8 = 0;
   // Commissions valued in quote: those paid in quote, plus those taken in base valued at their
   // fill's price. Commissions in any other asset (BNB) are in `commissions` only.
   int64_t fees_e8 = 0;
@@ -207,6 +214,8 @@ struct TaskState {
   // before the first mark. has_mark() tells whether there is one.
   bool has_mark() const { return mark_bid_ticks > 0; }
   int64_t unrealized_pnl_e8() const;
+  // realized + unrealized - spread_capture_e8 (see spread_capture_e8), quote at 10^-8.
+  int64_t inventory_pnl_e8() const;
   // The mid of the mark, quote per base at 10^-8 (rounded down); 0 before the first mark.
   int64_t mark_mid_e8() const;
   // Intents whose requests were stamped in the window (now_ns - window_ns, now_ns] of the venue's
