@@ -11,6 +11,9 @@
 //                                              execution); one closed as kCanceled stays closed
 //   OrderCanceled   working                 -> kClosed kCanceled; kRejected/kNotFound -> kCanceled
 //   OrderNotFound   kInFlight, no fills     -> kClosed kNotFound
+//   (OrderRejected, OrderNotFound, CancelRejected: a slot whose current order closed that way
+//    while the order it replaced is still open, no cancel pending, gets that one back:
+//    restore_replaced)
 //   CancelIntent    working                 -> cancel pending (an open order: the cancel's
 //                                              timing replaces the place's, R1)
 //   CancelRejected  any                     -> cancel not pending; -2011: cancel refused
@@ -342,6 +345,12 @@ void log_order(TaskState& task, const journal::RequestTiming& t, int64_t ts_exch
   }
 }
 
+// Best bid + best ask of a decision's book; 0 unless two-sided and uncrossed.
+int64_t mid2_of(const journal::DecisionContext& ctx) {
+  if (ctx.best_bid_ticks <= 0 || ctx.best_ask_ticks <= ctx.best_bid_ticks) return 0;
+  return ctx.best_bid_ticks + ctx.best_ask_ticks;
+}
+
 // An order as its PlaceIntent (or OrderAdopted) at `seq` describes it.
 template <class Body>
 Order new_order(const Body& b, uint64_t seq) {
@@ -383,6 +392,7 @@ void on(Ctx& c, const journal::PlaceIntent& b) {
   Order o = new_order(b, c.rec.seq);
   o.placed_ns = c.rec.ts_exchange_ns;
   o.timing = b.timing;
+  o.decision_mid2_ticks = mid2_of(b.ctx);
   task.orders.emplace(b.client_order_id, o);
   slot.current_cid = b.client_order_id;
 }
@@ -456,6 +466,7 @@ void on(Ctx& c, const journal::AmendIntent& b) {
   Order o = new_order(b, c.rec.seq);
   o.placed_ns = c.rec.ts_exchange_ns;
   o.timing = b.timing;
+  o.decision_mid2_ticks = mid2_of(b.ctx);
   task.orders.emplace(b.client_order_id, o);
   Slot& slot = task.slots[b.slot_key];
   slot.key = b.slot_key;
@@ -493,6 +504,29 @@ void on(Ctx& c, const journal::OrderAccepted& b) {
   else reopen(c.task, *o);  // a late NEW; a late ack of a filled or canceled order changes nothing
 }
 
+// A cancelReplace proven not to have executed leaves its original where it was: called when an
+// order closed without ever reaching the book (rejected or never received) or a cancel proved
+// not effective; when the slot has no working current order and exactly one order of the slot
+// is open with no cancel pending or refused (the original, its cancel half settled as not
+// effective), that order is the slot's current one again. The strategy then sees its quote resting, as it is on the venue, and
+// decides on it as a run without the lost request would (not a stray to cancel and a fresh
+// place sized without it).
+void restore_replaced(TaskState& task, int64_t slot_key) {
+  auto s = task.slots.find(slot_key);
+  if (s == task.slots.end()) return;
+  const Order* current = task.current_order(s->second);  // cleared when it closed
+  if (current != nullptr && current->working()) return;
+  const Order* original = nullptr;
+  for (const auto& [cid, o] : task.orders) {
+    if (o.slot_key != slot_key || !o.working()) continue;
+    if (original != nullptr || o.phase != OrderPhase::kOpen || o.cancel_pending || o.cancel_refused) {
+      return;
+    }
+    original = &o;
+  }
+  if (original != nullptr) s->second.current_cid = original->client_order_id;
+}
+
 void on(Ctx& c, const journal::OrderRejected& b) {
   Order* o = order_for(c, b.client_order_id, 0, "OrderRejected");
   if (o == nullptr) return;
@@ -507,6 +541,7 @@ void on(Ctx& c, const journal::OrderRejected& b) {
   close_order(c.task, *o, CloseReason::kRejected, c.rec.seq);
   Slot& slot = c.task.slots[slot_key];
   slot.retry_after_ns = c.rec.ts_exchange_ns + kRejectRetryDelayNs;
+  restore_replaced(c.task, slot_key);
 }
 
 // One side of a fill into the account's R4 counters (only trades after their symbol's baseline
@@ -626,8 +661,9 @@ void on(Ctx& c, const journal::OrderFilled& b) {
   if (o->filled_lots == o->qty_lots) slot.last_full_fill_ns = c.rec.ts_exchange_ns;
   task.fill_times_ns.push_back(c.rec.ts_exchange_ns);
   if (task.fill_times_ns.size() > kFillLogRetained) task.fill_times_ns.pop_front();
-  if (task.has_mark()) {  // seed 004's spread capture, against the mark's mid (in half ticks)
-    const int64_t twice_mid = task.mark_bid_ticks + task.mark_ask_ticks;
+  if (o->decision_mid2_ticks > 0 && amounts_sane(ins, o->decision_mid2_ticks, 1, 0)) {
+    // Seed 004's spread capture, against the mid its order was decided on (in half ticks).
+    const int64_t twice_mid = o->decision_mid2_ticks;
     const int64_t edge_half_ticks =
         b.side == Side::kBuy ? twice_mid - 2 * b.price_ticks : 2 * b.price_ticks - twice_mid;
     // |edge| x tick <= 2^63 (prices sane) and qty_e8 <= 2^56: the product fits in 128 bits.
@@ -667,6 +703,7 @@ void on(Ctx& c, const journal::OrderNotFound& b) {
   }
   close_order(c.task, *o, CloseReason::kNotFound, c.rec.seq);
   ++c.task.not_found;
+  restore_replaced(c.task, o->slot_key);
 }
 
 void on(Ctx& c, const journal::CancelRejected& b) {
@@ -678,6 +715,7 @@ void on(Ctx& c, const journal::CancelRejected& b) {
   // order is still open) leaves the order cancelable.
   o->cancel_refused = o->working() && b.code == -2011;
   ++c.task.cancel_rejects;
+  restore_replaced(c.task, o->slot_key);
 }
 
 void on(Ctx& c, const journal::TaskHalted& b) { halt(c.task, b.reason); }

@@ -77,6 +77,9 @@ std::string inspect(const Args& a, const std::string& dir) {
   out = std::regex_replace(out, std::regex("\"epochs\":\\[[^\\]]*\\]"), "\"epochs\":[]");
   out = std::regex_replace(out, std::regex("\"scan_watermark\":[0-9]+"),
                            "\"scan_watermark\":0");
+  // Likewise the newest venue order id some evidence named: an answer lost in a crash names
+  // none, and the order is settled by a query or the open orders without it.
+  out = std::regex_replace(out, std::regex("\"max_order_id\":[0-9]+"), "\"max_order_id\":0");
   return std::regex_replace(out, std::regex("\"journal\":\\{[^}]*\\}"), "\"journal\":{}");
 }
 

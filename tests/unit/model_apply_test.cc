@@ -105,6 +105,12 @@ TEST_F(ApplyTest, TheSpreadCapturedIsEachFillsEdgeAgainstTheMarksMid) {
   EXPECT_EQ(task().spread_capture_e8, 25'000);
   EXPECT_EQ(task().unrealized_pnl_e8(), 105'000);  // (61831.05 - 61830.00) x 0.001
   EXPECT_EQ(task().inventory_pnl_e8(), 20'000 + 105'000 - 25'000);
+  // A fill counts against its own order's decision book, whatever book the task marked since
+  // (a fill recovered after a restart is folded after later decisions).
+  fold(journal::PlaceIntent{6183000, Side::kSell, 6183020, 100,
+                            make_client_order_id("", "g", state_.last_seq + 1), up});
+  fill(other, Side::kBuy, 6182000, 50, 4);  // 11.05 below up's mid x 0.0005 BTC
+  EXPECT_EQ(task().spread_capture_e8, 25'000 + 552'500);
 }
 
 TEST_F(ApplyTest, PartialSellsRealiseTheirShareOfCost) {
@@ -273,6 +279,41 @@ TEST(ApplyDeath, OutOfSequenceRecordIsABug) {
   r.task_id = "g";
   r.body = journal::TaskStarted{};
   EXPECT_DEATH(apply(s, r), "seq");
+}
+
+// A cancelReplace journaled and never executed (the process died before sending it;
+// reconciliation proved both halves ineffective, R1): the original is still open and is the
+// slot's current order again, in either order of the evidence; the strategy decides on it as
+// if the request had never been made (crash_equivalence_mode_flip found the difference).
+TEST_F(ApplyTest, ACancelReplaceThatNeverExecutedLeavesTheOriginalCurrent) {
+  for (bool not_found_first : {false, true}) {
+    SCOPED_TRACE(not_found_first);
+    state_ = State{};
+    fold(testing_fixture::btcusdt_grid_task());
+    const std::string buy = place(1, Side::kBuy, 6183000, 100);
+    fold(journal::OrderAccepted{buy, 42, Source::kResponse});
+    const std::string repl = make_client_order_id("", "g", state_.last_seq + 1);
+    fold(journal::AmendIntent{1, buy, repl, 6182900, 100, {}, Side::kBuy, {}});
+    EXPECT_EQ(task().slots.at(1).current_cid, repl);
+    if (not_found_first) fold(journal::OrderNotFound{repl, Source::kQueryOrder});
+    fold(journal::CancelRejected{buy, 0, "cancel not effective: order still open"});
+    if (!not_found_first) fold(journal::OrderNotFound{repl, Source::kQueryOrder});
+    EXPECT_EQ(task().slots.at(1).current_cid, buy);
+    EXPECT_EQ(slot(1), SlotState::kLocked);
+    EXPECT_TRUE(task().strays().empty());
+    EXPECT_TRUE(task().halted.empty()) << task().halted;
+  }
+  // A replacement the venue rejected after the cancel half took effect: nothing to restore.
+  state_ = State{};
+  fold(testing_fixture::btcusdt_grid_task());
+  const std::string buy = place(1, Side::kBuy, 6183000, 100);
+  fold(journal::OrderAccepted{buy, 42, Source::kResponse});
+  const std::string repl = make_client_order_id("", "g", state_.last_seq + 1);
+  fold(journal::AmendIntent{1, buy, repl, 6182900, 100, {}, Side::kBuy, {}});
+  fold(journal::OrderCanceled{buy, 0, Source::kResponse});
+  fold(journal::OrderRejected{repl, -2010, "Order would immediately match and take."});
+  EXPECT_TRUE(task().slots.at(1).current_cid.empty());
+  EXPECT_EQ(slot(1), SlotState::kFree);
 }
 
 TEST_F(ApplyTest, EvidenceForAnUnknownOrderHaltsInsteadOfAborting) {

@@ -109,6 +109,9 @@ struct Order {
   bool amend_pending = false;
   int64_t amend_qty_lots = 0;
   uint32_t amends = 0;
+  // Best bid + best ask (ticks, twice the mid) of the book the order was decided on (its
+  // PlaceIntent's or AmendIntent's context); 0 when unknown (adopted, or no two-sided book).
+  int64_t decision_mid2_ticks = 0;
   // R1: the timestamp and recvWindow of the order's request whose outcome may be unknown: its
   // place while in flight; once open, its newest cancel or amend.
   journal::RequestTiming timing;
@@ -153,11 +156,13 @@ struct TaskState {
   int64_t claims_e8 = 0;                 // sum of the slots' claims (<= position.base_e8)
   int64_t realized_pnl_e8 = 0;           // gross, quote asset, fees excluded (average cost)
   // Seed 004's PnL decomposition ("spread, inventory, fees, funding"): the spread captured is
-  // each fill's edge against the mid of the task's mark when it was folded (the book of the
-  // task's latest decision before the fill): (mid - price) x qty for a buy, (price - mid) x qty
-  // for a sell, quote at 10^-8, summed (fills before the first mark count 0). The inventory
-  // part is the rest of the gross PnL: realized + unrealized - spread captured (what holding
-  // the position through the mid's moves made); fees are fees_e8; funding is 0 on spot.
+  // each fill's edge against the mid of the book its order was decided on (Order::
+  // decision_mid2_ticks): (mid - price) x qty for a buy, (price - mid) x qty for a sell, quote
+  // at 10^-8, summed (an order without a decision book counts 0). It depends only on the order
+  // and its fills, never on when a fill was folded, so a restart that recovers a fill later
+  // counts it the same. The inventory part is the rest of the gross PnL: realized + unrealized
+  // - spread captured (what holding the position through the mid's moves made); fees are
+  // fees_e8; funding is 0 on spot.
   int64_t spread_capture_e8 = 0;
   // Commissions valued in quote: those paid in quote, plus those taken in base valued at their
   // fill's price. Commissions in any other asset (BNB) are in `commissions` only.
