@@ -21,7 +21,7 @@ void serialize(Ar& ar, Order& o) {
   ar(o.client_order_id, o.intent_seq, o.slot_key, o.side, o.price_ticks, o.qty_lots,
      o.filled_lots, o.venue_executed_lots, o.order_id, o.phase, o.closed_by, o.closed_seq,
      o.cancel_pending, o.cancel_refused, o.adopted, o.timing.timestamp_ms, o.timing.recv_window_ms,
-     o.placed_ns, o.amend_pending, o.amend_qty_lots, o.amends, o.decision_mid2_ticks);
+     o.placed_ns, o.amend_pending, o.amend_qty_lots, o.amends, o.decision_mid2_ticks, o.order_logged_ns, o.order_counted);
 }
 template <class Ar>
 void serialize(Ar& ar, Slot& s) {

@@ -287,6 +287,8 @@ void close_order(TaskState& task, Order& o, CloseReason why, uint64_t seq) {
   retire_closed(task);
 }
 
+void count_order(TaskState& task, int64_t at_ns);
+
 // Venue evidence that an order closed as rejected or never received exists after all.
 void reopen(TaskState& task, Order& o) {
   if (o.working() ||
@@ -298,6 +300,10 @@ void reopen(TaskState& task, Order& o) {
   o.closed_by = CloseReason::kNone;
   o.closed_seq = 0;
   ++task.late_executions;
+  if (!o.order_counted && o.order_logged_ns != 0) {  // it reached the book after all
+    o.order_counted = true;
+    count_order(task, o.order_logged_ns);
+  }
   Slot& slot = task.slots[o.slot_key];
   slot.key = o.slot_key;
   if (slot.current_cid.empty()) slot.current_cid = o.client_order_id;  // else: a stray
@@ -329,8 +335,7 @@ void log_intent(TaskState& task, const journal::RequestTiming& t, int64_t ts_exc
 // (kept ascending: a request stamped before the newest, on a clock stepped back, is inserted in
 // order) and its UTC day's count. Only the newest day is counted: an older day's request
 // changes nothing today.
-void log_order(TaskState& task, const journal::RequestTiming& t, int64_t ts_exchange_ns) {
-  const int64_t at_ns = t.timestamp_ms != 0 ? ms_to_ns(t.timestamp_ms) : ts_exchange_ns;
+void count_order(TaskState& task, int64_t at_ns) {
   auto& log = task.order_times_ns;
   log.insert(std::upper_bound(log.begin(), log.end(), at_ns), at_ns);
   while (!log.empty() && (log.front() <= log.back() - kOrderWindowNs || log.size() > kOrderLogRetained)) {
@@ -342,6 +347,28 @@ void log_order(TaskState& task, const journal::RequestTiming& t, int64_t ts_exch
     task.orders_in_day = 1;
   } else if (day == task.order_day) {
     ++task.orders_in_day;
+  }
+}
+
+// The order `o` is counted at its request's timestamp (Order::order_logged_ns).
+void log_order(TaskState& task, Order& o, const journal::RequestTiming& t, int64_t ts_exchange_ns) {
+  o.order_logged_ns = t.timestamp_ms != 0 ? ms_to_ns(t.timestamp_ms) : ts_exchange_ns;
+  o.order_counted = true;
+  count_order(task, o.order_logged_ns);
+}
+
+// An order proven never to have reached the book (rejected, or never received: R1) leaves the
+// count: Binance counts the orders it accepted ("unfilled order count"), and a request
+// journaled but never sent -- a crash before sending it -- must not take room from the orders
+// decided after the restart (the uninterrupted run sent the same decision once).
+void uncount_order(TaskState& task, Order& o) {
+  if (!o.order_counted) return;
+  o.order_counted = false;
+  auto& log = task.order_times_ns;
+  auto it = std::lower_bound(log.begin(), log.end(), o.order_logged_ns);
+  if (it != log.end() && *it == o.order_logged_ns) log.erase(it);
+  if (o.order_logged_ns / kOrderDayNs == task.order_day && task.orders_in_day > 0) {
+    --task.orders_in_day;
   }
 }
 
@@ -377,7 +404,6 @@ void mark(TaskState& task, const journal::DecisionContext& ctx) {
 void on(Ctx& c, const journal::PlaceIntent& b) {
   TaskState& task = c.task;
   log_intent(task, b.timing, c.rec.ts_exchange_ns);
-  log_order(task, b.timing, c.rec.ts_exchange_ns);
   mark(task, b.ctx);
   Slot& slot = task.slots[b.slot_key];
   slot.key = b.slot_key;
@@ -393,6 +419,7 @@ void on(Ctx& c, const journal::PlaceIntent& b) {
   o.placed_ns = c.rec.ts_exchange_ns;
   o.timing = b.timing;
   o.decision_mid2_ticks = mid2_of(b.ctx);
+  log_order(task, o, b.timing, c.rec.ts_exchange_ns);
   task.orders.emplace(b.client_order_id, o);
   slot.current_cid = b.client_order_id;
 }
@@ -447,7 +474,6 @@ void on(Ctx& c, const journal::AmendIntent& b) {
     amend_keep_priority(c, b);
     return;
   }
-  log_order(task, b.timing, c.rec.ts_exchange_ns);  // cancelReplace: "unfilled count +1"
   auto orig = task.orders.find(b.orig_client_order_id);
   if (orig == task.orders.end() || orig->second.phase != OrderPhase::kOpen ||
       orig->second.cancel_pending || orig->second.cancel_refused || orig->second.amend_pending ||
@@ -467,6 +493,7 @@ void on(Ctx& c, const journal::AmendIntent& b) {
   o.placed_ns = c.rec.ts_exchange_ns;
   o.timing = b.timing;
   o.decision_mid2_ticks = mid2_of(b.ctx);
+  log_order(task, o, b.timing, c.rec.ts_exchange_ns);  // cancelReplace: "unfilled count +1"
   task.orders.emplace(b.client_order_id, o);
   Slot& slot = task.slots[b.slot_key];
   slot.key = b.slot_key;
@@ -538,6 +565,7 @@ void on(Ctx& c, const journal::OrderRejected& b) {
     return;
   }
   const int64_t slot_key = o->slot_key;
+  uncount_order(c.task, *o);
   close_order(c.task, *o, CloseReason::kRejected, c.rec.seq);
   Slot& slot = c.task.slots[slot_key];
   slot.retry_after_ns = c.rec.ts_exchange_ns + kRejectRetryDelayNs;
@@ -701,6 +729,7 @@ void on(Ctx& c, const journal::OrderNotFound& b) {
                      " does not exist, but it acknowledged or filled it earlier");
     return;
   }
+  uncount_order(c.task, *o);
   close_order(c.task, *o, CloseReason::kNotFound, c.rec.seq);
   ++c.task.not_found;
   restore_replaced(c.task, o->slot_key);

@@ -211,6 +211,24 @@ TEST_F(BudgetTest, ARestartJudgesAsTheLiveRunDid) {
   EXPECT_EQ(model::encode_state(from_snapshot), model::encode_state(state_));
 }
 
+// An order proven never to have reached the book leaves the count (Binance counts the orders it
+// accepted): a place journaled and never sent before a crash must not take the room of the
+// decisions after the restart. A late execution of it counts it again.
+TEST_F(BudgetTest, AnOrderNeverReceivedOrRejectedLeavesTheCount) {
+  const int64_t now = ms_to_ns(kT0Ms + 2'000);
+  const std::string lost = place("a", kT0Ms);
+  const std::string refused = place("a", kT0Ms + 500);
+  place("b", kT0Ms + 1'000);
+  EXPECT_EQ(account_orders(state_, "alpha", now).in_window, 3);
+  fold("a", journal::OrderNotFound{lost, journal::Source::kQueryOrder});
+  fold("a", journal::OrderRejected{refused, -2010, "Order would immediately match and take."});
+  EXPECT_EQ(account_orders(state_, "alpha", now).in_window, 1);
+  EXPECT_EQ(task("a").orders_in_day, 0u);
+  fold("a", journal::OrderAccepted{lost, 9, journal::Source::kUserStream});  // it executed after all
+  EXPECT_EQ(account_orders(state_, "alpha", now).in_window, 2);
+  EXPECT_EQ(task("a").late_executions, 1u);
+}
+
 // The order log is in the snapshot from version 8 on. A snapshot of an older version (a journal
 // written before) is ignored and the journal folded from record 1 (snapshots are a cache): the
 // figures are the same as the live fold's.

@@ -112,6 +112,11 @@ struct Order {
   // Best bid + best ask (ticks, twice the mid) of the book the order was decided on (its
   // PlaceIntent's or AmendIntent's context); 0 when unknown (adopted, or no two-sided book).
   int64_t decision_mid2_ticks = 0;
+  // Its place in the task's order log (Binance's ORDERS count, TaskState::order_times_ns): the
+  // request's timestamp (venue clock, ns) and whether it counts (false once proven never to
+  // have reached the book: rejected or never received; true again if it executed after all).
+  int64_t order_logged_ns = 0;
+  bool order_counted = false;
   // R1: the timestamp and recvWindow of the order's request whose outcome may be unknown: its
   // place while in flight; once open, its newest cancel or amend.
   journal::RequestTiming timing;
@@ -178,9 +183,10 @@ struct TaskState {
   // The range the position (base_e8) took over the task's fills, 10^-8 base; both 0 before
   // the first fill (a task starts flat). Spot: the low is 0 unless a fee in base or a halt.
   int64_t position_low_e8 = 0, position_high_e8 = 0;
-  // New orders (places and cancelReplace amends; not cancels nor keepPriority amends): their
-  // request timestamps (venue clock, ns, ascending) within kOrderWindowNs of the newest, and
-  // how many fell in UTC day `order_day` (timestamp / kOrderDayNs) -- the newest's day.
+  // New orders (places and cancelReplace amends; not cancels nor keepPriority amends; not
+  // those proven never to have reached the book): their request timestamps (venue clock, ns,
+  // ascending) within kOrderWindowNs of the newest, and how many fell in UTC day `order_day`
+  // (timestamp / kOrderDayNs) -- the newest's day.
   std::deque<int64_t> order_times_ns;
   int64_t order_day = 0;
   uint64_t orders_in_day = 0;
