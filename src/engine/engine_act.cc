@@ -324,7 +324,8 @@ journal::AmendIntent Engine::amend_intent(size_t i, const model::TaskState& ts,
                          s.qty_lots, context(markets_[task.instrument_index]->view, s.reason),
                          s.side, stamp};
   const model::Order* o = ts.find_order(s.client_order_id);
-  if (o != nullptr && accounts_[task.account_index].venue->amend_allowed() && o->price_ticks == s.price_ticks &&
+  if (o != nullptr && accounts_[task.account_index].venue->amend_allowed(task.symbol) &&
+      o->price_ticks == s.price_ticks &&
       s.qty_lots > 0 && s.qty_lots < o->qty_lots - o->filled_lots &&
       o->amends < kMaxAmendsPerOrder) {
     a.keep_priority = true;
