@@ -139,6 +139,8 @@ std::string inspect_json(const model::State& state) {
       << ",\"unrealized_pnl\":" << quoted(quote_amount(t.unrealized_pnl_e8()))
       << ",\"fills\":" << (t.buys.fills + t.sells.fills)
       << ",\"realized_pnl\":" << quoted(quote_amount(t.realized_pnl_e8))
+      << ",\"spread_capture\":" << quoted(quote_amount(t.spread_capture_e8))
+      << ",\"inventory_pnl\":" << quoted(quote_amount(t.inventory_pnl_e8()))
       << ",\"fees\":" << quoted(quote_amount(t.fees_e8)) << ",\"commissions\":{";
     bool first_fee = true;
     for (const auto& [asset, fee] : t.commissions) {

@@ -73,7 +73,7 @@ int main(int argc, char** argv) {
       "{\"tasks\":[{\"id\",\"symbol\",\"slots\":[{\"price\",\"side\",\"state\",\"client_order_id\","
       "\"qty\",\"filled_qty\"}],\"strays\":[...],\n \"inventory\",\"inventory_low\",\"inventory_high\",\"position_cost\",\"mark_price\","
       "\"unrealized_pnl\",\"fills\","
-      "\"realized_pnl\",\"fees\",\"commissions\",\"unresolved\",\"retired\",\"halted\",\"guard\",\n"
+      "\"realized_pnl\",\"spread_capture\",\"inventory_pnl\",\"fees\",\"commissions\",\"unresolved\",\"retired\",\"halted\",\"guard\",\n"
       " \"guard_reason\",\"guard_changes\"}],\n"
       " \"account\":{\"epochs\",\"baseline\",\"trade_watermark\",\"scan_watermark\",\"symbols\":\n"
       "  {SYMBOL:{\"baseline\",\"trade_watermark\",\"scan_watermark\",\"max_order_id\"}},"

@@ -64,6 +64,10 @@ void print_summary(const engine::Config& cfg, const engine::Engine& eng, uint64_
                 amt(t.realized_pnl_e8).c_str(), ins.quote_asset.c_str(), amt(t.fees_e8).c_str(),
                 ins.quote_asset.c_str(), other_fees.c_str(),
                 amt(t.realized_pnl_e8 - t.fees_e8).c_str(), ins.quote_asset.c_str());
+    std::printf("    %-20s spread captured %s  inventory %s  fees -%s  funding 0 (spot)  %s\n",
+                "PnL split (seed 004)", amt(t.spread_capture_e8).c_str(),
+                amt(t.inventory_pnl_e8()).c_str(), amt(t.fees_e8).c_str(),
+                ins.quote_asset.c_str());
     const size_t i = static_cast<size_t>(
         std::find_if(cfg.tasks.begin(), cfg.tasks.end(),
                      [&](const engine::TaskConfig& c) { return c.id == id; }) -
@@ -88,6 +92,17 @@ void print_summary(const engine::Config& cfg, const engine::Engine& eng, uint64_
                 "(tasks[].max_intents_per_second, intent_burst): the rest waited for a later "
                 "event\n",
                 "throttled", (unsigned long long)stats.throttled_decisions);
+  }
+  // The account order-count limits (risk/risk.h "Request budgets"): per account that bound.
+  for (size_t a = 0; a < stats.order_limited_by_account.size() && a < cfg.accounts.size(); ++a) {
+    if (stats.order_limited_by_account[a] == 0) continue;
+    const engine::AccountConfig& acct = cfg.accounts[a];
+    std::printf("  %-22s account %s: %llu task decisions' new orders held back by its order "
+                "limit (%lld per 10 s, %lld per day: max_orders_per_10s, max_orders_per_day); "
+                "they waited for a later event\n",
+                "order limit", acct.id.c_str(),
+                (unsigned long long)stats.order_limited_by_account[a],
+                (long long)acct.orders.max_orders_per_10s, (long long)acct.orders.max_orders_per_day);
   }
   uint64_t foreign_fills = 0;
   for (const auto& [id, a] : st.accounts) foreign_fills += a.foreign_fills;

@@ -232,11 +232,12 @@ int run_live(const RunOptions& opts, const engine::Config& cfg) {
       next_progress = now + 5'000'000'000;
       std::fprintf(stderr,
                    "keel run: %.0f s, %llu events, %llu decisions, %llu unknown outcomes, %llu "
-                   "decisions cut by the request budget\n",
+                   "decisions cut by the request budget, %llu by an account's order limit\n",
                    (now - t0) / 1e9, (unsigned long long)eng.stats().events,
                    (unsigned long long)eng.stats().decisions,
                    (unsigned long long)eng.stats().unknown_outcomes,
-                   (unsigned long long)eng.stats().throttled_decisions);
+                   (unsigned long long)eng.stats().throttled_decisions,
+                   (unsigned long long)eng.stats().order_limited_decisions);
     }
   }
   // A last reconciliation so the journal holds every outcome the venue can prove (after

@@ -42,14 +42,17 @@ const KeySet kInstrumentKeys{
     "under instrument:",
     {"symbol", "base_asset", "quote_asset", "tick_size", "step_size", "min_notional"}};
 const KeySet kSimKeys{"under exchange: with kind: sim",
-                      {"kind", "speed", "data", "maker_fee", "balances", "commission_asset"}};
+                      {"kind", "speed", "data", "maker_fee", "balances", "commission_asset",
+                       "max_orders_per_10s", "max_orders_per_day"}};
 const KeySet kBinanceKeys{"under exchange: with kind: binance",
                           {"kind", "rest_url", "ws_url", "ws_api_url", "api_key_env",
                            "api_secret_env", "credentials_file", "reconcile_every_ms",
-                           "recv_window_ms", "evidence_margin_ms"}};
+                           "recv_window_ms", "evidence_margin_ms", "max_orders_per_10s",
+                           "max_orders_per_day"}};
 const KeySet kAccountKeys{"under accounts[i]:",
                           {"id", "balances", "maker_fee", "commission_asset", "api_key_env",
-                           "api_secret_env", "credentials_file"}};
+                           "api_secret_env", "credentials_file", "max_orders_per_10s",
+                           "max_orders_per_day"}};
 const KeySet kTaskKeys{"under tasks[i]: next to params:",
                        {"id", "account", "symbol", "strategy", "params", "max_intents_per_second", "intent_burst",
                         "risk"}};
@@ -62,7 +65,8 @@ const KeySet kExchangeAnyKeys{"under exchange:",
                               {"kind", "speed", "data", "maker_fee", "balances",
                                "commission_asset", "rest_url", "ws_url", "ws_api_url",
                                "api_key_env", "api_secret_env", "credentials_file",
-                               "reconcile_every_ms", "recv_window_ms", "evidence_margin_ms"}};
+                               "reconcile_every_ms", "recv_window_ms", "evidence_margin_ms",
+                               "max_orders_per_10s", "max_orders_per_day"}};
 // The params of each registered strategy (keel/strategy/registry.h), in registry order.
 const std::vector<KeySet>& strategy_key_sets() {
   static const std::vector<KeySet> sets = [] {
@@ -259,6 +263,26 @@ bool is_asset_name(std::string_view s) {
 
 // ---- Sections ---------------------------------------------------------------------------
 
+// max_orders_per_10s and max_orders_per_day under `prefix` ("exchange." or "accounts[i]."),
+// each optional (absent: `l` keeps its value). keel/risk/risk.h "Request budgets".
+Status parse_order_limits(const Ctx& c, const YAML::Node& n, const std::string& prefix,
+                          risk::OrderLimits& l) {
+  auto per_10s = positive_int(c, n, "max_orders_per_10s", prefix, l.max_orders_per_10s,
+                              risk::kMaxOrdersPer10sLimit);
+  if (!per_10s.ok()) return per_10s.status();
+  auto per_day = positive_int(c, n, "max_orders_per_day", prefix, l.max_orders_per_day,
+                              risk::kMaxOrdersPerDayLimit);
+  if (!per_day.ok()) return per_day.status();
+  if (*per_day < *per_10s) {
+    return c.error(prefix + "max_orders_per_day", std::to_string(*per_day) +
+                                                      " is below max_orders_per_10s (" +
+                                                      std::to_string(*per_10s) + ")");
+  }
+  l.max_orders_per_10s = *per_10s;
+  l.max_orders_per_day = *per_day;
+  return Status::Ok();
+}
+
 Result<Instrument> parse_instrument_node(const Ctx& c, const YAML::Node& n,
                                          const std::string& path) {
   KEEL_RETURN_IF_ERROR(check_keys(c, n, path + ".", kInstrumentKeys));
@@ -404,6 +428,7 @@ Status parse_sim(const Ctx& c, const YAML::Node& ex, const std::string& base_dir
     return c.error("exchange.balances", "with accounts:, each account has its own balances "
                                         "(accounts[i].balances)");
   }
+  KEEL_RETURN_IF_ERROR(parse_order_limits(c, ex, "exchange.", cfg.order_limits));
   return parse_sim_terms(c, ex, "exchange.", cfg, /*need_balances=*/!has_accounts, cfg.sim);
 }
 
@@ -471,7 +496,7 @@ Status parse_binance(const Ctx& c, const YAML::Node& ex, const std::string& base
   auto margin = int_in(c, ex, "evidence_margin_ms", "exchange.", b.evidence_margin_ms, 0, 60'000);
   if (!margin.ok()) return margin.status();
   b.evidence_margin_ms = *margin;
-  return Status::Ok();
+  return parse_order_limits(c, ex, "exchange.", cfg.order_limits);
 }
 
 // accounts: (optional) -- without it, one account kDefaultAccount with the exchange's terms.
@@ -483,6 +508,7 @@ Status parse_accounts(const Ctx& c, const YAML::Node& root, const std::string& b
     a.id = journal::kDefaultAccount;
     a.sim = cfg.sim;
     a.credentials = cfg.binance.credentials;
+    a.orders = cfg.order_limits;
     cfg.accounts.push_back(std::move(a));
     return Status::Ok();
   }
@@ -502,6 +528,8 @@ Status parse_accounts(const Ctx& c, const YAML::Node& root, const std::string& b
       if (other.id == *id) return c.error(path + "id", "'" + *id + "' is used twice");
     }
     a.id = *id;
+    a.orders = cfg.order_limits;
+    KEEL_RETURN_IF_ERROR(parse_order_limits(c, n, path, a.orders));
     a.sim = cfg.sim;  // maker_fee and commission_asset default to the exchange's
     if (cfg.exchange_kind == "sim") {
       for (const char* k : {"api_key_env", "api_secret_env", "credentials_file"}) {

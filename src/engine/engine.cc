@@ -49,6 +49,10 @@ Engine::Engine(const Config& config, journal::Journal& journal,
     task_index_[t.id] = i;
   }
   task_versions_.assign(config_.tasks.size(), 0);
+  tasks_of_account_.resize(accounts_.size());
+  for (size_t i = 0; i < config_.tasks.size(); ++i) {
+    tasks_of_account_[config_.tasks[i].account_index].push_back(i);
+  }
   stats_.intent_sync_ns.reserve(4096);
 }
 
@@ -364,10 +368,19 @@ Status Engine::decide_all() {
   }
   KEEL_RETURN_IF_ERROR(commit(pass, /*sync=*/false));
   pass.clear();
-  const uint64_t first_seq = journal_.next_seq();
+  // Every task decides; the budgets admit (an account's shared by its tasks); the admitted
+  // intents are journaled in config order.
+  decided_.resize(config_.tasks.size());
+  bool any = false;
   for (size_t i = 0; i < config_.tasks.size(); ++i) {
-    if (!plans_[i].skip) decide_task(i, plans_[i], first_seq, pass);
+    decided_[i].clear();
+    if (!plans_[i].skip) decide_task(i, plans_[i]);
+    any = any || !decided_[i].empty();
   }
+  if (!any) return Status::Ok();
+  admit_pass();
+  const uint64_t first_seq = journal_.next_seq();
+  for (size_t i = 0; i < config_.tasks.size(); ++i) emit_task(i, first_seq, pass);
   if (pass.empty()) return Status::Ok();
   KEEL_RETURN_IF_ERROR(commit(pass, config_.sync_intents));  // W1: durable before any request
   KEEL_ASSERT(pass.front().seq == first_seq);

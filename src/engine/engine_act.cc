@@ -199,20 +199,6 @@ void Engine::hold_back_amends_in_doubt(const model::TaskState& ts) {
   });
 }
 
-size_t Engine::admit(size_t i, size_t wanted) {
-  const IntentRate& rate = config_.tasks[i].rate;
-  const exchange::Exchange& venue = *accounts_[config_.tasks[i].account_index].venue;
-  const int64_t window_ns = rate.burst * 1'000'000'000 / rate.per_second;
-  // The venue's clock, the one the requests are stamped with: known before any market event
-  // (a restart's stray cancels come before the first one).
-  const size_t used = state_.tasks.at(config_.tasks[i].id)
-                          .intents_since(ms_to_ns(venue.venue_time_ms()), window_ns);
-  const size_t room = used >= static_cast<size_t>(rate.burst) ? 0 : rate.burst - used;
-  const size_t allowed = std::min(wanted, room);
-  if (allowed < wanted) ++stats_.throttled_decisions;
-  return allowed;
-}
-
 void Engine::plan_task(size_t i, Plan& plan, std::vector<Record>& guards) {
   const TaskConfig& task = config_.tasks[i];
   const strategy::MarketView& view = markets_[task.instrument_index]->view;
@@ -237,10 +223,9 @@ void Engine::plan_task(size_t i, Plan& plan, std::vector<Record>& guards) {
   }
 }
 
-void Engine::decide_task(size_t i, const Plan& plan, uint64_t first_seq, std::vector<Record>& pass) {
+void Engine::decide_task(size_t i, const Plan& plan) {
   const TaskConfig& task = config_.tasks[i];
-  Market& market = *markets_[task.instrument_index];
-  strategy::MarketView& view = market.view;
+  strategy::MarketView& view = markets_[task.instrument_index]->view;
   strategy::DecisionMemo* memo = memos_[i].get();
   const model::TaskState& ts = state_.tasks.at(task.id);
   specs_.clear();
@@ -256,13 +241,66 @@ void Engine::decide_task(size_t i, const Plan& plan, uint64_t first_seq, std::ve
     return;
   }
   if (memo != nullptr) memo->forget();
-  // The request budget, before the journal: what does not fit waits for a later decision.
-  specs_.resize(admit(i, specs_.size()));
-  if (specs_.empty()) return;
+  decided_[i].swap(specs_);  // both buffers survive
+}
+
+// The budgets, before the journal: what does not fit waits for a later decision. Each account's
+// figures are read from the fold once per pass, at the venue clock its requests are stamped
+// with (known before any market event: a restart's stray cancels come before the first one),
+// then carry the pass's own admitted orders from task to task.
+void Engine::admit_pass() {
+  pass_accounts_.assign(accounts_.size(), PassAccount{});
+  if (stats_.order_limited_by_account.size() != accounts_.size()) {
+    stats_.order_limited_by_account.assign(accounts_.size(), 0);
+  }
+  // The rotation (risk/risk.h "Request budgets"): each account's tasks in config order, the
+  // first one the second of the venue clock (the first account's: every account is on one
+  // venue) modulo their number. Accounts' budgets are independent: their order is immaterial.
+  const int64_t second = venue_now_ms() / 1'000;
+  for (size_t ai = 0; ai < accounts_.size(); ++ai) {
+    const std::vector<size_t>& tasks = tasks_of_account_[ai];
+    const size_t m = tasks.size();
+    const size_t first = m == 0 ? 0 : static_cast<size_t>(second % static_cast<int64_t>(m));
+    for (size_t k = 0; k < m; ++k) {
+      const size_t i = tasks[(first + k) % m];
+      if (!decided_[i].empty()) admit_task(i);
+    }
+  }
+}
+
+void Engine::admit_task(size_t i) {
+  const TaskConfig& task = config_.tasks[i];
+  const size_t ai = task.account_index;
+  const exchange::Exchange& venue = *accounts_[ai].venue;
+  PassAccount& pa = pass_accounts_[ai];
+  if (!pa.counted) {
+    pa.counted = true;
+    pa.stamp = timing(venue);
+    pa.orders = risk::account_orders(state_, accounts_[ai].id, ms_to_ns(pa.stamp.timestamp_ms));
+  }
+  // A config built by hand may list no account (the Engine then names one "default").
+  const risk::OrderLimits limits =
+      ai < config_.accounts.size() ? config_.accounts[ai].orders : risk::OrderLimits{};
+  const risk::Admission a = risk::admit(decided_[i], state_.tasks.at(task.id), task.rate, limits,
+                                        venue.amend_allowed(task.symbol), pa.orders);
+  if (a.throttled) ++stats_.throttled_decisions;
+  if (a.held > 0) {
+    ++stats_.order_limited_decisions;
+    ++stats_.order_limited_by_account[ai];
+    stats_.orders_held += a.held;
+  }
+}
+
+void Engine::emit_task(size_t i, uint64_t first_seq, std::vector<Record>& pass) {
+  const std::vector<strategy::IntentSpec>& specs = decided_[i];
+  if (specs.empty()) return;
   ++stats_.decisions;
-  const journal::RequestTiming stamp = timing(*accounts_[task.account_index].venue);
+  const TaskConfig& task = config_.tasks[i];
+  const strategy::MarketView& view = markets_[task.instrument_index]->view;
+  const model::TaskState& ts = state_.tasks.at(task.id);
+  const journal::RequestTiming& stamp = pass_accounts_[task.account_index].stamp;
   const std::string& epoch = state_.epoch();
-  for (const strategy::IntentSpec& s : specs_) {
+  for (const strategy::IntentSpec& s : specs) {
     const uint64_t seq = first_seq + pass.size();
     if (s.kind == strategy::IntentSpec::Kind::kPlace) {
       pass.push_back(record(task.id, journal::PlaceIntent{
@@ -324,10 +362,8 @@ journal::AmendIntent Engine::amend_intent(size_t i, const model::TaskState& ts,
                          s.qty_lots, context(markets_[task.instrument_index]->view, s.reason),
                          s.side, stamp};
   const model::Order* o = ts.find_order(s.client_order_id);
-  if (o != nullptr && accounts_[task.account_index].venue->amend_allowed(task.symbol) &&
-      o->price_ticks == s.price_ticks &&
-      s.qty_lots > 0 && s.qty_lots < o->qty_lots - o->filled_lots &&
-      o->amends < kMaxAmendsPerOrder) {
+  if (risk::keeps_priority(o, s,
+                           accounts_[task.account_index].venue->amend_allowed(task.symbol))) {
     a.keep_priority = true;
     a.client_order_id = s.client_order_id;          // the same order...
     a.qty_lots = o->filled_lots + s.qty_lots;       // ...whose quantity counts its fills

@@ -49,6 +49,7 @@ void serialize(Ar& ar, TaskState& t) {
   ar(t.guard, t.guard_reason, t.guard_since_ns, t.guard_time_ns[0], t.guard_time_ns[1],
      t.guard_time_ns[2], t.guard_changes);
   ar(t.fill_times_ns, c.account, t.position_low_e8, t.position_high_e8);
+  ar(t.order_times_ns, t.order_day, t.orders_in_day, t.spread_capture_e8);
 }
 template <class Ar>
 void serialize(Ar& ar, SymbolMarks& m) {
@@ -70,7 +71,7 @@ void serialize(Ar& ar, State& s) {
 
 namespace {
 constexpr char kMagic[4] = {'K', 'S', 'N', 'P'};
-constexpr uint8_t kVersion = 7;  // 7: per-symbol marks of an account
+constexpr uint8_t kVersion = 8;  // 7: per-symbol marks of an account; 8: the task's new-order log
 constexpr size_t kHeader = 4 + 1 + 4;
 
 uint32_t crc_of(std::string_view bytes) {

@@ -107,6 +107,13 @@ int64_t TaskState::sellable_e8() const {
   return std::max<int64_t>(0, position.base_e8 - working_sells);
 }
 
+int64_t TaskState::inventory_pnl_e8() const {
+  const int64_t minus_capture = spread_capture_e8 == std::numeric_limits<int64_t>::min()
+                                    ? std::numeric_limits<int64_t>::max()
+                                    : -spread_capture_e8;
+  return sat_add(sat_add(realized_pnl_e8, unrealized_pnl_e8()), minus_capture);
+}
+
 int64_t TaskState::mark_mid_e8() const {
   return static_cast<int64_t>((static_cast<__int128>(mark_bid_ticks) + mark_ask_ticks) *
                               instrument.tick_e8 / 2);
@@ -134,6 +141,18 @@ size_t TaskState::intents_since(int64_t now_ns, int64_t window_ns) const {
 
 size_t TaskState::fills_since(int64_t now_ns, int64_t window_ns) const {
   return newer_than(fill_times_ns, now_ns, window_ns);
+}
+
+size_t TaskState::orders_in_window(int64_t now_ns) const {
+  size_t n = 0;  // the log is ascending; entries after now_ns (none on a monotonic clock) wait
+  for (auto it = order_times_ns.rbegin(); it != order_times_ns.rend() && *it > now_ns - kOrderWindowNs; ++it) {
+    if (*it <= now_ns) ++n;
+  }
+  return n;
+}
+
+uint64_t TaskState::orders_on_day_of(int64_t now_ns) const {
+  return order_day == now_ns / kOrderDayNs ? orders_in_day : 0;
 }
 
 bool State::has_epoch(const std::string& e) const {
@@ -303,6 +322,26 @@ void log_intent(TaskState& task, const journal::RequestTiming& t, int64_t ts_exc
   while (task.intent_times_ns.size() > kIntentLogRetained) task.intent_times_ns.pop_front();
 }
 
+// A new order's request (what Binance's ORDERS limit counts): its timestamp joins the window log
+// (kept ascending: a request stamped before the newest, on a clock stepped back, is inserted in
+// order) and its UTC day's count. Only the newest day is counted: an older day's request
+// changes nothing today.
+void log_order(TaskState& task, const journal::RequestTiming& t, int64_t ts_exchange_ns) {
+  const int64_t at_ns = t.timestamp_ms != 0 ? ms_to_ns(t.timestamp_ms) : ts_exchange_ns;
+  auto& log = task.order_times_ns;
+  log.insert(std::upper_bound(log.begin(), log.end(), at_ns), at_ns);
+  while (!log.empty() && (log.front() <= log.back() - kOrderWindowNs || log.size() > kOrderLogRetained)) {
+    log.pop_front();
+  }
+  const int64_t day = at_ns / kOrderDayNs;
+  if (day > task.order_day || task.orders_in_day == 0) {
+    task.order_day = day;
+    task.orders_in_day = 1;
+  } else if (day == task.order_day) {
+    ++task.orders_in_day;
+  }
+}
+
 // An order as its PlaceIntent (or OrderAdopted) at `seq` describes it.
 template <class Body>
 Order new_order(const Body& b, uint64_t seq) {
@@ -329,6 +368,7 @@ void mark(TaskState& task, const journal::DecisionContext& ctx) {
 void on(Ctx& c, const journal::PlaceIntent& b) {
   TaskState& task = c.task;
   log_intent(task, b.timing, c.rec.ts_exchange_ns);
+  log_order(task, b.timing, c.rec.ts_exchange_ns);
   mark(task, b.ctx);
   Slot& slot = task.slots[b.slot_key];
   slot.key = b.slot_key;
@@ -393,10 +433,11 @@ void on(Ctx& c, const journal::AmendIntent& b) {
   }
   log_intent(task, b.timing, c.rec.ts_exchange_ns);
   mark(task, b.ctx);
-  if (b.keep_priority) {
+  if (b.keep_priority) {  // binance-spot.md §4: "unfilled count 0"
     amend_keep_priority(c, b);
     return;
   }
+  log_order(task, b.timing, c.rec.ts_exchange_ns);  // cancelReplace: "unfilled count +1"
   auto orig = task.orders.find(b.orig_client_order_id);
   if (orig == task.orders.end() || orig->second.phase != OrderPhase::kOpen ||
       orig->second.cancel_pending || orig->second.cancel_refused || orig->second.amend_pending ||
@@ -585,6 +626,15 @@ void on(Ctx& c, const journal::OrderFilled& b) {
   if (o->filled_lots == o->qty_lots) slot.last_full_fill_ns = c.rec.ts_exchange_ns;
   task.fill_times_ns.push_back(c.rec.ts_exchange_ns);
   if (task.fill_times_ns.size() > kFillLogRetained) task.fill_times_ns.pop_front();
+  if (task.has_mark()) {  // seed 004's spread capture, against the mark's mid (in half ticks)
+    const int64_t twice_mid = task.mark_bid_ticks + task.mark_ask_ticks;
+    const int64_t edge_half_ticks =
+        b.side == Side::kBuy ? twice_mid - 2 * b.price_ticks : 2 * b.price_ticks - twice_mid;
+    // |edge| x tick <= 2^63 (prices sane) and qty_e8 <= 2^56: the product fits in 128 bits.
+    const __int128 v = static_cast<__int128>(qty_e8) *
+                       (static_cast<__int128>(edge_half_ticks) * ins.tick_e8);
+    task.spread_capture_e8 = sat_add(task.spread_capture_e8, div_round_half_even(v, 2 * kOneE8));
+  }
   if (b.side == Side::kBuy) {
     book_buy(task, slot, qty_e8, notional, base_fee, base_fee_value);
   } else {

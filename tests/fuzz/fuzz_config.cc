@@ -40,6 +40,13 @@ void check_accepted(const keel::engine::Config& c) {
     // The operational limits never reach the journaled params.
     require(t.params_text.find("intent") == std::string::npos);
   }
+  // Every account's order-count limits are within the keys' ranges (risk/risk.h).
+  for (const keel::engine::AccountConfig& a : c.accounts) {
+    require(a.orders.max_orders_per_10s >= 1 &&
+            a.orders.max_orders_per_10s <= keel::risk::kMaxOrdersPer10sLimit);
+    require(a.orders.max_orders_per_day >= a.orders.max_orders_per_10s &&
+            a.orders.max_orders_per_day <= keel::risk::kMaxOrdersPerDayLimit);
+  }
   if (c.exchange_kind == "binance") {
     require(c.binance.recv_window_ms >= 1 && c.binance.recv_window_ms <= 60'000);
     require(c.binance.evidence_margin_ms >= 0 && c.binance.evidence_margin_ms <= 60'000);

@@ -81,6 +81,32 @@ TEST_F(ApplyTest, ThePositionsRangeCoversEveryFill) {
   EXPECT_EQ(task().position_low_e8, 0);         // after the sell
 }
 
+// Seed 004's decomposition: each fill's edge against the mid of the task's latest decision
+// (the mark), the rest of the gross PnL the inventory's.
+TEST_F(ApplyTest, TheSpreadCapturedIsEachFillsEdgeAgainstTheMarksMid) {
+  const journal::DecisionContext book{6183000, 6183010, 0, "test"};  // mid 61830.05
+  const std::string buy = make_client_order_id("", "g", state_.last_seq + 1);
+  fold(journal::PlaceIntent{6183000, Side::kBuy, 6183000, 100, buy, book});
+  fill(buy, Side::kBuy, 6183000, 100, 1);  // 5 half ticks of 0.01 below the mid x 0.001 BTC
+  EXPECT_EQ(task().spread_capture_e8, 5'000);
+  const std::string sell = make_client_order_id("", "g", state_.last_seq + 1);
+  fold(journal::PlaceIntent{6183000, Side::kSell, 6183020, 100, sell, book});
+  fill(sell, Side::kSell, 6183020, 100, 2);  // 0.15 above the mid x 0.001 BTC
+  EXPECT_EQ(task().spread_capture_e8, 5'000 + 15'000);
+  EXPECT_EQ(task().realized_pnl_e8, 20'000);
+  EXPECT_EQ(task().inventory_pnl_e8(), 0);  // flat, and the mid never moved
+  // The mid moves up 1.00 while 0.001 BTC is held: the inventory's part, not the spread's.
+  const journal::DecisionContext up{6183100, 6183110, 0, "test"};
+  const std::string again = make_client_order_id("", "g", state_.last_seq + 1);
+  fold(journal::PlaceIntent{6183000, Side::kBuy, 6183000, 100, again, book});
+  fill(again, Side::kBuy, 6183000, 100, 3);
+  const std::string other = make_client_order_id("", "g", state_.last_seq + 1);
+  fold(journal::PlaceIntent{6182000, Side::kBuy, 6182000, 100, other, up});  // marks the new book
+  EXPECT_EQ(task().spread_capture_e8, 25'000);
+  EXPECT_EQ(task().unrealized_pnl_e8(), 105'000);  // (61831.05 - 61830.00) x 0.001
+  EXPECT_EQ(task().inventory_pnl_e8(), 20'000 + 105'000 - 25'000);
+}
+
 TEST_F(ApplyTest, PartialSellsRealiseTheirShareOfCost) {
   const std::string buy = place(6183000, Side::kBuy, 6183000, 3);
   fill(buy, Side::kBuy, 6183000, 3, 1);

@@ -67,10 +67,10 @@ uint32_t crc32_of(std::string_view bytes) {
   return c ^ 0xFFFFFFFFu;
 }
 
-// "KSNP" version 7, the payload's CRC (little endian), the payload: a snapshot the CRC accepts.
+// "KSNP" version 8, the payload's CRC (little endian), the payload: a snapshot the CRC accepts.
 std::string seal(const std::string& payload) {
   std::string out = "KSNP";
-  out += '\x07';
+  out += '\x08';
   const uint32_t crc = crc32_of(payload);
   for (int i = 0; i < 4; ++i) out += static_cast<char>((crc >> (8 * i)) & 0xff);
   return out + payload;

@@ -21,6 +21,8 @@
 //                                exchange: then), the others default to the exchange's
 //       api_key_env, api_secret_env   kind: binance; default KEEL_API_KEY_<id>,
 //       or credentials_file      KEEL_API_SECRET_<id>; never shared by two accounts
+//       max_orders_per_10s, max_orders_per_day   either kind: the account's new-order limits
+//                                (default exchange:'s: see below)
 //   exchange:                    kind: sim (the embedded simulated exchange):
 //     kind: sim
 //     speed: max                 "max" (lock-step, deterministic; default) or a multiplier > 0
@@ -42,6 +44,11 @@
 //     reconcile_every_ms         ms, > 0 (default 5000): evidence queries for unresolved intents
 //     recv_window_ms             ms, 1..60000 (default 5000; Binance's max is 60000)
 //     evidence_margin_ms         ms, 0..60000 (default 1000)
+//   exchange.max_orders_per_10s  either kind: new orders (places and cancelReplace amends) per
+//   exchange.max_orders_per_day  account in any 10 s / per UTC day, 1..10000 (default 50) /
+//                                1..1000000000 (default 160000): Binance's ORDERS limits
+//                                (keel/risk/risk.h "Request budgets"); the one account's
+//                                without accounts:, else each account's default
 //   tasks:                       required, a non-empty list
 //     - id: grid1                required; [A-Za-z0-9_]{1,16}, unique, not starting with '_'
 //                                (reserved for journal-wide records)
@@ -80,18 +87,11 @@
 
 namespace keel::engine {
 
-// A task's request budget (issue 9 "no request storms"), enforced before the journal: at most
-// `burst` intents (places and cancels) in any window of burst / per_second seconds of the
-// venue's clock -- on average at most per_second. Intents beyond it wait for a later decision
-// (the strategy decides again); the run reports the decisions it cut. The window is counted
-// over the intents' journaled request timestamps (model::TaskState::intent_times_ns, the
-// `timestamp` each request was signed with), so a restart decides exactly as an uninterrupted
-// run would, and before its first market event (its stray cancels) too. Keys: tasks[].max_intents_per_second,
-// tasks[].intent_burst (1..1024; outside params: they are not strategy parameters).
-struct IntentRate {
-  int64_t per_second = 5;  // Binance's ORDERS limit is 50 per 10 s per account (binance-spot.md §2)
-  int64_t burst = 20;
-};
+// A task's request budget (issue 9 "no request storms"), enforced before the journal by the
+// risk layer (keel/risk/risk.h "Request budgets", risk::admit): at most `burst` intents in any
+// window of burst / per_second seconds of the venue's clock, counted over the journaled request
+// timestamps. Keys tasks[].max_intents_per_second, tasks[].intent_burst.
+using IntentRate = risk::IntentRate;
 
 struct TaskConfig {
   std::string id;
@@ -142,6 +142,9 @@ struct AccountConfig {
   // credentials_file; the one account of a config without accounts: uses exchange:'s. No two
   // accounts share a key variable or a file.
   CredentialSource credentials;
+  // accounts[i].max_orders_per_10s / max_orders_per_day (keel/risk/risk.h "Request budgets"),
+  // defaulting to exchange:'s; the one account of a config without accounts: uses exchange:'s.
+  risk::OrderLimits orders;
 };
 
 // exchange.kind: binance -- the real Binance Spot API, or anything speaking it (`keel sim`).
@@ -173,6 +176,9 @@ struct Config {
   std::string exchange_kind = "sim";  // "sim" (embedded) | "binance"
   SimConfig sim;
   BinanceVenueConfig binance;
+  // exchange.max_orders_per_10s / max_orders_per_day: the venue's new-order limits per account
+  // (Binance's ORDERS), every account's unless it gives its own.
+  risk::OrderLimits order_limits;
   std::vector<AccountConfig> accounts;  // never empty in a loaded config
   std::vector<TaskConfig> tasks;
   // W1 needs true (the default; no config file can change it). Only `keel bench` sets false,

@@ -38,7 +38,7 @@ class Session;  // an account's request session (src/engine/session.h)
 struct Answer;
 
 // Binance's MAX_NUM_ORDER_AMENDS: keepPriority amends per order (binance-spot.md §3).
-inline constexpr uint32_t kMaxAmendsPerOrder = 10;
+inline constexpr uint32_t kMaxAmendsPerOrder = risk::kMaxAmendsPerOrder;
 
 struct EngineStats {
   uint64_t events = 0;            // market events handled by on_market in this process
@@ -48,6 +48,12 @@ struct EngineStats {
   uint64_t unknown_outcomes = 0;  // requests whose outcome stayed unknown (R1)
   uint64_t throttled_decisions = 0;  // decisions cut short by a task's request budget (the
                                      // intents left out are decided again at a later event)
+  // Decisions whose new orders an account's order-count limit held back (risk/risk.h "Request
+  // budgets"; decided again later), in all and by index of config.accounts, and the new
+  // orders held back (counted per decision: one held twice counts twice).
+  uint64_t order_limited_decisions = 0;
+  std::vector<uint64_t> order_limited_by_account;
+  uint64_t orders_held = 0;
   uint64_t reconciliations = 0;
   uint64_t risk_dropped = 0;      // places the risk layer kept from the journal (risk/risk.h),
                                   // counted per decision (a place held back is decided again)
@@ -205,13 +211,17 @@ class Engine {
   // Task `i`'s plan; a guard change it brings is appended to `guards` (journaled before any
   // decision of the pass: a strategy may read its guard).
   void plan_task(size_t i, Plan& plan, std::vector<journal::Record>& guards);
-  // Lets task `i` decide under `plan`: cancels its strays, runs its strategy, bounds the intents
-  // by its budget, and appends the intent records to `pass`, numbered from `first_seq`.
-  void decide_task(size_t i, const Plan& plan, uint64_t first_seq,
-                   std::vector<journal::Record>& pass);
+  // Lets task `i` decide under `plan`: cancels its strays, runs its strategy and its risk
+  // filter; its intents are left in decided_[i].
+  void decide_task(size_t i, const Plan& plan);
   void add_stray_cancels(const model::TaskState& ts);
   void hold_back_amends_in_doubt(const model::TaskState& ts);
-  size_t admit(size_t i, size_t wanted);  // how many of `wanted` intents the budget allows
+  // Bounds every task's decided_ by its request budget and its account's order count
+  // (risk::admit), each account's tasks in config order rotated by the venue clock's second.
+  void admit_pass();
+  void admit_task(size_t i);  // task `i`'s decided_ through risk::admit, counted in stats_
+  // Appends task `i`'s admitted intents to `pass` as records, numbered from `first_seq`.
+  void emit_task(size_t i, uint64_t first_seq, std::vector<journal::Record>& pass);
   // Sends the requests `intents` describe (journaled already, W1), each on its task's account,
   // and journals their answers in one batch.
   Status send_and_record(const std::vector<journal::Record>& intents);
@@ -262,6 +272,16 @@ class Engine {
   uint64_t memo_version(size_t i) const;
   EngineStats stats_;
   std::vector<strategy::IntentSpec> specs_;
+  // One pass: each task's decided intents (by index of config_.tasks), and each account's new
+  // orders so far with the request timing its intents carry (by index of config_.accounts).
+  std::vector<std::vector<strategy::IntentSpec>> decided_;
+  struct PassAccount {
+    bool counted = false;
+    risk::AccountOrders orders;
+    journal::RequestTiming stamp;
+  };
+  std::vector<PassAccount> pass_accounts_;
+  std::vector<std::vector<size_t>> tasks_of_account_;  // config task indexes, by account index
   std::vector<Answer> answers_;  // the sessions' answers of one drain
   std::vector<Plan> plans_;  // by index of config_.tasks, rebuilt each pass
   // Record batches reused from decision to decision (their buffers survive clear()).

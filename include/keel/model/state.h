@@ -65,6 +65,13 @@ inline constexpr size_t kTradeIdsRetained = 4096;
 inline constexpr size_t kIntentLogRetained = 1024;
 //  - the exchange times of the task's newest kFillLogRetained fills are kept (fill-rate guards).
 inline constexpr size_t kFillLogRetained = 1024;
+//  - the request timestamps of the task's new orders (places and cancelReplace amends: what
+//    Binance's ORDERS limit counts, keel/risk/risk.h "Request budgets") within kOrderWindowNs of
+//    the newest, at most kOrderLogRetained of them; and the count of its new orders in the UTC
+//    day of the newest (Binance's 1 DAY interval resets at 00:00 UTC).
+inline constexpr int64_t kOrderWindowNs = 10'000'000'000;   // Binance's ORDERS 10 SECOND
+inline constexpr int64_t kOrderDayNs = 86'400'000'000'000;  // Binance's ORDERS 1 DAY (UTC)
+inline constexpr size_t kOrderLogRetained = 10'000;
 
 enum class OrderPhase : unsigned char {
   kInFlight,  // place intent journaled, no evidence yet (R1: stays so until evidence)
@@ -145,6 +152,13 @@ struct TaskState {
   Position position;
   int64_t claims_e8 = 0;                 // sum of the slots' claims (<= position.base_e8)
   int64_t realized_pnl_e8 = 0;           // gross, quote asset, fees excluded (average cost)
+  // Seed 004's PnL decomposition ("spread, inventory, fees, funding"): the spread captured is
+  // each fill's edge against the mid of the task's mark when it was folded (the book of the
+  // task's latest decision before the fill): (mid - price) x qty for a buy, (price - mid) x qty
+  // for a sell, quote at 10^-8, summed (fills before the first mark count 0). The inventory
+  // part is the rest of the gross PnL: realized + unrealized - spread captured (what holding
+  // the position through the mid's moves made); fees are fees_e8; funding is 0 on spot.
+  int64_t spread_capture_e8 = 0;
   // Commissions valued in quote: those paid in quote, plus those taken in base valued at their
   // fill's price. Commissions in any other asset (BNB) are in `commissions` only.
   int64_t fees_e8 = 0;
@@ -159,6 +173,12 @@ struct TaskState {
   // The range the position (base_e8) took over the task's fills, 10^-8 base; both 0 before
   // the first fill (a task starts flat). Spot: the low is 0 unless a fee in base or a halt.
   int64_t position_low_e8 = 0, position_high_e8 = 0;
+  // New orders (places and cancelReplace amends; not cancels nor keepPriority amends): their
+  // request timestamps (venue clock, ns, ascending) within kOrderWindowNs of the newest, and
+  // how many fell in UTC day `order_day` (timestamp / kOrderDayNs) -- the newest's day.
+  std::deque<int64_t> order_times_ns;
+  int64_t order_day = 0;
+  uint64_t orders_in_day = 0;
   uint64_t rejects = 0, cancel_rejects = 0, not_found = 0, duplicate_fills = 0;
   uint64_t late_executions = 0;   // evidence reopened an order closed as rejected/never received
   uint64_t ignored_evidence = 0;  // evidence not applied: another venue order id, unknown order
@@ -194,6 +214,8 @@ struct TaskState {
   // before the first mark. has_mark() tells whether there is one.
   bool has_mark() const { return mark_bid_ticks > 0; }
   int64_t unrealized_pnl_e8() const;
+  // realized + unrealized - spread_capture_e8 (see spread_capture_e8), quote at 10^-8.
+  int64_t inventory_pnl_e8() const;
   // The mid of the mark, quote per base at 10^-8 (rounded down); 0 before the first mark.
   int64_t mark_mid_e8() const;
   // Intents whose requests were stamped in the window (now_ns - window_ns, now_ns] of the venue's
@@ -201,6 +223,10 @@ struct TaskState {
   size_t intents_since(int64_t now_ns, int64_t window_ns) const;
   // Fills journaled in the window (now_ns - window_ns, now_ns] of exchange time (ns).
   size_t fills_since(int64_t now_ns, int64_t window_ns) const;
+  // New orders whose requests were stamped in (now_ns - kOrderWindowNs, now_ns] of the venue's
+  // clock, and in the UTC day of now_ns.
+  size_t orders_in_window(int64_t now_ns) const;
+  uint64_t orders_on_day_of(int64_t now_ns) const;
 };
 
 // One symbol of an account as this journal knows it. Binance numbers trades and orders per

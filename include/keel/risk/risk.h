@@ -3,8 +3,8 @@
 // balance and request rate, and journals every Safe / Caution / Halt transition").
 //
 // Pure: every figure comes from the folded state (model/state.h), so a replay or a restart
-// judges exactly as the live run did. The request rate stays in the engine's budget
-// (engine/config.h IntentRate), counted over the journaled request timestamps.
+// judges exactly as the live run did. The request budgets (a task's intent rate, an account's
+// order count) are at the end of this file ("Request budgets").
 //
 // Exposure is counted at worst case (R1): every working buy -- in flight (its outcome unknown)
 // or open -- as if its remaining quantity filled.
@@ -139,5 +139,113 @@ Verdict assess(const Exposure& e, const Market& market, const Limits& limits,
 // places were dropped. Pure.
 size_t filter(std::vector<strategy::IntentSpec>& specs, const model::TaskState& task,
               const Exposure& e, const Limits& limits, journal::GuardState guard);
+
+// ---- Request budgets ---------------------------------------------------------------------
+//
+// Two budgets bound what leaves, both counted over journaled request timestamps (the
+// `timestamp` each request is signed with, journal::RequestTiming, on the venue's clock), so a
+// restart that folds the same journal judges exactly as the uninterrupted run did:
+//
+// A task's request budget (issue 9 "no request storms"): at most `burst` intents (places,
+// cancels, amends) in any window of burst / per_second seconds -- on average at most
+// per_second (model::TaskState::intent_times_ns). Keys tasks[].max_intents_per_second,
+// tasks[].intent_burst. A cut keeps the first intents of the decision, in order.
+//
+// An account's order count (Binance's ORDERS limits, binance-spot.md §2: "50 per 10 SECOND and
+// 160000 per 1 DAY", "Order counts are per account", -1015 "Too many new orders" beyond).
+// The reading (binance-spot.md §4 headings, and Binance's spot docs faqs/order_count_decrement
+// and web-socket-api/rate-limits):
+//   counts:  a place (POST /api/v3/order: "unfilled order count +1") and a cancelReplace
+//            (POST /api/v3/order/cancelReplace: "unfilled count +1": its new order), i.e. a
+//            keel AmendIntent without keep_priority;
+//   never:   a cancel (no new order: it only reduces exposure, so it always passes) and a
+//            keepPriority amend (PUT /api/v3/order/amend/keepPriority: "unfilled count 0").
+//   Binance counts *unfilled* orders (an order's first fill decrements the count) and only
+//   successful requests; keel counts every new-order request it journals, filled or not,
+//   answered or not (an outcome may be unknown, R1): never more than the venue, sometimes
+//   less room than it would allow.
+//   Binance's intervals are fixed ("1 DAY ... resets at 00:00 UTC", "10 SECOND ... at 00, 10,
+//   20... seconds"). keel counts the 10 s limit over a sliding window (now - 10 s, now] of the
+//   venue clock instead: every fixed 10 s interval lies in one such window, so the venue's
+//   count never exceeds keel's, whatever the error of keel's estimate of the venue clock (a few
+//   ms) at an interval's edge. The day is counted per UTC day of the request timestamp (a
+//   sliding 24 h would keep the day's history): within the clock's error at midnight an order
+//   may fall on the other day -- negligible against 160000.
+// Keys: accounts[].max_orders_per_10s (default 50), accounts[].max_orders_per_day (default
+// 160000); without accounts:, exchange.max_orders_per_10s / max_orders_per_day are the one
+// account's (with accounts:, the default of each). An account's figures are the sum over the
+// journal's tasks of that account (retired ones too: their requests still count at the venue),
+// from model::TaskState::order_times_ns / orders_in_day.
+//
+// One engine pass (Engine::decide_all) decides every task, then admits each task's intents
+// under both budgets (admit below), the account's figures carrying the orders admitted earlier
+// in the same pass for its other tasks, then journals them all in one batch (W1). Places beyond
+// the account's room wait for a later decision; cancels and keepPriority amends pass.
+// Fairness: the pass admits tasks in config order rotated to start at task (s mod the number
+// of tasks), s the second of the venue clock the pass's requests are stamped with. When the
+// account's room is short the first task admitted takes what it asks for and the next ones
+// the rest: without the rotation a later task could starve for as long as an earlier one asks
+// (a top-of-book task amending on every book change would); with it, every task is first for
+// one second in every n. The clock, not the journal's sequence, chooses: a restart's
+// reconciliation findings add records, so a rotation by last_seq would admit differently
+// after a crash than the uninterrupted run at the same market instant; the venue clock at that
+// instant is the same (the embedded exchange's is the recording's). (Only the admission order
+// rotates: the intents are journaled in
+// config order, so a run whose budgets never bind journals exactly what it did before.)
+
+// tasks[i].max_intents_per_second, tasks[i].intent_burst.
+struct IntentRate {
+  int64_t per_second = 5;  // intents per second, on average
+  int64_t burst = 20;      // intents in any window of burst / per_second seconds
+};
+
+// accounts[i].max_orders_per_10s, max_orders_per_day (binance-spot.md §2's defaults).
+struct OrderLimits {
+  int64_t max_orders_per_10s = 50;
+  int64_t max_orders_per_day = 160'000;
+};
+inline constexpr int64_t kMaxOrdersPer10sLimit = 10'000;  // the key's range (model::kOrderLogRetained)
+inline constexpr int64_t kMaxOrdersPerDayLimit = 1'000'000'000;
+
+// Binance's MAX_NUM_ORDER_AMENDS: keepPriority amends per order (binance-spot.md §3).
+inline constexpr uint32_t kMaxAmendsPerOrder = 10;
+
+// An amend of `o` to `s` is a keepPriority amend (same order, same price, a smaller remainder,
+// fewer than kMaxAmendsPerOrder amends so far, the venue allows amends); otherwise it is one
+// cancelReplace (binance-spot.md §4). `o` may be null (then false). Pure.
+bool keeps_priority(const model::Order* o, const strategy::IntentSpec& s, bool amend_allowed);
+
+// The intent is a new order for Binance's ORDERS count: a place, or an amend that is not a
+// keepPriority amend of `task`'s order (see "Request budgets"). Pure.
+bool counts_as_order(const strategy::IntentSpec& s, const model::TaskState& task,
+                     bool amend_allowed);
+
+// An account's new orders as one pass sees them: the journal's, then the pass's own.
+struct AccountOrders {
+  int64_t now_ns = 0;     // the venue clock the pass judges at (ns)
+  int64_t in_window = 0;  // new orders with request timestamps in (now - 10 s, now]
+  int64_t in_day = 0;     // new orders in the UTC day of now
+};
+
+// The new orders of `account` (journal::TaskStarted.account) journaled by every task of
+// `state`, at `now_ns` (venue clock, ns). Pure.
+AccountOrders account_orders(const model::State& state, const std::string& account,
+                             int64_t now_ns);
+
+// What admit() did to one decision.
+struct Admission {
+  bool throttled = false;  // the task's budget left intents out (the rest of the decision)
+  size_t held = 0;         // new orders the account's limits left out
+};
+
+// Keeps the intents of `specs` both budgets admit, in order: the first ones the task's budget
+// `rate` has room for at account.now_ns (a cut ends the decision), and among them every
+// intent that is not a new order plus the new orders while `account` is within `limits`; each
+// new order kept is added to `account` (the pass's other tasks of the account see it). A
+// held-back or cut intent is decided again at a later decision. Pure (writes only its
+// arguments).
+Admission admit(std::vector<strategy::IntentSpec>& specs, const model::TaskState& task,
+                const IntentRate& rate, const OrderLimits& limits, bool amend_allowed,
+                AccountOrders& account);
 
 }  // namespace keel::risk
