@@ -52,6 +52,9 @@ std::string config(int port) {
          "exchange:\n  kind: binance\n  rest_url: http://" + host + "\n  ws_url: ws://" + host +
          "\n  ws_api_url: ws://" + host + "/ws-api/v3\n  api_key_env: KEEL_SIM_KEY\n"
          "  api_secret_env: KEEL_SIM_SECRET\n  reconcile_every_ms: 2000\n"
+         // The market runs 20 times faster than the venue clock the ORDERS limit counts by:
+         // 50 per 10 s would starve both tasks (keel sim does not enforce it).
+         "  max_orders_per_10s: 1000\n"
          "tasks:\n"
          "  - id: grid1\n    symbol: BTCUSDT\n    strategy: grid\n"
          "    params: {price_interval: \"5\", order_quantity: \"0.002\", buy_window_size: 5,"
