@@ -35,7 +35,10 @@ class DryRunVenue final : public exchange::ForwardingExchange {
                                 exchange::RequestStamp stamp = {}) override;
   exchange::ReplaceResult cancel_replace(const std::string& cancel_client_order_id,
                                          const exchange::OrderRequest& replacement) override;
-  bool amend_allowed() const override { return true; }
+  bool amend_allowed(const std::string& symbol) const override {
+    (void)symbol;
+    return true;
+  }
   exchange::AmendResult amend_keep_priority(const std::string& symbol,
                                             const std::string& client_order_id,
                                             int64_t new_qty_lots,

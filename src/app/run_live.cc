@@ -28,22 +28,33 @@ std::atomic<bool> g_stop{false};
 void on_signal(int) { g_stop.store(true); }
 
 
-// One market subscription per symbol: on the first account that trades it.
-bool carries_market(const engine::Config& cfg, size_t a) {
-  for (size_t k = 0; k < a; ++k) {
-    if (engine::account_instrument(cfg, k).symbol == engine::account_instrument(cfg, a).symbol) return false;
+// One market subscription per symbol: on the first account that trades it. The symbols whose
+// market streams account `a`'s connection carries (config order; empty: none).
+std::vector<std::string> market_symbols(const engine::Config& cfg, size_t a) {
+  std::vector<std::string> out;
+  for (const Instrument& ins : engine::account_instruments(cfg, a)) {
+    bool earlier = false;
+    for (size_t k = 0; k < a && !earlier; ++k) {
+      for (const Instrument& other : engine::account_instruments(cfg, k)) {
+        earlier = earlier || other.symbol == ins.symbol;
+      }
+    }
+    if (!earlier) out.push_back(ins.symbol);
   }
-  return true;
+  return out;
 }
 
-// Account `a`'s connection: its symbol, its credentials, the market stream if it carries it.
+// Account `a`'s connection: every symbol its tasks trade, its credentials, the market streams
+// of the symbols it carries.
 Result<exchange::binance::BinanceConfig> venue_config(const engine::Config& cfg, size_t a) {
   exchange::binance::BinanceConfig b;
   b.rest_url = cfg.binance.rest_url;
   b.ws_url = cfg.binance.ws_url;
   b.ws_api_url = cfg.binance.ws_api_url;
-  b.symbol = engine::account_instrument(cfg, a).symbol;
-  b.market_stream = carries_market(cfg, a);
+  for (const Instrument& ins : engine::account_instruments(cfg, a)) b.symbols.push_back(ins.symbol);
+  b.symbol = b.symbols.front();
+  b.market_symbols = market_symbols(cfg, a);
+  b.market_stream = !b.market_symbols.empty();
   // The environment variables or the owner-only file the config names (engine/credentials.h);
   // errors name the variable or the file and its mode, never a value.
   auto creds = engine::load_credentials(cfg.accounts[a].credentials);
@@ -56,7 +67,7 @@ Result<exchange::binance::BinanceConfig> venue_config(const engine::Config& cfg,
 // The config's instrument must be the venue's (exchangeInfo filters), or prices would be wrong.
 Status check_instrument(const engine::Config& cfg, const Instrument& mine, const Instrument& venue) {
   auto mismatch = [&](const char* field, int64_t a, int64_t b) {
-    return Status::InvalidArgument(cfg.path + ": instrument." + field + ": " +
+    return Status::InvalidArgument(cfg.path + ": instrument " + mine.symbol + ": " + field + ": " +
                                    format_fixed_trim(a, kScaleE8) + " but the exchange says " +
                                    format_fixed_trim(b, kScaleE8));
   };
@@ -83,7 +94,10 @@ Result<Connections> connect_all(const engine::Config& cfg, bool market_stream) {
       return venue.status().With("connecting account " + cfg.accounts[a].id + " to " +
                                  cfg.binance.rest_url);
     }
-    KEEL_RETURN_IF_ERROR(check_instrument(cfg, engine::account_instrument(cfg, a), (*venue)->instrument()));
+    for (const Instrument& mine : engine::account_instruments(cfg, a)) {
+      const Instrument* theirs = (*venue)->instrument(mine.symbol);  // served: connect read it
+      KEEL_RETURN_IF_ERROR(check_instrument(cfg, mine, *theirs));
+    }
     out.push_back(std::move(*venue));
   }
   return out;
@@ -193,14 +207,17 @@ int run_live(const RunOptions& opts, const engine::Config& cfg) {
                conns->size() == 1 ? "" : "s",
                (clock.monotonic_ns() - t0) / 1e6, modes.c_str());
   market::MarketEvent ev;
+  std::vector<bool> carries(conns->size());
+  for (size_t a = 0; a < carries.size(); ++a) carries[a] = !market_symbols(cfg, a).empty();
   int64_t next_progress = t0 + 1'000'000'000;
   while (!g_stop.load() && (deadline == 0 || clock.monotonic_ns() < deadline)) {
-    // One market subscription per symbol, on the first account trading it; each is waited on
-    // briefly in turn (50 ms in all when every stream is quiet).
+    // One market subscription per symbol, on the first account trading it (one connection
+    // may carry several symbols' streams); each is waited on briefly in turn (50 ms in all
+    // when every stream is quiet).
     Status s = Status::Ok();
     bool any = false;
     for (size_t a = 0; a < conns->size(); ++a) {
-      if (!s.ok() || !carries_market(cfg, a)) continue;
+      if (!s.ok() || !carries[a]) continue;
       if ((*conns)[a]->next_market_event(ev, 50 / static_cast<int64_t>(conns->size()))) {
         any = true;
         s = eng.on_market(ev);

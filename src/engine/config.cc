@@ -561,8 +561,8 @@ Status parse_accounts(const Ctx& c, const YAML::Node& root, const std::string& b
 }
 
 // tasks[i].account and tasks[i].symbol: required when there is more than one to choose from.
-// An account may trade several symbols (R4 is one equation per asset across them) on the
-// embedded exchange; on binance one (its connector serves one symbol).
+// An account may trade several symbols (R4 is one equation per asset across them), on the
+// embedded exchange and on binance alike (one connection serves all of them: binance.h).
 Status bind_task(const Ctx& c, const YAML::Node& task, const std::string& path,
                  const Config& cfg, TaskConfig& t) {
   auto pick = [&](const char* key, const std::vector<std::string>& known,
@@ -595,16 +595,6 @@ Status bind_task(const Ctx& c, const YAML::Node& task, const std::string& path,
   KEEL_RETURN_IF_ERROR(pick("symbol", symbols, t.instrument_index));
   t.account = accounts[t.account_index];
   t.symbol = symbols[t.instrument_index];
-  if (cfg.exchange_kind != "binance") return Status::Ok();
-  for (const TaskConfig& other : cfg.tasks) {
-    if (other.account == t.account && other.symbol != t.symbol) {
-      // The Binance connector serves one symbol per connection (exchange/binance/binance.h).
-      return c.error(path + "symbol", "account '" + t.account + "' already trades " +
-                                          other.symbol + " (task " + other.id +
-                                          "): under exchange.kind binance an account trades one "
-                                          "symbol for now; give this task another account");
-    }
-  }
   return Status::Ok();
 }
 
@@ -861,19 +851,26 @@ const Instrument& account_instrument(const Config& cfg, size_t a) {
   return cfg.instruments.front();
 }
 
+std::vector<Instrument> account_instruments(const Config& cfg, size_t a) {
+  std::vector<Instrument> out;
+  for (const Instrument& ins : cfg.instruments) {
+    if (std::any_of(cfg.tasks.begin(), cfg.tasks.end(), [&](const TaskConfig& t) {
+          return t.account_index == a && t.symbol == ins.symbol;
+        })) {
+      out.push_back(ins);
+    }
+  }
+  if (out.empty()) out.push_back(account_instrument(cfg, a));
+  return out;
+}
+
 exchange::sim::SimOptions sim_options(const Config& cfg, size_t a, std::string state_dir) {
   const AccountConfig& acct = cfg.accounts[a];
   exchange::sim::SimOptions so;
   so.instrument = account_instrument(cfg, a);
   // Every instrument the account's tasks trade, in config order (one: the single-instrument
   // layout, `instrument` alone).
-  for (const Instrument& ins : cfg.instruments) {
-    if (std::any_of(cfg.tasks.begin(), cfg.tasks.end(), [&](const TaskConfig& t) {
-          return t.account_index == a && t.symbol == ins.symbol;
-        })) {
-      so.instruments.push_back(ins);
-    }
-  }
+  so.instruments = account_instruments(cfg, a);
   if (so.instruments.size() <= 1) so.instruments.clear();
   else so.instrument = so.instruments.front();
   so.maker_fee_rate_e8 = acct.sim.maker_fee_rate_e8;

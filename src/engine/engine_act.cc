@@ -282,7 +282,7 @@ void Engine::admit_task(size_t i) {
   const risk::OrderLimits limits =
       ai < config_.accounts.size() ? config_.accounts[ai].orders : risk::OrderLimits{};
   const risk::Admission a = risk::admit(decided_[i], state_.tasks.at(task.id), task.rate, limits,
-                                        venue.amend_allowed(), pa.orders);
+                                        venue.amend_allowed(task.symbol), pa.orders);
   if (a.throttled) ++stats_.throttled_decisions;
   if (a.held > 0) {
     ++stats_.order_limited_decisions;
@@ -362,7 +362,8 @@ journal::AmendIntent Engine::amend_intent(size_t i, const model::TaskState& ts,
                          s.qty_lots, context(markets_[task.instrument_index]->view, s.reason),
                          s.side, stamp};
   const model::Order* o = ts.find_order(s.client_order_id);
-  if (risk::keeps_priority(o, s, accounts_[task.account_index].venue->amend_allowed())) {
+  if (risk::keeps_priority(o, s,
+                           accounts_[task.account_index].venue->amend_allowed(task.symbol))) {
     a.keep_priority = true;
     a.client_order_id = s.client_order_id;          // the same order...
     a.qty_lots = o->filled_lots + s.qty_lots;       // ...whose quantity counts its fills

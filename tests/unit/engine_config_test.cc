@@ -242,6 +242,35 @@ TEST(ConfigBinance, RecvWindowAndEvidenceMargin) {
   }
 }
 
+// Issue 10 item 3: under kind binance an account may trade several symbols (one connection
+// serves them all: exchange/binance/binance.h); account_instruments lists them in the order of
+// `instruments:`, whatever the tasks' order.
+TEST(ConfigBinance, AnAccountTradesSeveralSymbols) {
+  const std::string yaml =
+      "instruments:\n"
+      "  - {symbol: BTCUSDT, base_asset: BTC, quote_asset: USDT, tick_size: \"0.01\","
+      " step_size: \"0.00001\", min_notional: \"5\"}\n"
+      "  - {symbol: ETHUSDT, base_asset: ETH, quote_asset: USDT, tick_size: \"0.01\","
+      " step_size: \"0.0001\", min_notional: \"5\"}\n" +
+      binance_exchange() +
+      "tasks:\n"
+      "  - {id: tob1, symbol: ETHUSDT, strategy: top_of_book, params: {qty: \"0.04\","
+      " maker_fee: \"0.0001\", max_exposure: \"500\", min_usd_balance: \"1000\"}}\n"
+      "  - {id: grid1, symbol: BTCUSDT, strategy: grid, params: {price_interval: \"5\","
+      " order_quantity: \"0.002\"}}\n";
+  auto cfg = parse(yaml);
+  ASSERT_TRUE(cfg.ok()) << cfg.status().ToString();
+  ASSERT_EQ(cfg->accounts.size(), 1u);
+  ASSERT_EQ(cfg->tasks.size(), 2u);
+  EXPECT_EQ(cfg->tasks[0].account, cfg->tasks[1].account);
+  const std::vector<Instrument> ins = account_instruments(*cfg, 0);
+  ASSERT_EQ(ins.size(), 2u);
+  EXPECT_EQ(ins[0].symbol, "BTCUSDT");
+  EXPECT_EQ(ins[1].symbol, "ETHUSDT");
+  EXPECT_EQ(ins[1].step_e8, 10'000);
+  EXPECT_EQ(account_instrument(*cfg, 0).symbol, "ETHUSDT");  // the first task's
+}
+
 TEST(ConfigTasks, IntentRateIsParsedAndNotPartOfParamsText) {
   auto plain = parse(std::string(kInstrument) + sim_exchange() + tasks());
   auto rated = parse(std::string(kInstrument) + sim_exchange() +

@@ -19,6 +19,7 @@
 namespace keel::exchange::binance {
 namespace {
 
+using testing::accept_subscription;
 using testing::kKey;
 using testing::kSecret;
 using testing::TestVenue;
@@ -186,33 +187,6 @@ std::string exec_report(const std::string& x, const std::string& status, const s
          (trade ? "0.00610000" : "0") + R"(","N":)" + (trade ? "\"USDT\"" : "null") +
          R"(,"T":1700000000000,"t":)" + std::to_string(trade_id) +
          R"(,"I":1,"w":true,"m":true,"M":false,"O":1700000000000,"Z":"0","Y":"0","Q":"0","W":1700000000000,"V":"NONE"}})";
-}
-
-// Reads the subscribe request, checks it like the WebSocket API would, answers it.
-bool accept_subscription(WsSession& ws, std::string& error) {
-  std::string req;
-  if (!ws.read(req)) return false;
-  simdjson::dom::parser parser;
-  simdjson::dom::element doc;
-  if (parser.parse(req).get(doc) != simdjson::SUCCESS) return false;
-  std::string_view id, method, key, sig;
-  int64_t ts = 0, window = 0;
-  if (doc["id"].get(id) || doc["method"].get(method) || doc["params"]["apiKey"].get(key) ||
-      doc["params"]["signature"].get(sig) || doc["params"]["timestamp"].get(ts) ||
-      doc["params"]["recvWindow"].get(window)) {
-    error = "malformed request: " + req;
-    return false;
-  }
-  const std::map<std::string, std::string> params{{"apiKey", std::string(key)},
-                                                  {"recvWindow", std::to_string(window)},
-                                                  {"timestamp", std::to_string(ts)}};
-  if (method != "userDataStream.subscribe.signature" || key != kKey ||
-      !signature_equal(sig, hmac_sha256_hex(kSecret, ws_api_payload(params)))) {
-    error = "bad subscription: " + req;
-    ws.write(R"({"id":")" + std::string(id) + R"(","status":400,"error":{"code":-1022,"msg":"Signature for this request is not valid."}})");
-    return false;
-  }
-  return ws.write(R"({"id":")" + std::string(id) + R"(","status":200,"result":{"subscriptionId":0}})");
 }
 
 TEST(BinanceStreams, UserStreamQueuesReportsAndCountsTheGapAfterAResubscription) {

@@ -7,6 +7,7 @@
 // a bad signature, -1021 for a timestamp outside recvWindow of the venue's clock.
 #pragma once
 
+#include <simdjson.h>
 #include <sys/socket.h>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -362,5 +363,32 @@ class TestVenue {
   std::vector<std::pair<std::string, std::string>> extra_headers_;
   std::vector<VenueRequest> requests_;
 };
+
+// Reads the subscribe request, checks it like the WebSocket API would, answers it.
+inline bool accept_subscription(WsSession& ws, std::string& error) {
+  std::string req;
+  if (!ws.read(req)) return false;
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  if (parser.parse(req).get(doc) != simdjson::SUCCESS) return false;
+  std::string_view id, method, key, sig;
+  int64_t ts = 0, window = 0;
+  if (doc["id"].get(id) || doc["method"].get(method) || doc["params"]["apiKey"].get(key) ||
+      doc["params"]["signature"].get(sig) || doc["params"]["timestamp"].get(ts) ||
+      doc["params"]["recvWindow"].get(window)) {
+    error = "malformed request: " + req;
+    return false;
+  }
+  const std::map<std::string, std::string> params{{"apiKey", std::string(key)},
+                                                  {"recvWindow", std::to_string(window)},
+                                                  {"timestamp", std::to_string(ts)}};
+  if (method != "userDataStream.subscribe.signature" || key != kKey ||
+      !signature_equal(sig, hmac_sha256_hex(kSecret, ws_api_payload(params)))) {
+    error = "bad subscription: " + req;
+    ws.write(R"({"id":")" + std::string(id) + R"(","status":400,"error":{"code":-1022,"msg":"Signature for this request is not valid."}})");
+    return false;
+  }
+  return ws.write(R"({"id":")" + std::string(id) + R"(","status":200,"result":{"subscriptionId":0}})");
+}
 
 }  // namespace keel::exchange::binance::testing

@@ -415,7 +415,7 @@ TEST_F(SimTest, CancelReplace) {
 // quantity's lock is released, an executionReport REPLACED follows; refusals as Binance's.
 TEST_F(SimTest, AmendKeepPriorityReducesQuantityAndKeepsTheQueue) {
   book();
-  ASSERT_TRUE(sim_->amend_allowed());
+  ASSERT_TRUE(sim_->amend_allowed("BTCUSDT"));
   ASSERT_EQ(sim_->place(order(Side::kBuy, "61800.00", "0.1", "q")).outcome, Outcome::kAccepted);
   events();
   const int64_t locked_before = bal("USDT").locked_e8;

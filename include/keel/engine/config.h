@@ -54,8 +54,9 @@
 //                                (reserved for journal-wide records)
 //       account: alpha           required when there are several accounts
 //       symbol: BTCUSDT          required when there are several instruments; an account
-//                                may trade several symbols under kind: sim (one R4 equation
-//                                per asset across them), one under kind: binance (for now)
+//                                may trade several symbols (one R4 equation per asset
+//                                across them; under kind: binance one connection serves
+//                                them all)
 //       strategy: grid           required; a registered strategy (`keel strategies`)
 //       params:                  journaled (params_text): a journal refuses other params
 //         price_interval         required; decimal, a positive multiple of tick_size (quote)
@@ -185,9 +186,12 @@ struct Config {
   bool sync_intents = true;
 };
 
-// The instrument of cfg.accounts[a]'s first task (the only one under kind: binance), else the
-// config's first.
+// The instrument of cfg.accounts[a]'s first task, else the config's first.
 const Instrument& account_instrument(const Config& cfg, size_t a);
+
+// Every instrument cfg.accounts[a]'s tasks trade, in the config's instruments order (the
+// order of `instruments:`, not of the tasks); an account without tasks: {account_instrument}.
+std::vector<Instrument> account_instruments(const Config& cfg, size_t a);
 
 // The embedded exchange's options for cfg.accounts[a] (kind: sim): the instruments its tasks
 // trade (SimOptions::instruments when several), maker fee, commission terms and starting

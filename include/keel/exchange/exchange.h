@@ -166,8 +166,12 @@ class Exchange {
   // POST /api/v3/order/cancelReplace, cancelReplaceMode=STOP_ON_FAILURE.
   virtual ReplaceResult cancel_replace(const std::string& cancel_client_order_id,
                                        const OrderRequest& replacement) = 0;
-  // True when the symbol allows order.amend.keepPriority (exchangeInfo amendAllowed).
-  virtual bool amend_allowed() const { return false; }
+  // True when `symbol` allows order.amend.keepPriority (exchangeInfo amendAllowed of that
+  // symbol; a connection may serve several). The engine asks with the task's symbol.
+  virtual bool amend_allowed(const std::string& symbol) const {
+    (void)symbol;
+    return false;
+  }
   // PUT /api/v3/order/amend/keepPriority: the open order `client_order_id` keeps its id, price
   // and queue position and its quantity becomes new_qty_lots (fills included; executed <
   // new_qty_lots < its quantity), signed with `stamp`. Default: refused as Binance refuses it

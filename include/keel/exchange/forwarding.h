@@ -23,7 +23,9 @@ class ForwardingExchange : public Exchange {
                                const OrderRequest& replacement) override {
     return inner_.cancel_replace(cancel_client_order_id, replacement);
   }
-  bool amend_allowed() const override { return inner_.amend_allowed(); }
+  bool amend_allowed(const std::string& symbol) const override {
+    return inner_.amend_allowed(symbol);
+  }
   AmendResult amend_keep_priority(const std::string& symbol, const std::string& client_order_id,
                                   int64_t new_qty_lots, RequestStamp stamp = {}) override {
     return inner_.amend_keep_priority(symbol, client_order_id, new_qty_lots, stamp);

@@ -228,7 +228,11 @@ class SimExchange final : public Exchange {
                       RequestStamp stamp = {}) override;
   ReplaceResult cancel_replace(const std::string& cancel_client_order_id,
                                const OrderRequest& replacement) override;
-  bool amend_allowed() const override { return true; }
+  // Every symbol: amend of a symbol not served is refused by amend_keep_priority itself (-1121).
+  bool amend_allowed(const std::string& symbol) const override {
+    (void)symbol;
+    return true;
+  }
   AmendResult amend_keep_priority(const std::string& symbol, const std::string& client_order_id,
                                   int64_t new_qty_lots, RequestStamp stamp = {}) override;
   Result<OrderReport> query_order(const std::string& symbol,

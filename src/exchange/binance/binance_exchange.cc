@@ -22,7 +22,6 @@ Status validate(const BinanceConfig& c) {
     auto u = parse_url(*url);
     if (!u.ok()) return u.status().With(name);
   }
-  if (c.symbol.empty()) return Status::InvalidArgument("symbol: empty");
   if (c.request_timeout_ms <= 0) return Status::InvalidArgument("request_timeout_ms: not positive");
   if (c.recv_window_ms < 0 || c.recv_window_ms > 60'000) {
     return Status::InvalidArgument("recv_window_ms: must be 0..60000 (§1)");
@@ -48,6 +47,49 @@ Status validate(const BinanceConfig& c) {
   return Status::Ok();
 }
 
+// §7: at most 1024 streams per connection, three per market symbol.
+constexpr size_t kMaxMarketSymbols = 1024 / 3;
+
+// Every name of `names` (the field `field`) non-empty and unique, each in `within` if given.
+Status check_symbol_list(const std::vector<std::string>& names, const char* field,
+                         const std::vector<std::string>* within) {
+  for (size_t i = 0; i < names.size(); ++i) {
+    const std::string at = std::string(field) + "[" + std::to_string(i) + "]";
+    if (names[i].empty()) return Status::InvalidArgument(at + ": empty");
+    if (std::find(names.begin(), names.begin() + static_cast<ptrdiff_t>(i), names[i]) !=
+        names.begin() + static_cast<ptrdiff_t>(i)) {
+      return Status::InvalidArgument(at + ": " + names[i] + " is listed twice");
+    }
+    if (within != nullptr && std::find(within->begin(), within->end(), names[i]) == within->end()) {
+      return Status::InvalidArgument(at + ": " + names[i] + " is not a served symbol");
+    }
+  }
+  return Status::Ok();
+}
+
+// The config with BinanceConfig "symbols" made explicit: symbols non-empty (else {symbol}),
+// symbol == symbols.front(), market_symbols (when market_stream) non-empty and served.
+Result<BinanceConfig> normalized(BinanceConfig c) {
+  if (c.symbols.empty()) {
+    if (c.symbol.empty()) return Status::InvalidArgument("symbol: empty");
+    c.symbols = {c.symbol};
+  }
+  KEEL_RETURN_IF_ERROR(check_symbol_list(c.symbols, "symbols", nullptr));
+  if (c.symbol.empty()) c.symbol = c.symbols.front();
+  if (c.symbol != c.symbols.front()) {
+    return Status::InvalidArgument("symbol: " + c.symbol + " is not symbols[0] (" +
+                                   c.symbols.front() + ")");
+  }
+  if (c.market_symbols.empty()) c.market_symbols = c.symbols;
+  KEEL_RETURN_IF_ERROR(check_symbol_list(c.market_symbols, "market_symbols", &c.symbols));
+  if (c.market_stream && c.market_symbols.size() > kMaxMarketSymbols) {
+    return Status::InvalidArgument("market_symbols: more than " +
+                                   std::to_string(kMaxMarketSymbols) +
+                                   " (1024 streams per connection, §7)");
+  }
+  return c;
+}
+
 Result<SymbolInfo> fetch_symbol_info(RestApi& rest, const std::string& symbol) {
   Query q;
   q.add("symbol", symbol);
@@ -57,6 +99,32 @@ Result<SymbolInfo> fetch_symbol_info(RestApi& rest, const std::string& symbol) {
   auto info = decode_exchange_info(r.http.body, symbol);
   if (!info.ok()) return info.status().With("GET /api/v3/exchangeInfo");
   return info;
+}
+
+// Every served symbol's exchangeInfo in one request (§3: symbol= for one, symbols=["A","B"]
+// for several; weight 20 either way), in the order of `symbols`.
+Result<std::vector<SymbolInfo>> fetch_symbol_infos(RestApi& rest,
+                                                   const std::vector<std::string>& symbols) {
+  std::vector<SymbolInfo> out;
+  if (symbols.size() == 1) {
+    auto one = fetch_symbol_info(rest, symbols.front());
+    if (!one.ok()) return one.status();
+    out.push_back(std::move(*one));
+    return out;
+  }
+  std::string list;
+  for (const std::string& s : symbols) list += (list.empty() ? "[\"" : ",\"") + s + "\"";
+  Query q;
+  q.add("symbols", list + "]");
+  auto r = rest.call(Method::kGet, "/api/v3/exchangeInfo", q, Security::kNone,
+                     RequestClass::kOther);
+  KEEL_RETURN_IF_ERROR(query_status(r, "GET /api/v3/exchangeInfo"));
+  for (const std::string& s : symbols) {
+    auto info = decode_exchange_info(r.http.body, s);
+    if (!info.ok()) return info.status().With("GET /api/v3/exchangeInfo");
+    out.push_back(std::move(*info));
+  }
+  return out;
 }
 
 }  // namespace
@@ -73,15 +141,18 @@ BinanceExchange::~BinanceExchange() {
   impl_->user.reset();
 }
 
-Result<std::unique_ptr<BinanceExchange>> BinanceExchange::connect(const BinanceConfig& config) {
-  KEEL_RETURN_IF_ERROR(validate(config));
-  std::unique_ptr<BinanceExchange> ex(new BinanceExchange(std::make_unique<Impl>(config)));
+Result<std::unique_ptr<BinanceExchange>> BinanceExchange::connect(const BinanceConfig& given) {
+  KEEL_RETURN_IF_ERROR(validate(given));
+  auto config = normalized(given);
+  if (!config.ok()) return config.status();
+  std::unique_ptr<BinanceExchange> ex(new BinanceExchange(std::make_unique<Impl>(*config)));
   Impl& im = *ex->impl_;
   KEEL_RETURN_IF_ERROR(im.rest.sync_time().With("connect"));
-  auto info = fetch_symbol_info(im.rest, config.symbol);
-  if (!info.ok()) return info.status().With("connect");
-  im.sh.info = std::move(*info);
-  if (!config.api_key.empty()) {
+  auto infos = fetch_symbol_infos(im.rest, config->symbols);
+  if (!infos.ok()) return infos.status().With("connect");
+  im.sh.infos = std::move(*infos);
+  for (const SymbolInfo& i : im.sh.infos) im.sh.instruments.push_back(i.instrument);
+  if (!config->api_key.empty()) {
     auto b = ex->balances();
     if (!b.ok()) return b.status().With("connect");
   }
@@ -113,9 +184,11 @@ Status BinanceExchange::Impl::connect_streams() {
 }
 
 std::optional<VenueError> BinanceExchange::Impl::check_symbol(const std::string& symbol) const {
-  if (symbol == ins().symbol) return std::nullopt;
-  return VenueError{0, -1121, "not sent: symbol " + symbol + " is not this connector's (" +
-                                  ins().symbol + ")"};
+  if (sh.info_of(symbol) != nullptr) return std::nullopt;
+  std::string served;
+  for (const std::string& s : sh.cfg.symbols) served += (served.empty() ? "" : ", ") + s;
+  return VenueError{0, -1121,
+                    "not sent: symbol " + symbol + " is not this connector's (" + served + ")"};
 }
 
 Result<OrderReport> BinanceExchange::query_order(const std::string& symbol,
@@ -127,9 +200,9 @@ Result<OrderReport> BinanceExchange::query_order(const std::string& symbol,
   auto r = impl_->rest.call(Method::kGet, "/api/v3/order", q, Security::kSigned,
                             RequestClass::kOther);
   KEEL_RETURN_IF_ERROR(query_status(r, "GET /api/v3/order"));
-  auto order = decode_order(r.http.body, impl_->ins());
+  auto order = decode_order(r.http.body, impl_->ins(symbol));
   if (!order.ok()) return order.status().With("GET /api/v3/order");
-  impl_->sh.remember(order->order_id, order->client_order_id);
+  impl_->sh.remember(symbol, order->order_id, order->client_order_id);
   return order;
 }
 
@@ -141,28 +214,30 @@ Result<std::vector<OrderReport>> BinanceExchange::open_orders(const std::string&
   auto r = impl_->rest.call(Method::kGet, "/api/v3/openOrders", q, Security::kSigned,
                             RequestClass::kOther);
   KEEL_RETURN_IF_ERROR(query_status(r, "GET /api/v3/openOrders"));
-  auto orders = decode_open_orders(r.http.body, impl_->ins());
+  auto orders = decode_open_orders(r.http.body, impl_->ins(symbol));
   if (!orders.ok()) return orders.status().With("GET /api/v3/openOrders");
-  for (const OrderReport& o : *orders) impl_->sh.remember(o.order_id, o.client_order_id);
+  for (const OrderReport& o : *orders) impl_->sh.remember(symbol, o.order_id, o.client_order_id);
   return orders;
 }
 
-Result<std::string> BinanceExchange::Impl::query_client_id(int64_t order_id) {
+Result<std::string> BinanceExchange::Impl::query_client_id(const std::string& symbol,
+                                                            int64_t order_id) {
   Query q;
-  q.add("symbol", ins().symbol).add("orderId", order_id);
+  q.add("symbol", symbol).add("orderId", order_id);
   auto r = rest.call(Method::kGet, "/api/v3/order", q, Security::kSigned, RequestClass::kOther);
   KEEL_RETURN_IF_ERROR(query_status(r, "GET /api/v3/order?orderId=" + std::to_string(order_id)));
-  auto order = decode_order(r.http.body, ins());
+  auto order = decode_order(r.http.body, ins(symbol));
   if (!order.ok()) return order.status().With("GET /api/v3/order");
   if (order->order_id != order_id) {
     return Status::IOError("GET /api/v3/order?orderId=" + std::to_string(order_id) +
                            ": the venue answered order " + std::to_string(order->order_id));
   }
-  sh.remember(order->order_id, order->client_order_id);
+  sh.remember(symbol, order->order_id, order->client_order_id);
   return order->client_order_id;
 }
 
-Result<size_t> BinanceExchange::Impl::fill_client_ids(std::vector<TradeReport>& trades,
+Result<size_t> BinanceExchange::Impl::fill_client_ids(const std::string& symbol,
+                                                      std::vector<TradeReport>& trades,
                                                       size_t max_queries) {
   std::unordered_map<int64_t, std::string> queried;  // this call's answers (even an empty id)
   size_t queries = 0;
@@ -172,13 +247,13 @@ Result<size_t> BinanceExchange::Impl::fill_client_ids(std::vector<TradeReport>& 
       t.client_order_id = it->second;
       continue;
     }
-    if (auto cid = sh.client_id_of(t.order_id)) {
+    if (auto cid = sh.client_id_of(symbol, t.order_id)) {
       t.client_order_id = std::move(*cid);
       continue;
     }
     if (queries == max_queries) return i;  // the budget is spent: trades[i..] keep ""
     ++queries;
-    auto cid = query_client_id(t.order_id);
+    auto cid = query_client_id(symbol, t.order_id);
     if (!cid.ok()) return cid.status().With("myTrades client order id");
     queried[t.order_id] = *cid;
     t.client_order_id = std::move(*cid);
@@ -186,11 +261,12 @@ Result<size_t> BinanceExchange::Impl::fill_client_ids(std::vector<TradeReport>& 
   return trades.size();
 }
 
-Result<std::vector<TradeReport>> BinanceExchange::Impl::fetch_trades(const Query& q,
+Result<std::vector<TradeReport>> BinanceExchange::Impl::fetch_trades(const std::string& symbol,
+                                                                     const Query& q,
                                                                      const std::string& what) {
   auto r = rest.call(Method::kGet, "/api/v3/myTrades", q, Security::kSigned, RequestClass::kOther);
   KEEL_RETURN_IF_ERROR(query_status(r, what));
-  auto trades = decode_my_trades(r.http.body, ins());
+  auto trades = decode_my_trades(r.http.body, ins(symbol));
   if (!trades.ok()) return trades.status().With(what);
   return trades;
 }
@@ -209,7 +285,7 @@ Result<TradePage> BinanceExchange::trades_from(const std::string& symbol, int64_
   for (;;) {
     Query q;
     q.add("symbol", symbol).add("fromId", from).add("limit", kPageLimit);
-    auto trades = impl_->fetch_trades(q, what);
+    auto trades = impl_->fetch_trades(symbol, q, what);
     if (!trades.ok()) return trades.status();
     for (TradeReport& t : *trades) {
       if (t.trade_id < from) return Status::IOError(what + ": ids not ascending");
@@ -222,7 +298,8 @@ Result<TradePage> BinanceExchange::trades_from(const std::string& symbol, int64_
     }
     if (page.more || trades->size() < static_cast<size_t>(kPageLimit)) break;
   }
-  auto filled = impl_->fill_client_ids(page.trades, impl_->sh.cfg.trade_order_queries);
+  auto filled =
+      impl_->fill_client_ids(symbol, page.trades, impl_->sh.cfg.trade_order_queries);
   if (!filled.ok()) return filled.status();
   if (*filled < page.trades.size()) {  // the rest waits for the caller's next call
     page.trades.resize(*filled);
@@ -236,7 +313,7 @@ Result<std::optional<TradeReport>> BinanceExchange::latest_trade(const std::stri
   Query q;
   q.add("symbol", symbol).add("limit", int64_t{1});  // no fromId: the most recent trades (§5)
   std::lock_guard lock(impl_->rest_mu);
-  auto trades = impl_->fetch_trades(q, "GET /api/v3/myTrades?limit=1");
+  auto trades = impl_->fetch_trades(symbol, q, "GET /api/v3/myTrades?limit=1");
   if (!trades.ok()) return trades.status();
   if (trades->empty()) return std::optional<TradeReport>{};
   // limit=1 gives one trade; should the venue send more, the newest is the highest id.
@@ -244,7 +321,7 @@ Result<std::optional<TradeReport>> BinanceExchange::latest_trade(const std::stri
     return a.trade_id < b.trade_id;
   });
   std::vector<TradeReport> one{std::move(*newest)};
-  auto filled = impl_->fill_client_ids(one, 1);
+  auto filled = impl_->fill_client_ids(symbol, one, 1);
   if (!filled.ok()) return filled.status();
   return std::optional<TradeReport>{std::move(one.front())};
 }
@@ -265,12 +342,12 @@ Result<std::vector<OrderReport>> BinanceExchange::orders_from(const std::string&
     auto r = impl_->rest.call(Method::kGet, "/api/v3/allOrders", q, Security::kSigned,
                               RequestClass::kOther);
     KEEL_RETURN_IF_ERROR(query_status(r, what));
-    auto orders = decode_open_orders(r.http.body, impl_->ins());
+    auto orders = decode_open_orders(r.http.body, impl_->ins(symbol));
     if (!orders.ok()) return orders.status().With(what);
     for (OrderReport& o : *orders) {
       if (o.order_id < from) return Status::IOError(what + ": ids not ascending");
       from = o.order_id + 1;  // orderId is inclusive ("orders >= that orderId")
-      impl_->sh.remember(o.order_id, o.client_order_id);
+      impl_->sh.remember(symbol, o.order_id, o.client_order_id);
       out.push_back(std::move(o));
       if (out.size() == max_orders) return out;
     }
@@ -295,7 +372,7 @@ Result<std::vector<TradeReport>> BinanceExchange::order_trades(const std::string
     // The first page has no fromId (symbol+orderId+fromId is documented too, §5).
     if (page > 0) q.add("fromId", from);
     q.add("limit", kPageLimit);
-    auto trades = impl_->fetch_trades(q, what);
+    auto trades = impl_->fetch_trades(symbol, q, what);
     if (!trades.ok()) return trades.status();
     for (TradeReport& t : *trades) {
       if (t.trade_id < from) return Status::IOError(what + ": ids not ascending");
@@ -305,7 +382,7 @@ Result<std::vector<TradeReport>> BinanceExchange::order_trades(const std::string
     }
     if (trades->size() < static_cast<size_t>(kPageLimit)) break;
   }
-  auto filled = impl_->fill_client_ids(all, 1);  // one order: at most one query
+  auto filled = impl_->fill_client_ids(symbol, all, 1);  // one order: at most one query
   if (!filled.ok()) return filled.status();
   return all;
 }
@@ -328,9 +405,11 @@ Result<Instrument> BinanceExchange::exchange_info(const std::string& symbol) {
   return info->instrument;
 }
 
-Result<market::DepthSnapshot> BinanceExchange::depth_snapshot() {
+Result<market::DepthSnapshot> BinanceExchange::depth_snapshot(const std::string& symbol) {
+  const std::string& s = symbol.empty() ? impl_->sh.cfg.symbol : symbol;
+  if (auto e = impl_->check_symbol(s)) return Status::InvalidArgument(e->msg);
   Query q;
-  q.add("symbol", impl_->ins().symbol).add("limit", int64_t{impl_->sh.cfg.depth_snapshot_limit});
+  q.add("symbol", s).add("limit", int64_t{impl_->sh.cfg.depth_snapshot_limit});
   std::lock_guard lock(impl_->rest_mu);
   auto r = impl_->rest.call(Method::kGet, "/api/v3/depth", q, Security::kNone,
                             RequestClass::kOther);
@@ -355,7 +434,18 @@ bool BinanceExchange::next_market_event(market::MarketEvent& out, int64_t timeou
 }
 
 const Instrument& BinanceExchange::instrument() const { return impl_->ins(); }
-const SymbolInfo& BinanceExchange::symbol_info() const { return impl_->sh.info; }
+const SymbolInfo& BinanceExchange::symbol_info() const { return impl_->sh.infos.front(); }
+
+const Instrument* BinanceExchange::instrument(const std::string& symbol) const {
+  const SymbolInfo* i = impl_->sh.info_of(symbol);
+  return i != nullptr ? &i->instrument : nullptr;
+}
+
+const SymbolInfo* BinanceExchange::symbol_info(const std::string& symbol) const {
+  return impl_->sh.info_of(symbol);
+}
+
+std::vector<std::string> BinanceExchange::symbols() const { return impl_->sh.cfg.symbols; }
 uint64_t BinanceExchange::gap_recoveries() const { return impl_->sh.gap_recoveries.load(); }
 uint64_t BinanceExchange::market_resyncs() const { return impl_->sh.market_resyncs.load(); }
 RateLimitUsage BinanceExchange::rate_limits() const { return impl_->sh.gate.usage(); }

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <thread>
 #include <unordered_map>
+#include <vector>
 
 #include "keel/exchange/binance/backoff.h"
 #include "keel/exchange/binance/binance.h"
@@ -23,6 +24,8 @@ namespace keel::exchange::binance {
 
 // State shared by the engine thread and the stream threads.
 struct Shared {
+  // REQUIRES: `c` normalised by connect(): symbols non-empty, symbol == symbols.front(),
+  // market_symbols non-empty when market_stream.
   explicit Shared(const BinanceConfig& c);
 
   BinanceConfig cfg;
@@ -31,7 +34,11 @@ struct Shared {
   RateGate gate;                     // this account's: the ORDERS limit (429 -1015)
   std::shared_ptr<RateGate> ip_gate;  // the IP's: request weight, bans (cfg.ip_gate or its own)
   std::atomic<int64_t> offset_ms{0};  // server time - local realtime
-  SymbolInfo info;                    // written once in connect(), before the streams start
+  // cfg.symbols' exchangeInfo, in that order (infos[0]: the primary symbol), and their
+  // instruments (the user stream's decoder takes them as a span). Written once in connect(),
+  // before the streams start; read-only after.
+  std::vector<SymbolInfo> infos;
+  std::vector<Instrument> instruments;
 
   BoundedQueue<market::MarketEvent> market_q;
   BoundedQueue<ExecutionReport> user_q;
@@ -48,7 +55,10 @@ struct Shared {
   mutable std::mutex mu;  // guards everything below
   std::condition_variable cv;
   Balances balances;
-  std::unordered_map<int64_t, std::string> cid_by_order_id;  // bounded by kMaxOrderIds
+  // Client order id by symbol and venue order id (Binance numbers orders per symbol), at most
+  // kMaxOrderIds in all (cid_count): a cache, refilled by query when cleared.
+  std::unordered_map<std::string, std::unordered_map<int64_t, std::string>> cid_by_order_id;
+  size_t cid_count = 0;
   std::string user_error, market_error;
   bool user_first_done = false, market_first_done = false;
   Status user_first, market_first;
@@ -57,8 +67,10 @@ struct Shared {
 
   int64_t wall_ms() const { return clock->realtime_ns() / 1'000'000; }
   int64_t venue_ms() const { return wall_ms() + offset_ms.load(); }
-  void remember(int64_t order_id, const std::string& client_order_id);
-  std::optional<std::string> client_id_of(int64_t order_id) const;
+  // The exchangeInfo of a served symbol; nullptr for any other.
+  const SymbolInfo* info_of(std::string_view symbol) const;
+  void remember(const std::string& symbol, int64_t order_id, const std::string& client_order_id);
+  std::optional<std::string> client_id_of(const std::string& symbol, int64_t order_id) const;
   void merge_balances(const Balances& changed);
   // Records a stream's first attempt (connect() waits on it) and its last error.
   void stream_result(bool user, const Status& s);
@@ -110,15 +122,18 @@ class MarketStream {
   void start();
 
  private:
+  // One market symbol's diff sequence on the current connection (§7, per symbol).
   struct Sync {
-    int64_t last_u = -1;     // u of the last diff on this connection
+    int64_t last_u = -1;     // u of the symbol's last diff on this connection
     bool need_snapshot = true;
   };
+  using Syncs = std::unordered_map<std::string, Sync>;  // by market symbol, all of them
   void run();
   Status session(RestApi& rest, Backoff& backoff);
-  Status on_message(std::string_view msg, RestApi& rest, Sync& sync);
-  Status resync(RestApi& rest, int64_t first_update_id);
-  bool push(market::MarketEvent ev, Sync& sync);  // false: dropped (queue full, now cleared)
+  Status on_message(std::string_view msg, RestApi& rest, Syncs& syncs);
+  Status resync(RestApi& rest, const std::string& symbol, int64_t first_update_id);
+  // false: dropped (queue full, now cleared: every symbol needs a snapshot again).
+  bool push(market::MarketEvent ev, Syncs& syncs);
   Shared& sh_;
   std::thread thread_;
 };
@@ -153,20 +168,27 @@ struct BinanceExchange::Impl {
   std::unique_ptr<MarketStream> market;
   std::unique_ptr<UserStream> user;
 
-  const Instrument& ins() const { return sh.info.instrument; }
-  // A refusal before sending: another symbol, a bad client id, a non-positive price/qty.
+  const Instrument& ins() const { return sh.infos.front().instrument; }  // the primary symbol's
+  // A served symbol's instrument. REQUIRES: check_symbol(symbol) passed.
+  const Instrument& ins(const std::string& symbol) const { return sh.info_of(symbol)->instrument; }
+  // A refusal before sending: a symbol not served, a bad client id, a non-positive price/qty.
   std::optional<VenueError> check_order(const OrderRequest& req) const;
   std::optional<VenueError> check_symbol(const std::string& symbol) const;
   // A stamp the venue would refuse (negative, recvWindow above 60000: §1): refused unsent.
   static std::optional<VenueError> check_stamp(const RequestStamp& stamp);
-  // GET /api/v3/order?orderId= -> its client order id (remembered). REQUIRES: rest_mu held.
-  Result<std::string> query_client_id(int64_t order_id);
-  // Fills client_order_id of trades[0..] in order: from the orders this connector has seen,
-  // else by query_client_id, at most `max_queries` queries. Returns how many leading trades
-  // got their id (all of them unless the budget ran out first). REQUIRES: rest_mu held.
-  Result<size_t> fill_client_ids(std::vector<TradeReport>& trades, size_t max_queries);
-  // One GET /api/v3/myTrades request with `q`; `what` names it in errors. REQUIRES: rest_mu.
-  Result<std::vector<TradeReport>> fetch_trades(const Query& q, const std::string& what);
+  // GET /api/v3/order?symbol=&orderId= -> its client order id (remembered). REQUIRES: rest_mu
+  // held, `symbol` served.
+  Result<std::string> query_client_id(const std::string& symbol, int64_t order_id);
+  // Fills client_order_id of trades[0..] (all of `symbol`) in order: from the orders this
+  // connector has seen, else by query_client_id, at most `max_queries` queries. Returns how
+  // many leading trades got their id (all of them unless the budget ran out first).
+  // REQUIRES: rest_mu held, `symbol` served.
+  Result<size_t> fill_client_ids(const std::string& symbol, std::vector<TradeReport>& trades,
+                                 size_t max_queries);
+  // One GET /api/v3/myTrades request with `q` (symbol=`symbol`); `what` names it in errors.
+  // REQUIRES: rest_mu held, `symbol` served.
+  Result<std::vector<TradeReport>> fetch_trades(const std::string& symbol, const Query& q,
+                                                const std::string& what);
   Status connect_streams();
 };
 

@@ -118,14 +118,15 @@ PlaceResult BinanceExchange::place(const OrderRequest& req) {
   if (auto e = impl_->check_order(req)) return not_sent<PlaceResult>(std::move(*e));
   Query q;
   q.add("symbol", req.symbol);
-  add_limit_maker(q, req, impl_->ins());
+  const Instrument& ins = impl_->ins(req.symbol);
+  add_limit_maker(q, req, ins);
   std::lock_guard lock(impl_->rest_mu);
-  auto out = order_request<PlaceResult>(impl_->rest, impl_->ins(), Method::kPost,
+  auto out = order_request<PlaceResult>(impl_->rest, ins, Method::kPost,
                                         "/api/v3/order", q, RequestClass::kNewOrder, req.stamp,
                                         decode_order);
   if (out.outcome == Outcome::kAccepted) {
     complete_from_request(out.order, req);
-    impl_->sh.remember(out.order.order_id, out.order.client_order_id);
+    impl_->sh.remember(req.symbol, out.order.order_id, out.order.client_order_id);
   }
   return out;
 }
@@ -137,8 +138,8 @@ CancelResult BinanceExchange::cancel(const std::string& symbol,
   Query q;
   q.add("symbol", symbol).add("origClientOrderId", client_order_id);
   std::lock_guard lock(impl_->rest_mu);
-  return order_request<CancelResult>(impl_->rest, impl_->ins(), Method::kDelete, "/api/v3/order",
-                                     q, RequestClass::kOther, stamp, decode_cancel);
+  return order_request<CancelResult>(impl_->rest, impl_->ins(symbol), Method::kDelete,
+                                     "/api/v3/order", q, RequestClass::kOther, stamp, decode_cancel);
 }
 
 ReplaceResult BinanceExchange::cancel_replace(const std::string& cancel_client_order_id,
@@ -157,7 +158,8 @@ ReplaceResult BinanceExchange::cancel_replace(const std::string& cancel_client_o
   q.add("symbol", replacement.symbol)
       .add("cancelReplaceMode", "STOP_ON_FAILURE")
       .add("cancelOrigClientOrderId", cancel_client_order_id);
-  add_limit_maker(q, replacement, impl_->ins());
+  const Instrument& ins = impl_->ins(replacement.symbol);
+  add_limit_maker(q, replacement, ins);
   std::lock_guard lock(impl_->rest_mu);
   auto r = impl_->rest.call(Method::kPost, "/api/v3/order/cancelReplace", q, Security::kSigned,
                             RequestClass::kNewOrder, replacement.stamp);
@@ -169,7 +171,7 @@ ReplaceResult BinanceExchange::cancel_replace(const std::string& cancel_client_o
                          (is_2xx(status) || status == 409 ||
                           (r.error && (r.error->code == -2021 || r.error->code == -2022)));
   if (!has_parts) return out;  // e.g. 400 -1013 before anything was attempted: both rejected
-  auto body = decode_cancel_replace(r.http.body, impl_->ins());
+  auto body = decode_cancel_replace(r.http.body, ins);
   if (!body.ok()) {  // something happened and we cannot say what
     out.cancel_outcome = out.place_outcome = Outcome::kUnknown;
     out.error = unreadable(status, body.status());
@@ -178,12 +180,15 @@ ReplaceResult BinanceExchange::cancel_replace(const std::string& cancel_client_o
   apply_parts(*body, status, out);
   if (out.place_outcome == Outcome::kAccepted) {
     complete_from_request(out.placed, replacement);
-    impl_->sh.remember(out.placed.order_id, out.placed.client_order_id);
+    impl_->sh.remember(replacement.symbol, out.placed.order_id, out.placed.client_order_id);
   }
   return out;
 }
 
-bool BinanceExchange::amend_allowed() const { return impl_->sh.info.amend_allowed; }
+bool BinanceExchange::amend_allowed(const std::string& symbol) const {
+  const SymbolInfo* info = impl_->sh.info_of(symbol);
+  return info != nullptr && info->amend_allowed;
+}
 
 AmendResult BinanceExchange::amend_keep_priority(const std::string& symbol,
                                                  const std::string& client_order_id,
@@ -194,9 +199,9 @@ AmendResult BinanceExchange::amend_keep_priority(const std::string& symbol,
   q.add("symbol", symbol)
       .add("origClientOrderId", client_order_id)
       .add("newClientOrderId", client_order_id)  // keep the id (W5), §4
-      .add("newQty", impl_->ins().format_qty(new_qty_lots));
+      .add("newQty", impl_->ins(symbol).format_qty(new_qty_lots));
   std::lock_guard lock(impl_->rest_mu);
-  return order_request<AmendResult>(impl_->rest, impl_->ins(), Method::kPut,
+  return order_request<AmendResult>(impl_->rest, impl_->ins(symbol), Method::kPut,
                                     "/api/v3/order/amend/keepPriority", q, RequestClass::kOther,
                                     stamp, decode_amend);
 }

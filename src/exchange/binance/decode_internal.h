@@ -1,6 +1,7 @@
 // Object-level decoders shared by the decode_*.cc files (the public ones parse, then call these).
 #pragma once
 
+#include <span>
 #include <vector>
 
 #include "json.h"
@@ -15,6 +16,10 @@ Status order_obj(const json::Obj& o, const Instrument& ins, std::string_view id_
                  OrderReport& out);
 // The symbol field `key` must equal ins.symbol; kNotFound otherwise (another market).
 Status check_symbol(const json::Obj& o, std::string_view key, const Instrument& ins);
+// `out` = the instrument among `instruments` whose symbol is the field `key`; kNotFound when
+// none is (another market: "symbol X is not Y" for one, "... is not one of Y, Z" for several).
+Status pick_instrument(const json::Obj& o, std::string_view key,
+                       std::span<const Instrument> instruments, const Instrument*& out);
 // A wrapped user-data frame {"subscriptionId":N,"event":{..}} yields the event; a bare event
 // yields itself.
 Status unwrap_event(json::element root, json::Obj& event);

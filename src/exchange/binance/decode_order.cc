@@ -29,6 +29,25 @@ Status check_symbol(const json::Obj& o, std::string_view key, const Instrument& 
   return Status::Ok();
 }
 
+Status pick_instrument(const json::Obj& o, std::string_view key,
+                       std::span<const Instrument> instruments, const Instrument*& out) {
+  std::string_view symbol;
+  KEEL_RETURN_IF_ERROR(json::str(o, key, symbol));
+  for (const Instrument& ins : instruments) {
+    if (ins.symbol == symbol) {
+      out = &ins;
+      return Status::Ok();
+    }
+  }
+  if (instruments.size() == 1) {
+    return Status::NotFound("symbol " + std::string(symbol) + " is not " +
+                            instruments.front().symbol);
+  }
+  std::string list;
+  for (const Instrument& ins : instruments) list += (list.empty() ? "" : ", ") + ins.symbol;
+  return Status::NotFound("symbol " + std::string(symbol) + " is not one of " + list);
+}
+
 namespace {
 
 Status side_field(const json::Obj& o, std::string_view key, Side& out) {

@@ -100,11 +100,15 @@ Status balance_update_obj(const json::Obj& ev, BalanceUpdate& out) {
   return Status::Ok();
 }
 
-Status exec_report_obj(const json::Obj& ev, const Instrument& ins, ExecutionReport& out) {
+// The executionReport `ev`, decoded with the instrument of its symbol among `instruments`.
+Status exec_report_obj(const json::Obj& ev, std::span<const Instrument> instruments,
+                       ExecutionReport& out) {
   std::string_view type;
   KEEL_RETURN_IF_ERROR(json::str(ev, "e", type));
   if (type != "executionReport") return json::bad(ev, "e", "not executionReport");
-  KEEL_RETURN_IF_ERROR(detail::check_symbol(ev, "s", ins));
+  const Instrument* found = nullptr;
+  KEEL_RETURN_IF_ERROR(detail::pick_instrument(ev, "s", instruments, found));
+  const Instrument& ins = *found;
   std::string_view x;
   KEEL_RETURN_IF_ERROR(json::str(ev, "x", x));
   auto exec_type = parse_exec_type(x);
@@ -125,7 +129,7 @@ Result<ExecutionReport> decode_execution_report(std::string_view json, const Ins
   json::Obj ev;
   KEEL_RETURN_IF_ERROR(detail::unwrap_event(*root, ev));
   ExecutionReport out;
-  KEEL_RETURN_IF_ERROR(exec_report_obj(ev, ins, out));
+  KEEL_RETURN_IF_ERROR(exec_report_obj(ev, std::span<const Instrument>(&ins, 1), out));
   return out;
 }
 
@@ -140,6 +144,11 @@ Result<BalanceUpdate> decode_balance_update(std::string_view json) {
 }
 
 Result<UserEvent> decode_user_event(std::string_view json, const Instrument& ins) {
+  return decode_user_event(json, std::span<const Instrument>(&ins, 1));
+}
+
+Result<UserEvent> decode_user_event(std::string_view json,
+                                    std::span<const Instrument> instruments) {
   auto root = json::parse(json);
   if (!root.ok()) return root.status();
   json::Obj ev;
@@ -150,7 +159,7 @@ Result<UserEvent> decode_user_event(std::string_view json, const Instrument& ins
   KEEL_RETURN_IF_ERROR(json::opt_ms_as_ns(ev, "E", out.ts_event_ns));
   if (type == "executionReport") {
     out.kind = UserEventKind::kExecutionReport;
-    KEEL_RETURN_IF_ERROR(exec_report_obj(ev, ins, out.exec));
+    KEEL_RETURN_IF_ERROR(exec_report_obj(ev, instruments, out.exec));
   } else if (type == "outboundAccountPosition") {
     out.kind = UserEventKind::kAccountPosition;
     KEEL_RETURN_IF_ERROR(detail::balances_array(ev, "B", "a", "f", "l", out.balances));

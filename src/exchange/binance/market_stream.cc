@@ -1,6 +1,8 @@
 // The market-data thread: combined stream + depth snapshots (binance.h "Streams";
 // reference/binance-spot.md §7 "Local order book procedure").
 #include <exception>
+#include <string>
+#include <vector>
 
 #include "binance_impl.h"
 #include "keel/market/decode.h"
@@ -10,6 +12,18 @@ namespace {
 
 constexpr int kSnapshotAttempts = 5;
 constexpr int64_t kSnapshotRetryMs = 250;  // times the attempt number
+
+// /stream?streams=<a>@depth@100ms/<a>@bookTicker/<a>@trade/<b>@... for the market symbols
+// (§7: combined stream, names in lower case).
+std::string combined_target(const std::string& base_path, const std::vector<std::string>& symbols) {
+  std::string streams;
+  for (const std::string& symbol : symbols) {
+    const std::string s = lower_case(symbol);
+    streams += (streams.empty() ? "" : "/") + s + "@depth@100ms/" + s + "@bookTicker/" + s +
+               "@trade";
+  }
+  return base_path + "/stream?streams=" + streams;
+}
 
 }  // namespace
 
@@ -41,11 +55,9 @@ void MarketStream::run() {
 }
 
 Status MarketStream::session(RestApi& rest, Backoff& backoff) {
-  const std::string s = lower_case(sh_.cfg.symbol);
   WsClient::Options o;
   o.url = sh_.ws_url;
-  o.target = sh_.ws_url.path + "/stream?streams=" + s + "@depth@100ms/" + s + "@bookTicker/" + s +
-             "@trade";
+  o.target = combined_target(sh_.ws_url.path, sh_.cfg.market_symbols);
   o.handshake_timeout_ms = sh_.cfg.request_timeout_ms;
   o.idle_timeout_ms = sh_.cfg.ws_idle_timeout_ms;
   o.pings_received = &sh_.pings;
@@ -54,7 +66,8 @@ Status MarketStream::session(RestApi& rest, Backoff& backoff) {
   KEEL_RETURN_IF_ERROR(ws->open(&sh_.stop).With("market stream"));
   if (sh_.market_connects.fetch_add(1) > 0) sh_.market_resyncs.fetch_add(1);
   sh_.stream_result(/*user=*/false, Status::Ok());
-  Sync sync;
+  Syncs syncs;  // a new connection: every symbol starts over (§7 step 1)
+  for (const std::string& symbol : sh_.cfg.market_symbols) syncs[symbol] = Sync{};
   std::string msg;
   Status st;
   while (st.ok() && !sh_.stop.load()) {
@@ -65,17 +78,20 @@ Status MarketStream::session(RestApi& rest, Backoff& backoff) {
     }
     if (!st.ok()) break;
     backoff.reset();  // this connection delivers: the next failure starts from the base delay
-    st = on_message(msg, rest, sync);
+    st = on_message(msg, rest, syncs);
   }
   return st.ok() ? Status::IOError("market stream: stopped") : st;
 }
 
-Status MarketStream::on_message(std::string_view msg, RestApi& rest, Sync& sync) {
+Status MarketStream::on_message(std::string_view msg, RestApi& rest, Syncs& syncs) {
   auto ev = market::decode_message(msg, sh_.clock->realtime_ns());
   if (!ev.ok()) {  // streams we do not handle are kNotFound; anything else is counted
     if (ev.status().code() != Code::kNotFound) sh_.decode_errors.fetch_add(1);
     return Status::Ok();
   }
+  auto it = syncs.find(ev->symbol);
+  if (it == syncs.end()) return Status::Ok();  // a symbol not subscribed: not ours to pass on
+  Sync& sync = it->second;
   const auto* diff = std::get_if<market::DepthDiff>(&ev->body);
   const bool is_diff = diff != nullptr;
   const int64_t first_u = is_diff ? diff->first_update_id : 0;
@@ -84,46 +100,48 @@ Status MarketStream::on_message(std::string_view msg, RestApi& rest, Sync& sync)
     if (sync.last_u >= 0 && diff->first_update_id > sync.last_u + 1) sync.need_snapshot = true;
     sync.last_u = diff->final_update_id;
   }
-  const bool pushed = push(std::move(*ev), sync);
+  const std::string symbol = ev->symbol;
+  const bool pushed = push(std::move(*ev), syncs);
   // The snapshot goes right after a diff the consumer has, fetched after it arrived, so its
   // lastUpdateId can be checked against that diff's U (step 3 of the procedure).
   if (!is_diff || !pushed || !sync.need_snapshot) return Status::Ok();
-  KEEL_RETURN_IF_ERROR(resync(rest, first_u));
+  KEEL_RETURN_IF_ERROR(resync(rest, symbol, first_u));
   sync.need_snapshot = false;
   return Status::Ok();
 }
 
-bool MarketStream::push(market::MarketEvent ev, Sync& sync) {
+bool MarketStream::push(market::MarketEvent ev, Syncs& syncs) {
   if (sh_.market_q.try_push(std::move(ev))) return true;
-  // The consumer fell behind by a whole queue: drop the backlog, resync its book by a snapshot
-  // after the next diff (its OrderBook sees the hole as a gap and waits for that snapshot).
+  // The consumer fell behind by a whole queue: drop the backlog (every symbol's), resync each
+  // book by a snapshot after its next diff (its OrderBook sees the hole as a gap and waits).
   sh_.market_dropped.fetch_add(sh_.market_q.clear() + 1);
-  sync.need_snapshot = true;
+  for (auto& [symbol, sync] : syncs) sync.need_snapshot = true;
   return false;
 }
 
-Status MarketStream::resync(RestApi& rest, int64_t first_update_id) {
+Status MarketStream::resync(RestApi& rest, const std::string& symbol, int64_t first_update_id) {
   Query q;
-  q.add("symbol", sh_.cfg.symbol).add("limit", int64_t{sh_.cfg.depth_snapshot_limit});
+  q.add("symbol", symbol).add("limit", int64_t{sh_.cfg.depth_snapshot_limit});
   for (int attempt = 0; attempt < kSnapshotAttempts; ++attempt) {
     if (attempt > 0 && sh_.sleep_or_stop(kSnapshotRetryMs * attempt)) {
       return Status::IOError("market stream: stopped");
     }
     auto r = rest.call(Method::kGet, "/api/v3/depth", q, Security::kNone, RequestClass::kOther);
-    KEEL_RETURN_IF_ERROR(query_status(r, "GET /api/v3/depth"));
+    KEEL_RETURN_IF_ERROR(query_status(r, "GET /api/v3/depth?symbol=" + symbol));
     auto ev = market::decode_message(r.http.body, sh_.clock->realtime_ns());
-    if (!ev.ok()) return ev.status().With("GET /api/v3/depth");
+    if (!ev.ok()) return ev.status().With("GET /api/v3/depth?symbol=" + symbol);
     const auto* snap = std::get_if<market::DepthSnapshot>(&ev->body);
     if (snap == nullptr) return Status::InvalidArgument("GET /api/v3/depth: not a snapshot");
     if (snap->last_update_id < first_update_id) continue;  // older than the stream: again
-    ev->symbol = sh_.cfg.symbol;
+    ev->symbol = symbol;
     if (!sh_.market_q.try_push(std::move(*ev))) {
       return Status::IOError("market stream: queue full at the snapshot");  // reconnect
     }
     sh_.market_snapshots.fetch_add(1);
     return Status::Ok();
   }
-  return Status::IOError("market stream: depth snapshot stayed older than the stream");
+  return Status::IOError("market stream: depth snapshot of " + symbol +
+                         " stayed older than the stream");
 }
 
 }  // namespace keel::exchange::binance

@@ -32,17 +32,33 @@ Shared::Shared(const BinanceConfig& c)
       user_q(c.user_queue_capacity),
       balance_q(c.balance_queue_capacity) {}
 
-void Shared::remember(int64_t order_id, const std::string& client_order_id) {
-  if (client_order_id.empty()) return;
-  std::lock_guard lock(mu);
-  if (cid_by_order_id.size() >= kMaxOrderIds) cid_by_order_id.clear();  // a cache: refilled by query
-  cid_by_order_id[order_id] = client_order_id;
+const SymbolInfo* Shared::info_of(std::string_view symbol) const {
+  for (const SymbolInfo& i : infos) {
+    if (i.instrument.symbol == symbol) return &i;
+  }
+  return nullptr;
 }
 
-std::optional<std::string> Shared::client_id_of(int64_t order_id) const {
+void Shared::remember(const std::string& symbol, int64_t order_id,
+                      const std::string& client_order_id) {
+  if (client_order_id.empty()) return;
   std::lock_guard lock(mu);
-  auto it = cid_by_order_id.find(order_id);
-  if (it == cid_by_order_id.end()) return std::nullopt;
+  if (cid_count >= kMaxOrderIds) {  // a cache: refilled by query
+    cid_by_order_id.clear();
+    cid_count = 0;
+  }
+  auto [it, added] = cid_by_order_id[symbol].insert_or_assign(order_id, client_order_id);
+  (void)it;
+  if (added) ++cid_count;
+}
+
+std::optional<std::string> Shared::client_id_of(const std::string& symbol,
+                                                int64_t order_id) const {
+  std::lock_guard lock(mu);
+  auto by_symbol = cid_by_order_id.find(symbol);
+  if (by_symbol == cid_by_order_id.end()) return std::nullopt;
+  auto it = by_symbol->second.find(order_id);
+  if (it == by_symbol->second.end()) return std::nullopt;
   return it->second;
 }
 

@@ -114,9 +114,9 @@ Status UserStream::read_events(WsClient& ws) {
 }
 
 Status UserStream::handle_frame(std::string_view msg) {
-  auto ev = decode_user_event(msg, sh_.info.instrument);
+  auto ev = decode_user_event(msg, sh_.instruments);  // each report with its symbol's
   if (!ev.ok()) {
-    if (ev.status().code() == Code::kNotFound) return Status::Ok();  // another symbol's order
+    if (ev.status().code() == Code::kNotFound) return Status::Ok();  // a symbol not served
     if (decode_ws_api_response(msg).ok()) return Status::Ok();      // a reply, not an event
     // An event we cannot read may have been an executionReport: evidence to recover by query.
     sh_.decode_errors.fetch_add(1);
@@ -125,7 +125,8 @@ Status UserStream::handle_frame(std::string_view msg) {
   }
   switch (ev->kind) {
     case UserEventKind::kExecutionReport:
-      sh_.remember(ev->exec.order.order_id, ev->exec.order.client_order_id);
+      sh_.remember(ev->exec.order.symbol, ev->exec.order.order_id,
+                   ev->exec.order.client_order_id);
       if (!sh_.user_q.try_push(std::move(ev->exec))) {
         sh_.user_dropped.fetch_add(1);
         sh_.gap_recoveries.fetch_add(1);

@@ -1,7 +1,10 @@
 // keel/exchange/binance/binance.h: the Binance Spot connector (reference/binance-spot.md).
 //
-// One connector trades one symbol on one account. It implements the synchronous Exchange
-// interface over REST and runs two background threads for the streams.
+// One connector is one account's connection and serves every symbol of BinanceConfig::symbols
+// (the account's symbols; just `symbol` when that list is empty). It implements the
+// synchronous Exchange interface over REST and runs two background threads for the streams.
+// A request for a symbol it does not serve is refused unsent (below); every answer and event is
+// decoded against its own symbol's instrument (tick, step: exchangeInfo at connect).
 //
 // REST (§0-§5): one keep-alive connection (reopened when closed), a deadline of
 // request_timeout_ms on every request, every parameter in the query string. Signed requests
@@ -32,21 +35,29 @@
 // kRejected are evidence; kUnknown (5xx, -1006, -1007, timeout or lost connection after sending,
 // a 2xx whose body cannot be read) is not, and the intent stays PENDING until a query, the
 // open-orders list, the trade history or the user-data stream settles it. Requests this
-// connector refuses before sending (rate-limit gate, another symbol, an invalid client id, a
-// quantity of 0, an invalid stamp) are kRejected: the venue never saw them. VenueError.http_status is 0 for a
-// request that got no HTTP reply.
+// connector refuses before sending (rate-limit gate, a symbol it does not serve, an invalid
+// client id, a quantity of 0, an invalid stamp) are kRejected: the venue never saw them. A
+// symbol not served is VenueError{0, -1121, "not sent: symbol X is not this connector's (A,
+// B)"}; the read-only calls return that message as kInvalidArgument. VenueError.http_status
+// is 0 for a request that got no HTTP reply.
 //
 // Streams (§6, §7), each on its own thread with its own connections, reconnecting with
 // exponential backoff and jitter (backoff.h, capped at 30 s):
-//  - Market: combined stream /stream?streams=<s>@depth@100ms/<s>@bookTicker/<s>@trade decoded
-//    by market::decode_message. After the first diff of a connection (and after any break in the
-//    diffs' U/u sequence or a queue overflow) a REST depth snapshot (limit depth_snapshot_limit)
-//    is fetched, re-fetched while its lastUpdateId < that diff's U, and queued as a
-//    DepthSnapshot MarketEvent (symbol set) right after that diff, so a market::OrderBook fed
-//    with every event syncs by the documented procedure. No message for market_stale_ms ->
-//    reconnect. market_resyncs() counts reconnects after the first connection.
-//  - User data: WebSocket API userDataStream.subscribe.signature; executionReports of this
-//    symbol go to poll_user_events(), outboundAccountPosition updates cached_balances(),
+//  - Market: one combined stream /stream?streams=<a>@depth@100ms/<a>@bookTicker/<a>@trade/<b>@...
+//    for the market symbols (BinanceConfig::market_symbols, §7: up to 1024 streams per
+//    connection), decoded by market::decode_message; every event carries its symbol (`s`).
+//    Each symbol's book is synced on its own (§7 per symbol): after its first diff of a
+//    connection (and after any break in its diffs' U/u sequence, or a queue overflow, which
+//    resyncs every symbol) a REST depth snapshot of that symbol (limit depth_snapshot_limit) is
+//    fetched, re-fetched while its lastUpdateId < that diff's U, and queued as a DepthSnapshot
+//    MarketEvent (symbol set) right after that diff, so a market::OrderBook per symbol fed with
+//    that symbol's events syncs by the documented procedure. Events of a symbol not subscribed
+//    are dropped. No message for market_stale_ms -> reconnect. market_resyncs() counts
+//    reconnects after the first connection.
+//  - User data: WebSocket API userDataStream.subscribe.signature; executionReports of the
+//    served symbols go to poll_user_events() (decoded with their own symbol's instrument;
+//    another symbol's are skipped, not counted: the account may trade it elsewhere),
+//    outboundAccountPosition updates cached_balances(),
 //    balanceUpdate events (any asset of the account: deposits, withdrawals, transfers; §6) go
 //    to poll_balance_updates() through a queue of balance_queue_capacity.
 //    serverShutdown / eventStreamTerminated / any transport error -> reconnect and resubscribe.
@@ -92,7 +103,17 @@ struct BinanceConfig {
   std::string ws_api_url = "wss://ws-api.binance.com:443/ws-api/v3";
   std::string api_key;     // X-MBX-APIKEY; empty: market data only (no account, no user stream)
   std::string api_secret;  // HMAC-SHA256 secret
-  std::string symbol;      // "BTCUSDT"
+  // The symbols this connection serves (one account may trade several, issue 10 item 3):
+  // `symbols` in the order given, or {symbol} when `symbols` is empty. `symbol` is the primary
+  // one (instrument(), symbol_info(), depth_snapshot() without an argument): empty means
+  // symbols.front(), otherwise it must be symbols.front(). Symbols are unique, upper case as
+  // Binance spells them ("BTCUSDT").
+  std::string symbol;
+  std::vector<std::string> symbols;
+  // The symbols whose market streams this connection carries (when market_stream): each one of
+  // the served symbols; empty: every served symbol. A process puts each symbol's stream on one
+  // connection (app/run_live.cc).
+  std::vector<std::string> market_symbols;
   int64_t request_timeout_ms = 10'000;  // every REST request and WebSocket handshake
   int64_t recv_window_ms = 5'000;       // §1; 0 omits recvWindow (venue default 5000)
   // A PEM file of extra trust anchors for https/wss, on top of the system CA store (a private
@@ -139,8 +160,9 @@ struct ConnectorStats {
 
 class BinanceExchange final : public Exchange {
  public:
-  // Validates the config, measures the server time offset, reads exchangeInfo for the symbol,
-  // reads the account (when api_key is set: checks the key, primes cached_balances()), starts
+  // Validates the config, measures the server time offset, reads exchangeInfo for the served
+  // symbols (one GET /api/v3/exchangeInfo, weight 20: ?symbol= for one, ?symbols=["A","B"]
+  // for several, §3; a symbol the venue does not list fails connect), reads the account (when api_key is set: checks the key, primes cached_balances()), starts
   // the streams. Errors: kInvalidArgument naming the config field; otherwise the failing step.
   static Result<std::unique_ptr<BinanceExchange>> connect(const BinanceConfig& config);
   ~BinanceExchange() override;  // stops and joins the stream threads
@@ -170,7 +192,7 @@ class BinanceExchange final : public Exchange {
   // most config trade_order_queries such queries per call. When that budget runs out, the page
   // ends before the first trade whose id it could not fill, with more = true: every returned
   // trade has its client order id and the caller continues at the last id + 1 (each call makes
-  // progress: its first trade is always filled). Errors: kInvalidArgument for another symbol;
+  // progress: its first trade is always filled). Errors: kInvalidArgument for a symbol not served;
   // the failing request's Status otherwise (query_order's contract).
   Result<TradePage> trades_from(const std::string& symbol, int64_t from_trade_id,
                                 size_t max_trades) override;
@@ -204,18 +226,26 @@ class BinanceExchange final : public Exchange {
   // client order id is kept (sent again as newClientOrderId); signed with `stamp` (as cancel).
   AmendResult amend_keep_priority(const std::string& symbol, const std::string& client_order_id,
                                   int64_t new_qty_lots, RequestStamp stamp = {}) override;
-  // exchangeInfo's amendAllowed for the connector's symbol (read at connect).
-  bool amend_allowed() const override;
+  // exchangeInfo's amendAllowed for `symbol` (read at connect); false for a symbol not served.
+  bool amend_allowed(const std::string& symbol) const override;
   // GET /api/v3/exchangeInfo?symbol=: tick, step, minQty, minNotional of any symbol.
   Result<Instrument> exchange_info(const std::string& symbol);
-  // GET /api/v3/depth?symbol=&limit=depth_snapshot_limit.
-  Result<market::DepthSnapshot> depth_snapshot();
+  // GET /api/v3/depth?symbol=&limit=depth_snapshot_limit, for `symbol` (empty: the primary
+  // symbol). kInvalidArgument for a symbol not served.
+  Result<market::DepthSnapshot> depth_snapshot(const std::string& symbol = {});
 
-  // Waits up to timeout_ms for the next market event (diffs, bookTicker, trades, snapshots).
+  // Waits up to timeout_ms for the next market event (diffs, bookTicker, trades, snapshots) of
+  // any market symbol, in arrival order; MarketEvent::symbol says whose.
   bool next_market_event(market::MarketEvent& out, int64_t timeout_ms);
 
-  const Instrument& instrument() const;  // from exchangeInfo at connect
+  // From exchangeInfo at connect: the primary symbol's (BinanceConfig::symbol), or `symbol`'s
+  // (nullptr when this connection does not serve it).
+  const Instrument& instrument() const;
   const SymbolInfo& symbol_info() const;
+  const Instrument* instrument(const std::string& symbol) const;
+  const SymbolInfo* symbol_info(const std::string& symbol) const;
+  // The served symbols, primary first (BinanceConfig "symbols").
+  std::vector<std::string> symbols() const;
   uint64_t gap_recoveries() const;       // see the header comment
   uint64_t market_resyncs() const;       // market stream reconnects after the first
   RateLimitUsage rate_limits() const;    // last X-MBX-USED-WEIGHT-1M / ORDER-COUNT-10S / -1D

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -143,6 +144,12 @@ struct UserEvent {
   int64_t ts_event_ns = 0;  // E
 };
 Result<UserEvent> decode_user_event(std::string_view json, const Instrument& ins);
+// The same for a connection serving several symbols: an executionReport decodes against the
+// instrument of its symbol `s` among `instruments` (its own tick and step); a symbol not among
+// them is kNotFound ("symbol XRPUSDT is not one of BTCUSDT, ETHUSDT"; with one instrument the
+// message of the form above).
+Result<UserEvent> decode_user_event(std::string_view json,
+                                    std::span<const Instrument> instruments);
 
 // Status names <-> enums (enums.md). Errors name the text.
 Result<OrderStatus> parse_order_status(std::string_view text, int64_t executed_lots);
