@@ -521,7 +521,8 @@ bool account_readable(const std::vector<Evidence>& evs) {
 // The tasks of the evidences' account on any of their symbols.
 template <class F>
 void for_tasks_of(const model::State& state, const std::vector<Evidence>& evs, F&& f) {
-  for (const auto& [id, t] : state.tasks) {
+  for (const auto& entry : state.tasks) {
+    const model::TaskState& t = entry.second;  // a lambda may not capture a structured binding
     if (std::any_of(evs.begin(), evs.end(), [&](const Evidence& ev) { return on_scope(t, ev); })) {
       f(t);
     }

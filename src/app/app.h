@@ -51,7 +51,9 @@ int declare_command(const Target& target, const std::string& asset, const std::s
                     const std::string& reason, const std::string& account);
 // keel resume --task ID --reason TEXT (keel/engine/operator.h). Exit codes as declare.
 int resume_command(const Target& target, const std::string& task, const std::string& reason);
-int inspect_command(const Target& target, bool json);
+// `all`: every slot in the text tables (by default the FREE slots holding nothing are counted,
+// not listed).
+int inspect_command(const Target& target, bool json, bool all = false);
 int export_command(const Target& target, const std::string& format, const std::string& out_path);
 int verify_command(const Target& target);
 // Lists the registered strategies and their params. Exit 0.
@@ -63,6 +65,6 @@ int validate_command(const std::string& config_path);
 // The inspect JSON object of a folded state (schema in the README, "keel inspect").
 std::string inspect_json(const model::State& state);
 // Human tables of the same content.
-void print_inspect_tables(const model::State& state, std::ostream& out);
+void print_inspect_tables(const model::State& state, std::ostream& out, bool all = false);
 
 }  // namespace keel::app

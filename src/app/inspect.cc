@@ -199,7 +199,7 @@ std::string inspect_json(const model::State& state) {
   return o.str();
 }
 
-void print_inspect_tables(const model::State& state, std::ostream& out) {
+void print_inspect_tables(const model::State& state, std::ostream& out, bool all) {
   for (const auto& [id, t] : state.tasks) {
     out << "task " << id << "  " << t.instrument.symbol << "  account " << t.config.account
         << "  strategy " << t.config.strategy
@@ -208,13 +208,21 @@ void print_inspect_tables(const model::State& state, std::ostream& out) {
         << std::setw(6) << "side"
         << std::setw(9) << "state" << std::setw(22) << "client_order_id" << std::setw(13)
         << "qty" << "filled_qty\n";
+    size_t hidden = 0;
     for (const auto& [key, slot] : t.slots) {
+      // The slots that matter: an order working, or a position held (FILLED); a FREE slot
+      // holding nothing only with --all.
+      if (!all && t.slot_state(slot) == model::SlotState::kFree && slot.claim_e8 == 0) {
+        ++hidden;
+        continue;
+      }
       const SlotView v = view_of(t, slot);
       out << "  " << std::setw(16) << v.label << std::setw(16) << v.price << std::setw(6)
           << v.side << std::setw(9)
           << v.state << std::setw(22) << (v.cid.empty() ? "-" : v.cid) << std::setw(13) << v.qty
           << v.filled << "\n";
     }
+    if (hidden > 0) out << "  (" << hidden << " free slots not shown: --all lists every slot)\n";
     for (const model::Order* s : t.strays()) {
       out << "  stray " << side_name(s->side) << " " << t.instrument.format_price(s->price_ticks)
           << " " << s->client_order_id << " (not its slot's current order: being cancelled)\n";
@@ -228,7 +236,8 @@ void print_inspect_tables(const model::State& state, std::ostream& out) {
                                " at mid " + format_fixed_trim(t.mark_mid_e8(), kScaleE8)
                          : std::string("- (no decision yet)"))
         << "   fees " << quote_amount(t.fees_e8) << " "
-        << t.instrument.quote_asset << (t.retired ? "   RETIRED" : "")
+        << t.instrument.quote_asset << "   PnL split: spread " << quote_amount(t.spread_capture_e8)
+        << ", inventory " << quote_amount(t.inventory_pnl_e8()) << (t.retired ? "   RETIRED" : "")
         << (t.halted.empty() ? "" : "   HALTED: " + t.halted)
         << (t.guard_changes == 0 ? std::string()
                                  : std::string("   risk guard ") +
@@ -277,7 +286,7 @@ Status print_uptime(const Target& target, std::ostream& out) {
   return Status::Ok();
 }
 
-int inspect_command(const Target& target, bool json) {
+int inspect_command(const Target& target, bool json, bool all) {
   auto state = fold_journal(target);
   if (!state.ok()) {
     std::cerr << "keel inspect: " << state.status().ToString() << "\n";
@@ -287,7 +296,7 @@ int inspect_command(const Target& target, bool json) {
     std::cout << inspect_json(*state) << "\n";
     return 0;
   }
-  print_inspect_tables(*state, std::cout);
+  print_inspect_tables(*state, std::cout, all);
   if (Status s = print_uptime(target, std::cout); !s.ok()) {
     std::cerr << "keel inspect: uptime: " << s.ToString() << "\n";
   }

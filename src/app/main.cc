@@ -80,6 +80,10 @@ int main(int argc, char** argv) {
       "\"foreign_fills\",\"expected_balances\"},\"accounts\":{ID:{...}},\"journal\":{\"records\",\"last_seq\"}}");
   add_target(inspect, inspect_t);
   inspect->add_flag("--json", inspect_json, "One JSON object instead of tables");
+  bool inspect_all = false;
+  inspect->add_flag("--all", inspect_all,
+                    "Every slot in the tables (default: the slots with an order working or a "
+                    "position held; --json always lists every slot)");
 
   keel::app::Target export_t;
   std::string export_format = "jsonl", export_out;
@@ -169,7 +173,7 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(app, argc, argv);
   if (*run) return keel::app::run_command(run_opts);
-  if (*inspect) return keel::app::inspect_command(inspect_t, inspect_json);
+  if (*inspect) return keel::app::inspect_command(inspect_t, inspect_json, inspect_all);
   if (*exp) return keel::app::export_command(export_t, export_format, export_out);
   if (*verify) return keel::app::verify_command(verify_t);
   if (*retire) return keel::app::retire_command(retire_t, retire_task);
