@@ -338,7 +338,10 @@ void log_intent(TaskState& task, const journal::RequestTiming& t, int64_t ts_exc
 void count_order(TaskState& task, int64_t at_ns) {
   auto& log = task.order_times_ns;
   log.insert(std::upper_bound(log.begin(), log.end(), at_ns), at_ns);
-  while (!log.empty() && (log.front() <= log.back() - kOrderWindowNs || log.size() > kOrderLogRetained)) {
+  // In 128 bits: a journal's timestamps are venue input, possibly absurd (E1; fuzz_apply).
+  while (!log.empty() &&
+         (static_cast<__int128>(log.back()) - log.front() >= kOrderWindowNs ||
+          log.size() > kOrderLogRetained)) {
     log.pop_front();
   }
   const int64_t day = at_ns / kOrderDayNs;
