@@ -133,7 +133,8 @@ namespace {
 // Entries of an ascending time log inside (now_ns - window_ns, ...], counted from the newest.
 size_t newer_than(const std::deque<int64_t>& times_ns, int64_t now_ns, int64_t window_ns) {
   size_t n = 0;
-  for (auto it = times_ns.rbegin(); it != times_ns.rend() && *it > now_ns - window_ns; ++it) ++n;
+  const __int128 from = static_cast<__int128>(now_ns) - window_ns;  // a venue clock may be absurd
+  for (auto it = times_ns.rbegin(); it != times_ns.rend() && *it > from; ++it) ++n;
   return n;
 }
 }  // namespace
@@ -148,7 +149,8 @@ size_t TaskState::fills_since(int64_t now_ns, int64_t window_ns) const {
 
 size_t TaskState::orders_in_window(int64_t now_ns) const {
   size_t n = 0;  // the log is ascending; entries after now_ns (none on a monotonic clock) wait
-  for (auto it = order_times_ns.rbegin(); it != order_times_ns.rend() && *it > now_ns - kOrderWindowNs; ++it) {
+  const __int128 from = static_cast<__int128>(now_ns) - kOrderWindowNs;
+  for (auto it = order_times_ns.rbegin(); it != order_times_ns.rend() && *it > from; ++it) {
     if (*it <= now_ns) ++n;
   }
   return n;
