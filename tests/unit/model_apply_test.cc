@@ -286,14 +286,19 @@ TEST(ApplyDeath, OutOfSequenceRecordIsABug) {
 // slot's current order again, in either order of the evidence; the strategy decides on it as
 // if the request had never been made (crash_equivalence_mode_flip found the difference).
 TEST_F(ApplyTest, ACancelReplaceThatNeverExecutedLeavesTheOriginalCurrent) {
-  for (bool not_found_first : {false, true}) {
-    SCOPED_TRACE(not_found_first);
+  // A fresh task with an open buy in slot 1 and a cancelReplace of it journaled: {buy, repl}.
+  auto amended = [&] {
     state_ = State{};
     fold(testing_fixture::btcusdt_grid_task());
     const std::string buy = place(1, Side::kBuy, 6183000, 100);
     fold(journal::OrderAccepted{buy, 42, Source::kResponse});
     const std::string repl = make_client_order_id("", "g", state_.last_seq + 1);
     fold(journal::AmendIntent{1, buy, repl, 6182900, 100, {}, Side::kBuy, {}});
+    return std::make_pair(buy, repl);
+  };
+  for (bool not_found_first : {false, true}) {
+    SCOPED_TRACE(not_found_first);
+    const auto [buy, repl] = amended();
     EXPECT_EQ(task().slots.at(1).current_cid, repl);
     if (not_found_first) fold(journal::OrderNotFound{repl, Source::kQueryOrder});
     fold(journal::CancelRejected{buy, 0, "cancel not effective: order still open"});
@@ -304,12 +309,7 @@ TEST_F(ApplyTest, ACancelReplaceThatNeverExecutedLeavesTheOriginalCurrent) {
     EXPECT_TRUE(task().halted.empty()) << task().halted;
   }
   // A replacement the venue rejected after the cancel half took effect: nothing to restore.
-  state_ = State{};
-  fold(testing_fixture::btcusdt_grid_task());
-  const std::string buy = place(1, Side::kBuy, 6183000, 100);
-  fold(journal::OrderAccepted{buy, 42, Source::kResponse});
-  const std::string repl = make_client_order_id("", "g", state_.last_seq + 1);
-  fold(journal::AmendIntent{1, buy, repl, 6182900, 100, {}, Side::kBuy, {}});
+  const auto [buy, repl] = amended();
   fold(journal::OrderCanceled{buy, 0, Source::kResponse});
   fold(journal::OrderRejected{repl, -2010, "Order would immediately match and take."});
   EXPECT_TRUE(task().slots.at(1).current_cid.empty());
